@@ -1,0 +1,55 @@
+# CareForce — the two commands of the quick start are `make run` and `make test`.
+PYTHON ?= python3.11
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+TEST_STAMP := $(VENV)/.installed-test
+DEMO_WORKERS ?= 17000
+
+export CAREFORCE_ENV ?= development
+
+.PHONY: run test install lint format messages clean-db chromium
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+
+$(STAMP): pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet -e .
+	touch $@
+
+$(TEST_STAMP): pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet -e '.[test]'
+	touch $(STAMP) $@
+
+install: $(STAMP)
+
+run: $(STAMP)
+	$(BIN)/careforce migrate --no-input
+	$(BIN)/careforce demo --if-empty --workers $(DEMO_WORKERS)
+	$(BIN)/careforce demo-accounts
+	$(BIN)/careforce runserver 127.0.0.1:8000
+
+# Debian's Chromium and CJK fonts for the browser tests (Playwright's own download does not work here).
+chromium:
+	@command -v chromium >/dev/null 2>&1 && fc-list 2>/dev/null | grep -qi 'Noto Sans CJK' || { \
+	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	  $$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq chromium fonts-noto-cjk >/dev/null; }
+
+test: $(TEST_STAMP) chromium
+	$(BIN)/ruff check .
+	$(BIN)/pytest -n 2 --dist loadgroup $(PYTEST_ARGS)
+
+lint: $(TEST_STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: $(TEST_STAMP)
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+messages: $(STAMP)
+	cd careforce && ../$(BIN)/careforce makemessages -l zh_Hans -l en --no-obsolete && ../$(BIN)/careforce compilemessages
+
+clean-db:
+	rm -f var/careforce.sqlite3

@@ -1,0 +1,66 @@
+"""The audit trail: call inside the service's transaction so a change and its record commit together."""
+
+from __future__ import annotations
+
+import datetime
+import decimal
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from django.db import models
+
+from careforce.core.models import AuditEvent, User
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, models.Model):
+        return str(value)
+    if isinstance(value, datetime.date | datetime.datetime):
+        return value.isoformat()
+    if isinstance(value, decimal.Decimal):
+        return str(value)
+    if isinstance(value, bytes | memoryview):
+        return "<encrypted>"
+    return value
+
+
+def snapshot(instance: models.Model, fields: Iterable[str]) -> dict[str, Any]:
+    return {name: _plain(getattr(instance, name)) for name in fields}
+
+
+def diff(before: Mapping[str, Any], after: Mapping[str, Any]) -> dict[str, list[Any]]:
+    """{field: [before, after]} for the fields whose value changed."""
+    return {
+        key: [before.get(key), after.get(key)]
+        for key in sorted(set(before) | set(after))
+        if before.get(key) != after.get(key)
+    }
+
+
+def build_event(
+    *,
+    actor: User | None,
+    action: str,
+    instance: models.Model,
+    changes: Mapping[str, list[Any]],
+    worker_id: int | None = None,
+    institution_id: int | None = None,
+    note: str = "",
+) -> AuditEvent:
+    return AuditEvent(
+        actor=actor if actor is not None and actor.pk else None,
+        action=action,
+        object_type=instance._meta.label_lower,
+        object_id=instance.pk,
+        object_repr=str(instance)[:200],
+        changes=dict(changes),
+        worker_id=worker_id,
+        institution_id=institution_id,
+        note=note[:300],
+    )
+
+
+def record(**kwargs: Any) -> AuditEvent:
+    event = build_event(**kwargs)
+    event.save()
+    return event

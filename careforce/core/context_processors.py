@@ -1,0 +1,7 @@
+from careforce.core.scope import can_unmask, scope_of
+
+
+def scope(request):
+    user = getattr(request, "user", None)
+    current = scope_of(user)
+    return {"scope": current, "can_unmask": can_unmask(user) if user else False}

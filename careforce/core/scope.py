@@ -1,0 +1,69 @@
+"""Who may see and change what. Every selector filters through the actor's Scope."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+from django.http import Http404
+
+from careforce.core.models import Role, User
+
+
+class Level(StrEnum):
+    CITY = "city"
+    DISTRICT = "district"
+    INSTITUTION = "institution"
+    SELF = "self"
+    NONE = "none"
+
+
+@dataclass(frozen=True)
+class Scope:
+    level: Level
+    district_id: int | None = None
+    institution_id: int | None = None
+    worker_id: int | None = None
+    read_only: bool = True
+
+    @property
+    def can_write(self) -> bool:
+        return not self.read_only
+
+    @property
+    def is_city(self) -> bool:
+        return self.level == Level.CITY
+
+
+NO_SCOPE = Scope(Level.NONE)
+
+
+def scope_of(user: User | None) -> Scope:
+    if user is None or not user.is_authenticated or not user.is_active:
+        return NO_SCOPE
+    role = user.role
+    if role == Role.CITY_ADMIN:
+        return Scope(Level.CITY, read_only=False)
+    if role == Role.DISTRICT_ADMIN and user.district_id:
+        return Scope(Level.DISTRICT, district_id=user.district_id, read_only=False)
+    if role == Role.INSTITUTION_ADMIN and user.institution_id:
+        return Scope(Level.INSTITUTION, institution_id=user.institution_id, read_only=False)
+    if role == Role.AUDITOR:
+        if user.district_id:
+            return Scope(Level.DISTRICT, district_id=user.district_id)
+        return Scope(Level.CITY)
+    if role == Role.WORKER and user.worker_id:
+        return Scope(Level.SELF, worker_id=user.worker_id)
+    return NO_SCOPE
+
+
+def require_write(user: User) -> Scope:
+    """The scope of an actor about to change something; read-only actors are refused like a missing page."""
+    scope = scope_of(user)
+    if not scope.can_write:
+        raise Http404
+    return scope
+
+
+def can_unmask(user: User) -> bool:
+    return bool(user and user.is_authenticated and user.has_perm("core.unmask_pii"))

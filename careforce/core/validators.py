@@ -1,0 +1,165 @@
+"""Validation and normalisation of identifiers, shared by forms, the API and the importer.
+
+Each parser takes raw input as people type it (spaces, full-width digits, lower-case x), returns the
+normalised value, and raises ValidationError with a message that names the problem and the fix.
+"""
+
+from __future__ import annotations
+
+import datetime
+import re
+import unicodedata
+from dataclasses import dataclass
+
+from django.core.exceptions import ValidationError
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from stdnum import numdb
+from stdnum.cn import ric, uscc
+from stdnum.exceptions import InvalidChecksum, InvalidComponent, InvalidFormat, InvalidLength
+
+MIN_WORKER_AGE = 16
+MAX_WORKER_AGE = 100
+_WHITESPACE = re.compile(r"\s+")
+_PHONE = re.compile(r"^1[3-9]\d{9}$")
+
+
+def normalize_code(raw: object) -> str:
+    """Full-width to half-width (NFKC), all whitespace and separators removed, upper case."""
+    text = unicodedata.normalize("NFKC", "" if raw is None else str(raw))
+    return _WHITESPACE.sub("", text).replace("-", "").upper()
+
+
+def normalize_text(raw: object) -> str:
+    """Trim and fold runs of whitespace (including the full-width space) to one space."""
+    text = unicodedata.normalize("NFKC", "" if raw is None else str(raw))
+    return _WHITESPACE.sub(" ", text).strip()
+
+
+@dataclass(frozen=True)
+class IdNumber:
+    value: str
+    birth_date: datetime.date
+    gender: str  # "M" or "F", from the 17th digit
+    region_code: str
+    region_known: bool
+
+    @property
+    def last4(self) -> str:
+        return self.value[-4:]
+
+
+def _age_on(birth: datetime.date, day: datetime.date) -> int:
+    return day.year - birth.year - ((day.month, day.day) < (birth.month, birth.day))
+
+
+def region_is_known(region_code: str) -> bool:
+    """Whether the six-digit region code ever existed (in any year), per python-stdnum's division table."""
+    return bool(numdb.get("cn/loc").info(region_code)[0][1])
+
+
+def parse_id_number(raw: object, *, today: datetime.date | None = None) -> IdNumber:
+    number = normalize_code(raw)
+    if not number:
+        raise ValidationError(_("Enter the resident ID number."), code="required")
+    if len(number) == 15 and number.isdigit():
+        raise ValidationError(
+            _("This is an old 15-digit ID number; enter the 18-digit number on the current ID card."),
+            code="old_format",
+        )
+    try:
+        if len(number) != 18:
+            raise InvalidLength()
+        if not number[:17].isdigit() or not (number[17].isdigit() or number[17] == "X"):
+            raise InvalidFormat()
+        birth = ric.get_birth_date(number)
+        if number[17] != ric.calc_check_digit(number):
+            raise InvalidChecksum()
+    except InvalidLength:
+        raise ValidationError(
+            _("The ID number has %(count)d characters; it must have 18 (17 digits and a digit or X).")
+            % {"count": len(number)},
+            code="length",
+        ) from None
+    except InvalidFormat:
+        raise ValidationError(
+            _("The ID number may contain only digits, with a digit or X as the last character."),
+            code="format",
+        ) from None
+    except InvalidComponent:
+        raise ValidationError(
+            _("Characters 7–14 of the ID number (%(digits)s) are not a real date of birth; check the number.")
+            % {"digits": number[6:14]},
+            code="birth_date",
+        ) from None
+    except InvalidChecksum:
+        raise ValidationError(
+            _("The ID number's check character is wrong (expected %(expected)s); check for a mistyped digit.")
+            % {"expected": ric.calc_check_digit(number)},
+            code="checksum",
+        ) from None
+    today = today or timezone.localdate()
+    age = _age_on(birth, today)
+    if age < MIN_WORKER_AGE or age > MAX_WORKER_AGE:
+        raise ValidationError(
+            _(
+                "The ID number gives a birth date of %(date)s (age %(age)d); a worker must be "
+                "%(min)d–%(max)d years old. Check the number."
+            )
+            % {"date": birth.isoformat(), "age": age, "min": MIN_WORKER_AGE, "max": MAX_WORKER_AGE},
+            code="birth_date_implausible",
+        )
+    gender = "M" if int(number[16]) % 2 else "F"
+    return IdNumber(number, birth, gender, number[:6], region_is_known(number[:6]))
+
+
+def id_number_warnings(parsed: IdNumber) -> list[str]:
+    """What is odd but not wrong about a valid number."""
+    if parsed.region_known:
+        return []
+    return [
+        _("Region code %(code)s of the ID number is not in the national division table; please double-check.")
+        % {"code": parsed.region_code}
+    ]
+
+
+def parse_uscc(raw: object) -> str:
+    code = normalize_code(raw)
+    if not code:
+        raise ValidationError(_("Enter the unified social credit code."), code="required")
+    if len(code) != 18:
+        raise ValidationError(
+            _("The unified social credit code has %(count)d characters; it must have 18.")
+            % {"count": len(code)},
+            code="length",
+        )
+    try:
+        uscc.validate(code)
+    except InvalidChecksum:
+        raise ValidationError(
+            _(
+                "The credit code's check character is wrong (expected %(expected)s); check for a mistyped character."
+            )
+            % {"expected": uscc.calc_check_digit(code[:17])},
+            code="checksum",
+        ) from None
+    except (InvalidFormat, InvalidComponent):
+        raise ValidationError(
+            _(
+                "The unified social credit code contains characters it cannot have; it uses digits and "
+                "capital letters except I, O, Z, S and V."
+            ),
+            code="format",
+        ) from None
+    return code
+
+
+def parse_phone(raw: object) -> str:
+    phone = normalize_code(raw).removeprefix("+86")
+    if phone.startswith("0086"):
+        phone = phone[4:]
+    if not _PHONE.match(phone):
+        raise ValidationError(
+            _("Enter an 11-digit mobile number starting with 13–19, for example 13812345678."), code="phone"
+        )
+    return phone

@@ -1,0 +1,82 @@
+"""Pinyin search keys for Chinese names: full pinyin ("zhangsan") and initials ("zs")."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+from pypinyin import lazy_pinyin
+
+# Surnames whose reading as a name differs from the character's everyday reading, which is what pypinyin
+# gives by default (曾 ceng → zeng, 单 dan → shan). Compound surnames first so they match before single ones.
+SURNAME_READINGS: dict[str, list[str]] = {
+    "尉迟": ["yu", "chi"],
+    "万俟": ["mo", "qi"],
+    "长孙": ["zhang", "sun"],
+    "单于": ["chan", "yu"],
+    "澹台": ["tan", "tai"],
+    "曾": ["zeng"],
+    "单": ["shan"],
+    "解": ["xie"],
+    "区": ["ou"],
+    "仇": ["qiu"],
+    "朴": ["piao"],
+    "乐": ["yue"],
+    "查": ["zha"],
+    "翟": ["zhai"],
+    "盖": ["ge"],
+    "缪": ["miao"],
+    "覃": ["qin"],
+    "召": ["shao"],
+    "折": ["she"],
+    "种": ["chong"],
+    "秘": ["bi"],
+    "冼": ["xian"],
+    "卜": ["bu"],
+    "柏": ["bai"],
+    "繁": ["po"],
+    "员": ["yun"],
+    "蕃": ["pi"],
+    "句": ["gou"],
+    "隗": ["wei"],
+    "阚": ["kan"],
+    "过": ["guo"],
+    "华": ["hua"],
+    "任": ["ren"],
+    "能": ["nai"],
+    "宿": ["su"],
+    "尉": ["yu"],
+    "相": ["xiang"],
+    "都": ["du"],
+    "沈": ["shen"],
+    "薄": ["bo"],
+    "藏": ["zang"],
+    "殷": ["yin"],
+    "重": ["chong"],
+    "石": ["shi"],
+    "车": ["che"],
+    "长": ["chang"],
+    "贾": ["jia"],
+    "燕": ["yan"],
+}
+_COMPOUND = sorted((s for s in SURNAME_READINGS if len(s) > 1), key=len, reverse=True)
+
+
+def _syllables(name: str) -> list[str]:
+    for surname in _COMPOUND:
+        if name.startswith(surname):
+            return SURNAME_READINGS[surname] + lazy_pinyin(name[len(surname) :], errors="ignore")
+    head = SURNAME_READINGS.get(name[:1])
+    if head is not None:
+        return head + lazy_pinyin(name[1:], errors="ignore")
+    return lazy_pinyin(name, errors="ignore")
+
+
+@lru_cache(maxsize=200_000)
+def search_keys(name: str) -> tuple[str, str]:
+    """(full pinyin, initials), lower-case ASCII, memoised because bulk paths see the same names often."""
+    syllables = [s.lower() for s in _syllables(name) if s.isascii() and s.isalpha()]
+    return "".join(syllables), "".join(s[0] for s in syllables)
+
+
+def is_pinyin_query(text: str) -> bool:
+    return bool(text) and text.isascii() and text.isalpha()

@@ -1,0 +1,114 @@
+"""Reads of the registry, always through the actor's scope. Out of scope answers like not there (404)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.db.models import Q, QuerySet
+from django.http import Http404
+from django.utils import timezone
+
+from careforce.core import crypto
+from careforce.core.models import AuditEvent, User
+from careforce.core.scope import Level, scope_of
+from careforce.core.validators import normalize_code, normalize_text
+from careforce.registry.models import Employment, Worker
+from careforce.registry.pinyin import is_pinyin_query
+from careforce.registry.tenure import years_of_service
+
+
+def workers_visible_to(user: User) -> QuerySet[Worker]:
+    scope = scope_of(user)
+    qs = Worker.objects.all()
+    if scope.level == Level.CITY:
+        return qs
+    if scope.level == Level.DISTRICT:
+        return qs.filter(district_id=scope.district_id)
+    if scope.level == Level.INSTITUTION:
+        return qs.filter(institution_id=scope.institution_id)
+    if scope.level == Level.SELF:
+        return qs.filter(pk=scope.worker_id)
+    return qs.none()
+
+
+@dataclass(frozen=True)
+class WorkerFilters:
+    district: int | None = None
+    institution: int | None = None
+    team: str | None = None
+    occupation: int | None = None
+    source_channel: str | None = None
+    active: bool | None = None
+    q: str = ""
+
+
+def search_condition(text: str) -> Q | None:
+    """What a search box entry means: a full ID number, the last four of one, pinyin or initials, or a name."""
+    text = normalize_text(text)
+    if not text:
+        return None
+    code = normalize_code(text)
+    if len(code) == 18 and code[:17].isdigit():
+        return Q(id_number_hash=crypto.blind_index(code, purpose="id_number"))
+    if len(code) == 4 and code[:3].isdigit() and (code[3].isdigit() or code[3] == "X"):
+        return Q(id_last4=code)
+    if len(code) == 11 and code.isdigit():
+        return Q(phone_hash=crypto.blind_index(code, purpose="phone"))
+    if is_pinyin_query(code):
+        key = code.lower()
+        return Q(name_initials__startswith=key) | Q(name_pinyin__startswith=key)
+    return Q(name__startswith=text.replace(" ", ""))
+
+
+def worker_list(user: User, filters: WorkerFilters) -> QuerySet[Worker]:
+    qs = workers_visible_to(user)
+    if filters.district:
+        qs = qs.filter(district_id=filters.district)
+    if filters.institution:
+        qs = qs.filter(institution_id=filters.institution)
+    if filters.team:
+        qs = qs.filter(team=filters.team)
+    if filters.occupation:
+        qs = qs.filter(occupation_id=filters.occupation)
+    if filters.source_channel:
+        qs = qs.filter(source_channel=filters.source_channel)
+    if filters.active is not None:
+        qs = qs.filter(is_active=filters.active)
+    condition = search_condition(filters.q)
+    if condition is not None:
+        qs = qs.filter(condition)
+    return qs.select_related("district", "institution", "occupation").order_by("-id")
+
+
+def worker_get(user: User, pk: object) -> Worker:
+    try:
+        return (
+            workers_visible_to(user).select_related("district", "institution", "occupation").get(pk=int(pk))
+        )
+    except (Worker.DoesNotExist, TypeError, ValueError):
+        raise Http404 from None
+
+
+def employments_of(worker: Worker) -> QuerySet[Employment]:
+    """The whole history of a worker already fetched through `worker_get` (the record is one person's)."""
+    return worker.employments.select_related("institution", "institution__district").order_by(
+        "-start_date", "-id"
+    )
+
+
+def employment_get(user: User, pk: object) -> Employment:
+    try:
+        return Employment.objects.select_related("worker", "institution").get(
+            pk=int(pk), worker__in=workers_visible_to(user)
+        )
+    except (Employment.DoesNotExist, TypeError, ValueError):
+        raise Http404 from None
+
+
+def worker_years_of_service(worker: Worker) -> float:
+    periods = worker.employments.values_list("start_date", "end_date")
+    return years_of_service(periods, today=timezone.localdate())
+
+
+def worker_history(worker: Worker) -> QuerySet[AuditEvent]:
+    return AuditEvent.objects.filter(worker_id=worker.pk).select_related("actor").order_by("-at", "-id")

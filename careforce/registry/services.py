@@ -1,0 +1,761 @@
+"""Writes to the talent registry. Forms, the API, the importer and the demo loader all come through here.
+
+A registration of many workers and a registration of one are the same operation (`workers_register`),
+so an imported row is validated exactly like a form.
+"""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.http import Http404
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from careforce.core import audit, crypto
+from careforce.core.masking import is_masked
+from careforce.core.models import AuditAction, AuditEvent, District, PiiAccess, PiiField, User
+from careforce.core.scope import Level, Scope, can_unmask, require_write
+from careforce.core.validators import id_number_warnings, normalize_text, parse_id_number, parse_phone
+from careforce.institutions.models import Institution
+from careforce.registry import pinyin
+from careforce.registry.choices import choice_labels, parse_bool, parse_choice
+from careforce.registry.dates import parse_date
+from careforce.registry.models import (
+    Education,
+    Employment,
+    HukouType,
+    Occupation,
+    SourceChannel,
+    Team,
+    Worker,
+)
+
+WORKER_FIELDS = (
+    "name",
+    "id_number",
+    "phone",
+    "education",
+    "hukou_type",
+    "source_channel",
+    "team",
+    "occupation",
+)
+REQUIRED_WORKER_FIELDS = (
+    "name",
+    "id_number",
+    "education",
+    "hukou_type",
+    "source_channel",
+    "team",
+    "occupation",
+)
+EMPLOYMENT_FIELDS = ("institution", "post", "start_date", "end_date", "has_labour_contract", "is_part_time")
+# What the audit trail shows of a worker: personal data only masked.
+AUDITED_WORKER_FIELDS = (
+    "name",
+    "id_number_masked",
+    "phone_masked",
+    "education",
+    "hukou_type",
+    "source_channel",
+    "team",
+    "occupation",
+    "district",
+    "institution",
+    "is_active",
+)
+AUDITED_EMPLOYMENT_FIELDS = (
+    "institution",
+    "post",
+    "start_date",
+    "end_date",
+    "has_labour_contract",
+    "is_part_time",
+    "end_reason",
+)
+_CHOICE_FIELDS = {
+    "education": Education,
+    "hukou_type": HukouType,
+    "source_channel": SourceChannel,
+    "team": Team,
+}
+ONE_DAY = datetime.timedelta(days=1)
+
+
+class BulkValidationError(ValidationError):
+    """Errors of a many-item registration, by item index: {index: ValidationError}."""
+
+    def __init__(self, by_index: dict[int, ValidationError]):
+        self.by_index = by_index
+        super().__init__(
+            [f"#{index + 1}: {'; '.join(error.messages)}" for index, error in sorted(by_index.items())]
+        )
+
+
+def _add(errors: dict[str, list[str]], name: str, message: str) -> None:
+    errors.setdefault(name, []).append(message)
+
+
+class Resolver:
+    """Looks up occupations and the institutions an actor may write to, once per batch."""
+
+    def __init__(self, actor: User):
+        self.actor = actor
+        self.scope: Scope = require_write(actor)
+        self._occupations: dict[str, Occupation] | None = None
+        self._institutions: dict[str, Institution | None] = {}
+
+    def occupation(self, raw: Any) -> Occupation | None:
+        if isinstance(raw, Occupation):
+            return raw
+        if self._occupations is None:
+            self._occupations = {}
+            for occ in Occupation.objects.all():
+                for key in (str(occ.pk), occ.code.lower(), occ.name, occ.standard_code):
+                    if key:
+                        self._occupations.setdefault(key, occ)
+        text = normalize_text(raw)
+        return self._occupations.get(text) or self._occupations.get(text.lower())
+
+    def institution(self, raw: Any) -> Institution | None:
+        """The institution named by object, id or credit code, if the actor may record staff there."""
+        key = str(raw.pk) if isinstance(raw, Institution) else normalize_text(raw).upper()
+        if key not in self._institutions:
+            qs = Institution.objects.select_related("district")
+            if self.scope.level == Level.DISTRICT:
+                qs = qs.filter(district_id=self.scope.district_id)
+            elif self.scope.level == Level.INSTITUTION:
+                qs = qs.filter(pk=self.scope.institution_id)
+            found = qs.filter(pk=int(key)).first() if key.isdigit() and len(key) < 18 else None
+            self._institutions[key] = found or (qs.filter(uscc=key).first() if len(key) == 18 else None)
+        return self._institutions[key]
+
+    def prime_institutions(self, keys: Sequence[str]) -> None:
+        """Fetch the institutions of a batch in one query instead of one per row."""
+        wanted = {normalize_text(k).upper() for k in keys} - set(self._institutions)
+        codes = [k for k in wanted if len(k) == 18]
+        if not codes:
+            return
+        qs = Institution.objects.select_related("district").filter(uscc__in=codes)
+        if self.scope.level == Level.DISTRICT:
+            qs = qs.filter(district_id=self.scope.district_id)
+        elif self.scope.level == Level.INSTITUTION:
+            qs = qs.filter(pk=self.scope.institution_id)
+        found = {inst.uscc: inst for inst in qs}
+        for code in codes:
+            self._institutions[code] = found.get(code)
+
+    def district(self, raw: Any) -> District | None:
+        if isinstance(raw, District):
+            district = raw
+        else:
+            text = normalize_text(raw)
+            district = (
+                (District.objects.filter(pk=int(text)).first() if text.isdigit() and len(text) < 6 else None)
+                or District.objects.filter(code=text).first()
+                or District.objects.filter(name=text).first()
+            )
+        if district is None:
+            return None
+        if self.scope.level == Level.DISTRICT and district.pk != self.scope.district_id:
+            return None
+        if self.scope.level == Level.INSTITUTION:
+            return None
+        return district
+
+
+# ---------------------------------------------------------------- cleaning (pure, no writes)
+
+
+def clean_worker_fields(
+    data: Mapping[str, Any], *, resolver: Resolver, instance: Worker | None = None
+) -> tuple[dict[str, Any], list[str]]:
+    """Model values for the worker fields present in `data`, and warnings. Raises ValidationError by field."""
+    errors: dict[str, list[str]] = {}
+    warnings: list[str] = []
+    values: dict[str, Any] = {}
+    if instance is None:
+        for name in REQUIRED_WORKER_FIELDS:
+            if normalize_text(data.get(name)) == "" and not isinstance(data.get(name), Occupation):
+                _add(errors, name, _("This field is required."))
+    if "name" in data and "name" not in errors:
+        name = normalize_text(data["name"]).replace(" ", "")
+        if not name:
+            _add(errors, "name", _("Enter the worker's name."))
+        elif len(name) > 50:
+            _add(errors, "name", _("The name is too long (at most 50 characters)."))
+        else:
+            values["name"] = name
+            values["name_pinyin"], values["name_initials"] = pinyin.search_keys(name)
+    raw_id = data.get("id_number")
+    if (
+        raw_id is not None
+        and "id_number" not in errors
+        and not (instance is not None and is_masked(str(raw_id)))
+    ):
+        try:
+            parsed = parse_id_number(raw_id)
+        except ValidationError as exc:
+            errors["id_number"] = exc.messages
+        else:
+            warnings.extend(id_number_warnings(parsed))
+            values.update(
+                id_number=parsed.value,
+                id_number_hash=crypto.blind_index(parsed.value, purpose="id_number"),
+                id_region=parsed.region_code,
+                id_last4=parsed.last4,
+                gender=parsed.gender,
+                birth_date=parsed.birth_date,
+            )
+            _check_consistency(data, parsed.gender, parsed.birth_date, errors)
+    raw_phone = data.get("phone")
+    if raw_phone is not None and not (instance is not None and is_masked(str(raw_phone))):
+        if normalize_text(raw_phone) == "":
+            values.update(phone="", phone_hash="", phone_prefix="", phone_last4="")
+        else:
+            try:
+                phone = parse_phone(raw_phone)
+            except ValidationError as exc:
+                errors["phone"] = exc.messages
+            else:
+                values.update(
+                    phone=phone,
+                    phone_hash=crypto.blind_index(phone, purpose="phone"),
+                    phone_prefix=phone[:3],
+                    phone_last4=phone[-4:],
+                )
+    for name, choices in _CHOICE_FIELDS.items():
+        if name in data and name not in errors:
+            value = parse_choice(data[name], choices)
+            if value is None:
+                _add(errors, name, _("Choose one of: %(choices)s.") % {"choices": choice_labels(choices)})
+            else:
+                values[name] = value
+    if "occupation" in data and "occupation" not in errors:
+        occupation = resolver.occupation(data["occupation"])
+        if occupation is None:
+            _add(errors, "occupation", _("Unknown occupation; choose one from the list of occupations."))
+        else:
+            values["occupation"] = occupation
+    team = values.get("team", instance.team if instance else None)
+    occupation = values.get("occupation", instance.occupation if instance else None)
+    if team and occupation and occupation.team != team and "team" not in errors:
+        _add(
+            errors,
+            "occupation",
+            _("Occupation %(occupation)s belongs to the %(team)s team, not the one chosen.")
+            % {"occupation": occupation.name, "team": Team(occupation.team).label},
+        )
+    if errors:
+        raise ValidationError(errors)
+    return values, warnings
+
+
+def _check_consistency(
+    data: Mapping[str, Any], gender: str, birth: datetime.date, errors: dict[str, list[str]]
+) -> None:
+    """Gender and birth date follow from the ID number; given ones that disagree are reported, not kept."""
+    given_gender = normalize_text(data.get("gender"))
+    if given_gender:
+        mapped = {"m": "M", "男": "M", "male": "M", "f": "F", "女": "F", "female": "F"}.get(
+            given_gender.lower()
+        )
+        if mapped != gender:
+            _add(
+                errors,
+                "gender",
+                _("The gender does not match the ID number (the 17th digit gives %(gender)s).")
+                % {"gender": _("male") if gender == "M" else _("female")},
+            )
+    given_birth = data.get("birth_date")
+    if given_birth not in (None, "") and parse_date(given_birth) != birth:
+        _add(
+            errors,
+            "birth_date",
+            _("The birth date does not match the ID number (which gives %(date)s).")
+            % {"date": birth.isoformat()},
+        )
+
+
+def clean_employment_fields(
+    data: Mapping[str, Any], *, resolver: Resolver, instance: Employment | None = None, today: datetime.date
+) -> dict[str, Any]:
+    errors: dict[str, list[str]] = {}
+    values: dict[str, Any] = {}
+    if instance is None:
+        for name in ("institution", "post", "start_date"):
+            if data.get(name) in (None, "") and not isinstance(data.get(name), Institution):
+                _add(errors, name, _("This field is required."))
+    if data.get("institution") not in (None, "") and "institution" not in errors:
+        institution = resolver.institution(data["institution"])
+        if institution is None:
+            _add(
+                errors,
+                "institution",
+                _("No institution with this credit code in your area; check the code or ask the district."),
+            )
+        else:
+            values["institution"] = institution
+    if "post" in data and "post" not in errors:
+        post = normalize_text(data["post"])
+        if not post:
+            _add(errors, "post", _("Enter the post (for example 护理员)."))
+        else:
+            values["post"] = post[:60]
+    for name in ("start_date", "end_date"):
+        if name in data and name not in errors:
+            raw = data[name]
+            if raw in (None, "") or normalize_text(raw) == "":
+                if name == "end_date":
+                    values["end_date"] = None
+                continue
+            day = parse_date(raw)
+            if day is None:
+                _add(errors, name, _("Not a date; write it like 2024-05-01."))
+            elif day > today:
+                _add(errors, name, _("The date %(date)s is in the future.") % {"date": day.isoformat()})
+            elif day.year < 1950:
+                _add(
+                    errors,
+                    name,
+                    _("The date %(date)s is too early; check the year.") % {"date": day.isoformat()},
+                )
+            else:
+                values[name] = day
+    start = values.get("start_date", instance.start_date if instance else None)
+    end = values.get("end_date", instance.end_date if instance else None)
+    if start and end and end < start and not errors:
+        _add(errors, "end_date", _("The end date is before the start date."))
+    for name in ("has_labour_contract", "is_part_time"):
+        if name in data:
+            flag = parse_bool(data[name])
+            if flag is None:
+                _add(errors, name, _("Write 是 or 否 (yes or no)."))
+            else:
+                values[name] = flag
+    if "end_reason" in data:
+        values["end_reason"] = normalize_text(data["end_reason"])[:100]
+    if errors:
+        raise ValidationError(errors)
+    return values
+
+
+def _overlap_error(periods: Sequence[Mapping[str, Any]], candidate: Mapping[str, Any]) -> str | None:
+    """A full-time period may not overlap another full-time period of the same person."""
+    if candidate.get("is_part_time"):
+        return None
+    far = datetime.date.max
+    start, end = candidate["start_date"], candidate.get("end_date") or far
+    for other in periods:
+        if other.get("is_part_time"):
+            continue
+        if other["start_date"] <= end and start <= (other.get("end_date") or far):
+            return _(
+                "This full-time period overlaps the one at %(institution)s from %(start)s; "
+                "end that one first, record a transfer, or mark this one part-time."
+            ) % {"institution": other["institution"], "start": other["start_date"].isoformat()}
+    return None
+
+
+# ---------------------------------------------------------------- registration
+
+
+@dataclass
+class Registration:
+    """One person to register: worker fields, employment periods, and a district if none is current."""
+
+    data: Mapping[str, Any]
+    employments: Sequence[Mapping[str, Any]] = ()
+    district: Any = None
+    label: str = ""
+    warnings: list[str] = field(default_factory=list)
+
+
+def _placement(periods: Sequence[Mapping[str, Any]]) -> tuple[Institution | None, bool]:
+    """The institution to file the worker under: the current full-time post, else any current, else the last."""
+    if not periods:
+        return None, False
+    current = sorted(
+        (p for p in periods if p.get("end_date") is None),
+        key=lambda p: (bool(p.get("is_part_time")), p["start_date"]),
+    )
+    if current:
+        full_time = [p for p in current if not p.get("is_part_time")]
+        chosen = full_time[-1] if full_time else current[-1]
+        return chosen["institution"], True
+    last = max(periods, key=lambda p: (p["end_date"], p["start_date"]))
+    return last["institution"], False
+
+
+def _worker_model_values(values: Mapping[str, Any]) -> dict[str, Any]:
+    out = {k: v for k, v in values.items() if k not in ("id_number", "phone")}
+    if "id_number" in values:
+        out["id_number_encrypted"] = crypto.encrypt(values["id_number"], context=b"worker.id_number")
+    if "phone" in values:
+        out["phone_encrypted"] = (
+            crypto.encrypt(values["phone"], context=b"worker.phone") if values["phone"] else None
+        )
+    return out
+
+
+def _prepare(reg: Registration, *, resolver: Resolver, today: datetime.date) -> tuple[dict, list[dict]]:
+    errors: dict[str, list[str]] = {}
+    values: dict[str, Any] = {}
+    try:
+        values, warnings = clean_worker_fields(reg.data, resolver=resolver)
+        reg.warnings.extend(warnings)
+    except ValidationError as exc:
+        errors.update(exc.message_dict)
+    periods: list[dict] = []
+    for item in reg.employments:
+        try:
+            period = clean_employment_fields(item, resolver=resolver, today=today)
+        except ValidationError as exc:
+            for name, messages in exc.message_dict.items():
+                errors.setdefault(name, []).extend(messages)
+            continue
+        problem = _overlap_error(periods, period)
+        if problem:
+            _add(errors, "start_date", problem)
+        periods.append(period)
+    institution, _active = _placement(periods)
+    if institution is None and not errors:
+        district = resolver.district(reg.district) if reg.district not in (None, "") else None
+        if district is None:
+            _add(
+                errors,
+                "district" if resolver.scope.level != Level.INSTITUTION else "institution",
+                _("Give the worker's current employment, or the district to file the record under."),
+            )
+        else:
+            values["district"] = district
+    if errors:
+        raise ValidationError(errors)
+    return values, periods
+
+
+@transaction.atomic
+def workers_register(*, actor: User, registrations: Sequence[Registration]) -> list[Worker]:
+    """Register new people with their employment history, all or nothing.
+
+    Raises BulkValidationError naming every failing item, duplicates inside the batch included.
+    """
+    resolver = Resolver(actor)
+    today = timezone.localdate()
+    resolver.prime_institutions(
+        [str(e["institution"]) for r in registrations for e in r.employments if e.get("institution")]
+    )
+    failures: dict[int, ValidationError] = {}
+    prepared: list[tuple[int, dict, list[dict]]] = []
+    seen: dict[str, int] = {}
+    for index, reg in enumerate(registrations):
+        try:
+            values, periods = _prepare(reg, resolver=resolver, today=today)
+        except ValidationError as exc:
+            failures[index] = exc
+            continue
+        first = seen.setdefault(values["id_number_hash"], index)
+        if first != index:
+            failures[index] = ValidationError(
+                {
+                    "id_number": [
+                        _("The same ID number appears again in %(other)s.")
+                        % {"other": registrations[first].label or f"#{first + 1}"}
+                    ]
+                }
+            )
+            continue
+        prepared.append((index, values, periods))
+    existing = set(
+        Worker.objects.filter(id_number_hash__in=[v["id_number_hash"] for _i, v, _p in prepared]).values_list(
+            "id_number_hash", flat=True
+        )
+    )
+    for index, values, _periods in prepared:
+        if values["id_number_hash"] in existing:
+            failures[index] = ValidationError(
+                {"id_number": [_("A worker with this ID number is already in the registry.")]}
+            )
+    if failures:
+        raise BulkValidationError(failures)
+
+    workers = []
+    for _index, values, periods in prepared:
+        institution, active = _placement(periods)
+        model_values = _worker_model_values(values)
+        if institution is not None:
+            model_values["district_id"] = institution.district_id
+            model_values["institution"] = institution
+        workers.append(Worker(**model_values, is_active=active))
+    Worker.objects.bulk_create(workers, batch_size=2000)
+    employments = [
+        Employment(worker=worker, **period)
+        for worker, (_i, _v, periods) in zip(workers, prepared, strict=True)
+        for period in periods
+    ]
+    Employment.objects.bulk_create(employments, batch_size=2000)
+    events = [
+        audit.build_event(
+            actor=actor,
+            action=AuditAction.CREATE,
+            instance=worker,
+            changes=audit.diff({}, audit.snapshot(worker, AUDITED_WORKER_FIELDS)),
+            worker_id=worker.pk,
+            institution_id=worker.institution_id,
+        )
+        for worker in workers
+    ] + [
+        audit.build_event(
+            actor=actor,
+            action=AuditAction.CREATE,
+            instance=emp,
+            changes=audit.diff({}, audit.snapshot(emp, AUDITED_EMPLOYMENT_FIELDS)),
+            worker_id=emp.worker_id,
+            institution_id=emp.institution_id,
+        )
+        for emp in employments
+    ]
+    AuditEvent.objects.bulk_create(events, batch_size=2000)
+    return workers
+
+
+def worker_register(
+    *,
+    actor: User,
+    data: Mapping[str, Any],
+    employment: Mapping[str, Any] | None = None,
+    district: Any = None,
+) -> Worker:
+    """Register one person (with the current employment, if any). Errors are keyed by field."""
+    reg = Registration(data=data, employments=[employment] if employment else [], district=district)
+    try:
+        return workers_register(actor=actor, registrations=[reg])[0]
+    except BulkValidationError as exc:
+        raise exc.by_index[0] from None
+
+
+@transaction.atomic
+def worker_update(*, actor: User, worker: Worker, data: Mapping[str, Any]) -> list[str]:
+    """Change a worker's own fields (not placement). Returns warnings. The caller fetched `worker` scoped."""
+    resolver = Resolver(actor)
+    worker = Worker.objects.select_for_update().select_related("occupation").get(pk=worker.pk)
+    before = audit.snapshot(worker, AUDITED_WORKER_FIELDS)
+    values, warnings = clean_worker_fields(
+        {k: v for k, v in data.items() if k in (*WORKER_FIELDS, "gender", "birth_date")},
+        resolver=resolver,
+        instance=worker,
+    )
+    new_hash = values.get("id_number_hash", worker.id_number_hash)
+    if new_hash != worker.id_number_hash and Worker.objects.filter(id_number_hash=new_hash).exists():
+        raise ValidationError({"id_number": [_("A worker with this ID number is already in the registry.")]})
+    for name, value in _worker_model_values(values).items():
+        setattr(worker, name, value)
+    changes = audit.diff(before, audit.snapshot(worker, AUDITED_WORKER_FIELDS))
+    if changes or "id_number" in values or "phone" in values:
+        worker.save()
+    if changes:
+        audit.record(
+            actor=actor,
+            action=AuditAction.UPDATE,
+            instance=worker,
+            changes=changes,
+            worker_id=worker.pk,
+            institution_id=worker.institution_id,
+        )
+    return warnings
+
+
+# ---------------------------------------------------------------- employment history
+
+
+def _periods_of(worker: Worker, *, exclude: int | None = None) -> list[dict[str, Any]]:
+    qs = worker.employments.select_related("institution", "institution__district")
+    if exclude is not None:
+        qs = qs.exclude(pk=exclude)
+    return [
+        {
+            "institution": e.institution,
+            "start_date": e.start_date,
+            "end_date": e.end_date,
+            "is_part_time": e.is_part_time,
+        }
+        for e in qs
+    ]
+
+
+def _refresh_placement(worker: Worker, *, actor: User) -> None:
+    institution, active = _placement(_periods_of(worker))
+    before = audit.snapshot(worker, ("district", "institution", "is_active"))
+    if institution is not None:
+        worker.institution = institution
+        worker.district_id = institution.district_id
+    worker.is_active = active
+    if audit.diff(before, audit.snapshot(worker, ("district", "institution", "is_active"))):
+        worker.save(update_fields=["institution", "district", "is_active", "updated_at"])
+
+
+def _record_employment(
+    actor: User, action: str, emp: Employment, before: Mapping[str, Any], note: str = ""
+) -> None:
+    audit.record(
+        actor=actor,
+        action=action,
+        instance=emp,
+        changes=audit.diff(before, audit.snapshot(emp, AUDITED_EMPLOYMENT_FIELDS)),
+        worker_id=emp.worker_id,
+        institution_id=emp.institution_id,
+        note=note,
+    )
+
+
+def _lock(worker: Worker) -> Worker:
+    return Worker.objects.select_for_update().get(pk=worker.pk)
+
+
+@transaction.atomic
+def employment_start(*, actor: User, worker: Worker, data: Mapping[str, Any]) -> Employment:
+    """Add a period to a worker's history (a current one, or a past one being recorded late)."""
+    resolver = Resolver(actor)
+    worker = _lock(worker)
+    values = clean_employment_fields(
+        {k: v for k, v in data.items() if k in (*EMPLOYMENT_FIELDS, "end_reason")},
+        resolver=resolver,
+        today=timezone.localdate(),
+    )
+    problem = _overlap_error(_periods_of(worker), values)
+    if problem:
+        raise ValidationError({"start_date": [problem]})
+    emp = Employment.objects.create(worker=worker, **values)
+    _record_employment(actor, AuditAction.CREATE, emp, {})
+    _refresh_placement(worker, actor=actor)
+    return emp
+
+
+@transaction.atomic
+def employment_update(*, actor: User, employment: Employment, data: Mapping[str, Any]) -> Employment:
+    """Correct a period. The actor must be able to write at the period's institution."""
+    resolver = Resolver(actor)
+    if resolver.institution(employment.institution) is None:
+        raise Http404
+    worker = _lock(employment.worker)
+    emp = Employment.objects.select_related("institution").get(pk=employment.pk)
+    before = audit.snapshot(emp, AUDITED_EMPLOYMENT_FIELDS)
+    values = clean_employment_fields(
+        {k: v for k, v in data.items() if k in (*EMPLOYMENT_FIELDS, "end_reason")},
+        resolver=resolver,
+        instance=emp,
+        today=timezone.localdate(),
+    )
+    candidate = {
+        "start_date": values.get("start_date", emp.start_date),
+        "end_date": values.get("end_date", emp.end_date),
+        "is_part_time": values.get("is_part_time", emp.is_part_time),
+    }
+    if not candidate["is_part_time"] and candidate["end_date"] is None:
+        clash = worker.employments.filter(end_date__isnull=True, is_part_time=False).exclude(pk=emp.pk)
+        if clash.exists():
+            raise ValidationError({"end_date": [_("The worker already has another current full-time post.")]})
+    problem = _overlap_error(_periods_of(worker, exclude=emp.pk), candidate)
+    if problem:
+        raise ValidationError({"start_date": [problem]})
+    for name, value in values.items():
+        setattr(emp, name, value)
+    emp.save()
+    _record_employment(actor, AuditAction.UPDATE, emp, before)
+    _refresh_placement(worker, actor=actor)
+    return emp
+
+
+@transaction.atomic
+def employment_end(*, actor: User, employment: Employment, end_date: Any, reason: str = "") -> Employment:
+    """Close a current period (the worker left)."""
+    if employment.end_date is not None:
+        raise ValidationError({"end_date": [_("This period has already ended.")]})
+    data = {"end_date": end_date, "end_reason": reason}
+    if normalize_text(end_date) == "" and not isinstance(end_date, datetime.date):
+        raise ValidationError({"end_date": [_("Enter the last day of work.")]})
+    emp = employment_update(actor=actor, employment=employment, data=data)
+    return emp
+
+
+@transaction.atomic
+def worker_transfer(*, actor: User, worker: Worker, data: Mapping[str, Any]) -> Employment:
+    """Move a worker to another institution on the same record: close the current full-time post the day
+    before `start_date` and open the new one."""
+    resolver = Resolver(actor)
+    worker = _lock(worker)
+    values = clean_employment_fields(
+        {k: v for k, v in data.items() if k in EMPLOYMENT_FIELDS},
+        resolver=resolver,
+        today=timezone.localdate(),
+    )
+    values.pop("end_date", None)
+    values["is_part_time"] = False
+    current = (
+        worker.employments.select_related("institution")
+        .filter(end_date__isnull=True, is_part_time=False)
+        .first()
+    )
+    if current is not None:
+        if current.institution_id == values["institution"].pk:
+            raise ValidationError({"institution": [_("The worker already works at this institution.")]})
+        last_day = values["start_date"] - ONE_DAY
+        if last_day < current.start_date:
+            raise ValidationError(
+                {
+                    "start_date": [
+                        _("The transfer date must be after the current post began (%(date)s).")
+                        % {"date": current.start_date.isoformat()}
+                    ]
+                }
+            )
+        before = audit.snapshot(current, AUDITED_EMPLOYMENT_FIELDS)
+        current.end_date = last_day
+        current.end_reason = normalize_text(data.get("end_reason")) or _("Transferred")
+        current.save(update_fields=["end_date", "end_reason", "updated_at"])
+        _record_employment(actor, AuditAction.END, current, before, note="transfer")
+    problem = _overlap_error(_periods_of(worker), values)
+    if problem:
+        raise ValidationError({"start_date": [problem]})
+    emp = Employment.objects.create(worker=worker, **values)
+    _record_employment(actor, AuditAction.TRANSFER, emp, {}, note="transfer")
+    _refresh_placement(worker, actor=actor)
+    return emp
+
+
+# ---------------------------------------------------------------- unmasking personal data
+
+
+@transaction.atomic
+def pii_reveal(
+    *,
+    actor: User,
+    worker: Worker,
+    field: str,
+    reason: str,
+    ip_address: str | None = None,
+    channel: str = "web",
+) -> str:
+    """The full ID number or phone, for an actor with the permission who gives a reason; always logged.
+
+    The caller must have fetched `worker` through a scoped selector.
+    """
+    if not can_unmask(actor):
+        raise Http404
+    if field not in PiiField.values:
+        raise ValidationError({"field": [_("Unknown field.")]})
+    reason = normalize_text(reason)
+    if len(reason) < 2:
+        raise ValidationError(
+            {"reason": [_("Say why you need to see the full value (for example 核对社保).")]}
+        )
+    PiiAccess.objects.create(
+        actor=actor, worker=worker, field=field, reason=reason[:300], ip_address=ip_address, channel=channel
+    )
+    return worker.reveal_id_number() if field == PiiField.ID_NUMBER else worker.reveal_phone()
