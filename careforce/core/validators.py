@@ -55,7 +55,7 @@ def _age_on(birth: datetime.date, day: datetime.date) -> int:
 
 def region_is_known(region_code: str) -> bool:
     """Whether the six-digit region code ever existed (in any year), per python-stdnum's division table."""
-    return bool(numdb.get("cn/loc").info(region_code)[0][1])
+    return any("county" in props for _part, props in numdb.get("cn/loc").info(region_code))
 
 
 def parse_id_number(raw: object, *, today: datetime.date | None = None) -> IdNumber:
