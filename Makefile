@@ -27,7 +27,6 @@ install: $(STAMP)
 run: $(STAMP)
 	$(BIN)/careforce migrate --no-input
 	$(BIN)/careforce demo --if-empty --workers $(DEMO_WORKERS)
-	$(BIN)/careforce demo-accounts
 	$(BIN)/careforce runserver 127.0.0.1:8000
 
 # Debian's Chromium and CJK fonts for the browser tests (Playwright's own download does not work here).
