@@ -1,5 +1,66 @@
-"""The REST API under /api/v1/ (Django Ninja). Routers live in each app's api.py."""
+"""The REST API under /api/v1/ (Django Ninja). Routers live in each app's api.py.
 
-from ninja import NinjaAPI
+Every route needs a signed-in session or a bearer token (see careforce.core.api_auth and docs/api.md).
+The docs page serves Swagger UI from our own static files, since the intranet has no CDN.
+"""
 
-api = NinjaAPI(title="CareForce API", version="1", urls_namespace="api")
+from django.http import Http404, HttpRequest
+from django.shortcuts import render
+from ninja import NinjaAPI, Router
+from ninja.openapi.docs import Swagger
+from ninja.renderers import JSONRenderer
+
+from careforce.core import api as core_api
+from careforce.core.api_auth import AUTH
+from careforce.core.schemas import DetailOut
+from careforce.institutions.api import router as institutions_router
+from careforce.registry.api import router as registry_router
+
+
+class VendoredSwagger(Swagger):
+    """Ninja's Swagger page, rendered from careforce/templates/ninja/swagger.html with vendored assets
+    (careforce/static/vendor/swagger-ui/) instead of a CDN."""
+
+    template = "ninja/swagger.html"
+
+    def render_page(self, request: HttpRequest, api: NinjaAPI, **kwargs):
+        self.settings["url"] = self.get_openapi_url(api, kwargs)
+        return render(request, self.template, {"swagger_settings": self.settings, "api": api})
+
+
+class UnicodeJSONRenderer(JSONRenderer):
+    """JSON with Chinese written as is (UTF-8), not as \\u escapes: readable in curl and logs."""
+
+    json_dumps_params = {"ensure_ascii": False}
+
+
+api = NinjaAPI(
+    title="CareForce API",
+    version="1",
+    description="养老服务人才信息平台 REST API. Authentication, pagination and errors: docs/api.md.",
+    urls_namespace="api",
+    auth=AUTH,
+    renderer=UnicodeJSONRenderer(),
+    docs=VendoredSwagger(settings={"persistAuthorization": False}),
+)
+core_api.install_error_handlers(api)
+api.add_router("", core_api.router)
+api.add_router("", institutions_router)
+api.add_router("", registry_router)
+
+# Last: any other path under /api/v1/ answers a JSON 404, not the site's HTML page.
+fallback = Router(tags=["fallback"])
+
+
+@fallback.api_operation(
+    ["GET", "POST", "PUT", "PATCH", "DELETE"],
+    "/{path:rest}",
+    response={404: DetailOut},
+    include_in_schema=False,
+    auth=None,
+)
+def not_found(request: HttpRequest, rest: str):
+    raise Http404
+
+
+api.add_router("", fallback)

@@ -8,7 +8,11 @@ def main() -> None:
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "careforce.settings")
     from django.core.management import execute_from_command_line
 
-    execute_from_command_line(["careforce", *sys.argv[1:]])
+    args = sys.argv[1:]
+    # `careforce create-token` reads better than `create_token`; Django's command names use underscores.
+    if args and not args[0].startswith("-"):
+        args[0] = args[0].replace("-", "_")
+    execute_from_command_line(["careforce", *args])
 
 
 if __name__ == "__main__":

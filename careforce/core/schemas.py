@@ -1,0 +1,112 @@
+"""Shapes shared by the API's routers: loose input types, references, pages and errors.
+
+Input types are deliberately permissive (a number where text is expected, an id as number or string, a
+date as text): pydantic only rejects what cannot be a single value, and the service then gives the
+field-specific message in the user's language, the same one a form or an import would show.
+"""
+
+from __future__ import annotations
+
+import datetime
+from typing import Annotated, Any
+
+from django.utils import timezone
+from ninja import Field, Schema
+from pydantic import ConfigDict, PlainSerializer, PlainValidator
+from pydantic_core import PydanticCustomError
+
+MAX_TEXT = 2000
+
+
+def _scalar(value: Any) -> Any:
+    if isinstance(value, dict | list | tuple | set):
+        raise PydanticCustomError("scalar_type", "Enter a single value, not a list or an object.")
+    if isinstance(value, str) and len(value) > MAX_TEXT:
+        raise PydanticCustomError("text_too_long", "The value is too long.")
+    return value
+
+
+def _text(value: Any) -> str | None:
+    value = _scalar(value)
+    if value is None or isinstance(value, str):
+        return value
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
+
+
+def _id_or_text(value: Any) -> int | str | None:
+    value = _scalar(value)
+    if isinstance(value, bool):
+        return str(value).lower()
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    return value if value is None or isinstance(value, int | str) else str(value)
+
+
+def _flag(value: Any) -> bool | str | None:
+    value = _scalar(value)
+    return value if value is None or isinstance(value, bool | str) else str(value)
+
+
+# Text: a string (numbers are taken as their text).
+Text = Annotated[str | None, PlainValidator(_text, json_schema_input_type=str | None)]
+# An id, or a code or name the service also understands (credit code, occupation code, district code).
+IdOrCode = Annotated[int | str | None, PlainValidator(_id_or_text, json_schema_input_type=int | str | None)]
+# A yes/no: true/false, or text the service reads (是/否, yes/no, 1/0).
+Flag = Annotated[bool | str | None, PlainValidator(_flag, json_schema_input_type=bool | str | None)]
+# A date: 2024-05-01 (also 2024/5/1, 2024年5月1日, an Excel serial number).
+DateText = Annotated[
+    str | int | None,
+    PlainValidator(_id_or_text, json_schema_input_type=str | None),
+    Field(json_schema_extra={"format": "date", "examples": ["2024-05-01"]}),
+]
+
+
+def _local_iso(value: datetime.datetime | None) -> str | None:
+    return timezone.localtime(value).isoformat() if value is not None else None
+
+
+# Timestamps are shown in Asia/Shanghai time, with the offset.
+LocalDateTime = Annotated[datetime.datetime, PlainSerializer(_local_iso, return_type=str)]
+
+
+class InputSchema(Schema):
+    """Base of request bodies: unknown fields are refused by name rather than silently ignored."""
+
+    model_config = ConfigDict(extra="forbid")
+
+
+class DistrictOut(Schema):
+    id: int
+    code: str = Field(description="GB/T 2260 code, or the platform's code of a functional zone")
+    name: str
+    kind: str = Field(description="district, county, autonomous_county or functional_zone")
+
+
+class DistrictRef(Schema):
+    id: int
+    code: str
+    name: str
+
+
+class FieldError(Schema):
+    field: str | None = Field(description="The input field at fault; null when the error is not one field's")
+    message: str = Field(description="What is wrong and how to fix it, in the request's language")
+
+
+class ErrorsOut(Schema):
+    errors: list[FieldError]
+
+
+class DetailOut(Schema):
+    detail: str
+
+
+class PageIn(Schema):
+    limit: int = Field(50, ge=1, le=500, description="Items per page (1–500)")
+    cursor: str | None = Field(None, description="`next_cursor` of the previous page; omit for the first")
+
+
+ERROR_RESPONSES = {400: ErrorsOut, 401: DetailOut, 404: DetailOut, 422: ErrorsOut}
+READ_RESPONSES = {401: DetailOut, 404: DetailOut, 422: ErrorsOut}

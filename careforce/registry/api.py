@@ -1,0 +1,176 @@
+"""/api/v1/workers, /employments and /occupations: thin callers of the registry selectors and services."""
+
+from __future__ import annotations
+
+from django.http import HttpRequest, HttpResponse
+from django.utils import timezone
+from ninja import Query, Router
+
+from careforce.core.api import paginate
+from careforce.core.schemas import ERROR_RESPONSES, READ_RESPONSES
+from careforce.registry import selectors, services
+from careforce.registry.models import Occupation, Worker
+from careforce.registry.schemas import (
+    EmploymentEndIn,
+    EmploymentIn,
+    EmploymentOut,
+    OccupationOut,
+    TransferIn,
+    UnmaskIn,
+    UnmaskOut,
+    WorkerCreateIn,
+    WorkerDetailOut,
+    WorkerFieldsIn,
+    WorkerFilters,
+    WorkerPage,
+    WorkerWrittenOut,
+)
+from careforce.registry.tenure import years_of_service
+
+router = Router(tags=["registry"])
+
+
+def _detail(request: HttpRequest, worker_id: int, warnings: list[str] | None = None) -> Worker:
+    """The worker as the caller may see it, with the history and years of service attached (2 queries)."""
+    worker = selectors.worker_get(request.auth, worker_id)
+    history = list(selectors.employments_of(worker))
+    worker.history = history
+    worker.years_of_service = years_of_service(
+        [(e.start_date, e.end_date) for e in history], today=timezone.localdate()
+    )
+    worker.warnings = warnings or []
+    return worker
+
+
+@router.get("/occupations", response={200: list[OccupationOut], **READ_RESPONSES}, summary="Occupations")
+def list_occupations(request: HttpRequest):
+    return list(Occupation.objects.order_by("sort_order", "code"))
+
+
+@router.get("/workers", response={200: WorkerPage, **READ_RESPONSES}, summary="List workers")
+def list_workers(request: HttpRequest, filters: Query[WorkerFilters]):
+    qs = selectors.worker_list(
+        request.auth,
+        selectors.WorkerFilters(
+            district=filters.district,
+            institution=filters.institution,
+            team=filters.team,
+            occupation=filters.occupation,
+            source_channel=filters.source_channel,
+            active=filters.active,
+            q=filters.q or "",
+        ),
+    )
+    return paginate(qs, limit=filters.limit, cursor=filters.cursor)
+
+
+@router.get("/workers/{worker_id}", response={200: WorkerDetailOut, **READ_RESPONSES}, summary="Get a worker")
+def get_worker(request: HttpRequest, worker_id: int):
+    return _detail(request, worker_id)
+
+
+@router.post("/workers", response={201: WorkerWrittenOut, **ERROR_RESPONSES}, summary="Register a worker")
+def create_worker(request: HttpRequest, payload: WorkerCreateIn):
+    data = payload.model_dump(exclude_unset=True)
+    employment = data.pop("employment", None)
+    registration = services.Registration(
+        data=data, employments=[employment] if employment else [], district=data.pop("district", None)
+    )
+    try:
+        (worker,) = services.workers_register(actor=request.auth, registrations=[registration])
+    except services.BulkValidationError as exc:
+        raise exc.by_index[0] from None
+    return 201, _detail(request, worker.pk, registration.warnings)
+
+
+@router.patch(
+    "/workers/{worker_id}", response={200: WorkerWrittenOut, **ERROR_RESPONSES}, summary="Change a worker"
+)
+def update_worker(request: HttpRequest, worker_id: int, payload: WorkerFieldsIn):
+    worker = selectors.worker_get(request.auth, worker_id)
+    warnings = services.worker_update(
+        actor=request.auth, worker=worker, data=payload.model_dump(exclude_unset=True)
+    )
+    return _detail(request, worker_id, warnings)
+
+
+@router.post(
+    "/workers/{worker_id}/transfer",
+    response={200: WorkerDetailOut, **ERROR_RESPONSES},
+    summary="Transfer a worker to another institution",
+)
+def transfer_worker(request: HttpRequest, worker_id: int, payload: TransferIn):
+    """Closes the current full-time post the day before `start_date` and opens the new one."""
+    worker = selectors.worker_get(request.auth, worker_id)
+    services.worker_transfer(actor=request.auth, worker=worker, data=payload.model_dump(exclude_unset=True))
+    return _detail(request, worker_id)
+
+
+@router.post(
+    "/workers/{worker_id}/unmask",
+    response={200: UnmaskOut, **ERROR_RESPONSES},
+    summary="Reveal a full ID number or phone (logged)",
+)
+def unmask_worker_field(request: HttpRequest, worker_id: int, payload: UnmaskIn, response: HttpResponse):
+    """Needs the permission core.unmask_pii (404 without it). Every call writes a row to the access log."""
+    worker = selectors.worker_get(request.auth, worker_id)
+    field = payload.field or ""
+    value = services.pii_reveal(
+        actor=request.auth,
+        worker=worker,
+        field=field,
+        reason=payload.reason or "",
+        ip_address=request.META.get("REMOTE_ADDR") or None,
+        channel="api",
+    )
+    response["Cache-Control"] = "no-store"
+    return {"field": field, "value": value}
+
+
+@router.get(
+    "/workers/{worker_id}/employments",
+    response={200: list[EmploymentOut], **READ_RESPONSES},
+    summary="A worker's employment history",
+)
+def list_employments(request: HttpRequest, worker_id: int):
+    worker = selectors.worker_get(request.auth, worker_id)
+    return list(selectors.employments_of(worker))
+
+
+@router.post(
+    "/workers/{worker_id}/employments",
+    response={201: EmploymentOut, **ERROR_RESPONSES},
+    summary="Add an employment period",
+)
+def add_employment(request: HttpRequest, worker_id: int, payload: EmploymentIn):
+    worker = selectors.worker_get(request.auth, worker_id)
+    employment = services.employment_start(
+        actor=request.auth, worker=worker, data=payload.model_dump(exclude_unset=True)
+    )
+    return 201, selectors.employment_get(request.auth, employment.pk)
+
+
+@router.patch(
+    "/employments/{employment_id}",
+    response={200: EmploymentOut, **ERROR_RESPONSES},
+    summary="Correct an employment period",
+)
+def update_employment(request: HttpRequest, employment_id: int, payload: EmploymentIn):
+    employment = selectors.employment_get(request.auth, employment_id)
+    services.employment_update(
+        actor=request.auth, employment=employment, data=payload.model_dump(exclude_unset=True)
+    )
+    return selectors.employment_get(request.auth, employment_id)
+
+
+@router.post(
+    "/employments/{employment_id}/end",
+    response={200: EmploymentOut, **ERROR_RESPONSES},
+    summary="End a current employment period",
+)
+def end_employment(request: HttpRequest, employment_id: int, payload: EmploymentEndIn):
+    employment = selectors.employment_get(request.auth, employment_id)
+    services.employment_end(
+        actor=request.auth, employment=employment, end_date=payload.end_date, reason=payload.reason or ""
+    )
+    return selectors.employment_get(request.auth, employment_id)

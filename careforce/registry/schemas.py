@@ -1,0 +1,161 @@
+"""API shapes of the talent registry. Personal data leaves only masked (the ID number's region and last
+four, the phone's first three and last four); the birth date is not sent, since with the masked ID it would
+give the whole number away — `age` is sent instead."""
+
+from __future__ import annotations
+
+import datetime
+
+from django.utils import timezone
+from ninja import Field, Schema
+
+from careforce.core.schemas import (
+    DateText,
+    DistrictRef,
+    Flag,
+    IdOrCode,
+    InputSchema,
+    LocalDateTime,
+    PageIn,
+    Text,
+)
+from careforce.institutions.schemas import InstitutionRef
+
+
+class OccupationOut(Schema):
+    id: int
+    code: str
+    name: str
+    team: str = Field(description="care, professional, management or support")
+    standard_code: str = Field(description="National occupation classification code, if any")
+
+
+class OccupationRef(Schema):
+    id: int
+    code: str
+    name: str
+
+
+def _age(birth: datetime.date) -> int:
+    today = timezone.localdate()
+    return today.year - birth.year - ((today.month, today.day) < (birth.month, birth.day))
+
+
+class WorkerOut(Schema):
+    id: int
+    name: str
+    gender: str = Field(description="M or F (from the ID number)")
+    age: int
+    id_number_masked: str = Field(examples=["500103********123X"])
+    phone_masked: str = Field(examples=["138****5678"])
+    education: str
+    hukou_type: str
+    source_channel: str
+    team: str
+    occupation: OccupationRef
+    district: DistrictRef
+    institution: InstitutionRef | None = Field(description="Current (or last) institution")
+    is_active: bool = Field(description="Currently employed")
+    created_at: LocalDateTime
+    updated_at: LocalDateTime
+
+    @staticmethod
+    def resolve_age(obj) -> int:
+        return _age(obj.birth_date)
+
+
+class EmploymentOut(Schema):
+    id: int
+    worker_id: int
+    institution: InstitutionRef
+    post: str
+    start_date: datetime.date
+    end_date: datetime.date | None
+    has_labour_contract: bool
+    is_part_time: bool
+    end_reason: str
+    is_current: bool
+
+
+class WorkerDetailOut(WorkerOut):
+    years_of_service: float = Field(description="Years covered by the employment history, overlaps once")
+    employments: list[EmploymentOut] = Field(description="Newest first")
+
+    @staticmethod
+    def resolve_employments(obj) -> list:
+        # Attached by the handler from `employments_of` (one query, institutions joined).
+        return obj.history
+
+
+class WorkerPage(Schema):
+    items: list[WorkerOut]
+    next_cursor: str | None = Field(description="Pass as `cursor` for the next page; null on the last")
+
+
+class WorkerFilters(PageIn):
+    district: int | None = Field(None, description="District id")
+    institution: int | None = Field(None, description="Institution id")
+    team: str | None = None
+    occupation: int | None = Field(None, description="Occupation id")
+    source_channel: str | None = None
+    active: bool | None = Field(None, description="true: currently employed; false: not")
+    q: str = Field("", description="Name, pinyin or initials, last four of the ID, full ID number or phone")
+
+
+class EmploymentIn(InputSchema):
+    institution: IdOrCode = Field(None, description="Institution id or credit code")
+    post: Text = Field(None, examples=["护理员"])
+    start_date: DateText = None
+    end_date: DateText = None
+    has_labour_contract: Flag = None
+    is_part_time: Flag = None
+    end_reason: Text = None
+
+
+class WorkerFieldsIn(InputSchema):
+    name: Text = None
+    id_number: Text = Field(None, description="18-character resident ID number")
+    phone: Text = Field(None, description="11-digit mobile number; empty to clear")
+    education: Text = Field(None, description="Code or label, e.g. senior_high or 高中")
+    hukou_type: Text = Field(None, description="urban or rural (城镇/农村)")
+    source_channel: Text = None
+    team: Text = Field(None, description="care, professional, management or support")
+    occupation: IdOrCode = Field(None, description="Occupation id, code or name")
+    gender: Text = Field(None, description="Optional; checked against the ID number")
+    birth_date: DateText = Field(None, description="Optional; checked against the ID number")
+
+
+class WorkerCreateIn(WorkerFieldsIn):
+    """A new person. Give the current `employment`, or the `district` to file the record under."""
+
+    employment: EmploymentIn | None = None
+    district: IdOrCode = Field(None, description="District id, code or name, when there is no employment")
+
+
+class TransferIn(InputSchema):
+    institution: IdOrCode = Field(None, description="Institution id or credit code")
+    post: Text = None
+    start_date: DateText = Field(None, description="First day at the new institution")
+    has_labour_contract: Flag = None
+    end_reason: Text = Field(None, description="Reason recorded on the closed post (default: transferred)")
+
+
+class EmploymentEndIn(InputSchema):
+    end_date: DateText = Field(None, description="Last day of work")
+    reason: Text = None
+
+
+class UnmaskIn(InputSchema):
+    field: Text = Field(None, description="id_number or phone")
+    reason: Text = Field(None, description="Why the full value is needed; logged")
+
+
+class UnmaskOut(Schema):
+    field: str
+    value: str
+
+
+class WorkerWrittenOut(WorkerDetailOut):
+    warnings: list[str] = Field(
+        default_factory=list, description="What is odd but accepted, e.g. an ID region code not in the table"
+    )
