@@ -490,7 +490,9 @@ def workers_register(*, actor: User, registrations: Sequence[Registration]) -> l
         institution, active = _placement(periods)
         model_values = _worker_model_values(values)
         if institution is not None:
-            model_values["district_id"] = institution.district_id
+            # The object, not the id: the resolver fetched it with the institution, and the audit
+            # snapshot below reads worker.district (with only the id, one query per worker).
+            model_values["district"] = institution.district
             model_values["institution"] = institution
         workers.append(Worker(**model_values, is_active=active))
     Worker.objects.bulk_create(workers, batch_size=2000)
