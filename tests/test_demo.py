@@ -1,0 +1,133 @@
+import datetime
+import io
+import statistics
+
+import pytest
+from django.core.management import call_command
+from django.db.models import Count
+
+from careforce.core.models import AuditEvent, District, Role, User
+from careforce.core.validators import parse_id_number, parse_phone, parse_uscc, region_is_known
+from careforce.institutions.models import RESIDENT_LEVEL_FIELDS, Institution
+from careforce.registry import demo
+from careforce.registry.models import Employment, Worker
+
+pytestmark = pytest.mark.django_db
+
+
+def run(**options) -> str:
+    out = io.StringIO()
+    call_command("demo", stdout=out, **options)
+    return out.getvalue()
+
+
+def test_it_loads_valid_workers_and_institutions_through_the_services():
+    output = run(workers=300, institutions=20, seed=1)
+
+    assert Institution.objects.count() == 20
+    assert Worker.objects.count() == 300
+    # Written through the services: every worker and every period has its audit event.
+    assert AuditEvent.objects.filter(object_type="registry.worker").count() == 300
+    assert AuditEvent.objects.filter(object_type="registry.employment").count() == Employment.objects.count()
+    assert AuditEvent.objects.filter(object_type="institutions.institution").count() == 20
+    assert "300" in output and " s" in output
+
+    for worker in Worker.objects.all():
+        number = worker.reveal_id_number()
+        parsed = parse_id_number(number)
+        assert region_is_known(parsed.region_code), number
+        assert (parsed.gender, parsed.birth_date) == (worker.gender, worker.birth_date)
+        if worker.phone_encrypted:
+            parse_phone(worker.reveal_phone())
+        assert worker.name_pinyin and worker.name_initials
+    for institution in Institution.objects.all():
+        assert parse_uscc(institution.uscc) == institution.uscc
+        assert institution.residents <= institution.beds or institution.beds == 0
+        assert all(getattr(institution, field) >= 0 for field, _label in RESIDENT_LEVEL_FIELDS)
+        assert 0 <= institution.star_grade <= 5
+
+
+def test_the_workforce_looks_like_chongqings():
+    run(workers=300, institutions=20, seed=1)
+    workers = list(Worker.objects.select_related("occupation"))
+    care = [w for w in workers if w.team == "care"]
+    today = datetime.date.today()
+    ages = [(today - w.birth_date).days / 365.25 for w in care]
+
+    assert 0.65 < len(care) / len(workers) < 0.85
+    assert 40 <= statistics.median(ages) <= 60
+    assert sum(w.gender == "F" for w in care) / len(care) > 0.75
+    assert sum(w.occupation.code == "care_worker" for w in care) / len(care) > 0.75
+    assert sum(w.education in ("junior_high", "senior_high") for w in care) / len(care) > 0.75
+    assert {w.team for w in workers} == {"care", "professional", "management", "support"}
+    assert len({w.source_channel for w in workers}) >= 6
+    assert any(w.id_region[:2] in ("51", "52", "42") for w in workers)  # migrants from nearby provinces
+    assert sum(w.id_region.startswith("500") for w in workers) / len(workers) > 0.6
+
+
+def test_it_records_transfers_leavers_and_placements_consistently():
+    run(workers=300, institutions=20, seed=1)
+
+    per_worker = Worker.objects.annotate(n=Count("employments"))
+    assert set(per_worker.values_list("n", flat=True)) <= {1, 2, 3, 4}
+    transferred = Worker.objects.filter(
+        employments__end_date__isnull=False, is_active=True, employments__end_reason="调动"
+    ).distinct()
+    assert transferred.count() >= 15  # about 20 % move between institutions
+    leavers = Worker.objects.filter(is_active=False)
+    assert 5 <= leavers.count() <= 45  # about 8 % not currently employed
+    assert not Employment.objects.filter(worker__in=leavers, end_date__isnull=True).exists()
+    for worker in transferred[:20]:
+        current = worker.employments.get(end_date__isnull=True, is_part_time=False)
+        assert worker.institution_id == current.institution_id
+        assert worker.district_id == current.institution.district_id
+        assert worker.employments.exclude(institution=current.institution).exists()
+    contracts = Employment.objects.filter(end_date__isnull=True)
+    assert 0.65 < contracts.filter(has_labour_contract=True).count() / contracts.count() < 0.95
+
+
+def test_every_district_gets_institutions_when_there_are_enough():
+    run(workers=100, institutions=45, seed=2)
+
+    assert not District.objects.annotate(n=Count("institutions")).filter(n=0).exists()
+    big = Institution.objects.filter(district__code="500112").count()  # 渝北区
+    small = Institution.objects.filter(district__code="500229").count()  # 城口县
+    assert big >= small
+
+
+def test_it_creates_one_demo_account_per_role_with_its_binding():
+    output = run(workers=300, institutions=20, seed=1)
+
+    accounts = {u.username: u for u in User.objects.filter(username__startswith="demo-")}
+    assert {u.role for u in accounts.values()} == set(Role.values)
+    assert accounts["demo-district"].district.code == "500103"
+    institution = accounts["demo-institution"].institution
+    assert Worker.objects.filter(institution=institution, is_active=True).exists()
+    assert accounts["demo-worker"].worker is not None
+    assert accounts["demo-auditor"].district is None
+    assert all(u.check_password(demo.DEMO_PASSWORD) for u in accounts.values())
+    system = User.objects.get(username="system")
+    assert system.role == Role.CITY_ADMIN and not system.has_usable_password()
+    assert "DEMO CREDENTIALS" in output and demo.DEMO_PASSWORD in output
+    for username in accounts:
+        assert username in output
+    assert "渝中区" in output
+
+
+def test_if_empty_is_idempotent_and_still_prints_the_accounts():
+    run(workers=300, institutions=20, seed=1)
+    counts = (Worker.objects.count(), Institution.objects.count(), User.objects.count())
+
+    output = run(workers=300, institutions=20, seed=1, if_empty=True)
+
+    assert (Worker.objects.count(), Institution.objects.count(), User.objects.count()) == counts
+    assert "--if-empty" in output
+    assert "demo-city" in output and demo.DEMO_PASSWORD in output
+
+
+def test_a_second_load_adds_to_the_registry_without_clashes():
+    run(workers=100, institutions=10, seed=3)
+    run(workers=100, institutions=5, seed=3)  # same seed: the same ID numbers come up and are skipped
+
+    assert Worker.objects.count() == 200
+    assert Institution.objects.count() == 15
