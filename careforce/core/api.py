@@ -13,6 +13,7 @@ import binascii
 from collections.abc import Iterable
 from typing import Any
 
+from django.core.exceptions import RequestDataTooBig
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import IntegrityError
 from django.db.models import Model, QuerySet
@@ -149,6 +150,10 @@ def _on_integrity_error(request: HttpRequest, exc: IntegrityError, *, api: Ninja
     )
 
 
+def _on_too_big(request: HttpRequest, exc: RequestDataTooBig, *, api: NinjaAPI):
+    return api.create_response(request, {"detail": _("The request is too large.")}, status=413)
+
+
 def install_error_handlers(api: NinjaAPI) -> None:
     from functools import partial
 
@@ -157,6 +162,7 @@ def install_error_handlers(api: NinjaAPI) -> None:
     api.add_exception_handler(Http404, partial(_on_not_found, api=api))
     api.add_exception_handler(HttpError, partial(_on_http_error, api=api))
     api.add_exception_handler(IntegrityError, partial(_on_integrity_error, api=api))
+    api.add_exception_handler(RequestDataTooBig, partial(_on_too_big, api=api))
 
 
 # ---------------------------------------------------------------- keyset pagination

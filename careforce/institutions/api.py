@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.http import HttpRequest
 from ninja import Query, Router
+from ninja.responses import Status
 
 from careforce.core.api import paginate
 from careforce.core.schemas import ERROR_RESPONSES, READ_RESPONSES
@@ -39,7 +40,7 @@ def get_institution(request: HttpRequest, institution_id: int):
 )
 def create_institution(request: HttpRequest, payload: InstitutionIn):
     institution = services.institution_create(actor=request.auth, data=payload.model_dump(exclude_unset=True))
-    return 201, selectors.institution_get(request.auth, institution.pk)
+    return Status(201, selectors.institution_get(request.auth, institution.pk))
 
 
 @router.patch(

@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 from ninja import Query, Router
+from ninja.responses import Status
 
 from careforce.core.api import paginate
 from careforce.core.schemas import ERROR_RESPONSES, READ_RESPONSES
@@ -80,7 +81,7 @@ def create_worker(request: HttpRequest, payload: WorkerCreateIn):
         (worker,) = services.workers_register(actor=request.auth, registrations=[registration])
     except services.BulkValidationError as exc:
         raise exc.by_index[0] from None
-    return 201, _detail(request, worker.pk, registration.warnings)
+    return Status(201, _detail(request, worker.pk, registration.warnings))
 
 
 @router.patch(
@@ -147,7 +148,7 @@ def add_employment(request: HttpRequest, worker_id: int, payload: EmploymentIn):
     employment = services.employment_start(
         actor=request.auth, worker=worker, data=payload.model_dump(exclude_unset=True)
     )
-    return 201, selectors.employment_get(request.auth, employment.pk)
+    return Status(201, selectors.employment_get(request.auth, employment.pk))
 
 
 @router.patch(
