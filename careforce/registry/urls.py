@@ -1,3 +1,17 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
 
-urlpatterns: list = []
+from careforce.registry import views
+
+app_name = "registry"
+
+urlpatterns = [
+    path("", views.worker_list, name="worker_list"),
+    path("new/", views.worker_create, name="worker_create"),
+    path("<int:pk>/", views.worker_detail, name="worker_detail"),
+    path("<int:pk>/edit/", views.worker_edit, name="worker_edit"),
+    path("<int:pk>/unmask/", views.worker_unmask, name="worker_unmask"),
+    path("<int:pk>/transfer/", views.worker_transfer, name="worker_transfer"),
+    path("<int:pk>/employments/new/", views.employment_create, name="employment_create"),
+    path("employments/<int:pk>/edit/", views.employment_edit, name="employment_edit"),
+    path("employments/<int:pk>/end/", views.employment_end, name="employment_end"),
+]

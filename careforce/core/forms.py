@@ -1,0 +1,102 @@
+"""Form helpers shared by the pages: Bootstrap styling, service errors shown beside their fields."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from django import forms
+from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
+
+from careforce.core.models import Role, User
+
+
+class DateInput(forms.DateInput):
+    """A browser date picker; the value is passed to the service as text, which parses and validates it."""
+
+    input_type = "date"
+
+    def format_value(self, value):
+        if hasattr(value, "isoformat"):
+            return value.isoformat()
+        return value or None
+
+
+def date_field(label, **kwargs) -> forms.CharField:
+    """A date typed or picked: 2024-05-01, 2024/5/1 and 2024年5月1日 all reach the service unchanged."""
+    return forms.CharField(label=label, required=False, widget=DateInput(), **kwargs)
+
+
+class StyledForm(forms.Form):
+    """Bootstrap classes on every widget; `is-invalid` on those with errors."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for field in self.fields.values():
+            widget = field.widget
+            if isinstance(widget, forms.CheckboxInput):
+                css = "form-check-input"
+            elif isinstance(widget, forms.Select | forms.SelectMultiple):
+                css = "form-select"
+            else:
+                css = "form-control"
+            widget.attrs["class"] = f"{widget.attrs.get('class', '')} {css}".strip()
+
+    def full_clean(self):
+        super().full_clean()
+        self._mark_invalid()
+
+    def _mark_invalid(self) -> None:
+        for name in self.errors:
+            if name in self.fields:
+                widget = self.fields[name].widget
+                if "is-invalid" not in widget.attrs.get("class", ""):
+                    widget.attrs["class"] = f"{widget.attrs.get('class', '')} is-invalid".strip()
+
+    def add_error(self, field, error):
+        super().add_error(field, error)
+        self._mark_invalid()
+
+
+# Fields a service may name that a form does not show: their errors go above the form, labelled.
+_HIDDEN_FIELD_LABELS = {"gender": _("Gender"), "birth_date": _("Birth date"), "district": _("District")}
+
+
+def add_service_errors(
+    form: forms.Form, exc: ValidationError, *, field_map: Mapping[str, str] | None = None
+) -> None:
+    """Show a service's ValidationError (keyed by field) beside the form's fields; others above the form."""
+    field_map = field_map or {}
+    if not hasattr(exc, "error_dict"):
+        form.add_error(None, exc)
+        return
+    for name, errors in exc.error_dict.items():
+        target = field_map.get(name, name)
+        if target == NON_FIELD_ERRORS or target not in form.fields:
+            label = _HIDDEN_FIELD_LABELS.get(name)
+            messages = [message for error in errors for message in error.messages]
+            if label:
+                messages = [
+                    gettext("%(field)s: %(message)s") % {"field": label, "message": m} for m in messages
+                ]
+            form.add_error(None, messages)
+        else:
+            form.add_error(target, errors)
+
+
+class AccessLogFilterForm(StyledForm):
+    date_from = forms.DateField(label=_("From"), required=False, widget=DateInput())
+    date_to = forms.DateField(label=_("To"), required=False, widget=DateInput())
+    viewer = forms.ModelChoiceField(
+        label=_("Viewer"),
+        required=False,
+        queryset=User.objects.none(),
+        empty_label=_("All viewers"),
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["viewer"].queryset = User.objects.filter(
+            role__in=[Role.CITY_ADMIN, Role.DISTRICT_ADMIN]
+        ).order_by("username")

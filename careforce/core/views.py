@@ -1,0 +1,71 @@
+"""The home page (工作台) and the personal-data access log (访问日志)."""
+
+from __future__ import annotations
+
+from django.contrib.auth.decorators import login_required
+from django.db.models import Count, Q, QuerySet
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+
+from careforce.core.forms import AccessLogFilterForm
+from careforce.core.models import PiiAccess, Role, User
+from careforce.core.paging import paginate
+from careforce.core.scope import Level, scope_of
+from careforce.institutions.selectors import institutions_visible_to
+from careforce.registry.selectors import workers_visible_to
+
+
+def is_htmx(request: HttpRequest) -> bool:
+    return request.headers.get("HX-Request") == "true"
+
+
+def wants_fragment(request: HttpRequest, target: str) -> bool:
+    """An htmx request that will swap only the element `target` (so the page can answer with a partial)."""
+    return is_htmx(request) and request.headers.get("HX-Target") == target
+
+
+@login_required
+def home(request: HttpRequest) -> HttpResponse:
+    user = request.user
+    scope = scope_of(user)
+    if scope.level == Level.SELF:
+        return redirect("registry:worker_detail", pk=user.worker_id)
+    workers = workers_visible_to(user).aggregate(
+        total=Count("id"), active=Count("id", filter=Q(is_active=True))
+    )
+    context = {
+        "workers_total": workers["total"],
+        "workers_active": workers["active"],
+        "institutions_total": institutions_visible_to(user).count(),
+    }
+    return render(request, "core/home.html", context)
+
+
+def can_see_access_log(user: User) -> bool:
+    return bool(user.is_authenticated and user.is_active and user.role == Role.CITY_ADMIN)
+
+
+def access_log_visible_to(user: User) -> QuerySet[PiiAccess]:
+    """The personal-data access log: city administrators only; anyone else is told it does not exist."""
+    if not can_see_access_log(user):
+        raise Http404
+    return PiiAccess.objects.select_related("actor", "worker").order_by("-at", "-id")
+
+
+@login_required
+def access_log(request: HttpRequest) -> HttpResponse:
+    rows = access_log_visible_to(request.user)
+    form = AccessLogFilterForm(request.GET or None)
+    if form.is_bound and form.is_valid():
+        data = form.cleaned_data
+        if data["date_from"]:
+            rows = rows.filter(at__date__gte=data["date_from"])
+        if data["date_to"]:
+            rows = rows.filter(at__date__lte=data["date_to"])
+        if data["viewer"]:
+            rows = rows.filter(actor=data["viewer"])
+    page = paginate(request, rows)
+    context = {"form": form, "page": page}
+    if wants_fragment(request, "results"):
+        return render(request, "core/_access_log_table.html", context)
+    return render(request, "core/access_log.html", context)

@@ -1,0 +1,284 @@
+"""Forms of the registry pages. They collect input; the services validate it and report by field."""
+
+from __future__ import annotations
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from careforce.core.forms import StyledForm, date_field
+from careforce.core.models import PiiField, User
+from careforce.core.scope import Level, scope_of
+from careforce.institutions.selectors import districts_visible_to, institution_list
+from careforce.registry.models import Education, HukouType, Occupation, SourceChannel, Team, Worker
+from careforce.registry.selectors import WorkerFilters
+
+ACTIVE_CHOICES = [("", _("All")), ("yes", _("Currently employed")), ("no", _("Not employed"))]
+
+
+def _blank(label) -> list[tuple[str, str]]:
+    return [("", label)]
+
+
+def occupation_choices() -> list:
+    """Occupations grouped by team, so the list itself shows which team each belongs to."""
+    groups: dict[str, list[tuple[str, str]]] = {value: [] for value in Team.values}
+    for pk, name, team in Occupation.objects.values_list("pk", "name", "team"):
+        groups.setdefault(team, []).append((str(pk), name))
+    return [("", "---------")] + [(Team(team).label, items) for team, items in groups.items() if items]
+
+
+def institution_choices(user: User) -> list[tuple[str, str]]:
+    """Institutions in the user's scope, as "name（district）", in one query."""
+    rows = institution_list(user).values_list("pk", "name", "district__name")
+    return [(str(pk), f"{name}（{district}）") for pk, name, district in rows]
+
+
+def district_choices(user: User) -> list[tuple[str, str]]:
+    return [(str(pk), name) for pk, name in districts_visible_to(user).values_list("pk", "name")]
+
+
+class WorkerFilterForm(StyledForm):
+    q = forms.CharField(
+        label=_("Search"),
+        required=False,
+        widget=forms.TextInput(
+            attrs={"type": "search", "placeholder": _("Name, pinyin (zs), last 4 of ID, ID or phone")}
+        ),
+    )
+    district = forms.ChoiceField(label=_("District"), required=False)
+    institution = forms.ChoiceField(label=_("Institution"), required=False)
+    team = forms.ChoiceField(label=_("Team"), required=False, choices=_blank(_("All teams")) + Team.choices)
+    occupation = forms.ChoiceField(label=_("Occupation"), required=False)
+    source_channel = forms.ChoiceField(
+        label=_("Source channel"),
+        required=False,
+        choices=_blank(_("All channels")) + SourceChannel.choices,
+    )
+    active = forms.ChoiceField(label=_("Employment status"), required=False, choices=ACTIVE_CHOICES)
+
+    def __init__(self, *args, user: User, **kwargs):
+        super().__init__(*args, **kwargs)
+        scope = scope_of(user)
+        if scope.is_city:
+            self.fields["district"].choices = _blank(_("All districts")) + district_choices(user)
+        else:
+            del self.fields["district"]
+        if scope.level in (Level.CITY, Level.DISTRICT):
+            self.fields["institution"].choices = _blank(_("All institutions")) + institution_choices(user)
+        else:
+            del self.fields["institution"]
+        self.fields["occupation"].choices = [("", _("All occupations")), *occupation_choices()[1:]]
+
+    def filters(self) -> WorkerFilters:
+        """The valid filters; an invalid one is ignored rather than failing the whole list."""
+        self.is_valid()
+        data = getattr(self, "cleaned_data", {})
+
+        def number(name: str) -> int | None:
+            value = data.get(name)
+            return int(value) if value and str(value).isdigit() else None
+
+        active = {"yes": True, "no": False}.get(data.get("active") or "")
+        return WorkerFilters(
+            district=number("district"),
+            institution=number("institution"),
+            team=data.get("team") or None,
+            occupation=number("occupation"),
+            source_channel=data.get("source_channel") or None,
+            active=active,
+            q=data.get("q") or "",
+        )
+
+
+class WorkerFieldsForm(StyledForm):
+    """The worker's own fields, as the services take them (WORKER_FIELDS)."""
+
+    name = forms.CharField(label=_("Name"), required=False, max_length=60)
+    id_number = forms.CharField(
+        label=_("Resident ID number"),
+        required=False,
+        max_length=40,
+        help_text=_("18 characters; gender and birth date are read from it."),
+        widget=forms.TextInput(attrs={"autocomplete": "off", "inputmode": "text"}),
+    )
+    phone = forms.CharField(
+        label=_("Mobile phone"),
+        required=False,
+        max_length=30,
+        widget=forms.TextInput(attrs={"autocomplete": "off", "inputmode": "tel"}),
+    )
+    education = forms.ChoiceField(
+        label=_("Education"), required=False, choices=_blank("---------") + Education.choices
+    )
+    hukou_type = forms.ChoiceField(
+        label=_("Hukou type"), required=False, choices=_blank("---------") + HukouType.choices
+    )
+    source_channel = forms.ChoiceField(
+        label=_("Source channel"), required=False, choices=_blank("---------") + SourceChannel.choices
+    )
+    team = forms.ChoiceField(label=_("Team"), required=False, choices=_blank("---------") + Team.choices)
+    occupation = forms.ChoiceField(label=_("Occupation"), required=False)
+
+    worker_fields = (
+        "name",
+        "id_number",
+        "phone",
+        "education",
+        "hukou_type",
+        "source_channel",
+        "team",
+        "occupation",
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["occupation"].choices = occupation_choices()
+
+    def worker_data(self) -> dict[str, str]:
+        return {name: self.cleaned_data.get(name, "") for name in self.worker_fields}
+
+
+class WorkerCreateForm(WorkerFieldsForm):
+    """A new worker and the current employment, or (for district and city staff) the district to file under."""
+
+    no_employment = forms.BooleanField(
+        label=_("Not currently employed at an institution"),
+        required=False,
+        help_text=_("File the record under a district instead of an institution."),
+    )
+    district = forms.ChoiceField(label=_("District"), required=False)
+    institution = forms.ChoiceField(label=_("Institution"), required=False)
+    post = forms.CharField(
+        label=_("Post"),
+        required=False,
+        max_length=60,
+        widget=forms.TextInput(attrs={"placeholder": _("for example 护理员")}),
+    )
+    start_date = date_field(_("Start date"))
+    has_labour_contract = forms.BooleanField(label=_("Labour contract signed"), required=False)
+    is_part_time = forms.BooleanField(label=_("Part-time"), required=False)
+
+    employment_fields = ("institution", "post", "start_date", "has_labour_contract", "is_part_time")
+
+    def __init__(self, *args, user: User, **kwargs):
+        super().__init__(*args, **kwargs)
+        scope = scope_of(user)
+        choices = institution_choices(user)
+        if len(choices) == 1:
+            self.fields["institution"].choices = choices
+            self.fields["institution"].initial = choices[0][0]
+        else:
+            self.fields["institution"].choices = _blank("---------") + choices
+        self.allows_no_employment = scope.level in (Level.CITY, Level.DISTRICT)
+        if self.allows_no_employment:
+            districts = district_choices(user)
+            self.fields["district"].choices = (
+                districts if len(districts) == 1 else _blank("---------") + districts
+            )
+        else:
+            del self.fields["no_employment"]
+            del self.fields["district"]
+
+    @property
+    def without_employment(self) -> bool:
+        return self.allows_no_employment and bool(self.cleaned_data.get("no_employment"))
+
+    def employment_data(self) -> dict[str, object]:
+        return {name: self.cleaned_data.get(name) for name in self.employment_fields}
+
+
+class WorkerEditForm(WorkerFieldsForm):
+    """Editing shows the ID number and phone masked; a masked value left as it is means "unchanged"."""
+
+    def __init__(self, *args, worker: Worker, **kwargs):
+        kwargs.setdefault(
+            "initial",
+            {
+                "name": worker.name,
+                "id_number": worker.id_number_masked,
+                "phone": worker.phone_masked,
+                "education": worker.education,
+                "hukou_type": worker.hukou_type,
+                "source_channel": worker.source_channel,
+                "team": worker.team,
+                "occupation": str(worker.occupation_id),
+            },
+        )
+        super().__init__(*args, **kwargs)
+        self.fields["id_number"].help_text = _(
+            "Leave the masked value as it is to keep the number unchanged."
+        )
+        self.fields["phone"].help_text = _(
+            "Leave the masked value as it is to keep the number unchanged; clear it to remove the phone."
+        )
+
+
+class EmploymentForm(StyledForm):
+    """One period of employment: added late, or corrected."""
+
+    institution = forms.ChoiceField(label=_("Institution"), required=False)
+    post = forms.CharField(
+        label=_("Post"),
+        required=False,
+        max_length=60,
+        widget=forms.TextInput(attrs={"placeholder": _("for example 护理员")}),
+    )
+    start_date = date_field(_("Start date"))
+    end_date = date_field(_("End date"), help_text=_("Leave empty if the worker still works there."))
+    has_labour_contract = forms.BooleanField(label=_("Labour contract signed"), required=False)
+    is_part_time = forms.BooleanField(label=_("Part-time"), required=False)
+    end_reason = forms.CharField(label=_("Reason for leaving"), required=False, max_length=100)
+
+    def __init__(self, *args, user: User, **kwargs):
+        super().__init__(*args, **kwargs)
+        choices = institution_choices(user)
+        self.fields["institution"].choices = choices if len(choices) == 1 else _blank("---------") + choices
+
+    def service_data(self) -> dict[str, object]:
+        return dict(self.cleaned_data)
+
+
+class TransferForm(StyledForm):
+    """A move to another institution: the current full-time post ends the day before the new one starts."""
+
+    institution = forms.ChoiceField(label=_("New institution"), required=False)
+    post = forms.CharField(
+        label=_("Post"),
+        required=False,
+        max_length=60,
+        widget=forms.TextInput(attrs={"placeholder": _("for example 护理员")}),
+    )
+    start_date = date_field(
+        _("First day at the new institution"),
+        help_text=_("The current post ends the day before."),
+    )
+    has_labour_contract = forms.BooleanField(label=_("Labour contract signed"), required=False)
+    end_reason = forms.CharField(
+        label=_("Reason for leaving the current post"),
+        required=False,
+        max_length=100,
+        widget=forms.TextInput(attrs={"placeholder": _("Transferred")}),
+    )
+
+    def __init__(self, *args, user: User, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["institution"].choices = _blank("---------") + institution_choices(user)
+
+    def service_data(self) -> dict[str, object]:
+        return dict(self.cleaned_data)
+
+
+class EmploymentEndForm(StyledForm):
+    end_date = date_field(_("Last day of work"))
+    end_reason = forms.CharField(label=_("Reason for leaving"), required=False, max_length=100)
+
+
+class UnmaskForm(StyledForm):
+    field = forms.ChoiceField(choices=PiiField.choices, widget=forms.HiddenInput)
+    reason = forms.CharField(
+        label=_("Reason"),
+        required=False,
+        max_length=300,
+        widget=forms.TextInput(attrs={"placeholder": _("for example 核对社保"), "autocomplete": "off"}),
+        help_text=_("Viewing the full value is recorded in the access log with this reason."),
+    )

@@ -1,0 +1,272 @@
+"""Pages of the talent registry (人才信息库). Reads through the scoped selectors, writes through the services."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_http_methods
+
+from careforce.core.forms import add_service_errors
+from careforce.core.models import PiiField
+from careforce.core.paging import paginate
+from careforce.core.scope import Level, Scope, can_unmask, require_write, scope_of
+from careforce.core.views import is_htmx, wants_fragment
+from careforce.institutions.models import Institution
+from careforce.registry import selectors, services
+from careforce.registry.forms import (
+    EmploymentEndForm,
+    EmploymentForm,
+    TransferForm,
+    UnmaskForm,
+    WorkerCreateForm,
+    WorkerEditForm,
+    WorkerFilterForm,
+)
+from careforce.registry.models import Employment, Worker
+
+HISTORY_PAGE_SIZE = 20
+
+
+def may_write_at(scope: Scope, institution: Institution) -> bool:
+    """Whether the actor may record or correct employment at this institution (mirrors the services)."""
+    if not scope.can_write:
+        return False
+    if scope.level == Level.CITY:
+        return True
+    if scope.level == Level.DISTRICT:
+        return institution.district_id == scope.district_id
+    if scope.level == Level.INSTITUTION:
+        return institution.pk == scope.institution_id
+    return False
+
+
+def _to_detail(worker: Worker | Employment) -> HttpResponse:
+    pk = worker.worker_id if isinstance(worker, Employment) else worker.pk
+    return redirect("registry:worker_detail", pk=pk)
+
+
+def _warn(request: HttpRequest, warnings: list[str]) -> None:
+    for warning in warnings:
+        messages.warning(request, warning)
+
+
+# ---------------------------------------------------------------- reading
+
+
+@login_required
+def worker_list(request: HttpRequest) -> HttpResponse:
+    form = WorkerFilterForm(request.GET or None, user=request.user)
+    page = paginate(request, selectors.worker_list(request.user, form.filters()))
+    context = {"form": form, "page": page}
+    if wants_fragment(request, "results"):
+        return render(request, "registry/_worker_table.html", context)
+    return render(request, "registry/worker_list.html", context)
+
+
+@login_required
+def worker_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    worker = selectors.worker_get(request.user, pk)
+    scope = scope_of(request.user)
+    employments = list(selectors.employments_of(worker))
+    for employment in employments:
+        employment.can_edit = may_write_at(scope, employment.institution)
+    history = paginate(
+        request, selectors.worker_history(worker), param="history_page", per_page=HISTORY_PAGE_SIZE
+    )
+    context = {
+        "worker": worker,
+        "employments": employments,
+        "has_current": any(e.end_date is None and not e.is_part_time for e in employments),
+        "years_of_service": selectors.worker_years_of_service(worker),
+        "history": history,
+    }
+    if wants_fragment(request, "history"):
+        return render(request, "registry/_worker_history.html", context)
+    return render(request, "registry/worker_detail.html", context)
+
+
+@never_cache
+@login_required
+@require_http_methods(["GET", "POST"])
+def worker_unmask(request: HttpRequest, pk: int) -> HttpResponse:
+    """The full ID number or phone, after a reason is given; every view is written to the access log."""
+    worker = selectors.worker_get(request.user, pk)
+    if not can_unmask(request.user):
+        raise Http404
+    field = request.POST.get("field") or request.GET.get("field") or PiiField.ID_NUMBER
+    if field not in PiiField.values:
+        raise Http404
+    value = None
+    if request.method == "POST":
+        form = UnmaskForm(request.POST)
+        if form.is_valid():
+            try:
+                value = services.pii_reveal(
+                    actor=request.user,
+                    worker=worker,
+                    field=field,
+                    reason=form.cleaned_data["reason"],
+                    ip_address=request.META.get("REMOTE_ADDR") or None,
+                )
+            except ValidationError as exc:
+                add_service_errors(form, exc)
+    else:
+        form = UnmaskForm(initial={"field": field})
+    context = {
+        "worker": worker,
+        "form": form,
+        "field": field,
+        "field_label": PiiField(field).label,
+        "masked": worker.id_number_masked if field == PiiField.ID_NUMBER else worker.phone_masked,
+        "value": value,
+    }
+    template = "registry/_unmask.html" if is_htmx(request) else "registry/worker_unmask.html"
+    return render(request, template, context)
+
+
+# ---------------------------------------------------------------- writing
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def worker_create(request: HttpRequest) -> HttpResponse:
+    require_write(request.user)
+    form = WorkerCreateForm(request.POST or None, user=request.user)
+    if request.method == "POST" and form.is_valid():
+        if form.without_employment:
+            registration = services.Registration(
+                data=form.worker_data(), district=form.cleaned_data.get("district")
+            )
+        else:
+            registration = services.Registration(
+                data=form.worker_data(), employments=[form.employment_data()]
+            )
+        try:
+            # The one-person path of the registration service, kept so that its warnings can be shown.
+            worker = services.workers_register(actor=request.user, registrations=[registration])[0]
+        except services.BulkValidationError as exc:
+            add_service_errors(form, exc.by_index[0])
+        else:
+            messages.success(request, _("%(name)s has been registered.") % {"name": worker.name})
+            _warn(request, registration.warnings)
+            return _to_detail(worker)
+    return render(request, "registry/worker_form.html", {"form": form, "worker": None})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def worker_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    require_write(request.user)
+    worker = selectors.worker_get(request.user, pk)
+    form = WorkerEditForm(request.POST or None, worker=worker)
+    if request.method == "POST" and form.is_valid():
+        try:
+            warnings = services.worker_update(actor=request.user, worker=worker, data=form.worker_data())
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+        else:
+            messages.success(request, _("The changes have been saved."))
+            _warn(request, warnings)
+            return _to_detail(worker)
+    return render(request, "registry/worker_form.html", {"form": form, "worker": worker})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def worker_transfer(request: HttpRequest, pk: int) -> HttpResponse:
+    require_write(request.user)
+    worker = selectors.worker_get(request.user, pk)
+    current = next(
+        (e for e in selectors.employments_of(worker) if e.end_date is None and not e.is_part_time), None
+    )
+    initial = {"post": current.post, "has_labour_contract": True} if current else {}
+    form = TransferForm(request.POST or None, user=request.user, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.worker_transfer(actor=request.user, worker=worker, data=form.service_data())
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+        else:
+            messages.success(request, _("The transfer has been recorded."))
+            return _to_detail(worker)
+    context = {"form": form, "worker": worker, "current": current}
+    return render(request, "registry/transfer_form.html", context)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def employment_create(request: HttpRequest, pk: int) -> HttpResponse:
+    require_write(request.user)
+    worker = selectors.worker_get(request.user, pk)
+    form = EmploymentForm(request.POST or None, user=request.user)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.employment_start(actor=request.user, worker=worker, data=form.service_data())
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+        else:
+            messages.success(request, _("The period of employment has been added."))
+            return _to_detail(worker)
+    context = {"form": form, "worker": worker, "employment": None}
+    return render(request, "registry/employment_form.html", context)
+
+
+def _writable_employment(request: HttpRequest, pk: int) -> Employment:
+    scope = require_write(request.user)
+    employment = selectors.employment_get(request.user, pk)
+    if not may_write_at(scope, employment.institution):
+        raise Http404
+    return employment
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def employment_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    employment = _writable_employment(request, pk)
+    initial = {
+        "institution": str(employment.institution_id),
+        "post": employment.post,
+        "start_date": employment.start_date,
+        "end_date": employment.end_date,
+        "has_labour_contract": employment.has_labour_contract,
+        "is_part_time": employment.is_part_time,
+        "end_reason": employment.end_reason,
+    }
+    form = EmploymentForm(request.POST or None, user=request.user, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.employment_update(actor=request.user, employment=employment, data=form.service_data())
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+        else:
+            messages.success(request, _("The period of employment has been corrected."))
+            return _to_detail(employment)
+    context = {"form": form, "worker": employment.worker, "employment": employment}
+    return render(request, "registry/employment_form.html", context)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def employment_end(request: HttpRequest, pk: int) -> HttpResponse:
+    employment = _writable_employment(request, pk)
+    form = EmploymentEndForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.employment_end(
+                actor=request.user,
+                employment=employment,
+                end_date=form.cleaned_data["end_date"],
+                reason=form.cleaned_data["end_reason"],
+            )
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+        else:
+            messages.success(request, _("The period of employment has been ended."))
+            return _to_detail(employment)
+    context = {"form": form, "worker": employment.worker, "employment": employment}
+    return render(request, "registry/employment_end.html", context)

@@ -1,0 +1,185 @@
+"""The base layout, login, home page, language switching, capped pagination and the access log."""
+
+import datetime
+
+import pytest
+from django.db import connection
+from django.test import RequestFactory, override_settings
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from careforce.core.models import PiiAccess, Role
+from careforce.core.paging import paginate
+from careforce.registry import services
+from careforce.registry.models import Worker
+from tests import factories
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def district_admin(db):
+    return factories.user(Role.DISTRICT_ADMIN, district=factories.district("500103"), display_name="陈主任")
+
+
+def test_it_sends_anonymous_visitors_to_the_login_page(client):
+    response = client.get(reverse("registry:worker_list"))
+    assert response.status_code == 302
+    assert response.url.startswith(reverse("core:login"))
+
+
+def test_it_logs_in_and_out(client, district_admin):
+    page = client.get(reverse("core:login"))
+    assert page.status_code == 200 and "登录" in page.content.decode()
+    response = client.post(
+        reverse("core:login"), {"username": district_admin.username, "password": "pass-word-123"}
+    )
+    assert response.status_code == 302 and response.url == reverse("core:home")
+    response = client.post(reverse("core:logout"))
+    assert response.status_code == 302 and response.url == reverse("core:login")
+    assert client.get(reverse("core:home")).status_code == 302
+
+
+def test_it_says_so_when_the_password_is_wrong(client, district_admin):
+    response = client.post(reverse("core:login"), {"username": district_admin.username, "password": "nope"})
+    assert response.status_code == 200
+    assert "用户名或密码" in response.content.decode()
+
+
+def test_it_shows_role_scope_and_scoped_counts(client, city, home, district_admin):
+    factories.worker(at=home, actor=city)
+    factories.worker(at=factories.institution(actor=city, district_code="500105"), actor=city)
+    client.force_login(district_admin)
+    response = client.get(reverse("core:home"))
+    body = response.content.decode()
+    assert "陈主任" in body and "区县管理员 · 渝中区" in body
+    assert (response.context["workers_total"], response.context["institutions_total"]) == (1, 1)
+    assert response.context["workers_active"] == 1
+    assert reverse("core:access_log") not in body
+
+
+def test_it_sends_a_worker_to_their_own_record(client, city, home):
+    worker = factories.worker(at=home, actor=city)
+    account = factories.user(Role.WORKER, worker=worker)
+    client.force_login(account)
+    response = client.get(reverse("core:home"))
+    assert response.status_code == 302
+    assert response.url == reverse("registry:worker_detail", args=[worker.pk])
+
+
+def test_it_switches_to_english_and_back(client, district_admin):
+    client.force_login(district_admin)
+    assert "工作台" in client.get(reverse("core:home")).content.decode()
+    response = client.post("/i18n/setlang/", {"language": "en", "next": "/"})
+    assert response.status_code == 302
+    body = client.get(reverse("core:home")).content.decode()
+    assert "Dashboard" in body and "District administrator" in body and 'lang="en"' in body
+    client.post("/i18n/setlang/", {"language": "zh-hans", "next": "/"})
+    assert "工作台" in client.get(reverse("core:home")).content.decode()
+
+
+def test_it_uses_only_vendored_assets(client, district_admin):
+    client.force_login(district_admin)
+    body = client.get(reverse("core:home")).content.decode()
+    assert "/static/vendor/bootstrap-5.3.9/bootstrap.min.css" in body
+    assert "/static/vendor/htmx-2.0.11/htmx.min.js" in body
+    assert "cdn" not in body.lower() and "https://" not in body
+
+
+# ---------------------------------------------------------------- capped pagination
+
+
+def _request(**params):
+    return RequestFactory().get("/", params)
+
+
+def test_the_paginator_counts_with_a_cap_and_fetches_one_extra_row(city, home):
+    for _ in range(5):
+        factories.worker(at=home, actor=city)
+    with CaptureQueriesContext(connection) as queries:
+        page = paginate(_request(page="2"), Worker.objects.order_by("-id"), per_page=2, cap=3)
+    assert len(queries) == 2
+    count_sql, rows_sql = (q["sql"].upper() for q in queries.captured_queries)
+    assert "COUNT" in count_sql and "LIMIT 4" in count_sql
+    assert "LIMIT 3" in rows_sql and "OFFSET 2" in rows_sql
+    assert page.capped and page.num_pages is None and page.has_next and len(page) == 2
+    assert page.next_url == "?page=3" and page.previous_url == "?"
+
+
+def test_the_paginator_knows_the_total_under_the_cap(city, home):
+    for _ in range(3):
+        factories.worker(at=home, actor=city)
+    page = paginate(_request(page="99", q="x"), Worker.objects.order_by("-id"), per_page=2, cap=100)
+    assert (page.total, page.num_pages, page.number, page.has_next) == (3, 2, 2, False)
+    assert [link.number for link in page.links] == [1, 2]
+    assert page.url(1) == "?q=x"
+    assert paginate(_request(page="abc"), Worker.objects.order_by("-id"), per_page=2).number == 1
+
+
+@override_settings(LIST_COUNT_CAP=2, LIST_PAGE_SIZE=2)
+def test_a_list_says_more_than_the_cap(client, city, home):
+    for _ in range(4):
+        factories.worker(at=home, actor=city)
+    client.force_login(city)
+    body = client.get(reverse("registry:worker_list")).content.decode()
+    assert "超过 2 条" in body
+    assert "?page=2" in body
+
+
+# ---------------------------------------------------------------- access log
+
+
+def test_it_records_an_unmask_and_shows_it_in_the_access_log(client, city, home):
+    worker = factories.worker(at=home, actor=city, name="张三")
+    client.force_login(city)
+    client.post(
+        reverse("registry:worker_unmask", args=[worker.pk]),
+        {"field": "id_number", "reason": "核对社保缴费"},
+        HTTP_HX_REQUEST="true",
+    )
+    assert PiiAccess.objects.count() == 1
+    response = client.get(reverse("core:access_log"))
+    assert response.status_code == 200
+    body = response.content.decode()
+    assert "核对社保缴费" in body and reverse("registry:worker_detail", args=[worker.pk]) in body
+    assert "身份证号码" in body and "127.0.0.1" in body
+
+
+def test_it_filters_the_access_log_by_viewer_and_date(client, city, home, district_admin):
+    worker = factories.worker(at=home, actor=city)
+    services.pii_reveal(actor=city, worker=worker, field="phone", reason="市级抽查")
+    services.pii_reveal(actor=district_admin, worker=worker, field="phone", reason="区县回访")
+    client.force_login(city)
+    url = reverse("core:access_log")
+    body = client.get(url, {"viewer": district_admin.pk}).content.decode()
+    assert "区县回访" in body and "市级抽查" not in body
+    tomorrow = (datetime.date.today() + datetime.timedelta(days=2)).isoformat()
+    body = client.get(url, {"date_from": tomorrow}).content.decode()
+    assert "区县回访" not in body and "市级抽查" not in body
+
+
+def test_it_shows_the_access_log_to_city_administrators_only(client, city, home, district_admin):
+    auditor = factories.user(Role.AUDITOR)
+    for user in (district_admin, auditor, factories.user(Role.INSTITUTION_ADMIN, institution=home)):
+        client.force_login(user)
+        assert client.get(reverse("core:access_log")).status_code == 404
+    client.force_login(city)
+    assert reverse("core:access_log") in client.get(reverse("core:home")).content.decode()
+
+
+def test_it_lists_the_access_log_with_a_constant_number_of_queries(
+    client, city, home, django_assert_num_queries
+):
+    worker = factories.worker(at=home, actor=city)
+    client.force_login(city)
+    services.pii_reveal(actor=city, worker=worker, field="phone", reason="核对")
+    url = reverse("core:access_log")
+    client.get(url)
+    with django_assert_num_queries(7):
+        client.get(url)
+    for _ in range(3):
+        services.pii_reveal(
+            actor=city, worker=factories.worker(at=home, actor=city), field="id_number", reason="核对"
+        )
+    with django_assert_num_queries(7):
+        client.get(url)
