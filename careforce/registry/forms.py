@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from careforce.core.forms import StyledForm, date_field
 from careforce.core.models import PiiField, User
@@ -93,7 +94,7 @@ class WorkerFilterForm(StyledForm):
 class WorkerFieldsForm(StyledForm):
     """The worker's own fields, as the services take them (WORKER_FIELDS)."""
 
-    name = forms.CharField(label=_("Name"), required=False, max_length=60)
+    name = forms.CharField(label=pgettext_lazy("person", "Name"), required=False, max_length=60)
     id_number = forms.CharField(
         label=_("Resident ID number"),
         required=False,

@@ -10,7 +10,7 @@ from django.db import models
 from django.utils import timezone
 from django.utils.text import capfirst
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, pgettext_lazy
 
 from careforce.core.models import AuditEvent
 from careforce.core.scope import Level, scope_of
@@ -22,6 +22,8 @@ _DERIVED_LABELS = {
     "id_number_masked": gettext_lazy("Resident ID number"),
     "phone_masked": gettext_lazy("Phone"),
 }
+# Labels that read better than the model's verbose_name for one kind of record: a person has 姓名, not 名称.
+_LABELS_BY_TYPE = {("registry.worker", "name"): pgettext_lazy("person", "Name")}
 
 
 @register.simple_tag(takes_context=True)
@@ -79,7 +81,9 @@ def audit_rows(event: AuditEvent) -> list[tuple[str, str, str]]:
     for name, pair in (event.changes or {}).items():
         before, after = pair if isinstance(pair, list | tuple) and len(pair) == 2 else (None, pair)
         field = None
-        if name in _DERIVED_LABELS:
+        if (event.object_type, name) in _LABELS_BY_TYPE:
+            label = str(_LABELS_BY_TYPE[event.object_type, name])
+        elif name in _DERIVED_LABELS:
             label = str(_DERIVED_LABELS[name])
         else:
             try:
