@@ -409,8 +409,12 @@ class WorkerGenerator:
         *,
         today: datetime.date,
         taken_hashes: set[str] | None = None,
+        slot: tuple[int, int] = (0, 1),
     ):
+        """`slot` (k, n): draw ID sequence numbers from the k-th of n disjoint sets, so that n generators
+        running in parallel (bench/registry.py) never issue the same ID number."""
         self.rng = rng
+        self.slot = slot
         self.today = today
         self.institutions = list(institutions)
         self.taken_hashes = taken_hashes or set()
@@ -478,7 +482,8 @@ class WorkerGenerator:
         rng = self.rng
         while True:
             # The 17th digit is odd for men and even for women.
-            sequence = rng.randrange(0, 500) * 2 + (0 if female else 1)
+            k, n = self.slot
+            sequence = (rng.randrange(0, 500 // n) * n + k) * 2 + (0 if female else 1)
             number = id_number(rng, region=region, birth=birth, sequence=sequence)
             if number in self.issued:
                 continue
