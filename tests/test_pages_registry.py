@@ -103,6 +103,7 @@ def test_it_answers_htmx_with_the_table_only(client, city, worker):
     response = client.get(reverse("registry:worker_list"), {"q": "张"}, HTTP_HX_TARGET="results", **HTMX)
     body = response.content.decode()
     assert "<table" in body and "<html" not in body and worker.name in body
+    assert "HX-Target" in response["Vary"]
 
 
 # ---------------------------------------------------------------- detail and unmasking

@@ -6,6 +6,7 @@ from django.contrib.auth.decorators import login_required
 from django.db.models import Count, Q, QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.cache import patch_vary_headers
 
 from careforce.core.forms import AccessLogFilterForm
 from careforce.core.models import PiiAccess, Role, User
@@ -19,9 +20,17 @@ def is_htmx(request: HttpRequest) -> bool:
     return request.headers.get("HX-Request") == "true"
 
 
-def wants_fragment(request: HttpRequest, target: str) -> bool:
-    """An htmx request that will swap only the element `target` (so the page can answer with a partial)."""
-    return is_htmx(request) and request.headers.get("HX-Target") == target
+def page_or_fragment(
+    request: HttpRequest, page_template: str, fragments: dict[str, str], context: dict
+) -> HttpResponse:
+    """The whole page, or for an htmx request aimed at one of `fragments` ({target id: template}) just that
+    part. The same URL answers both ways, so caches are told the answer varies with the htmx headers."""
+    template = page_template
+    if is_htmx(request):
+        template = fragments.get(request.headers.get("HX-Target", ""), page_template)
+    response = render(request, template, context)
+    patch_vary_headers(response, ("HX-Request", "HX-Target"))
+    return response
 
 
 @login_required
@@ -64,8 +73,7 @@ def access_log(request: HttpRequest) -> HttpResponse:
             rows = rows.filter(at__date__lte=data["date_to"])
         if data["viewer"]:
             rows = rows.filter(actor=data["viewer"])
-    page = paginate(request, rows)
-    context = {"form": form, "page": page}
-    if wants_fragment(request, "results"):
-        return render(request, "core/_access_log_table.html", context)
-    return render(request, "core/access_log.html", context)
+    context = {"form": form, "page": paginate(request, rows)}
+    return page_or_fragment(
+        request, "core/access_log.html", {"results": "core/_access_log_table.html"}, context
+    )

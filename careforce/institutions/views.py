@@ -14,7 +14,7 @@ from careforce.core.forms import add_service_errors
 from careforce.core.models import AuditEvent
 from careforce.core.paging import paginate
 from careforce.core.scope import Level, require_write
-from careforce.core.views import wants_fragment
+from careforce.core.views import page_or_fragment
 from careforce.institutions import selectors, services
 from careforce.institutions.forms import InstitutionFilterForm, InstitutionForm
 from careforce.institutions.models import Institution
@@ -28,9 +28,12 @@ def institution_list(request: HttpRequest) -> HttpResponse:
     form = InstitutionFilterForm(request.GET or None, user=request.user)
     page = paginate(request, selectors.institution_list(request.user, **form.filters()))
     context = {"form": form, "page": page}
-    if wants_fragment(request, "results"):
-        return render(request, "institutions/_institution_table.html", context)
-    return render(request, "institutions/institution_list.html", context)
+    return page_or_fragment(
+        request,
+        "institutions/institution_list.html",
+        {"results": "institutions/_institution_table.html"},
+        context,
+    )
 
 
 def _history(institution: Institution):
@@ -51,11 +54,11 @@ def institution_detail(request: HttpRequest, pk: int) -> HttpResponse:
         ),
         "history": paginate(request, _history(institution), param="history_page", per_page=HISTORY_PAGE_SIZE),
     }
-    if wants_fragment(request, "staff"):
-        return render(request, "institutions/_staff_table.html", context)
-    if wants_fragment(request, "history"):
-        return render(request, "institutions/_institution_history.html", context)
-    return render(request, "institutions/institution_detail.html", context)
+    fragments = {
+        "staff": "institutions/_staff_table.html",
+        "history": "institutions/_institution_history.html",
+    }
+    return page_or_fragment(request, "institutions/institution_detail.html", fragments, context)
 
 
 @login_required

@@ -147,7 +147,11 @@ class WorkerCreateForm(WorkerFieldsForm):
         required=False,
         help_text=_("File the record under a district instead of an institution."),
     )
-    district = forms.ChoiceField(label=_("District"), required=False)
+    district = forms.ChoiceField(
+        label=_("District"),
+        required=False,
+        help_text=_("Used only when the worker is not currently employed at an institution."),
+    )
     institution = forms.ChoiceField(label=_("Institution"), required=False)
     post = forms.CharField(
         label=_("Post"),

@@ -15,7 +15,7 @@ from careforce.core.forms import add_service_errors
 from careforce.core.models import PiiField
 from careforce.core.paging import paginate
 from careforce.core.scope import Level, Scope, can_unmask, require_write, scope_of
-from careforce.core.views import is_htmx, wants_fragment
+from careforce.core.views import is_htmx, page_or_fragment
 from careforce.institutions.models import Institution
 from careforce.registry import selectors, services
 from careforce.registry.forms import (
@@ -63,9 +63,9 @@ def worker_list(request: HttpRequest) -> HttpResponse:
     form = WorkerFilterForm(request.GET or None, user=request.user)
     page = paginate(request, selectors.worker_list(request.user, form.filters()))
     context = {"form": form, "page": page}
-    if wants_fragment(request, "results"):
-        return render(request, "registry/_worker_table.html", context)
-    return render(request, "registry/worker_list.html", context)
+    return page_or_fragment(
+        request, "registry/worker_list.html", {"results": "registry/_worker_table.html"}, context
+    )
 
 
 @login_required
@@ -85,9 +85,9 @@ def worker_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "years_of_service": selectors.worker_years_of_service(worker),
         "history": history,
     }
-    if wants_fragment(request, "history"):
-        return render(request, "registry/_worker_history.html", context)
-    return render(request, "registry/worker_detail.html", context)
+    return page_or_fragment(
+        request, "registry/worker_detail.html", {"history": "registry/_worker_history.html"}, context
+    )
 
 
 @never_cache

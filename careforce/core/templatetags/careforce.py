@@ -12,7 +12,7 @@ from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, pgettext_lazy
 
-from careforce.core.models import AuditEvent
+from careforce.core.models import AuditAction, AuditEvent
 from careforce.core.scope import Level, scope_of
 
 register = template.Library()
@@ -91,6 +91,8 @@ def audit_rows(event: AuditEvent) -> list[tuple[str, str, str]]:
             except Exception:
                 field = None
             label = capfirst(field.verbose_name) if field is not None else name
+        if event.action == AuditAction.CREATE and after in (None, ""):
+            continue  # a new record's empty fields say nothing
         rows.append((label, _format(field, before), _format(field, after)))
     return rows
 
@@ -98,7 +100,9 @@ def audit_rows(event: AuditEvent) -> list[tuple[str, str, str]]:
 @register.inclusion_tag("includes/field.html")
 def field(bound_field, **options):
     """One form field with its label, errors and help text, the Bootstrap way."""
-    return {"field": bound_field, **options}
+    css = options.pop("css", "")
+    wrapper = css if "mb-" in css else f"mb-3 {css}".strip()
+    return {"field": bound_field, "wrapper": wrapper, **options}
 
 
 @register.simple_tag(takes_context=True)
