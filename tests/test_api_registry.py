@@ -9,6 +9,8 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import translation
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from careforce.core.models import AuditEvent, District, PiiAccess, Role
 from careforce.registry.models import Employment, Worker
@@ -516,3 +518,84 @@ def test_an_oversized_body_is_a_json_413(api, settings):
     settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 1000
     response = send(api, "post", "/workers", new_worker_body(name="长" * 2000))
     assert response.status_code == 413 and response.json()["detail"]
+
+
+def test_nul_characters_and_huge_ids_are_input_errors_not_500s(api, city, home):
+    # PostgreSQL cannot store NUL: refused at the door with a message, on every database.
+    worker = factories.worker(at=home, actor=city)
+    assert fields_of(send(api, "patch", f"/workers/{worker.pk}", {"name": "王\x00五"})) == {"name"}
+    assert fields_of(send(api, "post", "/workers", new_worker_body(home.pk, phone="138\x00"))) == {"phone"}
+    assert api.get(f"{API}/workers", {"q": "zs\x00"}).status_code == 422
+    assert api.get(f"{API}/institutions", {"q": "\x00"}).status_code == 422
+    huge = 10**20
+    assert fields_of(api.get(f"{API}/workers/{huge}")) == {"worker_id"}
+    assert fields_of(api.get(f"{API}/workers?district={huge}&institution=1")) == {"district"}
+    assert send(api, "post", "/workers", new_worker_body(huge)).status_code == 422
+    assert fields_of(send(api, "post", "/institutions", {"district": huge})) >= {"district"}
+    assert fields_of(send(api, "patch", f"/employments/{huge}", {})) == {"employment_id"}
+
+
+_SCALARS = st.one_of(
+    st.none(),
+    st.booleans(),
+    st.integers(min_value=-(10**20), max_value=10**20),
+    st.floats(allow_nan=False),
+    st.text(max_size=20),
+    st.sampled_from(["", "2024-05-01", "2999-01-01", "是", "care", "care_worker", "500103", "９", "\x00"]),
+)
+_VALUES = st.one_of(
+    _SCALARS, st.lists(_SCALARS, max_size=2), st.dictionaries(st.text(max_size=4), _SCALARS, max_size=2)
+)
+_WORKER_FIELDS = [
+    "name",
+    "id_number",
+    "phone",
+    "education",
+    "team",
+    "occupation",
+    "gender",
+    "birth_date",
+    "district",
+]
+_EMPLOYMENT_FIELDS = ["institution", "post", "start_date", "end_date", "has_labour_contract", "is_part_time"]
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(data=st.data())
+def test_it_never_answers_500_to_arbitrary_input(api, city, home, data):
+    worker = Worker.objects.first() or factories.worker(at=home, actor=city)
+    emp_id = worker.employments.values_list("pk", flat=True).first()
+    method, url, fields = data.draw(
+        st.sampled_from(
+            [
+                ("post", "/workers", [*_WORKER_FIELDS, "employment"]),
+                ("patch", f"/workers/{worker.pk}", _WORKER_FIELDS[:-1]),
+                ("post", f"/workers/{worker.pk}/employments", _EMPLOYMENT_FIELDS),
+                ("patch", f"/employments/{emp_id}", _EMPLOYMENT_FIELDS),
+                ("post", f"/employments/{emp_id}/end", ["end_date", "reason"]),
+                ("post", f"/workers/{worker.pk}/transfer", ["institution", "post", "start_date"]),
+                ("post", f"/workers/{worker.pk}/unmask", ["field", "reason"]),
+                ("post", "/institutions", ["uscc", "name", "district", "kind", "beds", "star_grade"]),
+                (
+                    "patch",
+                    f"/institutions/{home.pk}",
+                    ["uscc", "name", "district", "kind", "beds", "star_grade"],
+                ),
+            ]
+        )
+    )
+    body = data.draw(st.dictionaries(st.sampled_from(fields), _VALUES, max_size=5))
+    if "employment" in body and data.draw(st.booleans()):
+        body["employment"] = data.draw(
+            st.dictionaries(st.sampled_from(_EMPLOYMENT_FIELDS), _VALUES, max_size=4)
+        )
+    assert send(api, method, url, body).status_code < 500, (url, body)
+    query = data.draw(
+        st.dictionaries(
+            st.sampled_from(["limit", "cursor", "district", "institution", "team", "active", "q"]),
+            st.text(max_size=12),
+            max_size=3,
+        )
+    )
+    assert api.get(f"{API}/workers", query).status_code < 500, query
+    assert api.get(f"{API}/institutions", {k: v for k, v in query.items() if k != "team"}).status_code < 500

@@ -79,6 +79,8 @@ def _pydantic_message(error: dict[str, Any]) -> str:
         return _("Select a valid choice. %(value)s is not one of the available choices.") % {
             "value": error.get("input", "")
         }
+    if kind == "null_character":
+        return _("Null characters are not allowed.")
     if kind in {"model_type", "model_attributes_type", "dict_type"}:
         return _("Send a JSON object.")
     return _("Enter a valid value.")

@@ -12,10 +12,18 @@ from typing import Annotated, Any
 
 from django.utils import timezone
 from ninja import Field, Schema
-from pydantic import ConfigDict, PlainSerializer, PlainValidator
+from pydantic import AfterValidator, ConfigDict, PlainSerializer, PlainValidator
 from pydantic_core import PydanticCustomError
 
 MAX_TEXT = 2000
+MAX_ID = 2**63 - 1  # the largest id any of our databases stores (SQLite and PostgreSQL bigint)
+
+
+def _no_nul(value: Any) -> Any:
+    # PostgreSQL cannot store NUL; refuse it here as Django's form fields do, rather than fail on save.
+    if isinstance(value, str) and "\x00" in value:
+        raise PydanticCustomError("null_character", "Null characters are not allowed.")
+    return value
 
 
 def _scalar(value: Any) -> Any:
@@ -23,7 +31,7 @@ def _scalar(value: Any) -> Any:
         raise PydanticCustomError("scalar_type", "Enter a single value, not a list or an object.")
     if isinstance(value, str) and len(value) > MAX_TEXT:
         raise PydanticCustomError("text_too_long", "The value is too long.")
-    return value
+    return _no_nul(value)
 
 
 def _text(value: Any) -> str | None:
@@ -40,7 +48,9 @@ def _id_or_text(value: Any) -> int | str | None:
     if isinstance(value, bool):
         return str(value).lower()
     if isinstance(value, float) and value.is_integer():
-        return int(value)
+        value = int(value)
+    if isinstance(value, int) and abs(value) > MAX_ID:
+        raise PydanticCustomError("less_than_equal", "Too large.", {"le": MAX_ID})
     return value if value is None or isinstance(value, int | str) else str(value)
 
 
@@ -61,6 +71,13 @@ DateText = Annotated[
     PlainValidator(_id_or_text, json_schema_input_type=str | None),
     Field(json_schema_extra={"format": "date", "examples": ["2024-05-01"]}),
 ]
+
+
+# An id in a path or a filter: out-of-range numbers are an input error, not a database overflow.
+Id = Annotated[int, Field(ge=1, le=MAX_ID)]
+
+# A query-string value (filters, search, cursor).
+QueryText = Annotated[str | None, AfterValidator(_no_nul)]
 
 
 def _local_iso(value: datetime.datetime | None) -> str | None:
@@ -105,7 +122,7 @@ class DetailOut(Schema):
 
 class PageIn(Schema):
     limit: int = Field(50, ge=1, le=500, description="Items per page (1–500)")
-    cursor: str | None = Field(None, description="`next_cursor` of the previous page; omit for the first")
+    cursor: QueryText = Field(None, description="`next_cursor` of the previous page; omit for the first")
 
 
 ERROR_RESPONSES = {400: ErrorsOut, 401: DetailOut, 404: DetailOut, 422: ErrorsOut}

@@ -7,7 +7,7 @@ from ninja import Query, Router
 from ninja.responses import Status
 
 from careforce.core.api import paginate
-from careforce.core.schemas import ERROR_RESPONSES, READ_RESPONSES
+from careforce.core.schemas import ERROR_RESPONSES, READ_RESPONSES, Id
 from careforce.institutions import selectors, services
 from careforce.institutions.schemas import InstitutionFilters, InstitutionIn, InstitutionOut, InstitutionPage
 
@@ -31,7 +31,7 @@ def list_institutions(request: HttpRequest, filters: Query[InstitutionFilters]):
     response={200: InstitutionOut, **READ_RESPONSES},
     summary="Get an institution",
 )
-def get_institution(request: HttpRequest, institution_id: int):
+def get_institution(request: HttpRequest, institution_id: Id):
     return selectors.institution_get(request.auth, institution_id)
 
 
@@ -48,7 +48,7 @@ def create_institution(request: HttpRequest, payload: InstitutionIn):
     response={200: InstitutionOut, **ERROR_RESPONSES},
     summary="Change an institution",
 )
-def update_institution(request: HttpRequest, institution_id: int, payload: InstitutionIn):
+def update_institution(request: HttpRequest, institution_id: Id, payload: InstitutionIn):
     institution = selectors.institution_get(request.auth, institution_id)
     services.institution_update(
         actor=request.auth, institution=institution, data=payload.model_dump(exclude_unset=True)

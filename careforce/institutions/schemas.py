@@ -4,7 +4,17 @@ from __future__ import annotations
 
 from ninja import Field, Schema
 
-from careforce.core.schemas import DistrictRef, Flag, IdOrCode, InputSchema, LocalDateTime, PageIn, Text
+from careforce.core.schemas import (
+    DistrictRef,
+    Flag,
+    Id,
+    IdOrCode,
+    InputSchema,
+    LocalDateTime,
+    PageIn,
+    QueryText,
+    Text,
+)
 
 
 class InstitutionOut(Schema):
@@ -42,10 +52,10 @@ class InstitutionPage(Schema):
 
 
 class InstitutionFilters(PageIn):
-    district: int | None = Field(None, description="District id")
-    kind: str | None = None
-    ownership: str | None = None
-    q: str | None = Field(None, description="Name (contains), or a full credit code")
+    district: Id | None = Field(None, description="District id")
+    kind: QueryText = None
+    ownership: QueryText = None
+    q: QueryText = Field(None, description="Name (contains), or a full credit code")
 
 
 class InstitutionIn(InputSchema):

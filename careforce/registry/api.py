@@ -8,7 +8,7 @@ from ninja import Query, Router
 from ninja.responses import Status
 
 from careforce.core.api import paginate
-from careforce.core.schemas import ERROR_RESPONSES, READ_RESPONSES
+from careforce.core.schemas import ERROR_RESPONSES, READ_RESPONSES, Id
 from careforce.registry import selectors, services
 from careforce.registry.models import Occupation, Worker
 from careforce.registry.schemas import (
@@ -31,7 +31,7 @@ from careforce.registry.tenure import years_of_service
 router = Router(tags=["registry"])
 
 
-def _detail(request: HttpRequest, worker_id: int, warnings: list[str] | None = None) -> Worker:
+def _detail(request: HttpRequest, worker_id: Id, warnings: list[str] | None = None) -> Worker:
     """The worker as the caller may see it, with the history and years of service attached (2 queries)."""
     worker = selectors.worker_get(request.auth, worker_id)
     history = list(selectors.employments_of(worker))
@@ -66,7 +66,7 @@ def list_workers(request: HttpRequest, filters: Query[WorkerFilters]):
 
 
 @router.get("/workers/{worker_id}", response={200: WorkerDetailOut, **READ_RESPONSES}, summary="Get a worker")
-def get_worker(request: HttpRequest, worker_id: int):
+def get_worker(request: HttpRequest, worker_id: Id):
     return _detail(request, worker_id)
 
 
@@ -87,7 +87,7 @@ def create_worker(request: HttpRequest, payload: WorkerCreateIn):
 @router.patch(
     "/workers/{worker_id}", response={200: WorkerWrittenOut, **ERROR_RESPONSES}, summary="Change a worker"
 )
-def update_worker(request: HttpRequest, worker_id: int, payload: WorkerFieldsIn):
+def update_worker(request: HttpRequest, worker_id: Id, payload: WorkerFieldsIn):
     worker = selectors.worker_get(request.auth, worker_id)
     warnings = services.worker_update(
         actor=request.auth, worker=worker, data=payload.model_dump(exclude_unset=True)
@@ -100,7 +100,7 @@ def update_worker(request: HttpRequest, worker_id: int, payload: WorkerFieldsIn)
     response={200: WorkerDetailOut, **ERROR_RESPONSES},
     summary="Transfer a worker to another institution",
 )
-def transfer_worker(request: HttpRequest, worker_id: int, payload: TransferIn):
+def transfer_worker(request: HttpRequest, worker_id: Id, payload: TransferIn):
     """Closes the current full-time post the day before `start_date` and opens the new one."""
     worker = selectors.worker_get(request.auth, worker_id)
     services.worker_transfer(actor=request.auth, worker=worker, data=payload.model_dump(exclude_unset=True))
@@ -112,7 +112,7 @@ def transfer_worker(request: HttpRequest, worker_id: int, payload: TransferIn):
     response={200: UnmaskOut, **ERROR_RESPONSES},
     summary="Reveal a full ID number or phone (logged)",
 )
-def unmask_worker_field(request: HttpRequest, worker_id: int, payload: UnmaskIn, response: HttpResponse):
+def unmask_worker_field(request: HttpRequest, worker_id: Id, payload: UnmaskIn, response: HttpResponse):
     """Needs the permission core.unmask_pii (404 without it). Every call writes a row to the access log."""
     worker = selectors.worker_get(request.auth, worker_id)
     field = payload.field or ""
@@ -133,7 +133,7 @@ def unmask_worker_field(request: HttpRequest, worker_id: int, payload: UnmaskIn,
     response={200: list[EmploymentOut], **READ_RESPONSES},
     summary="A worker's employment history",
 )
-def list_employments(request: HttpRequest, worker_id: int):
+def list_employments(request: HttpRequest, worker_id: Id):
     worker = selectors.worker_get(request.auth, worker_id)
     return list(selectors.employments_of(worker))
 
@@ -143,7 +143,7 @@ def list_employments(request: HttpRequest, worker_id: int):
     response={201: EmploymentOut, **ERROR_RESPONSES},
     summary="Add an employment period",
 )
-def add_employment(request: HttpRequest, worker_id: int, payload: EmploymentIn):
+def add_employment(request: HttpRequest, worker_id: Id, payload: EmploymentIn):
     worker = selectors.worker_get(request.auth, worker_id)
     employment = services.employment_start(
         actor=request.auth, worker=worker, data=payload.model_dump(exclude_unset=True)
@@ -156,7 +156,7 @@ def add_employment(request: HttpRequest, worker_id: int, payload: EmploymentIn):
     response={200: EmploymentOut, **ERROR_RESPONSES},
     summary="Correct an employment period",
 )
-def update_employment(request: HttpRequest, employment_id: int, payload: EmploymentIn):
+def update_employment(request: HttpRequest, employment_id: Id, payload: EmploymentIn):
     employment = selectors.employment_get(request.auth, employment_id)
     services.employment_update(
         actor=request.auth, employment=employment, data=payload.model_dump(exclude_unset=True)
@@ -169,7 +169,7 @@ def update_employment(request: HttpRequest, employment_id: int, payload: Employm
     response={200: EmploymentOut, **ERROR_RESPONSES},
     summary="End a current employment period",
 )
-def end_employment(request: HttpRequest, employment_id: int, payload: EmploymentEndIn):
+def end_employment(request: HttpRequest, employment_id: Id, payload: EmploymentEndIn):
     employment = selectors.employment_get(request.auth, employment_id)
     services.employment_end(
         actor=request.auth, employment=employment, end_date=payload.end_date, reason=payload.reason or ""

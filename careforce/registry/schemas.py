@@ -13,10 +13,12 @@ from careforce.core.schemas import (
     DateText,
     DistrictRef,
     Flag,
+    Id,
     IdOrCode,
     InputSchema,
     LocalDateTime,
     PageIn,
+    QueryText,
     Text,
 )
 from careforce.institutions.schemas import InstitutionRef
@@ -93,13 +95,15 @@ class WorkerPage(Schema):
 
 
 class WorkerFilters(PageIn):
-    district: int | None = Field(None, description="District id")
-    institution: int | None = Field(None, description="Institution id")
-    team: str | None = None
-    occupation: int | None = Field(None, description="Occupation id")
-    source_channel: str | None = None
+    district: Id | None = Field(None, description="District id")
+    institution: Id | None = Field(None, description="Institution id")
+    team: QueryText = None
+    occupation: Id | None = Field(None, description="Occupation id")
+    source_channel: QueryText = None
     active: bool | None = Field(None, description="true: currently employed; false: not")
-    q: str = Field("", description="Name, pinyin or initials, last four of the ID, full ID number or phone")
+    q: QueryText = Field(
+        "", description="Name, pinyin or initials, last four of the ID, full ID number or phone"
+    )
 
 
 class EmploymentIn(InputSchema):
