@@ -1,6 +1,7 @@
 """The base layout, login, home page, language switching, capped pagination and the access log."""
 
 import datetime
+import re
 
 import pytest
 from django.db import connection
@@ -183,3 +184,21 @@ def test_it_lists_the_access_log_with_a_constant_number_of_queries(
         )
     with django_assert_num_queries(7):
         client.get(url)
+
+
+@override_settings(DEBUG=False)
+def test_it_answers_an_unknown_or_hidden_record_with_the_same_404_page(client, city, home):
+    worker = factories.worker(at=home, actor=city)
+    other = factories.user(Role.DISTRICT_ADMIN, district=factories.district("500105"))
+    client.force_login(other)
+    hidden_url = reverse("registry:worker_detail", args=[worker.pk])
+    missing_url = reverse("registry:worker_detail", args=[worker.pk + 1000])
+    hidden, missing = client.get(hidden_url), client.get(missing_url)
+    assert hidden.status_code == missing.status_code == 404
+    assert "页面不存在" in hidden.content.decode()
+
+    def normalised(response, url):  # CSRF tokens are masked afresh; the language form returns to the URL
+        body = re.sub(r'(X-CSRFToken": "|csrfmiddlewaretoken" value=")[^"]+', "", response.content.decode())
+        return body.replace(url, "URL")
+
+    assert normalised(hidden, hidden_url) == normalised(missing, missing_url)

@@ -449,3 +449,33 @@ def test_a_worker_sees_only_their_own_record(client, city, home, worker):
     assert client.get(reverse("registry:worker_detail", args=[other.pk])).status_code == 404
     body = client.get(reverse("registry:worker_list")).content.decode()
     assert f"/workers/{other.pk}/" not in body
+
+
+@pytest.mark.parametrize("role", [Role.CITY_ADMIN, Role.DISTRICT_ADMIN, Role.INSTITUTION_ADMIN])
+def test_every_page_renders_for_an_in_scope_writer(client, city, home, worker, role):
+    account = {
+        Role.CITY_ADMIN: lambda: city,
+        Role.DISTRICT_ADMIN: lambda: factories.user(Role.DISTRICT_ADMIN, district=home.district),
+        Role.INSTITUTION_ADMIN: lambda: factories.user(Role.INSTITUTION_ADMIN, institution=home),
+    }[role]()
+    client.force_login(account)
+    period = worker.employments.get()
+    for url in (
+        reverse("registry:worker_list"),
+        reverse("registry:worker_detail", args=[worker.pk]),
+        reverse("registry:worker_create"),
+        reverse("registry:worker_edit", args=[worker.pk]),
+        reverse("registry:worker_transfer", args=[worker.pk]),
+        reverse("registry:employment_create", args=[worker.pk]),
+        reverse("registry:employment_edit", args=[period.pk]),
+        reverse("registry:employment_end", args=[period.pk]),
+    ):
+        assert client.get(url).status_code == 200, url
+
+
+def test_an_institution_admin_registers_staff_at_their_institution(client, home):
+    manager = factories.user(Role.INSTITUTION_ADMIN, institution=home)
+    client.force_login(manager)
+    response = client.post(reverse("registry:worker_create"), worker_post(institution=str(home.pk)))
+    assert response.status_code == 302
+    assert Worker.objects.get(name="李四").institution == home
