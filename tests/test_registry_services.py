@@ -152,3 +152,8 @@ def test_a_failed_batch_writes_nothing(city, home):
     assert (
         Worker.objects.count() == 0 and AuditEvent.objects.filter(object_type="registry.worker").count() == 0
     )
+
+
+def test_control_characters_never_reach_the_database(city, home):
+    worker = factories.worker(at=home, actor=city, name="王\x00五\x07")
+    assert worker.name == "王五"

@@ -21,18 +21,20 @@ from stdnum.exceptions import InvalidChecksum, InvalidComponent, InvalidFormat, 
 MIN_WORKER_AGE = 16
 MAX_WORKER_AGE = 100
 _WHITESPACE = re.compile(r"\s+")
+# Control characters (NUL above all, which PostgreSQL refuses in text) never belong in a record.
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 _PHONE = re.compile(r"^1[3-9]\d{9}$")
 
 
 def normalize_code(raw: object) -> str:
     """Full-width to half-width (NFKC), all whitespace and separators removed, upper case."""
-    text = unicodedata.normalize("NFKC", "" if raw is None else str(raw))
+    text = _CONTROL.sub("", unicodedata.normalize("NFKC", "" if raw is None else str(raw)))
     return _WHITESPACE.sub("", text).replace("-", "").upper()
 
 
 def normalize_text(raw: object) -> str:
     """Trim and fold runs of whitespace (including the full-width space) to one space."""
-    text = unicodedata.normalize("NFKC", "" if raw is None else str(raw))
+    text = _CONTROL.sub("", unicodedata.normalize("NFKC", "" if raw is None else str(raw)))
     return _WHITESPACE.sub(" ", text).strip()
 
 

@@ -77,7 +77,10 @@ def _clean(actor: User, data: Mapping[str, Any], *, instance: Institution | None
     if "district" in data:
         district = data["district"]
         if not isinstance(district, District):
-            district = District.objects.filter(pk=district).first() if str(district).isdigit() else None
+            key = str(district).strip()
+            district = (
+                District.objects.filter(pk=int(key)).first() if key.isdigit() and len(key) < 10 else None
+            )
         if district is None:
             errors["district"] = [_("Choose the district the institution is registered in.")]
         elif scope.level == Level.DISTRICT and district.pk != scope.district_id:
