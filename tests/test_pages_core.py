@@ -2,8 +2,10 @@
 
 import datetime
 import re
+from pathlib import Path
 
 import pytest
+from django.conf import settings
 from django.db import connection
 from django.test import RequestFactory, override_settings
 from django.test.utils import CaptureQueriesContext
@@ -202,3 +204,14 @@ def test_it_answers_an_unknown_or_hidden_record_with_the_same_404_page(client, c
         return body.replace(url, "URL")
 
     assert normalised(hidden, hidden_url) == normalised(missing, missing_url)
+
+
+def test_the_chinese_catalogue_is_complete():
+    po = Path(settings.BASE_DIR, "locale", "zh_Hans", "LC_MESSAGES", "django.po").read_text(encoding="utf-8")
+    entries = [block for block in po.split("\n\n") if "msgid" in block][1:]  # the first is the header
+    assert len(entries) > 300
+    for block in entries:
+        assert "#, fuzzy" not in block and ", fuzzy" not in block, block
+        msgstr = block[block.index("msgstr") :]
+        assert re.search(r'msgstr(\[0\])? "(?!")', msgstr) or '\n"' in msgstr, f"untranslated: {block}"
+    assert Path(settings.BASE_DIR, "locale", "zh_Hans", "LC_MESSAGES", "django.mo").exists()
