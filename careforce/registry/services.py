@@ -677,6 +677,7 @@ def employment_update(*, actor: User, employment: Employment, data: Mapping[str,
 @transaction.atomic
 def employment_end(*, actor: User, employment: Employment, end_date: Any, reason: str = "") -> Employment:
     """Close a current period (the worker left)."""
+    require_write(actor)
     if employment.end_date is not None:
         raise ValidationError({"end_date": [_("This period has already ended.")]})
     data = {"end_date": end_date, "end_reason": reason}
