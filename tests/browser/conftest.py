@@ -64,5 +64,5 @@ def login(page, live_server, username, password="pass-word-123"):
     page.goto(f"{live_server.url}/accounts/login/")
     page.fill("input[name=username]", username)
     page.fill("input[name=password]", password)
-    page.click("button[type=submit]")
+    page.click('form[action$="/accounts/login/"] button[type=submit]')
     page.wait_for_load_state("networkidle")
