@@ -10,11 +10,18 @@ from ninja import NinjaAPI, Router
 from ninja.openapi.docs import Swagger
 from ninja.renderers import JSONRenderer
 
+from careforce.conduct.api import router as conduct_router
 from careforce.core import api as core_api
 from careforce.core.api_auth import AUTH
 from careforce.core.schemas import DetailOut
+from careforce.credit.api import router as credit_router
+from careforce.imports.api import router as imports_router
 from careforce.institutions.api import router as institutions_router
+from careforce.pools.api import router as pools_router
+from careforce.rankings.api import router as rankings_router
 from careforce.registry.api import router as registry_router
+from careforce.skills.api import router as skills_router
+from careforce.training.api import router as training_router
 
 
 class VendoredSwagger(Swagger):
@@ -47,6 +54,13 @@ core_api.install_error_handlers(api)
 api.add_router("", core_api.router)
 api.add_router("", institutions_router)
 api.add_router("", registry_router)
+api.add_router("", imports_router)
+api.add_router("", training_router)
+api.add_router("", skills_router)
+api.add_router("", pools_router)
+api.add_router("", conduct_router)
+api.add_router("", credit_router)
+api.add_router("", rankings_router)
 
 # Last: any other path under /api/v1/ answers a JSON 404, not the site's HTML page.
 fallback = Router(tags=["fallback"])

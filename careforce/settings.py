@@ -86,6 +86,13 @@ INSTALLED_APPS = [
     "careforce.core",
     "careforce.institutions",
     "careforce.registry",
+    "careforce.imports",
+    "careforce.training",
+    "careforce.skills",
+    "careforce.pools",
+    "careforce.conduct",
+    "careforce.credit",
+    "careforce.rankings",
 ]
 
 MIDDLEWARE = [

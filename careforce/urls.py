@@ -10,4 +10,11 @@ urlpatterns = [
     path("", include("careforce.core.urls")),
     path("institutions/", include("careforce.institutions.urls")),
     path("workers/", include("careforce.registry.urls")),
+    path("imports/", include("careforce.imports.urls")),
+    path("training/", include("careforce.training.urls")),
+    path("skills/", include("careforce.skills.urls")),
+    path("pools/", include("careforce.pools.urls")),
+    path("conduct/", include("careforce.conduct.urls")),
+    path("credit/", include("careforce.credit.urls")),
+    path("rankings/", include("careforce.rankings.urls")),
 ]

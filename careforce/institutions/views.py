@@ -10,6 +10,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
+from careforce.core.extensions import INSTITUTION_SECTIONS, render_sections
 from careforce.core.forms import add_service_errors
 from careforce.core.models import AuditEvent
 from careforce.core.paging import paginate
@@ -53,6 +54,7 @@ def institution_detail(request: HttpRequest, pk: int) -> HttpResponse:
             request, worker_list(request.user, WorkerFilters(institution=institution.pk, active=True))
         ),
         "history": paginate(request, _history(institution), param="history_page", per_page=HISTORY_PAGE_SIZE),
+        "sections": render_sections(INSTITUTION_SECTIONS, request, institution),
     }
     fragments = {
         "staff": "institutions/_staff_table.html",

@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
+from careforce.core.extensions import WORKER_SECTIONS, render_sections
 from careforce.core.forms import add_service_errors
 from careforce.core.models import PiiField
 from careforce.core.paging import paginate
@@ -84,6 +85,7 @@ def worker_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "has_current": any(e.end_date is None and not e.is_part_time for e in employments),
         "years_of_service": selectors.worker_years_of_service(worker),
         "history": history,
+        "sections": render_sections(WORKER_SECTIONS, request, worker),
     }
     return page_or_fragment(
         request, "registry/worker_detail.html", {"history": "registry/_worker_history.html"}, context
