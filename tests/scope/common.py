@@ -1,0 +1,108 @@
+"""The scope matrix's machinery: roles, the two-district world, routes and what each role should get.
+
+Each capability adds a module tests/scope/routes_<app>.py with:
+- ROUTES: a list of Route (every page or API route that names one record),
+- optionally make_targets(city, world) -> {True: {name: obj}, False: {name: obj}} for its own record kinds
+  (True = inside 渝中区 / the 渝中 institution / worker_in, False = in 江北区), merged into the world's targets.
+tests/test_scope_matrix.py runs them all and fails when a route with a record is missing from every module.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from django.urls import reverse
+
+from careforce.core.models import District, Role
+from tests import factories
+
+READ, WRITE, UNMASK = "read", "write", "unmask"
+API_METHODS = ("GET ", "POST ", "PATCH ", "PUT ", "DELETE ")
+
+
+@dataclass(frozen=True)
+class Route:
+    key: str  # page URL name, or "METHOD /api/v1/path/{id}"
+    target: str  # a key of the world's targets: worker | employment | institution | (an app's own)
+    kind: str
+    method: str = "get"
+    body: dict | None = None
+    # Overrides the default rule (ROLES below) when a record kind is visible differently.
+    expect: Callable[[str, bool], bool] | None = None
+
+    @property
+    def is_api(self) -> bool:
+        return self.key.startswith(API_METHODS)
+
+    def url(self, pk: int) -> str:
+        if self.is_api:
+            path = self.key.split(" ", 1)[1]
+            start, end = path.find("{"), path.find("}")
+            return path[:start] + str(pk) + path[end + 1 :]
+        return reverse(self.key, args=[pk])
+
+
+# role → (sees the 渝中 records, sees the 江北 records, sees institutions at all, may write, may unmask)
+ROLES = {
+    "city_admin": (True, True, True, True, True),
+    "district_admin": (True, False, True, True, True),
+    "institution_admin": (True, False, True, True, False),
+    "auditor_city": (True, True, True, False, False),
+    "auditor_district": (True, False, True, False, False),
+    "worker": (True, False, False, False, False),
+}
+
+
+def build_world(city):
+    yuzhong = District.objects.get(code="500103")
+    inst_in = factories.institution(actor=city, district_code="500103")
+    inst_out = factories.institution(actor=city, district_code="500105")
+    worker_in = factories.worker(at=inst_in, actor=city, name="王小红")
+    worker_out = factories.worker(at=inst_out, actor=city, name="赵大明")
+    users = {
+        "city_admin": city,
+        "district_admin": factories.user(Role.DISTRICT_ADMIN, district=yuzhong),
+        "institution_admin": factories.user(Role.INSTITUTION_ADMIN, institution=inst_in),
+        "auditor_city": factories.user(Role.AUDITOR),
+        "auditor_district": factories.user(Role.AUDITOR, district=yuzhong),
+        "worker": factories.user(Role.WORKER, worker=worker_in),
+    }
+    targets = {
+        True: {"worker": worker_in, "employment": worker_in.employments.get(), "institution": inst_in},
+        False: {"worker": worker_out, "employment": worker_out.employments.get(), "institution": inst_out},
+    }
+    return users, targets
+
+
+def expected_visible(role: str, route: Route, in_scope: bool) -> bool:
+    if route.expect is not None:
+        return route.expect(role, in_scope)
+    sees_in, sees_out, sees_institutions, may_write, may_unmask = ROLES[role]
+    visible = sees_in if in_scope else sees_out
+    if route.target == "institution":
+        visible = visible and sees_institutions
+    if route.kind == WRITE:
+        visible = visible and may_write
+    if route.kind == UNMASK:
+        visible = visible and may_unmask
+    return visible
+
+
+def call(client, route: Route, pk: int):
+    url = route.url(pk)
+    if route.is_api:
+        if route.method == "get":
+            return client.get(url)
+        body = json.dumps(route.body if route.body is not None else {})
+        return getattr(client, route.method)(url, body, content_type="application/json")
+    if route.method == "post":
+        return client.post(url, route.body or {})
+    return client.get(url)
+
+
+def answered_as_expected(route: Route, response, visible: bool) -> bool:
+    if not visible:
+        return response.status_code == 404
+    return response.status_code < 400 or (route.kind == WRITE and response.status_code in (400, 409, 422))
