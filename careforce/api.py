@@ -16,6 +16,7 @@ from careforce.core.api_auth import AUTH
 from careforce.core.schemas import DetailOut
 from careforce.credit.api import router as credit_router
 from careforce.imports.api import router as imports_router
+from careforce.indicators.api import router as indicators_router
 from careforce.institutions.api import router as institutions_router
 from careforce.pools.api import router as pools_router
 from careforce.rankings.api import router as rankings_router
@@ -61,6 +62,7 @@ api.add_router("", pools_router)
 api.add_router("", conduct_router)
 api.add_router("", credit_router)
 api.add_router("", rankings_router)
+api.add_router("", indicators_router)
 
 # Last: any other path under /api/v1/ answers a JSON 404, not the site's HTML page.
 fallback = Router(tags=["fallback"])

@@ -93,6 +93,7 @@ INSTALLED_APPS = [
     "careforce.conduct",
     "careforce.credit",
     "careforce.rankings",
+    "careforce.indicators",
 ]
 
 MIDDLEWARE = [

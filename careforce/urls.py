@@ -17,4 +17,5 @@ urlpatterns = [
     path("conduct/", include("careforce.conduct.urls")),
     path("credit/", include("careforce.credit.urls")),
     path("rankings/", include("careforce.rankings.urls")),
+    path("indicators/", include("careforce.indicators.urls")),
 ]
