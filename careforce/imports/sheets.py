@@ -1,0 +1,208 @@
+"""The plug-in interface of the bulk importer: one generic mechanism, one SheetSpec per kind of roster.
+
+A capability that wants its records loaded from spreadsheets writes a SheetSpec subclass and registers it
+in its AppConfig.ready():
+
+    from careforce.imports.sheets import Column, SheetSpec, register_sheet
+
+    class CertificateSheet(SheetSpec):
+        key = "certificates"
+        title = _("Skill certificates")
+        columns = (
+            Column("id_number", "身份证号码", _("Resident ID number"), required=True),
+            Column("level", "等级", _("Skill level"), required=True, help=_("初级工 … 高级技师")),
+            ...
+        )
+
+        def identify(self, row, ctx): ...       # the row's identity, for duplicates inside the file
+        def classify(self, rows, ctx): ...      # NEW / UPDATE / NO CHANGE / ERROR per row, in bulk
+        def commit(self, rows, ctx): ...        # write clean rows through the capability's own services
+
+    register_sheet(CertificateSheet())
+
+The engine (careforce/imports/engine.py) does everything else the same way for every sheet: reading
+xlsx / xls / csv safely, matching headers (spaces, full-width brackets, aliases), the template download
+with an instructions sheet, batching, duplicate rows inside a file, the preview, the error report, the
+one-transaction all-or-nothing commit, the per-scope lock, progress, and the background task.
+
+Contract for a sheet:
+- `classify` and `commit` receive batches (`batch_size` rows) and must not query per row when a bulk
+  query will do. They see raw cell values (`row.values[column.key]`, str / int / float / date / bool or
+  None) and must validate them with the SAME code as the capability's form (its services or the
+  cleaning functions its services use) — there is no import-only validation.
+- `classify` never writes. It sets `row.status`, per-cell `row.errors`, `row.warnings`, `row.changes`
+  (for UPDATE) and may keep anything it needs for the commit in `row.plan`.
+- `commit` is called inside the import's single transaction, only for rows classified NEW or UPDATE,
+  only when no row of the whole file has an error. It calls the capability's services with
+  `actor=ctx.actor`; when a service refuses a row it raises RowErrors, which rolls everything back.
+- Messages are English wrapped in gettext (the catalogue gives the Chinese) and name the fix; the
+  engine prefixes them with the row number and the column's header, so they need not repeat where.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from careforce.core.models import User
+from careforce.core.scope import Scope
+
+
+class RowStatus(models.TextChoices):
+    NEW = "new", _("New")
+    UPDATE = "update", _("Update")
+    UNCHANGED = "unchanged", _("No change")
+    ERROR = "error", _("Error")
+
+
+@dataclass(frozen=True)
+class Column:
+    """One column of a sheet, in template order.
+
+    `header` is the Chinese header of the template (data, the same whatever the page language: it is
+    what officials' files carry); `label` is the translatable name shown on pages.
+    """
+
+    key: str
+    header: str
+    label: Any
+    required: bool = False
+    aliases: tuple[str, ...] = ()
+    help: Any = ""
+    example: str = ""
+    width: int = 14
+
+
+# A column with this header in a file is the engine's own (the error report's), silently ignored.
+REPORT_HEADER = "错误说明"
+_BRACKETS = re.compile(r"[(\[【<{].*?[)\]】>}]")
+
+
+def header_key(text: object) -> str:
+    """How headers are compared: NFKC (full-width → half-width), no spaces, no bracketed notes such as
+    （必填） or (YYYY-MM-DD), no required-marker asterisks, case-folded."""
+    folded = unicodedata.normalize("NFKC", "" if text is None else str(text))
+    folded = re.sub(r"\s+", "", folded)
+    folded = _BRACKETS.sub("", folded).strip("*＊:：")
+    return folded.casefold()
+
+
+@dataclass
+class Row:
+    """One data row of a file as the sheet sees it."""
+
+    number: int  # the spreadsheet's row number (the header is row 1)
+    values: dict[str, Any]
+    status: str = ""
+    errors: dict[str, list[str]] = field(default_factory=dict)  # by column key; "" for the whole row
+    warnings: list[str] = field(default_factory=list)
+    changes: dict[str, list[Any]] = field(default_factory=dict)  # {column key: [before, after]}
+    key: str = ""  # identity inside the file (duplicates), set from SheetSpec.identify
+    label: str = ""  # how the preview names the row, e.g. "张三 500103********123X" (never unmasked)
+    plan: Any = None  # the sheet's own working data for commit; never stored
+
+    def error(self, column: str, message: str) -> None:
+        self.errors.setdefault(column, []).append(str(message))
+        self.status = RowStatus.ERROR
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+
+class RowErrors(Exception):
+    """A service refused rows during the commit: {row number: {column key: [messages]}}."""
+
+    def __init__(self, by_row: dict[int, dict[str, list[str]]]):
+        self.by_row = by_row
+        super().__init__(f"{len(by_row)} rows refused")
+
+
+@dataclass
+class ImportContext:
+    """What a sheet knows about the import it is part of. `memo` is the sheet's per-import cache
+    (reference tables, resolvers) kept across batches."""
+
+    actor: User
+    scope: Scope
+    committing: bool = False
+    memo: dict[str, Any] = field(default_factory=dict)
+
+
+class SheetSpec:
+    """Base class of a kind of roster. Subclasses set the class attributes and implement the methods."""
+
+    key: str = ""
+    title: Any = ""
+    columns: tuple[Column, ...] = ()
+    # Lines of the template's instructions sheet after the per-column help.
+    instructions: tuple[Any, ...] = ()
+    # Headers a file may carry that the sheet knows and ignores (e.g. names an export adds for reading).
+    ignored_headers: tuple[str, ...] = ()
+    batch_size: int = 5000
+
+    # ---- who may use it
+
+    def allowed(self, user: User, scope: Scope) -> bool:
+        """Whether the user may import this sheet at all (writes are checked again by the services)."""
+        return scope.can_write
+
+    # ---- the three steps
+
+    def identify(self, row: Row, ctx: ImportContext) -> str:
+        """The row's identity for duplicate detection inside the file ("" when it has none, after
+        recording an error on the row). Called once per row, in file order, before `classify`."""
+        raise NotImplementedError
+
+    def classify(self, rows: Sequence[Row], ctx: ImportContext) -> None:
+        """Set status / errors / warnings / changes / plan on every row of the batch, without writing.
+
+        When `ctx.committing` is true the engine is about to call `commit` with the same rows inside the
+        transaction; a sheet whose write service validates anyway may skip that validation here."""
+        raise NotImplementedError
+
+    def commit(self, rows: Sequence[Row], ctx: ImportContext) -> None:
+        """Write the batch's NEW and UPDATE rows through the capability's services (raise RowErrors)."""
+        raise NotImplementedError
+
+    # ---- template
+
+    def example_rows(self) -> Iterable[Sequence[Any]]:
+        """Rows shown in the template under the headers (in column order)."""
+        return [[column.example for column in self.columns]]
+
+    # ---- derived
+
+    def header_index(self) -> dict[str, Column]:
+        index: dict[str, Column] = {}
+        for column in self.columns:
+            for text in (column.header, *column.aliases):
+                index.setdefault(header_key(text), column)
+        return index
+
+    def column(self, key: str) -> Column:
+        return next(column for column in self.columns if column.key == key)
+
+
+SHEETS: dict[str, SheetSpec] = {}
+
+
+def register_sheet(spec: SheetSpec) -> None:
+    """Make a sheet available to the importer (call from AppConfig.ready(); a second call is a no-op)."""
+    if not spec.key or not spec.columns:
+        raise ValueError("A sheet needs a key and columns.")
+    SHEETS.setdefault(spec.key, spec)
+
+
+def get_sheet(key: str) -> SheetSpec | None:
+    return SHEETS.get(key)
+
+
+def sheets_for(user: User, scope: Scope) -> list[SheetSpec]:
+    return [spec for spec in SHEETS.values() if spec.allowed(user, scope)]
