@@ -35,6 +35,7 @@ from careforce.registry.models import (
     Team,
     Worker,
 )
+from careforce.registry.signals import placement_changed
 
 WORKER_FIELDS = (
     "name",
@@ -524,6 +525,7 @@ def workers_register(*, actor: User, registrations: Sequence[Registration]) -> l
         for emp in employments
     ]
     AuditEvent.objects.bulk_create(events, batch_size=2000)
+    placement_changed.send(Worker, institution_ids={w.institution_id for w in workers if w.institution_id})
     return workers
 
 
@@ -570,6 +572,8 @@ def worker_update(*, actor: User, worker: Worker, data: Mapping[str, Any]) -> li
             worker_id=worker.pk,
             institution_id=worker.institution_id,
         )
+        if worker.institution_id and ("occupation" in changes or "team" in changes):
+            placement_changed.send(Worker, institution_ids={worker.institution_id})
     return warnings
 
 
@@ -594,12 +598,16 @@ def _periods_of(worker: Worker, *, exclude: int | None = None) -> list[dict[str,
 def _refresh_placement(worker: Worker, *, actor: User) -> None:
     institution, active = _placement(_periods_of(worker))
     before = audit.snapshot(worker, ("district", "institution", "is_active"))
+    before_institution_id = worker.institution_id
     if institution is not None:
         worker.institution = institution
         worker.district_id = institution.district_id
     worker.is_active = active
     if audit.diff(before, audit.snapshot(worker, ("district", "institution", "is_active"))):
         worker.save(update_fields=["institution", "district", "is_active", "updated_at"])
+        placement_changed.send(
+            Worker, institution_ids={i for i in (before_institution_id, worker.institution_id) if i}
+        )
 
 
 def _record_employment(

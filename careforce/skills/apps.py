@@ -6,3 +6,17 @@ class SkillsConfig(AppConfig):
     name = "careforce.skills"
     label = "skills"
     verbose_name = _("Skill levels and certificates")
+
+    def ready(self) -> None:
+        from careforce.registry.models import Worker
+        from careforce.registry.signals import placement_changed
+        from careforce.skills import tally
+
+        # Staff moving, joining or leaving changes the care-worker counts behind the certification rate.
+        placement_changed.connect(tally.on_placement_changed, sender=Worker, dispatch_uid="skills_tally")
+        try:
+            from careforce.skills import extensions
+
+            extensions.register()
+        except ImportError:  # pages not built yet
+            pass

@@ -1,0 +1,331 @@
+"""Writes for skill levels: evaluation bodies and their ranges, certificates (issue and revoke), titles.
+
+Who acts: there is no evaluation-body account role yet, so the city administrator registers bodies and
+records certificates on their behalf (the issuer is always a registered body, checked here); district and
+institution administrators record professional titles of workers in their scope.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.http import Http404
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from careforce.core import audit
+from careforce.core.models import AuditAction, District, User
+from careforce.core.scope import Level, require_write
+from careforce.core.validators import normalize_code, normalize_text, parse_uscc
+from careforce.registry.models import Occupation, Worker
+from careforce.registry.selectors import workers_visible_to
+from careforce.skills import tally
+from careforce.skills.models import (
+    Certificate,
+    CertificateStatus,
+    EvaluationBody,
+    EvaluationRange,
+    ProfessionalTitle,
+    SkillLevel,
+    TitleGrade,
+)
+from careforce.training import inputs
+from careforce.training.inputs import Errors
+
+BODY_FIELDS = (
+    "name",
+    "uscc",
+    "registration_number",
+    "registered_on",
+    "district",
+    "is_active",
+    "contact_name",
+)
+CERTIFICATE_FIELDS = ("number", "worker", "occupation", "level", "issuer", "issued_on", "status")
+
+
+def _require_city(actor: User) -> None:
+    if require_write(actor).level != Level.CITY:
+        raise Http404
+
+
+def _occupation(raw: Any) -> Occupation | None:
+    return inputs.pick(Occupation.objects.all(), raw, keys=("code", "name", "standard_code"))
+
+
+def _level(raw: Any) -> SkillLevel | None:
+    return inputs.pick(SkillLevel.objects.all(), raw, keys=("code", "name"))
+
+
+# ---------------------------------------------------------------- evaluation bodies
+
+
+def _clean_body(data: Mapping[str, Any], *, instance: EvaluationBody | None) -> dict[str, Any]:
+    errors = Errors()
+    values: dict[str, Any] = {}
+    new = instance is None
+    if "name" in data or new:
+        values["name"] = inputs.text(data, "name", errors, required=True, max_length=120)
+    if "uscc" in data or new:
+        try:
+            values["uscc"] = parse_uscc(data.get("uscc"))
+        except ValidationError as exc:
+            errors["uscc"] = exc.messages
+    if "registration_number" in data or new:
+        values["registration_number"] = normalize_code(data.get("registration_number"))[:40]
+        if not values["registration_number"]:
+            errors.add("registration_number", _("Enter the registration number (备案编号)."))
+    if "registered_on" in data or new:
+        values["registered_on"] = inputs.date(data, "registered_on", errors, required=True)
+    if "district" in data or new:
+        district = inputs.pick(District.objects.all(), data.get("district"), keys=("code", "name"))
+        if district is None:
+            errors.add("district", _("Choose the district where the body is registered."))
+        values["district"] = district
+    if "is_active" in data:
+        values["is_active"] = (
+            bool(data["is_active"])
+            if not isinstance(data["is_active"], str)
+            else data["is_active"].strip().lower() in {"1", "true", "yes", "是", "on"}
+        )
+    if "contact_name" in data:
+        values["contact_name"] = inputs.text(data, "contact_name", errors, max_length=50) or ""
+    others = EvaluationBody.objects.exclude(pk=instance.pk if instance else None)
+    if values.get("uscc") and others.filter(uscc=values["uscc"]).exists():
+        errors.add("uscc", _("Another evaluation body has this credit code."))
+    if (
+        values.get("registration_number")
+        and others.filter(registration_number=values["registration_number"]).exists()
+    ):
+        errors.add("registration_number", _("Another evaluation body has this registration number."))
+    errors.raise_if_any()
+    return {k: v for k, v in values.items() if v is not None}
+
+
+@transaction.atomic
+def evaluation_body_register(*, actor: User, data: Mapping[str, Any]) -> EvaluationBody:
+    _require_city(actor)
+    body = EvaluationBody.objects.create(**_clean_body(data, instance=None))
+    audit.record(
+        actor=actor,
+        action=AuditAction.CREATE,
+        instance=body,
+        changes=audit.diff({}, audit.snapshot(body, BODY_FIELDS)),
+    )
+    return body
+
+
+@transaction.atomic
+def evaluation_body_update(*, actor: User, body: EvaluationBody, data: Mapping[str, Any]) -> EvaluationBody:
+    _require_city(actor)
+    body = EvaluationBody.objects.select_for_update().get(pk=body.pk)
+    before = audit.snapshot(body, BODY_FIELDS)
+    for name, value in _clean_body(
+        {k: v for k, v in data.items() if k in BODY_FIELDS}, instance=body
+    ).items():
+        setattr(body, name, value)
+    changes = audit.diff(before, audit.snapshot(body, BODY_FIELDS))
+    if changes:
+        body.save()
+        audit.record(actor=actor, action=AuditAction.UPDATE, instance=body, changes=changes)
+    return body
+
+
+@transaction.atomic
+def evaluation_range_set(
+    *, actor: User, body: EvaluationBody, occupation: Any, lowest: Any, highest: Any
+) -> EvaluationRange:
+    """Allow (or change) the levels a body may certify in one occupation."""
+    _require_city(actor)
+    errors = Errors()
+    occ, low, high = _occupation(occupation), _level(lowest), _level(highest)
+    if occ is None:
+        errors.add("occupation", _("Unknown occupation; choose one from the list."))
+    for name, level in (("lowest", low), ("highest", high)):
+        if level is None:
+            errors.add(name, _("Unknown skill level; choose one from the ladder."))
+        elif not level.is_certified:
+            errors.add(
+                name,
+                _("%(level)s is not a certified level; choose 初级工 to 高级技师.") % {"level": level.name},
+            )
+    if low and high and low.rank > high.rank:
+        errors.add("highest", _("The highest level is below the lowest one."))
+    errors.raise_if_any()
+    scope_row, created = EvaluationRange.objects.update_or_create(
+        body=body, occupation=occ, defaults={"lowest": low, "highest": high}
+    )
+    audit.record(
+        actor=actor,
+        action=AuditAction.CREATE if created else AuditAction.UPDATE,
+        instance=body,
+        changes={"range": [None, f"{occ.name}: {low.name}–{high.name}"]},
+    )
+    return scope_row
+
+
+# ---------------------------------------------------------------- certificates
+
+
+def _clean_certificate(actor: User, data: Mapping[str, Any]) -> dict[str, Any]:
+    errors = Errors()
+    number = normalize_code(data.get("number"))
+    if not number:
+        errors.add("number", _("Enter the certificate number."))
+    elif len(number) > 40:
+        errors.add("number", _("Too long (at most %(n)d characters).") % {"n": 40})
+    elif Certificate.objects.filter(number=number).exists():
+        errors.add("number", _("A certificate with this number is already recorded."))
+    worker = data.get("worker")
+    if not isinstance(worker, Worker):
+        worker = inputs.pick(workers_visible_to(actor), worker)
+    if worker is None:
+        errors.add("worker", _("No such worker in your area; check the worker's record id."))
+    occupation = _occupation(data.get("occupation"))
+    if occupation is None:
+        errors.add("occupation", _("Unknown occupation; choose one from the list."))
+    level = _level(data.get("level"))
+    if level is None:
+        errors.add("level", _("Unknown skill level; choose one from the ladder."))
+    elif not level.is_certified:
+        errors.add(
+            "level",
+            _("%(level)s is not issued as a certificate; choose 初级工 to 高级技师.") % {"level": level.name},
+        )
+    issuer = inputs.pick(
+        EvaluationBody.objects.all(), data.get("issuer"), keys=("registration_number", "uscc", "name")
+    )
+    if issuer is None:
+        errors.add("issuer", _("Unknown evaluation body; only registered (备案) bodies issue certificates."))
+    elif not issuer.is_active:
+        errors.add(
+            "issuer",
+            _("The registration of %(body)s is not in force; it cannot issue.") % {"body": issuer.name},
+        )
+    issued_on = inputs.date(data, "issued_on", errors, required=True)
+    if issued_on and issued_on > timezone.localdate():
+        errors.add("issued_on", _("The issue date is in the future."))
+    if issuer and issued_on and issued_on < issuer.registered_on:
+        errors.add(
+            "issued_on", _("The body was registered only on %(date)s.") % {"date": issuer.registered_on}
+        )
+    if issuer and issuer.is_active and occupation and level and level.is_certified:
+        allowed = issuer.ranges.filter(
+            occupation=occupation, lowest__rank__lte=level.rank, highest__rank__gte=level.rank
+        ).exists()
+        if not allowed:
+            errors.add(
+                "level",
+                _("%(body)s may not certify %(occupation)s at %(level)s; check its registered range.")
+                % {"body": issuer.name, "occupation": occupation.name, "level": level.name},
+            )
+    errors.raise_if_any()
+    return {
+        "number": number,
+        "worker": worker,
+        "occupation": occupation,
+        "level": level,
+        "issuer": issuer,
+        "issued_on": issued_on,
+    }
+
+
+@transaction.atomic
+def certificate_issue(*, actor: User, data: Mapping[str, Any]) -> Certificate:
+    """Record a certificate issued by a registered body within its range (city administrator)."""
+    _require_city(actor)
+    cert = Certificate.objects.create(**_clean_certificate(actor, data))
+    _after_certificate_change(actor, cert, AuditAction.CREATE, {})
+    return cert
+
+
+@transaction.atomic
+def certificate_revoke(
+    *, actor: User, certificate: Certificate, reason: Any, revoked_on: Any = None
+) -> Certificate:
+    _require_city(actor)
+    cert = Certificate.objects.select_for_update().select_related("worker").get(pk=certificate.pk)
+    errors = Errors()
+    if cert.status == CertificateStatus.REVOKED:
+        errors.add("status", _("This certificate is already revoked."))
+    text = normalize_text(reason)
+    if len(text) < 2:
+        errors.add("reason", _("Say why the certificate is revoked."))
+    day = inputs.date({"revoked_on": revoked_on}, "revoked_on", errors) or timezone.localdate()
+    if day < cert.issued_on:
+        errors.add("revoked_on", _("The revocation date is before the issue date."))
+    errors.raise_if_any()
+    before = audit.snapshot(cert, (*CERTIFICATE_FIELDS, "revoked_on", "revoke_reason"))
+    cert.status = CertificateStatus.REVOKED
+    cert.revoked_on = day
+    cert.revoke_reason = text[:200]
+    cert.save(update_fields=["status", "revoked_on", "revoke_reason"])
+    _after_certificate_change(actor, cert, AuditAction.UPDATE, before)
+    return cert
+
+
+def _after_certificate_change(actor: User, cert: Certificate, action: str, before: dict) -> None:
+    worker = Worker.objects.only("id", "institution_id").get(pk=cert.worker_id)
+    tally.refresh_worker_skill(worker.pk)
+    tally.recount_institutions([worker.institution_id])
+    audit.record(
+        actor=actor,
+        action=action,
+        instance=cert,
+        changes=audit.diff(
+            before, audit.snapshot(cert, (*CERTIFICATE_FIELDS, "revoked_on", "revoke_reason"))
+        ),
+        worker_id=worker.pk,
+        institution_id=worker.institution_id,
+    )
+
+
+# ---------------------------------------------------------------- professional titles
+
+
+@transaction.atomic
+def title_record(*, actor: User, worker: Worker, data: Mapping[str, Any]) -> ProfessionalTitle:
+    """Record a professional title of a worker the actor may write for."""
+    require_write(actor)
+    if not workers_visible_to(actor).filter(pk=worker.pk).exists():
+        raise Http404
+    errors = Errors()
+    grade = normalize_text(data.get("grade"))
+    labels = {str(label): value for value, label in TitleGrade.choices}
+    grade = (
+        grade
+        if grade in TitleGrade.values
+        else labels.get(grade)
+        or {"初级": "junior", "中级": "intermediate", "副高级": "associate_senior", "正高级": "senior"}.get(
+            grade
+        )
+    )
+    if grade is None:
+        errors.add("grade", _("Choose 初级, 中级, 副高级 or 正高级."))
+    name = inputs.text(data, "name", errors, required=True, max_length=60)
+    awarded_on = inputs.date(data, "awarded_on", errors, required=True)
+    if awarded_on and awarded_on > timezone.localdate():
+        errors.add("awarded_on", _("The award date is in the future."))
+    awarded_by = inputs.text(data, "awarded_by", errors, required=True, max_length=120)
+    number = inputs.text(data, "certificate_number", errors, max_length=40) or ""
+    errors.raise_if_any()
+    title = ProfessionalTitle.objects.create(
+        worker=worker,
+        grade=grade,
+        name=name,
+        awarded_on=awarded_on,
+        awarded_by=awarded_by,
+        certificate_number=number,
+    )
+    audit.record(
+        actor=actor,
+        action=AuditAction.CREATE,
+        instance=title,
+        changes=audit.diff({}, audit.snapshot(title, ("grade", "name", "awarded_on", "awarded_by"))),
+        worker_id=worker.pk,
+        institution_id=worker.institution_id,
+    )
+    return title

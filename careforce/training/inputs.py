@@ -1,0 +1,118 @@
+"""Reading raw input (forms, API bodies, spreadsheet cells) the same way in training, skills and pools."""
+
+from __future__ import annotations
+
+import datetime
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from django.db.models import Model, QuerySet
+from django.utils.translation import gettext as _
+
+from careforce.core.validators import normalize_text
+from careforce.registry.dates import parse_date
+
+
+class Errors(dict):
+    """{field: [messages]} collected while cleaning; `raise_if_any` raises the ValidationError."""
+
+    def add(self, name: str, message: str) -> None:
+        self.setdefault(name, []).append(message)
+
+    def raise_if_any(self) -> None:
+        from django.core.exceptions import ValidationError
+
+        if self:
+            raise ValidationError(dict(self))
+
+
+def is_blank(raw: Any) -> bool:
+    return raw is None or (not isinstance(raw, Model | datetime.date) and normalize_text(raw) == "")
+
+
+def text(
+    data: dict, name: str, errors: Errors, *, required: bool = False, max_length: int = 200
+) -> str | None:
+    if name not in data:
+        if required:
+            errors.add(name, _("This field is required."))
+        return None
+    value = normalize_text(data[name])
+    if required and not value:
+        errors.add(name, _("This field is required."))
+        return None
+    if len(value) > max_length:
+        errors.add(name, _("Too long (at most %(n)d characters).") % {"n": max_length})
+        return None
+    return value
+
+
+def date(data: dict, name: str, errors: Errors, *, required: bool = False) -> datetime.date | None:
+    raw = data.get(name)
+    if is_blank(raw):
+        if required:
+            errors.add(name, _("This field is required."))
+        return None
+    day = raw if isinstance(raw, datetime.date) else parse_date(raw)
+    if day is None:
+        errors.add(name, _("Not a date; write it like 2024-05-01."))
+    elif not 1950 <= day.year <= 2100:
+        errors.add(name, _("The date %(date)s is out of range; check the year.") % {"date": day.isoformat()})
+        return None
+    return day
+
+
+def decimal(
+    data: dict, name: str, errors: Errors, *, required: bool = False, low: Decimal = Decimal(0), high: Decimal
+) -> Decimal | None:
+    raw = data.get(name)
+    if is_blank(raw):
+        if required:
+            errors.add(name, _("This field is required."))
+        return None
+    try:
+        value = Decimal(normalize_text(raw)) if not isinstance(raw, Decimal) else raw
+    except (InvalidOperation, ValueError):
+        errors.add(name, _("Enter a number."))
+        return None
+    if not value.is_finite() or value < low or value > high:
+        errors.add(name, _("Enter a number from %(low)s to %(high)s.") % {"low": low, "high": high})
+        return None
+    return value.quantize(Decimal("0.1"))
+
+
+def integer(
+    data: dict, name: str, errors: Errors, *, required: bool = False, low: int = 0, high: int
+) -> int | None:
+    raw = data.get(name)
+    if is_blank(raw):
+        if required:
+            errors.add(name, _("This field is required."))
+        return None
+    try:
+        value = int(normalize_text(raw)) if not isinstance(raw, int) or isinstance(raw, bool) else raw
+    except ValueError:
+        errors.add(name, _("Enter a whole number."))
+        return None
+    if not low <= value <= high:
+        errors.add(name, _("Enter a whole number from %(low)d to %(high)d.") % {"low": low, "high": high})
+        return None
+    return value
+
+
+def pick(qs: QuerySet, raw: Any, *, keys: tuple[str, ...] = ()) -> Model | None:
+    """The row of `qs` named by object, id, or one of `keys` (code, name…); None when not in `qs`."""
+    if isinstance(raw, Model):
+        return qs.filter(pk=raw.pk).first()
+    value = normalize_text(raw)
+    if not value:
+        return None
+    if value.isdigit() and len(value) < 12:
+        found = qs.filter(pk=int(value)).first()
+        if found is not None:
+            return found
+    for key in keys:
+        found = qs.filter(**{key: value}).first()
+        if found is not None:
+            return found
+    return None

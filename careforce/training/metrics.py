@@ -1,0 +1,86 @@
+"""Aggregate reads other capabilities use (credit scores, rankings, indicators). NOT scoped by a user:
+callers apply the actor's scope to the ids they pass and to what they show.
+
+Definitions:
+- a completion (一人次) is an enrolment with status `completed`; its year is the year of its completion date;
+- it counts for the district of the worker's institution at the moment of completion (kept on the
+  enrolment, so a later transfer does not move it);
+- hours are the hours credited on the completion.
+"""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Iterable
+from decimal import Decimal
+
+from django.db.models import Sum
+
+from careforce.registry.models import Worker
+from careforce.training.models import Enrolment, EnrolmentStatus, TrainingTally
+
+_CHUNK = 5000
+
+
+def _chunks(ids: Iterable[int]) -> Iterable[list[int]]:
+    unique = sorted({int(i) for i in ids})
+    for start in range(0, len(unique), _CHUNK):
+        yield unique[start : start + _CHUNK]
+
+
+def training_hours_for_workers(
+    worker_ids: Iterable[int], *, since: datetime.date | None = None
+) -> dict[int, Decimal]:
+    """Completed training hours per worker (completion date on or after `since`); workers with none are
+    absent."""
+    hours: dict[int, Decimal] = {}
+    for chunk in _chunks(worker_ids):
+        qs = Enrolment.objects.filter(worker_id__in=chunk, status=EnrolmentStatus.COMPLETED)
+        if since is not None:
+            qs = qs.filter(completed_on__gte=since)
+        for worker_id, total in (
+            qs.values("worker_id").annotate(total=Sum("hours")).values_list("worker_id", "total").order_by()
+        ):
+            if total:
+                hours[worker_id] = Decimal(total)
+    return hours
+
+
+def training_person_times(*, year: int, district_ids: Iterable[int] | None = None) -> dict[int, int]:
+    """Completions in `year` by district id (from the tally the completion services keep)."""
+    qs = TrainingTally.objects.filter(year=year)
+    wanted = None
+    if district_ids is not None:
+        wanted = {int(i) for i in district_ids}
+        qs = qs.filter(district_id__in=wanted)
+    counts = dict(qs.values_list("district_id", "completions"))
+    if wanted is not None:
+        for missing in wanted - counts.keys():
+            counts[missing] = 0
+    return counts
+
+
+def training_hours_by_district(*, year: int) -> dict[int, Decimal]:
+    return {
+        d: Decimal(h) for d, h in TrainingTally.objects.filter(year=year).values_list("district_id", "hours")
+    }
+
+
+def trained_worker_ids(*, year: int, institution_ids: Iterable[int]) -> dict[int, set[int]]:
+    """institution id → ids of its current staff (workers placed there and employed) with at least one
+    completion in `year`. Every institution asked is present."""
+    result: dict[int, set[int]] = {}
+    for chunk in _chunks(institution_ids):
+        for institution_id in chunk:
+            result[institution_id] = set()
+        staff = Worker.objects.filter(institution_id__in=chunk, is_active=True)
+        rows = (
+            Enrolment.objects.filter(
+                status=EnrolmentStatus.COMPLETED, completed_year=year, worker__in=staff.values("pk")
+            )
+            .values_list("worker__institution_id", "worker_id")
+            .distinct()
+        )
+        for institution_id, worker_id in rows:
+            result[institution_id].add(worker_id)
+    return result

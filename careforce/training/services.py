@@ -1,0 +1,612 @@
+"""Writes for training: bases, courses and sessions, enrolment (one or many), attendance, completion, online
+lessons and progress. Every page, API route and import row goes through these.
+
+Who may organise (no training-body account role exists yet, so administrators operate it in their scope):
+city-tier courses — the city administrator; district-tier — the city or that district's administrator;
+institution-tier — the city, the institution's district, or the institution's own administrator.
+Workers enrolled must be within the actor's scope; institution-tier sessions take the institution's staff.
+"""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Iterable, Mapping, Sequence
+from decimal import Decimal
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import F
+from django.http import Http404
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from careforce.core import audit
+from careforce.core.models import AuditAction, AuditEvent, District, Role, User
+from careforce.core.scope import Level, Scope, require_write, scope_of
+from careforce.core.validators import normalize_text
+from careforce.institutions.models import Institution
+from careforce.registry.models import Worker
+from careforce.registry.selectors import search_condition, workers_visible_to
+from careforce.training import inputs
+from careforce.training.inputs import Errors
+from careforce.training.models import (
+    Attendance,
+    BaseKind,
+    ContentModule,
+    Course,
+    CourseKind,
+    Enrolment,
+    EnrolmentStatus,
+    Lesson,
+    LessonProgress,
+    Session,
+    Tier,
+    TrainingBase,
+    TrainingTally,
+)
+
+MAX_HOURS = Decimal(2000)
+BASE_FIELDS = ("name", "kind", "host", "district", "accredited_on", "capacity", "address", "is_active")
+COURSE_FIELDS = ("title", "tier", "kind", "organiser_district", "organiser_institution", "hours")
+SESSION_FIELDS = ("course", "start_date", "end_date", "venue", "base", "capacity", "is_cancelled")
+ENROLMENT_FIELDS = ("status", "completed_on", "hours", "exam_score", "exam_passed")
+
+
+# ---------------------------------------------------------------- who may organise what
+
+
+def may_organise(scope: Scope, course: Course) -> bool:
+    """Whether an actor with `scope` may change this course, its sessions and its enrolments."""
+    if not scope.can_write:
+        return False
+    if scope.level == Level.CITY:
+        return True
+    if course.tier == Tier.DISTRICT:
+        return scope.level == Level.DISTRICT and course.organiser_district_id == scope.district_id
+    if course.tier == Tier.INSTITUTION:
+        institution = course.organiser_institution
+        if scope.level == Level.DISTRICT:
+            return institution.district_id == scope.district_id
+        return scope.level == Level.INSTITUTION and institution.pk == scope.institution_id
+    return False
+
+
+def _require_organiser(actor: User, course: Course) -> Scope:
+    scope = require_write(actor)
+    if not may_organise(scope, course):
+        raise Http404
+    return scope
+
+
+# ---------------------------------------------------------------- training bases
+
+
+def _clean_base(actor: User, scope: Scope, data: Mapping[str, Any], *, instance: TrainingBase | None) -> dict:
+    errors = Errors()
+    new = instance is None
+    values: dict[str, Any] = {}
+    for name, length in (("name", 120), ("host", 120)):
+        if name in data or new:
+            values[name] = inputs.text(data, name, errors, required=True, max_length=length)
+    if "address" in data:
+        values["address"] = inputs.text(data, "address", errors, max_length=200) or ""
+    if "kind" in data or new:
+        kind = normalize_text(data.get("kind"))
+        if kind not in BaseKind.values:
+            errors.add("kind", _("Choose a training base or a practical-training base."))
+        values["kind"] = kind
+    if "district" in data or new:
+        districts = (
+            District.objects.all()
+            if scope.level == Level.CITY
+            else District.objects.filter(pk=scope.district_id)
+        )
+        district = inputs.pick(districts, data.get("district"), keys=("code", "name"))
+        if district is None:
+            errors.add("district", _("Choose the district (your own, unless you are the city)."))
+        values["district"] = district
+    if "accredited_on" in data or new:
+        values["accredited_on"] = inputs.date(data, "accredited_on", errors, required=True)
+    if "capacity" in data or new:
+        values["capacity"] = inputs.integer(data, "capacity", errors, required=True, low=1, high=100000)
+    if "is_active" in data:
+        values["is_active"] = data["is_active"] in (True, "true", "1", "on", "是", "yes")
+    errors.raise_if_any()
+    return {k: v for k, v in values.items() if v is not None}
+
+
+@transaction.atomic
+def training_base_register(*, actor: User, data: Mapping[str, Any]) -> TrainingBase:
+    """City and district administrators keep the register of bases (a district only its own)."""
+    scope = require_write(actor)
+    if scope.level not in (Level.CITY, Level.DISTRICT):
+        raise Http404
+    base = TrainingBase.objects.create(**_clean_base(actor, scope, data, instance=None))
+    audit.record(
+        actor=actor,
+        action=AuditAction.CREATE,
+        instance=base,
+        changes=audit.diff({}, audit.snapshot(base, BASE_FIELDS)),
+    )
+    return base
+
+
+@transaction.atomic
+def training_base_update(*, actor: User, base: TrainingBase, data: Mapping[str, Any]) -> TrainingBase:
+    scope = require_write(actor)
+    if scope.level not in (Level.CITY, Level.DISTRICT) or (
+        scope.level == Level.DISTRICT and base.district_id != scope.district_id
+    ):
+        raise Http404
+    base = TrainingBase.objects.select_for_update().get(pk=base.pk)
+    before = audit.snapshot(base, BASE_FIELDS)
+    for name, value in _clean_base(actor, scope, data, instance=base).items():
+        setattr(base, name, value)
+    changes = audit.diff(before, audit.snapshot(base, BASE_FIELDS))
+    if changes:
+        base.save()
+        audit.record(actor=actor, action=AuditAction.UPDATE, instance=base, changes=changes)
+    return base
+
+
+# ---------------------------------------------------------------- courses and sessions
+
+
+def _clean_course(scope: Scope, data: Mapping[str, Any]) -> tuple[dict, list[ContentModule]]:
+    errors = Errors()
+    values: dict[str, Any] = {"title": inputs.text(data, "title", errors, required=True, max_length=120)}
+    kind = normalize_text(data.get("kind"))
+    if kind not in CourseKind.values:
+        errors.add("kind", _("Choose the kind: pre-job, in-service, transfer, heads' course or online."))
+    tier = normalize_text(data.get("tier"))
+    if not tier:  # the tier follows from who organises, unless the city says otherwise
+        tier = {
+            Level.CITY: Tier.CITY,
+            Level.DISTRICT: Tier.DISTRICT,
+            Level.INSTITUTION: Tier.INSTITUTION,
+        }.get(scope.level, "")
+    if tier not in Tier.values:
+        errors.add("tier", _("Choose the organiser tier: city, district or institution."))
+    values.update(kind=kind, tier=tier, organiser_district=None, organiser_institution=None)
+    if tier == Tier.CITY and scope.level != Level.CITY:
+        errors.add("tier", _("Only the city organises city-tier courses."))
+    elif tier == Tier.DISTRICT:
+        districts = (
+            District.objects.all()
+            if scope.level == Level.CITY
+            else District.objects.filter(pk=scope.district_id)
+        )
+        raw = data.get("organiser_district") or (scope.district_id if scope.level == Level.DISTRICT else None)
+        district = (
+            inputs.pick(districts, raw, keys=("code", "name")) if scope.level != Level.INSTITUTION else None
+        )
+        if district is None:
+            errors.add(
+                "organiser_district", _("Choose the organising district (your own, unless you are the city).")
+            )
+        values["organiser_district"] = district
+    elif tier == Tier.INSTITUTION:
+        institutions = Institution.objects.all()
+        if scope.level == Level.DISTRICT:
+            institutions = institutions.filter(district_id=scope.district_id)
+        elif scope.level == Level.INSTITUTION:
+            institutions = institutions.filter(pk=scope.institution_id)
+        raw = data.get("organiser_institution") or scope.institution_id
+        institution = inputs.pick(institutions, raw, keys=("uscc",))
+        if institution is None:
+            errors.add("organiser_institution", _("Choose the organising institution within your area."))
+        values["organiser_institution"] = institution
+    values["hours"] = inputs.decimal(data, "hours", errors, required=True, low=Decimal("0.5"), high=MAX_HOURS)
+    values["description"] = inputs.text(data, "description", errors, max_length=2000) or ""
+    modules: list[ContentModule] = []
+    raw_modules = data.get("modules") or []
+    if isinstance(raw_modules, str):
+        raw_modules = [
+            part for part in raw_modules.replace("，", ",").replace("、", ",").split(",") if part.strip()
+        ]
+    for raw in raw_modules:
+        module = inputs.pick(ContentModule.objects.all(), raw, keys=("code", "name"))
+        if module is None:
+            errors.add(
+                "modules", _("Unknown content module “%(name)s”.") % {"name": normalize_text(raw)[:40]}
+            )
+        else:
+            modules.append(module)
+    errors.raise_if_any()
+    return values, modules
+
+
+@transaction.atomic
+def course_create(*, actor: User, data: Mapping[str, Any]) -> Course:
+    scope = require_write(actor)
+    values, modules = _clean_course(scope, data)
+    course = Course.objects.create(**values)
+    course.modules.set(modules)
+    audit.record(
+        actor=actor,
+        action=AuditAction.CREATE,
+        instance=course,
+        changes=audit.diff({}, audit.snapshot(course, COURSE_FIELDS)),
+        institution_id=course.organiser_institution_id,
+    )
+    return course
+
+
+def _clean_session(
+    scope: Scope, course: Course, data: Mapping[str, Any], *, instance: Session | None
+) -> dict:
+    errors = Errors()
+    new = instance is None
+    values: dict[str, Any] = {}
+    for name in ("start_date", "end_date"):
+        if name in data or new:
+            values[name] = inputs.date(data, name, errors, required=True)
+    start = values.get("start_date", instance.start_date if instance else None)
+    end = values.get("end_date", instance.end_date if instance else None)
+    if start and end and end < start:
+        errors.add("end_date", _("The end date is before the start date."))
+    if "capacity" in data or new:
+        values["capacity"] = inputs.integer(data, "capacity", errors, required=True, low=1, high=100000)
+    if "venue" in data:
+        values["venue"] = inputs.text(data, "venue", errors, max_length=200) or ""
+    if not inputs.is_blank(data.get("base")):
+        base = inputs.pick(TrainingBase.objects.filter(is_active=True), data.get("base"), keys=("name",))
+        if base is None:
+            errors.add("base", _("Unknown or inactive training base."))
+        values["base"] = base
+    if "is_cancelled" in data:
+        values["is_cancelled"] = data["is_cancelled"] in (True, "true", "1", "on", "是")
+    if new and not values.get("venue") and not values.get("base") and not course.is_online:
+        errors.add("venue", _("Give the venue or choose a training base."))
+    errors.raise_if_any()
+    return {k: v for k, v in values.items() if v is not None or k == "base"}
+
+
+@transaction.atomic
+def session_schedule(*, actor: User, course: Course, data: Mapping[str, Any]) -> Session:
+    scope = _require_organiser(actor, course)
+    session = Session.objects.create(course=course, **_clean_session(scope, course, data, instance=None))
+    audit.record(
+        actor=actor,
+        action=AuditAction.CREATE,
+        instance=session,
+        changes=audit.diff({}, audit.snapshot(session, SESSION_FIELDS)),
+        institution_id=course.organiser_institution_id,
+    )
+    return session
+
+
+@transaction.atomic
+def session_update(*, actor: User, session: Session, data: Mapping[str, Any]) -> Session:
+    scope = _require_organiser(actor, session.course)
+    session = Session.objects.select_for_update().select_related("course").get(pk=session.pk)
+    before = audit.snapshot(session, SESSION_FIELDS)
+    for name, value in _clean_session(scope, session.course, data, instance=session).items():
+        setattr(session, name, value)
+    changes = audit.diff(before, audit.snapshot(session, SESSION_FIELDS))
+    if changes:
+        session.save()
+        audit.record(actor=actor, action=AuditAction.UPDATE, instance=session, changes=changes)
+    return session
+
+
+# ---------------------------------------------------------------- enrolment
+
+
+def eligible_workers(actor: User, session: Session):
+    """Workers this actor may put on this session: in the actor's scope; for an institution-tier course,
+    only that institution's staff."""
+    qs = workers_visible_to(actor)
+    course = session.course
+    if course.tier == Tier.INSTITUTION:
+        qs = qs.filter(institution_id=course.organiser_institution_id)
+    return qs
+
+
+def workers_from_list(actor: User, lines: str | Sequence[str]) -> tuple[list[Worker], list[str]]:
+    """Workers named one per line by record id or full resident ID number; the lines not found."""
+    if isinstance(lines, str):
+        lines = lines.replace(",", "\n").replace("，", "\n").splitlines()
+    found: list[Worker] = []
+    missing: list[str] = []
+    visible = workers_visible_to(actor)
+    for raw in lines[:5000]:
+        text = normalize_text(raw)
+        if not text:
+            continue
+        worker = None
+        if text.isdigit() and len(text) < 12:
+            worker = visible.filter(pk=int(text)).first()
+        elif len(text) == 18:
+            condition = search_condition(text)
+            worker = visible.filter(condition).first() if condition is not None else None
+        if worker is None:
+            missing.append(text[:40])
+        else:
+            found.append(worker)
+    return found, missing
+
+
+@transaction.atomic
+def enrolments_create(*, actor: User, session: Session, workers: Iterable[Worker]) -> list[Enrolment]:
+    """Put many workers on a session at once; workers already on it are skipped, capacity is enforced."""
+    _require_organiser(actor, session.course)
+    session = Session.objects.select_for_update().select_related("course").get(pk=session.pk)
+    if session.is_cancelled:
+        raise ValidationError({"session": [_("This session is cancelled; schedule another one.")]})
+    wanted = {w.pk for w in workers}
+    allowed = set(eligible_workers(actor, session).filter(pk__in=wanted).values_list("pk", flat=True))
+    if wanted - allowed:
+        raise ValidationError(
+            {
+                "workers": [
+                    _("%(n)d of the workers are outside your area or not staff of the organiser.")
+                    % {"n": len(wanted - allowed)}
+                ]
+            }
+        )
+    already = set(session.enrolments.filter(worker_id__in=wanted).values_list("worker_id", flat=True))
+    new_ids = sorted(wanted - already)
+    taken = session.enrolments.exclude(status=EnrolmentStatus.WITHDRAWN).count()
+    if taken + len(new_ids) > session.capacity:
+        raise ValidationError(
+            {
+                "workers": [
+                    _("Only %(free)d places are left on this session.")
+                    % {"free": max(0, session.capacity - taken)}
+                ]
+            }
+        )
+    rows = Enrolment.objects.bulk_create(
+        [Enrolment(session=session, worker_id=pk) for pk in new_ids], batch_size=2000
+    )
+    placement = dict(Worker.objects.filter(pk__in=new_ids).values_list("pk", "institution_id"))
+    AuditEvent.objects.bulk_create(
+        [
+            audit.build_event(
+                actor=actor,
+                action=AuditAction.CREATE,
+                instance=row,
+                changes={"session": [None, str(session)]},
+                worker_id=row.worker_id,
+                institution_id=placement.get(row.worker_id),
+            )
+            for row in rows
+        ],
+        batch_size=2000,
+    )
+    return rows
+
+
+def _tally(enrolment: Enrolment, sign: int) -> None:
+    """Move one completion in or out of its year's district tally (F expressions: safe under concurrency)."""
+    if enrolment.completed_year is None or enrolment.district_id is None:
+        return
+    TrainingTally.objects.bulk_create(
+        [TrainingTally(year=enrolment.completed_year, district_id=enrolment.district_id)],
+        ignore_conflicts=True,
+    )
+    TrainingTally.objects.filter(year=enrolment.completed_year, district_id=enrolment.district_id).update(
+        completions=F("completions") + sign, hours=F("hours") + sign * enrolment.hours
+    )
+
+
+def _clean_result(enrolment: Enrolment, data: Mapping[str, Any]) -> dict[str, Any]:
+    errors = Errors()
+    session = enrolment.session
+    day = inputs.date(data, "completed_on", errors) or min(session.end_date, timezone.localdate())
+    if day > timezone.localdate():
+        errors.add("completed_on", _("The completion date is in the future."))
+    elif day < session.start_date:
+        errors.add(
+            "completed_on",
+            _("The completion date is before the session began (%(date)s).") % {"date": session.start_date},
+        )
+    hours = inputs.decimal(data, "hours", errors, high=MAX_HOURS)
+    score = inputs.decimal(data, "exam_score", errors, high=Decimal(100))
+    passed = data.get("exam_passed")
+    if isinstance(passed, str):
+        passed = {
+            "": None,
+            "true": True,
+            "1": True,
+            "是": True,
+            "合格": True,
+            "通过": True,
+            "yes": True,
+            "false": False,
+            "0": False,
+            "否": False,
+            "不合格": False,
+            "未通过": False,
+            "no": False,
+        }.get(normalize_text(passed).lower(), "bad")
+        if passed == "bad":
+            errors.add("exam_passed", _("Write 合格 or 不合格 (passed or failed)."))
+            passed = None
+    errors.raise_if_any()
+    return {
+        "completed_on": day,
+        "hours": hours if hours is not None else session.course.hours,
+        "exam_score": score,
+        "exam_passed": passed,
+    }
+
+
+def _finish(actor: User, enrolment: Enrolment, values: Mapping[str, Any]) -> Enrolment:
+    if enrolment.status == EnrolmentStatus.WITHDRAWN:
+        raise ValidationError({"status": [_("This worker withdrew; enrol them again first.")]})
+    before = audit.snapshot(enrolment, ENROLMENT_FIELDS)
+    if enrolment.status == EnrolmentStatus.COMPLETED:
+        _tally(enrolment, -1)  # a corrected result: take the old one out first
+    worker = Worker.objects.only("id", "district_id", "institution_id").get(pk=enrolment.worker_id)
+    failed = values.get("exam_passed") is False
+    enrolment.status = EnrolmentStatus.NOT_COMPLETED if failed else EnrolmentStatus.COMPLETED
+    enrolment.completed_on = None if failed else values["completed_on"]
+    enrolment.completed_year = None if failed else values["completed_on"].year
+    enrolment.hours = Decimal(0) if failed else values["hours"]
+    enrolment.exam_score = values.get("exam_score")
+    enrolment.exam_passed = values.get("exam_passed")
+    # Where the person-time counts: the worker's district (the institution's) at completion.
+    enrolment.district_id = worker.district_id
+    enrolment.institution_id = worker.institution_id
+    enrolment.save()
+    _tally(enrolment, +1)
+    audit.record(
+        actor=actor,
+        action=AuditAction.UPDATE,
+        instance=enrolment,
+        changes=audit.diff(before, audit.snapshot(enrolment, ENROLMENT_FIELDS)),
+        worker_id=worker.pk,
+        institution_id=worker.institution_id,
+    )
+    return enrolment
+
+
+@transaction.atomic
+def enrolment_complete(
+    *, actor: User, enrolment: Enrolment, data: Mapping[str, Any] | None = None
+) -> Enrolment:
+    """Record the outcome: completed with hours (the course's unless given) and exam result; a failed exam
+    is recorded as not completed and earns no person-time."""
+    enrolment = Enrolment.objects.select_for_update().select_related("session__course").get(pk=enrolment.pk)
+    _require_organiser(actor, enrolment.session.course)
+    return _finish(actor, enrolment, _clean_result(enrolment, data or {}))
+
+
+@transaction.atomic
+def enrolments_complete(
+    *, actor: User, session: Session, worker_ids: Iterable[int], data: Mapping[str, Any] | None = None
+) -> int:
+    """Mark many enrolments of one session completed with the same date, hours and result."""
+    _require_organiser(actor, session.course)
+    rows = list(
+        Enrolment.objects.select_for_update()
+        .select_related("session__course")
+        .filter(session=session, worker_id__in=list(worker_ids))
+        .exclude(status=EnrolmentStatus.WITHDRAWN)
+    )
+    if not rows:
+        raise ValidationError({"workers": [_("Choose at least one enrolled worker.")]})
+    values = _clean_result(rows[0], data or {})
+    for row in rows:
+        _finish(actor, row, values)
+    return len(rows)
+
+
+@transaction.atomic
+def enrolment_withdraw(*, actor: User, enrolment: Enrolment) -> Enrolment:
+    enrolment = Enrolment.objects.select_for_update().select_related("session__course").get(pk=enrolment.pk)
+    _require_organiser(actor, enrolment.session.course)
+    before = audit.snapshot(enrolment, ENROLMENT_FIELDS)
+    if enrolment.status == EnrolmentStatus.COMPLETED:
+        _tally(enrolment, -1)
+    enrolment.status = EnrolmentStatus.WITHDRAWN
+    enrolment.completed_on = enrolment.completed_year = enrolment.exam_passed = enrolment.exam_score = None
+    enrolment.hours = Decimal(0)
+    enrolment.save()
+    audit.record(
+        actor=actor,
+        action=AuditAction.UPDATE,
+        instance=enrolment,
+        changes=audit.diff(before, audit.snapshot(enrolment, ENROLMENT_FIELDS)),
+        worker_id=enrolment.worker_id,
+    )
+    return enrolment
+
+
+@transaction.atomic
+def attendance_record(*, actor: User, session: Session, day: Any, present_worker_ids: Iterable[int]) -> int:
+    """The register of one day: who was there (everyone else enrolled is marked absent)."""
+    _require_organiser(actor, session.course)
+    errors = Errors()
+    when = inputs.date({"day": day}, "day", errors, required=True)
+    if when and not session.start_date <= when <= session.end_date:
+        errors.add("day", _("The day is outside the session's dates."))
+    errors.raise_if_any()
+    present = {int(i) for i in present_worker_ids}
+    rows = list(session.enrolments.exclude(status=EnrolmentStatus.WITHDRAWN).only("id", "worker_id"))
+    Attendance.objects.filter(enrolment__in=rows, day=when).delete()
+    Attendance.objects.bulk_create(
+        [Attendance(enrolment=row, day=when, present=row.worker_id in present) for row in rows]
+    )
+    audit.record(
+        actor=actor,
+        action=AuditAction.UPDATE,
+        instance=session,
+        changes={"attendance": [None, f"{when}: {len(present & {r.worker_id for r in rows})}/{len(rows)}"]},
+    )
+    return len(rows)
+
+
+# ---------------------------------------------------------------- online courses
+
+
+@transaction.atomic
+def lesson_add(*, actor: User, course: Course, data: Mapping[str, Any]) -> Lesson:
+    _require_organiser(actor, course)
+    if not course.is_online:
+        raise ValidationError({"course": [_("Lessons belong to online courses.")]})
+    errors = Errors()
+    title = inputs.text(data, "title", errors, required=True, max_length=120)
+    minutes = inputs.integer(data, "minutes", errors, required=True, low=1, high=600)
+    content = inputs.text(data, "content", errors, max_length=20000) or ""
+    errors.raise_if_any()
+    order = (course.lessons.order_by("-order").values_list("order", flat=True).first() or 0) + 1
+    lesson = Lesson.objects.create(course=course, order=order, title=title, minutes=minutes, content=content)
+    audit.record(actor=actor, action=AuditAction.CREATE, instance=lesson, changes={"title": [None, title]})
+    return lesson
+
+
+@transaction.atomic
+def online_enrol_self(*, actor: User, session: Session) -> Enrolment:
+    """A worker starts an online course open to them (city-tier, their district's, or their institution's).
+    The one write a worker account makes: its own learning."""
+    if actor.role != Role.WORKER or not actor.worker_id:
+        raise Http404
+    course = session.course
+    worker = Worker.objects.get(pk=actor.worker_id)
+    open_to_worker = (
+        course.tier == Tier.CITY
+        or (course.tier == Tier.DISTRICT and course.organiser_district_id == worker.district_id)
+        or (course.tier == Tier.INSTITUTION and course.organiser_institution_id == worker.institution_id)
+    )
+    if not course.is_online or not open_to_worker or session.is_cancelled:
+        raise Http404
+    enrolment, created = Enrolment.objects.get_or_create(session=session, worker=worker)
+    if created:
+        audit.record(
+            actor=actor,
+            action=AuditAction.CREATE,
+            instance=enrolment,
+            changes={"session": [None, str(session)]},
+            worker_id=worker.pk,
+            institution_id=worker.institution_id,
+        )
+    return enrolment
+
+
+@transaction.atomic
+def lesson_complete(*, actor: User, enrolment: Enrolment, lesson: Lesson) -> Enrolment:
+    """The worker finished one lesson; when every lesson is done the course is completed (course hours)."""
+    enrolment = Enrolment.objects.select_for_update().select_related("session__course").get(pk=enrolment.pk)
+    scope = scope_of(actor)
+    own = scope.level == Level.SELF and enrolment.worker_id == scope.worker_id
+    if not own and not may_organise(scope, enrolment.session.course):
+        raise Http404
+    if lesson.course_id != enrolment.session.course_id:
+        raise Http404
+    if enrolment.status == EnrolmentStatus.WITHDRAWN:
+        raise ValidationError({"lesson": [_("This enrolment was withdrawn.")]})
+    LessonProgress.objects.get_or_create(enrolment=enrolment, lesson=lesson)
+    done = enrolment.progress.count()
+    total = enrolment.session.course.lessons.count()
+    if done >= total and enrolment.status != EnrolmentStatus.COMPLETED:
+        today = timezone.localdate()
+        _finish(actor, enrolment, {"completed_on": today, "hours": enrolment.session.course.hours})
+    return enrolment
+
+
+def completion_day(session: Session) -> datetime.date:
+    return min(session.end_date, timezone.localdate())

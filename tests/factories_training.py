@@ -1,0 +1,95 @@
+"""Test data for training, skills and pools, created through their services."""
+
+from __future__ import annotations
+
+import datetime
+import itertools
+
+from careforce.core.models import Role, User
+from careforce.institutions.models import Institution
+from careforce.registry.models import Worker
+from careforce.skills import services as skills_services
+from careforce.skills.models import Certificate, EvaluationBody
+from careforce.training import services as training_services
+from careforce.training.models import Course, Enrolment, Session
+from tests import factories
+
+_counter = itertools.count(1)
+
+
+def _city(actor: User | None) -> User:
+    return actor or User.objects.filter(role=Role.CITY_ADMIN).first() or factories.city_admin()
+
+
+def course(*, actor: User | None = None, **fields) -> Course:
+    data = {"title": f"养老护理员岗前培训{next(_counter)}", "kind": "pre_job", "hours": "16", **fields}
+    return training_services.course_create(actor=_city(actor), data=data)
+
+
+def session(*, course: Course | None = None, actor: User | None = None, **fields) -> Session:
+    actor = _city(actor)
+    course = course or globals()["course"](actor=actor)
+    data = {
+        "start_date": datetime.date(2025, 3, 1),
+        "end_date": datetime.date(2025, 3, 3),
+        "venue": "渝中区培训中心",
+        "capacity": 50,
+        **fields,
+    }
+    return training_services.session_schedule(actor=actor, course=course, data=data)
+
+
+def completion(
+    worker: Worker, *, session: Session | None = None, actor: User | None = None, **result
+) -> Enrolment:
+    actor = _city(actor)
+    session = session or globals()["session"](actor=actor)
+    rows = training_services.enrolments_create(actor=actor, session=session, workers=[worker])
+    enrolment = rows[0] if rows else session.enrolments.get(worker=worker)
+    return training_services.enrolment_complete(actor=actor, enrolment=enrolment, data=result)
+
+
+def evaluation_body(*, actor: User | None = None, district_code: str = "500103", **fields) -> EvaluationBody:
+    from careforce.core.synthetic import credit_code
+
+    actor = _city(actor)
+    n = next(_counter)
+    data = {
+        "name": f"重庆市职业技能评价中心{n}",
+        "uscc": credit_code(factories._rng, region="500000"),
+        "registration_number": f"Y000050{n:04d}",
+        "registered_on": datetime.date(2021, 1, 1),
+        "district": district_code,
+        **fields,
+    }
+    body = skills_services.evaluation_body_register(actor=actor, data=data)
+    skills_services.evaluation_range_set(
+        actor=actor, body=body, occupation="care_worker", lowest="junior", highest="technician"
+    )
+    return body
+
+
+def certificate(
+    worker: Worker,
+    *,
+    level: str = "junior",
+    issuer: EvaluationBody | None = None,
+    actor: User | None = None,
+    **fields,
+) -> Certificate:
+    actor = _city(actor)
+    issuer = issuer or EvaluationBody.objects.first() or evaluation_body(actor=actor)
+    data = {
+        "number": f"S{next(_counter):06d}5000{worker.pk:05d}",
+        "worker": worker,
+        "occupation": "care_worker",
+        "level": level,
+        "issuer": issuer.pk,
+        "issued_on": datetime.date(2024, 6, 1),
+        **fields,
+    }
+    return skills_services.certificate_issue(actor=actor, data=data)
+
+
+def director(at: Institution, *, actor: User | None = None, name: str = "李院长") -> Worker:
+    return factories.worker(at=at, actor=actor, name=name, team="management", occupation="director")
