@@ -1,3 +1,315 @@
-from ninja import Router
+"""/api/v1/indicators, /scorecards, /reports and /targets: thin callers of the indicators selectors and
+services, with the same scope as the pages (a district official: the city in aggregate, its own district's
+drill-down only; an institution administrator: its institution; workers: 404)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.http import Http404, HttpRequest
+from ninja import Field, Query, Router, Schema
+from ninja.responses import Status
+
+from careforce.core.api import paginate
+from careforce.core.models import District
+from careforce.core.schemas import ERROR_RESPONSES, READ_RESPONSES, Id, InputSchema, LocalDateTime, PageIn
+from careforce.core.scope import Level
+from careforce.indicators import definitions, selectors, services
+from careforce.indicators.selectors import Reading
 
 router = Router(tags=["indicators"])
+
+
+class PointOut(Schema):
+    month: str = Field(description="YYYY-MM; the current month is today's value")
+    value: float | None
+
+
+class IndicatorOut(Schema):
+    code: str
+    label: str
+    definition: str = Field(description="What counts and what does not")
+    unit: str
+    kind: str = Field(description="count (adds up over districts) or rate")
+    value: float | None = Field(description="null: no data (e.g. no denominator)")
+    numerator: float
+    denominator: float | None
+    target: float | None = Field(
+        description="The target that applies here (a district's share of a city count target)"
+    )
+    target_due: str | None
+    status: str | None = Field(
+        description="achieved, on_track, at_risk, off_track, missed, no_trend, no_data"
+    )
+    projected: float | None
+    needed_per_month: float | None
+    records_url: str | None = Field(description="The worker list behind the number, if the caller may see it")
+    series: list[PointOut]
+
+
+class RankOut(Schema):
+    district_id: int
+    district_code: str
+    district_name: str
+    value: float | None
+    rank: int | None
+
+
+class IndicatorDetailOut(IndicatorOut):
+    by_district: list[RankOut] = Field(description="Every district, best first (city view only)")
+
+
+class IndicatorFilters(Schema):
+    district: Id | None = Field(None, description="District id (404 outside the caller's drill-down scope)")
+    institution: Id | None = Field(None, description="Institution id (404 outside the caller's scope)")
+
+
+def _f(value: Any) -> float | None:
+    return float(value) if value is not None else None
+
+
+def _reading_out(r: Reading) -> dict[str, Any]:
+    p = r.projection
+    return {
+        "code": r.code,
+        "label": str(r.indicator.label),
+        "definition": str(r.indicator.definition),
+        "unit": str(r.indicator.unit),
+        "kind": r.indicator.kind,
+        "value": _f(r.value),
+        "numerator": float(r.result.numerator),
+        "denominator": _f(r.result.denominator),
+        "target": _f(r.indicator.round(r.target.value)) if r.target else None,
+        "target_due": r.target.due_date.isoformat() if r.target else None,
+        "status": p.status if p else None,
+        "projected": _f(r.indicator.round(p.projected)) if p and p.projected is not None else None,
+        "needed_per_month": _f(p.needed_per_month.quantize(p.needed_per_month.__class__("0.01")))
+        if p and p.needed_per_month is not None
+        else None,
+        "records_url": r.url,
+        "series": [{"month": m, "value": _f(v)} for m, v in r.points],
+    }
+
+
+def _institution_out(data: dict[str, Any]) -> list[dict[str, Any]]:
+    return [
+        {
+            "code": row["indicator"].code,
+            "label": str(row["indicator"].label),
+            "definition": str(row["indicator"].definition),
+            "unit": str(row["indicator"].unit),
+            "kind": row["indicator"].kind,
+            "value": _f(row["value"]),
+            "numerator": float(row["result"].numerator),
+            "denominator": _f(row["result"].denominator),
+            "target": None,
+            "target_due": None,
+            "status": None,
+            "projected": None,
+            "needed_per_month": None,
+            "records_url": row["url"],
+            "series": [],
+        }
+        for row in data["readings"]
+    ]
+
+
+def _readings(request: HttpRequest, filters: IndicatorFilters) -> list[dict[str, Any]]:
+    scope = selectors.dashboard_scope(request.auth)
+    if filters.institution or scope.level == Level.INSTITUTION:
+        institution_id = filters.institution or scope.institution_id
+        return _institution_out(selectors.institution_view(request.auth, institution_id))
+    if filters.district:
+        return [_reading_out(r) for r in selectors.district_view(request.auth, filters.district)["readings"]]
+    return [_reading_out(r) for r in selectors.overview(request.auth)["readings"]]
+
+
+@router.get("/indicators", response={200: list[IndicatorOut], **READ_RESPONSES}, summary="Indicators now")
+def list_indicators(request: HttpRequest, filters: Query[IndicatorFilters]):
+    """Every indicator offered (those whose data exists), city-wide or for a district or institution."""
+    return _readings(request, filters)
+
+
+@router.get(
+    "/indicators/{code}", response={200: IndicatorDetailOut, **READ_RESPONSES}, summary="One indicator"
+)
+def get_indicator(request: HttpRequest, code: str, filters: Query[IndicatorFilters]):
+    """One indicator with its trend, projection and (city view) the ranked districts."""
+    if definitions.get(code) is None:
+        raise Http404
+    scope = selectors.dashboard_scope(request.auth)
+    if filters.institution or scope.level == Level.INSTITUTION:
+        rows = [r for r in _readings(request, filters) if r["code"] == code]
+        if not rows:
+            raise Http404
+        return {**rows[0], "by_district": []}
+    if filters.district:
+        data = selectors.district_view(request.auth, filters.district, code)
+        reading = next(r for r in data["readings"] if r.code == code)
+        return {**_reading_out(reading), "by_district": []}
+    data = selectors.overview(request.auth, code)
+    reading = next(r for r in data["readings"] if r.code == code)
+    ranking = [
+        {
+            "district_id": row["district"].pk,
+            "district_code": row["district"].code,
+            "district_name": row["district"].name,
+            "value": _f(row["value"]),
+            "rank": row["rank"],
+        }
+        for row in data["ranking"]
+    ]
+    return {**_reading_out(reading), "by_district": ranking}
+
+
+# ---------------------------------------------------------------- scorecards and reports
+
+
+class ScorecardRowOut(Schema):
+    code: str
+    label: str
+    unit: str
+    value: float | None
+    target: float | None
+    target_due: str | None
+    share: float | None
+    gap: float | None
+    status: str | None
+    status_label: str
+    needed_per_month: float | None
+    rank: int | None
+    ranked: int
+    previous: float | None = Field(description="The value at the end of last month, where known")
+    change: float | None
+
+
+class ActionDetailOut(Schema):
+    id: int
+    name: str
+    value: float
+
+
+class ActionOut(Schema):
+    code: str
+    label: str
+    count: int
+    detail: list[ActionDetailOut]
+
+
+class DistrictBrief(Schema):
+    id: int
+    code: str
+    name: str
+
+
+class ScorecardOut(Schema):
+    period: str
+    as_of: str
+    district: DistrictBrief
+    rows: list[ScorecardRowOut]
+    actions: list[ActionOut]
+
+
+@router.get(
+    "/scorecards/{district_id}",
+    response={200: ScorecardOut, **READ_RESPONSES},
+    summary="A district's scorecard",
+)
+def get_scorecard(request: HttpRequest, district_id: Id):
+    """This period's scorecard of a district: each indicator against the district's target, rank, change,
+    and the items needing action."""
+    return selectors.scorecard(request.auth, district_id)
+
+
+class ReportOut(Schema):
+    id: int
+    period: str
+    district: DistrictBrief | None
+    generated_at: LocalDateTime
+    generated_by: str
+    content_sha256: str
+
+    @staticmethod
+    def resolve_generated_by(obj) -> str:
+        return str(obj.generated_by)
+
+
+class ReportDetailOut(ReportOut):
+    content: dict
+
+
+class ReportPage(Schema):
+    items: list[ReportOut]
+    next_cursor: str | None
+
+
+class ReportIn(InputSchema):
+    district: Id | None = Field(
+        None, description="District id; omit (city administrators) for every district"
+    )
+
+
+@router.get("/reports", response={200: ReportPage, **READ_RESPONSES}, summary="Frozen period reports")
+def list_reports(request: HttpRequest, page: Query[PageIn]):
+    return paginate(selectors.reports_visible_to(request.auth), limit=page.limit, cursor=page.cursor)
+
+
+@router.get(
+    "/reports/{report_id}", response={200: ReportDetailOut, **READ_RESPONSES}, summary="A period report"
+)
+def get_report(request: HttpRequest, report_id: Id):
+    return selectors.report_get(request.auth, report_id)
+
+
+@router.post(
+    "/reports", response={201: ReportDetailOut, **ERROR_RESPONSES}, summary="Generate a period report"
+)
+def create_report(request: HttpRequest, payload: ReportIn):
+    """Stores the current period's scorecard(s); the stored content never changes afterwards."""
+    selectors.dashboard_scope(request.auth)
+    district = None
+    if payload.district is not None:
+        district = District.objects.filter(pk=payload.district).first()
+        if district is None:
+            raise Http404
+    report = services.report_generate(actor=request.auth, district=district)
+    return Status(201, selectors.report_get(request.auth, report.pk))
+
+
+class TargetOut(Schema):
+    id: int
+    indicator: str
+    available: bool = Field(description="False while the indicator's data module is not installed")
+    value: float
+    due_date: str
+    recurrence: str
+    district: DistrictBrief | None
+    share_basis: str
+    at_risk_ratio: float
+    trend_months: int
+    source: str
+    is_active: bool
+
+
+@router.get("/targets", response={200: list[TargetOut], **READ_RESPONSES}, summary="Policy targets")
+def list_targets(request: HttpRequest):
+    scope = selectors.dashboard_scope(request.auth)
+    if scope.level == Level.INSTITUTION:
+        raise Http404
+    return [
+        {
+            "id": t.pk,
+            "indicator": t.indicator,
+            "available": definitions.get(t.indicator) is not None,
+            "value": float(t.value),
+            "due_date": t.due_date.isoformat(),
+            "recurrence": t.recurrence,
+            "district": t.district,
+            "share_basis": t.share_basis,
+            "at_risk_ratio": float(t.at_risk_ratio),
+            "trend_months": t.trend_months,
+            "source": t.source,
+            "is_active": t.is_active,
+        }
+        for t in selectors.targets_visible_to(request.auth)
+    ]

@@ -1,0 +1,284 @@
+"""The indicators: each a computation over the summed figures (sources.py) with its written definition.
+
+Definitions are code (what counts is a rule, reviewed like code); targets, shares and thresholds are data
+(models.Target). An indicator whose data module is absent (training, skills, conduct not written yet) is
+not offered: `available()` is False and every page and API leaves it out.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
+
+from django.utils.translation import gettext_lazy as _
+
+from careforce.indicators import sources
+from careforce.indicators.sources import Figures
+
+COUNT, RATE = "count", "rate"
+NOW, YEAR = "now", "year"
+
+
+@dataclass(frozen=True)
+class Result:
+    value: Decimal | None  # None: no data (e.g. no denominator)
+    numerator: Decimal
+    denominator: Decimal | None = None
+
+
+@dataclass(frozen=True)
+class Indicator:
+    code: str
+    label: Any
+    definition: Any  # what counts and what does not; shown as help text
+    unit: Any
+    kind: str  # COUNT adds up over districts (shares of a city target apply); RATE does not
+    compute: Callable[[Figures], Result]
+    requires: tuple[tuple[str, str], ...] = ()
+    period: str = NOW  # NOW: a stock today; YEAR: year to date (a yearly target)
+    decimals: int = 0
+    higher_is_better: bool = True
+    # Filters of the records list behind the number (the registry's /workers/ query parameters).
+    records: dict[str, str] | None = None
+    # The same figure at a past month end, read back from dated records (history_figures), if possible.
+    history: Callable[[Figures, str], Result | None] | None = None
+    city_only: bool = False
+    institution_level: bool = True
+    order: int = 100
+    extra: dict = field(default_factory=dict)
+
+    def available(self) -> bool:
+        return all(sources.has(app, function) for app, function in self.requires)
+
+    def round(self, value: Decimal | None) -> Decimal | None:
+        if value is None:
+            return None
+        return Decimal(value).quantize(Decimal(1).scaleb(-self.decimals), rounding=ROUND_HALF_UP)
+
+
+REGISTRY: dict[str, Indicator] = {}
+
+
+def register(indicator: Indicator) -> Indicator:
+    REGISTRY[indicator.code] = indicator
+    return indicator
+
+
+def available() -> list[Indicator]:
+    return sorted((i for i in REGISTRY.values() if i.available()), key=lambda i: (i.order, i.code))
+
+
+def get(code: str) -> Indicator | None:
+    indicator = REGISTRY.get(code)
+    return indicator if indicator is not None and indicator.available() else None
+
+
+def ratio(numerator: float, denominator: float | None, per: int) -> Result:
+    num = Decimal(numerator or 0)
+    if not denominator:
+        return Result(None, num, Decimal(denominator or 0) if denominator is not None else None)
+    den = Decimal(denominator)
+    return Result(num * per / den, num, den)
+
+
+def count(name: str) -> Callable[[Figures], Result]:
+    def compute(f: Figures) -> Result:
+        return Result(Decimal(f.get(name, 0)), Decimal(f.get(name, 0)))
+
+    return compute
+
+
+def _older(f: Figures) -> float | None:
+    return f.get("older_population") or None
+
+
+def _sw(f: Figures) -> int:
+    return f.get(f"occupation:{sources.SOCIAL_WORKER_OCCUPATION}", 0)
+
+
+def _posts_history(f: Figures, month: str) -> Result | None:
+    key = f"posts:{month}"
+    return Result(Decimal(f[key]), Decimal(f[key])) if key in f else None
+
+
+def _leaves_12(f: Figures) -> int:
+    keys = sorted(k for k in f if k.startswith("leaves:"))
+    months = sorted({k.split(":", 1)[1] for k in f if k.startswith(("posts:", "joins:", "leaves:"))})
+    last12 = set(months[-12:])
+    return sum(f[k] for k in keys if k.split(":", 1)[1] in last12)
+
+
+register(
+    Indicator(
+        code="registry_workers",
+        label=_("Workers in the registry"),
+        definition=_(
+            "People with a current post (no end date) at an institution, full- or part-time, each counted "
+            "once, in the district of the institution the registry files them under (the current full-time "
+            "post first). Not counted: people whose posts have all ended, and records filed under a "
+            "district without a post. History: full-time posts held at each month end, read from "
+            "employment dates."
+        ),
+        unit=_("people"),
+        kind=COUNT,
+        compute=count("workers"),
+        records={"active": "yes"},
+        history=_posts_history,
+        order=10,
+    )
+)
+register(
+    Indicator(
+        code="care_workers_team",
+        label=_("Care team"),
+        definition=_(
+            "Workers in the registry (as above) whose team is care (养老护理人才): care workers, elder-care "
+            "advisers, community helpers, bathing assistants and dementia carers."
+        ),
+        unit=_("people"),
+        kind=COUNT,
+        compute=count("team:care"),
+        records={"active": "yes", "team": "care"},
+        order=15,
+    )
+)
+register(
+    Indicator(
+        code="density_per_1000_older",
+        label=_("Workers per 1,000 older people"),
+        definition=_(
+            "Workers in the registry per 1,000 people aged 60+. The older population is the newest figure "
+            "entered for the place (with its source); where none is entered the indicator shows no data."
+        ),
+        unit=_("per 1,000"),
+        kind=RATE,
+        compute=lambda f: ratio(f.get("workers", 0), _older(f), 1000),
+        records={"active": "yes"},
+        decimals=2,
+        institution_level=False,
+        order=20,
+    )
+)
+register(
+    Indicator(
+        code="social_workers_per_1000_older",
+        label=_("Social workers per 1,000 older people"),
+        definition=_(
+            "Workers in the registry whose occupation is social worker (社会工作者), per 1,000 people aged "
+            "60+. No data where no older population is entered."
+        ),
+        unit=_("per 1,000"),
+        kind=RATE,
+        compute=lambda f: ratio(_sw(f), _older(f), 1000),
+        records={"active": "yes", "occupation": sources.SOCIAL_WORKER_OCCUPATION},
+        decimals=3,
+        institution_level=False,
+        order=30,
+    )
+)
+register(
+    Indicator(
+        code="social_workers_per_100_beds",
+        label=_("Social workers per 100 beds"),
+        definition=_(
+            "Workers in the registry whose occupation is social worker, per 100 beds of the institutions "
+            "registered in the place (all kinds; beds as recorded on the institution)."
+        ),
+        unit=_("per 100 beds"),
+        kind=RATE,
+        compute=lambda f: ratio(_sw(f), f.get("beds", 0), 100),
+        records={"active": "yes", "occupation": sources.SOCIAL_WORKER_OCCUPATION},
+        decimals=2,
+        order=35,
+    )
+)
+register(
+    Indicator(
+        code="certification_rate",
+        label=_("Care-worker certification rate"),
+        definition=_(
+            "Share of care workers (active workers whose occupation is care worker, 养老护理员) holding a "
+            "valid skill-level certificate of junior (初级工) or above in that occupation. Apprentice level, "
+            "expired or revoked certificates and other occupations' certificates do not count."
+        ),
+        unit="%",
+        kind=RATE,
+        compute=lambda f: ratio(f.get("certified_care_workers", 0), f.get("care_workers", 0), 100),
+        requires=(("skills", "certification_counts"),),
+        records={"active": "yes", "occupation": sources.CARE_WORKER_OCCUPATION},
+        decimals=1,
+        order=40,
+    )
+)
+register(
+    Indicator(
+        code="training_person_times",
+        label=_("Training person-times this year"),
+        definition=_(
+            "Training completions since 1 January, by the district of the worker's institution at "
+            "completion (or of the organiser). Enrolments without completion do not count; one person "
+            "completing two courses counts twice."
+        ),
+        unit=_("person-times"),
+        kind=COUNT,
+        compute=count("training_person_times"),
+        requires=(("training", "training_person_times"),),
+        period=YEAR,
+        institution_level=False,
+        order=50,
+    )
+)
+register(
+    Indicator(
+        code="heads_training_coverage",
+        label=_("Heads trained this year"),
+        definition=_(
+            "Share of institution heads (active workers whose occupation is head of institution, 院长/机构负责人) "
+            "with at least one completed training this year. Deputy heads do not count as heads."
+        ),
+        unit="%",
+        kind=RATE,
+        compute=lambda f: ratio(f.get("heads_trained", 0), f.get("heads", 0), 100),
+        requires=(("training", "trained_worker_ids"),),
+        period=YEAR,
+        records={"active": "yes", "occupation": sources.HEAD_OCCUPATION},
+        decimals=1,
+        order=60,
+    )
+)
+register(
+    Indicator(
+        code="overdue_complaints",
+        label=_("Overdue complaints"),
+        definition=_(
+            "Open complaints past their handling deadline, by district (as the conduct records define it). "
+            "Closed complaints and complaints still within their deadline do not count."
+        ),
+        unit=_("complaints"),
+        kind=COUNT,
+        compute=count("overdue_complaints"),
+        requires=(("conduct", "overdue_complaints"),),
+        higher_is_better=False,
+        institution_level=False,
+        order=70,
+    )
+)
+register(
+    Indicator(
+        code="exit_rate",
+        label=_("Exit rate (12 months)"),
+        definition=_(
+            "People who left the workforce in the last 12 months (a post ended with no other post the next "
+            "day) per 100 workers in the registry now. Transfers between institutions are not exits."
+        ),
+        unit="%",
+        kind=RATE,
+        compute=lambda f: ratio(_leaves_12(f), f.get("workers", 0), 100),
+        decimals=1,
+        higher_is_better=False,
+        institution_level=False,
+        order=80,
+    )
+)

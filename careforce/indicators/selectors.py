@@ -1,0 +1,720 @@
+"""Scoped reads of the dashboard: who sees which figures, and which records behind them.
+
+- City administrators and city auditors: every district, every institution.
+- District administrators and district auditors: the city overview in aggregate (every district's
+  figures, as on a published map), but the records behind them and the drill-down only for their own
+  district; another district's page answers 404.
+- Institution administrators: their institution's figures only.
+- Workers (and anyone without a scope): 404 on every dashboard page.
+"""
+
+from __future__ import annotations
+
+import datetime
+from collections import defaultdict
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+from urllib.parse import urlencode
+
+from django.http import Http404
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from careforce.core.models import District, User
+from careforce.core.scope import Level, Scope, scope_of
+from careforce.indicators import definitions, engine, sources
+from careforce.indicators.definitions import COUNT, YEAR, Indicator, Result
+from careforce.indicators.models import (
+    MonthlyFigure,
+    OlderPopulation,
+    PeriodReport,
+    Recurrence,
+    ShareBasis,
+    StaffingRatio,
+    Target,
+    TargetShare,
+)
+from careforce.indicators.projection import Projection, project_stock, project_year
+from careforce.indicators.sources import Figures, month_key, months_back
+from careforce.institutions.models import RESIDENT_LEVEL_FIELDS, Institution, InstitutionKind, Ownership
+from careforce.institutions.selectors import institution_get
+from careforce.registry.models import Education, Gender, Occupation, SourceChannel, Team
+
+# ---------------------------------------------------------------- scope
+
+
+def dashboard_scope(user: User) -> Scope:
+    """The viewer's scope; workers and accounts without a scope are told the dashboard does not exist."""
+    scope = scope_of(user)
+    if scope.level in (Level.SELF, Level.NONE):
+        raise Http404
+    return scope
+
+
+def sees_district(scope: Scope, district_id: int) -> bool:
+    """Whether the viewer may open this district's drill-down and its records."""
+    if scope.level == Level.CITY:
+        return True
+    return scope.level == Level.DISTRICT and scope.district_id == district_id
+
+
+def district_get(user: User, pk: object) -> District:
+    scope = dashboard_scope(user)
+    try:
+        district = District.objects.get(pk=int(pk))
+    except (District.DoesNotExist, TypeError, ValueError, OverflowError):
+        raise Http404 from None
+    if not sees_district(scope, district.pk):
+        raise Http404
+    return district
+
+
+def institution_for_dashboard(user: User, pk: object) -> Institution:
+    dashboard_scope(user)
+    return institution_get(user, pk)
+
+
+# ---------------------------------------------------------------- links to the records behind a number
+
+
+def _occupation_pks() -> dict[str, int]:
+    return {code: pk for pk, code in Occupation.objects.values_list("pk", "code")}
+
+
+def records_url(
+    indicator: Indicator | None,
+    scope: Scope,
+    *,
+    district_id: int | None,
+    institution_id: int | None = None,
+    extra: dict[str, str] | None = None,
+    occupations: dict[str, int] | None = None,
+) -> str | None:
+    """The worker list behind a number, or None when the viewer may not see those records.
+
+    A city-wide number links only for city-level viewers (a district official's list would show a part).
+    """
+    filters = dict(indicator.records or {}) if indicator is not None else {"active": "yes"}
+    if indicator is not None and indicator.records is None:
+        return None
+    filters.update(extra or {})
+    if scope.level == Level.CITY:
+        if district_id:
+            filters["district"] = str(district_id)
+    elif scope.level == Level.DISTRICT:
+        if district_id != scope.district_id:
+            return None
+    elif scope.level == Level.INSTITUTION:
+        if institution_id != scope.institution_id:
+            return None
+    else:
+        return None
+    if institution_id:
+        filters["institution"] = str(institution_id)
+    code = filters.pop("occupation", None)
+    if code:
+        pk = (occupations or _occupation_pks()).get(code)
+        if pk is None:
+            return None
+        filters["occupation"] = str(pk)
+    return f"{reverse('registry:worker_list')}?{urlencode(filters)}"
+
+
+# ---------------------------------------------------------------- denominators and targets
+
+
+def older_population() -> tuple[int | None, dict[int, int]]:
+    """(city figure or None, {district: figure}): the newest year per place, from the rows entered."""
+    city: int | None = None
+    by_district: dict[int, int] = {}
+    seen: set = set()
+    for district_id, count in OlderPopulation.objects.order_by("district_id", "-year").values_list(
+        "district_id", "count"
+    ):
+        if district_id in seen:
+            continue
+        seen.add(district_id)
+        if district_id is None:
+            city = count
+        else:
+            by_district[district_id] = count
+    return city, by_district
+
+
+@dataclass
+class Context:
+    """Everything one page needs besides the blocks, read once per request (a handful of queries)."""
+
+    today: datetime.date
+    blocks: dict[int, Figures]
+    districts: dict[int, District]
+    city_older: int | None
+    older: dict[int, int]
+    targets: list[Target]
+    shares: dict[int, dict[int, Decimal]]
+    occupations: dict[str, int]
+
+    def figures(self, district_id: int | None) -> Figures:
+        if district_id is None:
+            f = engine.total(self.blocks.values())
+            older = self.city_older
+            if older is None and self.older and len(self.older) == len(self.districts):
+                older = sum(self.older.values())
+        else:
+            f = Figures(self.blocks.get(district_id, Figures()))
+            older = self.older.get(district_id)
+        if older:
+            f["older_population"] = older
+        return f
+
+
+def load_context(district_ids: list[int] | None = None) -> Context:
+    targets = list(Target.objects.filter(is_active=True).order_by("due_date", "id"))
+    shares: dict[int, dict[int, Decimal]] = defaultdict(dict)
+    for target_id, district_id, share in TargetShare.objects.filter(target__in=targets).values_list(
+        "target_id", "district_id", "share"
+    ):
+        shares[target_id][district_id] = share
+    city_older, older = older_population()
+    districts = {d.pk: d for d in District.objects.order_by("sort_order", "code")}
+    return Context(
+        today=timezone.localdate(),
+        blocks=engine.blocks(district_ids if district_ids is not None else list(districts)),
+        districts=districts,
+        city_older=city_older,
+        older=older,
+        targets=targets,
+        shares=shares,
+        occupations=_occupation_pks(),
+    )
+
+
+@dataclass(frozen=True)
+class PlaceTarget:
+    target: Target
+    value: Decimal  # for this place (a district's share of a city count target)
+    share: Decimal | None  # the district's share, for a count target split among districts
+    share_is_default: bool
+    due_date: datetime.date
+
+
+def _default_share(target: Target, district_id: int, ctx: Context) -> Decimal | None:
+    if target.share_basis == ShareBasis.EQUAL:
+        return Decimal(1) / Decimal(len(ctx.districts) or 1)
+    if target.share_basis == ShareBasis.OLDER_POPULATION:
+        total = sum(ctx.older.values())
+        return Decimal(ctx.older.get(district_id, 0)) / total if total else None
+    total = sum(b.get("workers", 0) for b in ctx.blocks.values())
+    if not total:
+        return None
+    return Decimal(ctx.blocks.get(district_id, Figures()).get("workers", 0)) / Decimal(total)
+
+
+def place_target(indicator: Indicator, district_id: int | None, ctx: Context) -> PlaceTarget | None:
+    """The target that applies here: the nearest one not yet due (else the latest), a district's own row
+    before the city's; a count target of the city split by the district's share."""
+    rows = [t for t in ctx.targets if t.indicator == indicator.code]
+    if not rows:
+        return None
+    today = ctx.today
+
+    def due(t: Target) -> datetime.date:
+        return datetime.date(today.year, 12, 31) if t.recurrence == Recurrence.YEARLY else t.due_date
+
+    def pick(candidates: list[Target]) -> Target | None:
+        if not candidates:
+            return None
+        upcoming = [t for t in candidates if due(t) >= today]
+        return min(upcoming, key=due) if upcoming else max(candidates, key=due)
+
+    own = pick([t for t in rows if district_id is not None and t.district_id == district_id])
+    if own is not None:
+        return PlaceTarget(own, own.value, None, False, due(own))
+    city = pick([t for t in rows if t.district_id is None])
+    if city is None:
+        return None
+    if district_id is None or indicator.kind != COUNT:
+        return PlaceTarget(city, city.value, None, False, due(city))
+    explicit = ctx.shares.get(city.pk, {}).get(district_id)
+    share = explicit if explicit is not None else _default_share(city, district_id, ctx)
+    if share is None:
+        return None
+    return PlaceTarget(city, city.value * share, share, explicit is None, due(city))
+
+
+# ---------------------------------------------------------------- trend
+
+
+def stored_series(district_id: int | None, today: datetime.date) -> dict[str, dict[str, Decimal]]:
+    """{indicator: {YYYY-MM: value}} of the monthly figures stored for a place (one query)."""
+    first = months_back(today)[0]
+    out: dict[str, dict[str, Decimal]] = defaultdict(dict)
+    qs = MonthlyFigure.objects.filter(month__gte=first)
+    qs = qs.filter(district__isnull=True) if district_id is None else qs.filter(district_id=district_id)
+    for code, month, value in qs.values_list("indicator", "month", "value"):
+        out[code][month_key(month)] = value
+    return out
+
+
+def series(
+    indicator: Indicator,
+    figures: Figures,
+    now: Decimal | None,
+    stored: dict[str, Decimal],
+    today: datetime.date,
+) -> list[tuple[str, Decimal | None]]:
+    """Month-end values of the last months, oldest first; the current month is today's value."""
+    months = [month_key(m) for m in months_back(today)]
+    points: list[tuple[str, Decimal | None]] = []
+    for key in months[:-1]:
+        value = None
+        if indicator.history is not None:
+            result = indicator.history(figures, key)
+            value = result.value if result is not None else None
+        if value is None:
+            value = stored.get(key)
+        points.append((key, indicator.round(value) if value is not None else None))
+    points.append((months[-1], indicator.round(now) if now is not None else None))
+    # Leading months without data are dropped; the line starts where the records do.
+    while points and points[0][1] is None:
+        points.pop(0)
+    return points
+
+
+# ---------------------------------------------------------------- one indicator at one place
+
+
+@dataclass
+class Reading:
+    indicator: Indicator
+    result: Result
+    value: Decimal | None
+    target: PlaceTarget | None
+    projection: Projection | None
+    points: list[tuple[str, Decimal | None]]
+    url: str | None
+
+    @property
+    def code(self) -> str:
+        return self.indicator.code
+
+    @property
+    def sparkline(self) -> list:
+        return [float(v) if v is not None else None for _k, v in self.points]
+
+    @property
+    def months(self) -> list[str]:
+        return [k for k, _v in self.points]
+
+
+def read(
+    indicator: Indicator,
+    district_id: int | None,
+    ctx: Context,
+    scope: Scope,
+    stored: dict[str, dict[str, Decimal]],
+    *,
+    figures: Figures | None = None,
+) -> Reading:
+    figures = figures if figures is not None else ctx.figures(district_id)
+    result = indicator.compute(figures)
+    value = indicator.round(result.value)
+    target = place_target(indicator, district_id, ctx)
+    points = series(indicator, figures, result.value, stored.get(indicator.code, {}), ctx.today)
+    projection = None
+    if target is not None:
+        if indicator.period == YEAR or target.target.recurrence == Recurrence.YEARLY:
+            projection = project_year(
+                year_to_date=result.value,
+                target=target.value,
+                today=ctx.today,
+                at_risk_ratio=target.target.at_risk_ratio,
+            )
+        else:
+            projection = project_stock(
+                history=[v for _k, v in points if v is not None],
+                now=result.value,
+                target=target.value,
+                due=target.due_date,
+                today=ctx.today,
+                at_risk_ratio=target.target.at_risk_ratio,
+                window=target.target.trend_months,
+            )
+    url = records_url(indicator, scope, district_id=district_id, occupations=ctx.occupations)
+    return Reading(indicator, result, value, target, projection, points, url)
+
+
+def ranking(indicator: Indicator, ctx: Context, scope: Scope) -> list[dict[str, Any]]:
+    """Every district's value, best first (districts without data last), with its rank and link."""
+    rows = []
+    for district_id, district in ctx.districts.items():
+        result = indicator.compute(ctx.figures(district_id))
+        rows.append(
+            {
+                "district": district,
+                "value": indicator.round(result.value),
+                "numerator": result.numerator,
+                "denominator": result.denominator,
+                "url": records_url(indicator, scope, district_id=district_id, occupations=ctx.occupations),
+                "can_drill": sees_district(scope, district_id),
+            }
+        )
+    with_value = [r for r in rows if r["value"] is not None]
+    with_value.sort(key=lambda r: r["value"], reverse=indicator.higher_is_better)
+    rank, previous = 0, None
+    for position, row in enumerate(with_value, start=1):
+        if row["value"] != previous:
+            rank, previous = position, row["value"]
+        row["rank"] = rank
+    without = [dict(r, rank=None) for r in rows if r["value"] is None]
+    return with_value + without
+
+
+# ---------------------------------------------------------------- workforce structure
+
+
+def _breakdown(figures: Figures, prefix: str, choices) -> list[tuple[str, str, int]]:
+    """(value, label, count) of one dimension, in the choices' order, zeros included."""
+    return [(value, str(label), int(figures.get(f"{prefix}:{value}", 0))) for value, label in choices]
+
+
+def structure(figures: Figures, today: datetime.date) -> dict[str, Any]:
+    occupations = list(Occupation.objects.order_by("sort_order", "code").values_list("code", "name"))
+    ages = [label for _low, label in sources.AGE_BANDS]
+    months = [month_key(m) for m in months_back(today)]
+    return {
+        "team": _breakdown(figures, "team", Team.choices),
+        "occupation": [row for row in _breakdown(figures, "occupation", occupations) if row[2]],
+        "ownership": _breakdown(figures, "ownership", Ownership.choices),
+        "kind": _breakdown(figures, "kind", InstitutionKind.choices),
+        "education": _breakdown(figures, "education", Education.choices),
+        "source_channel": _breakdown(figures, "source_channel", SourceChannel.choices),
+        "service": [
+            (label, label, int(figures.get(f"service:{label}", 0))) for _l, label in sources.SERVICE_BANDS
+        ],
+        "pyramid": [
+            (
+                band,
+                int(figures.get(f"age:{Gender.MALE}:{band}", 0)),
+                int(figures.get(f"age:{Gender.FEMALE}:{band}", 0)),
+            )
+            for band in ages
+        ],
+        "flows": [
+            (key, int(figures.get(f"joins:{key}", 0)), int(figures.get(f"leaves:{key}", 0))) for key in months
+        ],
+    }
+
+
+STRUCTURE_TITLES = {
+    "team": _("By team"),
+    "occupation": _("By occupation"),
+    "ownership": _("By ownership of the institution"),
+    "kind": _("By kind of institution"),
+    "education": _("By education"),
+    "source_channel": _("By source channel"),
+    "service": _("By years since the first post"),
+}
+
+
+# ---------------------------------------------------------------- pages
+
+
+def overview(user: User, code: str | None = None) -> dict[str, Any]:
+    """The city overview: every indicator city-wide, the chosen one by district, the structure."""
+    scope = dashboard_scope(user)
+    if scope.level == Level.INSTITUTION:
+        raise Http404  # institution administrators have their institution's page
+    ctx = load_context()
+    stored = stored_series(None, ctx.today)
+    indicators = definitions.available()
+    readings = [read(i, None, ctx, scope, stored) for i in indicators]
+    chosen = definitions.get(code or "") or indicators[0]
+    return {
+        "scope": scope,
+        "ctx": ctx,
+        "readings": readings,
+        "chosen": chosen,
+        "ranking": ranking(chosen, ctx, scope),
+        "structure": structure(ctx.figures(None), ctx.today),
+        "extras": city_extras(),
+    }
+
+
+def city_extras() -> dict[str, Any]:
+    """City-level figures kept outside the district blocks (small tables, read every time)."""
+    return {}
+
+
+def district_view(user: User, district_id: object, code: str | None = None) -> dict[str, Any]:
+    district = district_get(user, district_id)
+    scope = dashboard_scope(user)
+    ctx = load_context()
+    stored = stored_series(district.pk, ctx.today)
+    indicators = definitions.available()
+    readings = [read(i, district.pk, ctx, scope, stored) for i in indicators]
+    chosen = definitions.get(code or "") or indicators[0]
+    ranks = {i.code: _rank_of(ranking(i, ctx, scope), district.pk) for i in indicators}
+    return {
+        "scope": scope,
+        "ctx": ctx,
+        "district": district,
+        "readings": readings,
+        "ranks": ranks,
+        "chosen": chosen,
+        "institutions": institution_table(district.pk, ctx, scope),
+        "structure": structure(ctx.figures(district.pk), ctx.today),
+    }
+
+
+def _rank_of(rows: list[dict], district_id: int) -> int | None:
+    return next((r["rank"] for r in rows if r["district"].pk == district_id), None)
+
+
+def staffing_ratios() -> dict[str, Decimal]:
+    return dict(StaffingRatio.objects.values_list("level", "residents_per_care_worker"))
+
+
+def required_care_staff(row: dict[str, Any], ratios: dict[str, Decimal]) -> int:
+    """Care staff an institution's residents call for: Σ residents of a level ÷ residents per carer,
+    rounded up once at the end."""
+    need = Decimal(0)
+    for field, _label in RESIDENT_LEVEL_FIELDS:
+        per = ratios.get(field)
+        if per:
+            need += Decimal(row.get(field) or 0) / per
+    whole = int(need)
+    return whole + (1 if need > whole else 0)
+
+
+def institution_table(district_id: int, ctx: Context, scope: Scope) -> list[dict[str, Any]]:
+    ratios = staffing_ratios()
+    rows = []
+    for inst in engine.institution_rows(district_id):
+        f = inst["figures"]
+        required = required_care_staff(inst, ratios)
+        care = int(f.get("team:care", 0))
+        row = {
+            "id": inst["id"],
+            "name": inst["name"],
+            "kind": InstitutionKind(inst["kind"]).label
+            if inst["kind"] in InstitutionKind.values
+            else inst["kind"],
+            "ownership": Ownership(inst["ownership"]).label
+            if inst["ownership"] in Ownership.values
+            else inst["ownership"],
+            "beds": inst["beds"],
+            "residents": sum(int(inst.get(field) or 0) for field, _l in RESIDENT_LEVEL_FIELDS),
+            "workers": int(f.get("workers", 0)),
+            "care": care,
+            "required_care": required,
+            "short": max(0, required - care),
+            "social_workers": int(f.get(f"occupation:{sources.SOCIAL_WORKER_OCCUPATION}", 0)),
+            "heads": int(f.get("heads", 0)),
+            "heads_trained": int(f.get("heads_trained", 0))
+            if sources.has("training", "trained_worker_ids")
+            else None,
+            "untrained_head_ids": inst.get("untrained_head_ids", []),
+            "care_workers": int(f.get("care_workers", 0))
+            if sources.has("skills", "certification_counts")
+            else None,
+            "certified": int(f.get("certified_care_workers", 0))
+            if sources.has("skills", "certification_counts")
+            else None,
+            "complaints": int(f.get("complaints", 0)) if sources.has("conduct", "complaint_counts") else None,
+            "workers_url": records_url(None, scope, district_id=district_id, institution_id=inst["id"]),
+            "can_open": scope.level == Level.CITY
+            or (scope.level == Level.DISTRICT and scope.district_id == district_id),
+        }
+        rows.append(row)
+    return rows
+
+
+def institution_view(user: User, institution_id: object) -> dict[str, Any]:
+    institution = institution_for_dashboard(user, institution_id)
+    scope = scope_of(user)
+    ctx_rows = {row["id"]: row for row in engine.institution_rows(institution.district_id)}
+    inst = ctx_rows.get(institution.pk, {"figures": Figures()})
+    figures = Figures(inst["figures"])
+    figures["beds"] = institution.beds
+    for field, _label in RESIDENT_LEVEL_FIELDS:
+        inst.setdefault(field, getattr(institution, field))
+    required = required_care_staff(inst, staffing_ratios())
+    occupations = _occupation_pks()
+    readings = []
+    for indicator in definitions.available():
+        if not indicator.institution_level:
+            continue
+        result = indicator.compute(figures)
+        readings.append(
+            {
+                "indicator": indicator,
+                "value": indicator.round(result.value),
+                "result": result,
+                "url": records_url(
+                    indicator,
+                    scope,
+                    district_id=institution.district_id,
+                    institution_id=institution.pk,
+                    occupations=occupations,
+                )
+                if scope.level != Level.DISTRICT or scope.district_id == institution.district_id
+                else None,
+            }
+        )
+    return {
+        "institution": institution,
+        "readings": readings,
+        "required_care": required,
+        "care": int(figures.get("team:care", 0)),
+        "short": max(0, required - int(figures.get("team:care", 0))),
+        "heads_trained": inst["figures"].get("heads_trained")
+        if sources.has("training", "trained_worker_ids")
+        else None,
+        "heads": int(figures.get("heads", 0)),
+        "scope": scope,
+    }
+
+
+# ---------------------------------------------------------------- supervision: scorecards
+
+
+def current_period(today: datetime.date | None = None) -> str:
+    return month_key(today or timezone.localdate())
+
+
+def _num(value: Decimal | None) -> float | None:
+    return float(value) if value is not None else None
+
+
+def scorecard(user: User, district_id: object) -> dict[str, Any]:
+    """A district's scorecard for the current period, as plain JSON-able data (stored as is in reports)."""
+    district = district_get(user, district_id)
+    scope = dashboard_scope(user)
+    return build_scorecard(district, scope)
+
+
+def build_scorecard(district: District, scope: Scope, ctx: Context | None = None) -> dict[str, Any]:
+    ctx = ctx or load_context()
+    stored = stored_series(district.pk, ctx.today)
+    rows = []
+    for indicator in definitions.available():
+        reading = read(indicator, district.pk, ctx, scope, stored)
+        board = ranking(indicator, ctx, scope)
+        ranked = [r for r in board if r["rank"] is not None]
+        previous = reading.points[-2][1] if len(reading.points) >= 2 else None
+        target = reading.target
+        rows.append(
+            {
+                "code": indicator.code,
+                "label": str(indicator.label),
+                "unit": str(indicator.unit),
+                "value": _num(reading.value),
+                "target": _num(indicator.round(target.value)) if target else None,
+                "target_due": target.due_date.isoformat() if target else None,
+                "share": _num(target.share) if target and target.share is not None else None,
+                "gap": _num(indicator.round(target.value - reading.value))
+                if target and reading.value is not None
+                else None,
+                "status": reading.projection.status if reading.projection else None,
+                "status_label": str(reading.projection.label) if reading.projection else "",
+                "needed_per_month": _num(indicator.round(reading.projection.needed_per_month))
+                if reading.projection and reading.projection.needed_per_month is not None
+                else None,
+                "rank": _rank_of(board, district.pk),
+                "ranked": len(ranked),
+                "previous": _num(previous),
+                "change": _num(reading.value - previous)
+                if reading.value is not None and previous is not None
+                else None,
+                "url": reading.url,
+            }
+        )
+    institutions = institution_table(district.pk, ctx, scope)
+    actions = action_items(district, institutions, ctx)
+    return {
+        "period": current_period(ctx.today),
+        "as_of": ctx.today.isoformat(),
+        "district": {"id": district.pk, "code": district.code, "name": district.name},
+        "rows": rows,
+        "actions": actions,
+    }
+
+
+def action_items(
+    district: District, institutions: list[dict[str, Any]], ctx: Context
+) -> list[dict[str, Any]]:
+    """What needs doing, as far as the data exists: each item with a count and the institutions involved."""
+    items: list[dict[str, Any]] = []
+    short = [r for r in institutions if r["short"] > 0]
+    items.append(
+        {
+            "code": "short_of_staff",
+            "label": _("Institutions short of care staff"),
+            "count": len(short),
+            "detail": [{"id": r["id"], "name": r["name"], "value": r["short"]} for r in short],
+        }
+    )
+    if sources.has("training", "trained_worker_ids"):
+        missing = [r for r in institutions if r["heads"] and (r["heads_trained"] or 0) < r["heads"]]
+        items.append(
+            {
+                "code": "untrained_heads",
+                "label": _("Heads not trained this year"),
+                "count": sum(r["heads"] - (r["heads_trained"] or 0) for r in missing),
+                "detail": [
+                    {"id": r["id"], "name": r["name"], "value": r["heads"] - (r["heads_trained"] or 0)}
+                    for r in missing
+                ],
+            }
+        )
+    if sources.has("skills", "certification_counts"):
+        gaps = [r for r in institutions if (r["care_workers"] or 0) > (r["certified"] or 0)]
+        items.append(
+            {
+                "code": "uncertified_care_workers",
+                "label": _("Care workers without a certificate"),
+                "count": sum(r["care_workers"] - r["certified"] for r in gaps),
+                "detail": [
+                    {"id": r["id"], "name": r["name"], "value": r["care_workers"] - r["certified"]}
+                    for r in gaps
+                ],
+            }
+        )
+    if sources.has("conduct", "overdue_complaints"):
+        items.append(
+            {
+                "code": "overdue_complaints",
+                "label": _("Overdue complaints"),
+                "count": int(ctx.blocks.get(district.pk, Figures()).get("overdue_complaints", 0)),
+                "detail": [],
+            }
+        )
+    return items
+
+
+# ---------------------------------------------------------------- frozen reports
+
+
+def reports_visible_to(user: User):
+    scope = dashboard_scope(user)
+    qs = PeriodReport.objects.select_related("district", "generated_by")
+    if scope.level == Level.CITY:
+        return qs
+    if scope.level == Level.DISTRICT:
+        return qs.filter(district_id=scope.district_id)
+    return qs.none()
+
+
+def report_get(user: User, pk: object) -> PeriodReport:
+    try:
+        return reports_visible_to(user).get(pk=int(pk))
+    except (PeriodReport.DoesNotExist, TypeError, ValueError, OverflowError):
+        raise Http404 from None
+
+
+def targets_visible_to(user: User):
+    dashboard_scope(user)
+    return Target.objects.select_related("district").order_by("indicator", "due_date", "id")

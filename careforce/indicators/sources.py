@@ -1,0 +1,399 @@
+"""Aggregate reads of the records the indicators count, by district (and by institution for a drill-down).
+
+Not scoped: these are the figures behind the dashboard; callers (selectors) decide who sees which
+district's figures and which records. Every function groups by district in a few queries, so a set of
+districts costs the same number of queries as one.
+
+Figures are flat counters (`Figures`, a dict of name → number) that add up across districts; ratios are
+always computed from summed numerators and denominators, never averaged.
+
+The training, skills and conduct figures come from those apps' `metrics` modules (the cross-capability
+contract). A module that is not installed yet simply contributes nothing, and the indicators that need it
+are not offered (see definitions.py).
+"""
+
+from __future__ import annotations
+
+import datetime
+import importlib
+from collections import Counter, defaultdict
+from collections.abc import Iterable
+from functools import cache
+from types import ModuleType
+from typing import Any
+
+from django.db import connection
+from django.db.models import Case, Count, Q, Sum, Value, When
+
+from careforce.institutions.models import RESIDENT_LEVEL_FIELDS, Institution
+from careforce.registry.models import Employment, Occupation, Worker
+
+Figures = Counter  # name → number; adds up across districts
+
+# Age bands of the pyramid (lower bound inclusive) and years-of-service bands.
+AGE_BANDS = ((0, "<30"), (30, "30-39"), (40, "40-49"), (50, "50-59"), (60, "60+"))
+SERVICE_BANDS = ((0, "<1"), (1, "1-2"), (3, "3-4"), (5, "5-9"), (10, "10+"))
+HISTORY_MONTHS = 24
+HEAD_OCCUPATION = "director"
+SOCIAL_WORKER_OCCUPATION = "social_worker"
+CARE_WORKER_OCCUPATION = "care_worker"
+
+
+# ---------------------------------------------------------------- the contract modules
+
+
+@cache
+def contract(name: str) -> ModuleType | None:
+    """careforce.<name>.metrics if that app has written it, else None (looked up once per process)."""
+    try:
+        return importlib.import_module(f"careforce.{name}.metrics")
+    except ImportError:
+        return None
+
+
+def has(name: str, function: str) -> bool:
+    module = contract(name)
+    return module is not None and callable(getattr(module, function, None))
+
+
+# ---------------------------------------------------------------- dates
+
+
+def month_start(day: datetime.date) -> datetime.date:
+    return day.replace(day=1)
+
+
+def add_months(day: datetime.date, months: int) -> datetime.date:
+    index = day.year * 12 + day.month - 1 + months
+    return datetime.date(index // 12, index % 12 + 1, 1)
+
+
+def month_end(first: datetime.date) -> datetime.date:
+    return add_months(first, 1) - datetime.timedelta(days=1)
+
+
+def months_back(today: datetime.date, count: int = HISTORY_MONTHS) -> list[datetime.date]:
+    """The first days of the last `count` months, oldest first, the current month last."""
+    current = month_start(today)
+    return [add_months(current, -k) for k in range(count - 1, -1, -1)]
+
+
+def month_key(day: datetime.date) -> str:
+    return f"{day.year:04d}-{day.month:02d}"
+
+
+def years_before(today: datetime.date, years: int) -> datetime.date:
+    try:
+        return today.replace(year=today.year - years)
+    except ValueError:  # 29 February
+        return today.replace(year=today.year - years, day=28)
+
+
+# ---------------------------------------------------------------- registry figures by district
+
+
+def _in(qs, field: str, ids: list[int] | None):
+    return qs if ids is None else qs.filter(**{f"{field}__in": ids})
+
+
+def _band_case(field: str, today: datetime.date, bands) -> Case:
+    """A CASE that puts a date into a band of whole years before today (age, years since)."""
+    whens = []
+    for low, label in reversed(bands):
+        if low == 0:
+            continue
+        whens.append(When(**{f"{field}__lte": years_before(today, low)}, then=Value(label)))
+    return Case(*whens, default=Value(bands[0][1]))
+
+
+def occupation_codes() -> dict[int, str]:
+    return dict(Occupation.objects.values_list("pk", "code"))
+
+
+def registry_figures(district_ids: list[int] | None, today: datetime.date) -> dict[int, Figures]:
+    """Active workers by team, occupation, gender × age, education, source channel, ownership and kind of
+    their institution, years since their first recorded post; institutions, beds and residents."""
+    out: dict[int, Figures] = defaultdict(Figures)
+    codes = occupation_codes()
+    active = _in(Worker.objects.filter(is_active=True), "district_id", district_ids).order_by()
+
+    for row in active.values("district_id", "team", "occupation_id").annotate(n=Count("id")):
+        f = out[row["district_id"]]
+        f["workers"] += row["n"]
+        f[f"team:{row['team']}"] += row["n"]
+        f[f"occupation:{codes.get(row['occupation_id'], '?')}"] += row["n"]
+
+    age = _band_case("birth_date", today, AGE_BANDS)
+    for row in active.annotate(band=age).values("district_id", "gender", "band").annotate(n=Count("id")):
+        out[row["district_id"]][f"age:{row['gender']}:{row['band']}"] += row["n"]
+
+    for field in ("education", "source_channel"):
+        for row in active.values("district_id", field).annotate(n=Count("id")):
+            out[row["district_id"]][f"{field}:{row[field]}"] += row["n"]
+
+    placed = active.filter(institution__isnull=False)
+    for row in placed.values("district_id", "institution__ownership", "institution__kind").annotate(
+        n=Count("id")
+    ):
+        f = out[row["district_id"]]
+        f[f"ownership:{row['institution__ownership']}"] += row["n"]
+        f[f"kind:{row['institution__kind']}"] += row["n"]
+
+    for district_id, band, n in _service_bands(district_ids, today):
+        out[district_id][f"service:{band}"] += n
+
+    sums = {field: Sum(field) for field, _label in RESIDENT_LEVEL_FIELDS}
+    institutions = _in(Institution.objects.all(), "district_id", district_ids).order_by()
+    for row in institutions.values("district_id").annotate(n=Count("id"), beds_=Sum("beds"), **sums):
+        f = out[row["district_id"]]
+        f["institutions"] += row["n"]
+        f["beds"] += row["beds_"] or 0
+        for field, _label in RESIDENT_LEVEL_FIELDS:
+            f[f"residents:{field}"] += row[field] or 0
+    return out
+
+
+def _service_bands(district_ids: list[int] | None, today: datetime.date) -> list[tuple[int, str, int]]:
+    """(district, band, workers): active workers by whole years since the start of their first post."""
+    if district_ids is not None and not district_ids:
+        return []
+    cases = " ".join(
+        f"WHEN MIN(e.start_date) <= %s THEN '{label}'" for low, label in reversed(SERVICE_BANDS) if low
+    )
+    params: list[Any] = [years_before(today, low) for low, _l in reversed(SERVICE_BANDS) if low]
+    where = "w.is_active"
+    if district_ids is not None:
+        where += f" AND w.district_id IN ({', '.join(['%s'] * len(district_ids))})"
+        params += list(district_ids)
+    sql = (
+        "SELECT district_id, band, COUNT(*) FROM ("
+        f" SELECT w.district_id AS district_id, CASE {cases} ELSE '{SERVICE_BANDS[0][1]}' END AS band"
+        " FROM registry_worker w JOIN registry_employment e ON e.worker_id = w.id"
+        f" WHERE {where} GROUP BY w.id, w.district_id) t GROUP BY district_id, band"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return list(cursor.fetchall())
+
+
+# ---------------------------------------------------------------- history from dated records
+
+
+def _day_shift(column: str, days: int) -> str:
+    """SQL for a date column shifted by whole days, in this database's dialect."""
+    if connection.vendor == "postgresql":
+        return f"({column} + {int(days)})"
+    return f"date({column}, '{int(days):+d} day')"
+
+
+def history_figures(district_ids: list[int] | None, today: datetime.date) -> dict[int, Figures]:
+    """Per district and month of the last HISTORY_MONTHS: full-time posts held at month end (`posts:`),
+    entries into the workforce (`joins:`) and exits from it (`leaves:`).
+
+    Read back from employment dates, so a correction of a past date shows in the history at once.
+    Full-time posts never overlap for one person, so posts held = people holding a full-time post.
+    """
+    out: dict[int, Figures] = defaultdict(Figures)
+    months = months_back(today)
+    first = months[0]
+    full_time = _in(
+        Employment.objects.filter(is_part_time=False), "institution__district_id", district_ids
+    ).order_by()
+    base = full_time.filter(Q(end_date__isnull=True) | Q(end_date__gte=first), start_date__lt=first)
+    opening = dict(base.values_list("institution__district_id").annotate(n=Count("id")))
+    starts = defaultdict(Counter)
+    for district_id, day, n in (
+        full_time.filter(start_date__gte=first, start_date__lte=today)
+        .values_list("institution__district_id", "start_date")
+        .annotate(n=Count("id"))
+    ):
+        starts[district_id][day] += n
+    ends = defaultdict(Counter)
+    for district_id, day, n in (
+        full_time.filter(end_date__gte=first, end_date__lte=today)
+        .values_list("institution__district_id", "end_date")
+        .annotate(n=Count("id"))
+    ):
+        ends[district_id][day] += n
+    for district_id in set(opening) | set(starts) | set(ends):
+        held = opening.get(district_id, 0)
+        s, e = sorted(starts[district_id].items()), sorted(ends[district_id].items())
+        for month in months:
+            last = min(month_end(month), today)
+            # Posts that started by the month's last day, less those that ended before it.
+            held_at = held + sum(n for d, n in s if d <= last) - sum(n for d, n in e if d < last)
+            out[district_id][f"posts:{month_key(month)}"] += held_at
+    for kind, rows in (("joins", _flows(district_ids, first, today, "join")), ("leaves", None)):
+        if rows is None:
+            rows = _flows(district_ids, first, today, "leave")
+        for district_id, day, n in rows:
+            out[district_id][f"{kind}:{month_key(day)}"] += n
+    return out
+
+
+def _flows(
+    district_ids: list[int] | None, first: datetime.date, today: datetime.date, kind: str
+) -> list[tuple[int, datetime.date, int]]:
+    """(district, day, people) entering the workforce (a post starting with no post the day before) or
+    leaving it (a post ending with no post the day after). Transfers are neither."""
+    if kind == "join":
+        day, other = (
+            "e.start_date",
+            (
+                "(p.start_date < e.start_date OR (p.start_date = e.start_date AND p.id < e.id))"
+                f" AND (p.end_date IS NULL OR p.end_date >= {_day_shift('e.start_date', -1)})"
+            ),
+        )
+    else:
+        day, other = (
+            "e.end_date",
+            (
+                f"p.start_date <= {_day_shift('e.end_date', 1)}"
+                " AND (p.end_date IS NULL OR p.end_date > e.end_date OR (p.end_date = e.end_date AND p.id > e.id))"
+            ),
+        )
+    params: list[Any] = [first, today]
+    where = f"{day} >= %s AND {day} <= %s"
+    if district_ids is not None:
+        if not district_ids:
+            return []
+        where += f" AND i.district_id IN ({', '.join(['%s'] * len(district_ids))})"
+        params += list(district_ids)
+    sql = (
+        f"SELECT i.district_id, {day}, COUNT(*) FROM registry_employment e"
+        " JOIN institutions_institution i ON i.id = e.institution_id"
+        f" WHERE {where} AND NOT EXISTS (SELECT 1 FROM registry_employment p"
+        f" WHERE p.worker_id = e.worker_id AND p.id <> e.id AND {other})"
+        f" GROUP BY i.district_id, {day}"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        rows = cursor.fetchall()
+    return [
+        (d, v if isinstance(v, datetime.date) else datetime.date.fromisoformat(str(v)), n) for d, v, n in rows
+    ]
+
+
+# ---------------------------------------------------------------- contract figures by district
+
+
+def contract_figures(district_ids: list[int], today: datetime.date) -> dict[int, Figures]:
+    """Certification, training, heads' training and complaints, from the apps that keep them."""
+    out: dict[int, Figures] = defaultdict(Figures)
+    if not district_ids:
+        return out
+    skills, training, conduct = contract("skills"), contract("training"), contract("conduct")
+    if has("skills", "certification_counts"):
+        for district_id, (certified, care) in skills.certification_counts(
+            by="district", ids=district_ids
+        ).items():
+            out[district_id]["certified_care_workers"] += certified
+            out[district_id]["care_workers"] += care
+    if has("training", "training_person_times"):
+        for year_key, year in (
+            ("training_person_times", today.year),
+            ("training_person_times_last", today.year - 1),
+        ):
+            for district_id, n in training.training_person_times(
+                year=year, district_ids=district_ids
+            ).items():
+                out[district_id][year_key] += n
+    if has("training", "trained_worker_ids"):
+        heads = heads_by_institution(district_ids=district_ids)
+        trained = training.trained_worker_ids(year=today.year, institution_ids=list(heads)) if heads else {}
+        for institution_id, (district_id, head_ids) in heads.items():
+            out[district_id]["heads"] += len(head_ids)
+            out[district_id]["heads_trained"] += len(head_ids & set(trained.get(institution_id, ())))
+    if has("conduct", "overdue_complaints"):
+        for district_id, n in conduct.overdue_complaints(district_ids=district_ids).items():
+            out[district_id]["overdue_complaints"] += n
+    return out
+
+
+def heads_by_institution(
+    *, district_ids: list[int] | None = None, institution_ids: Iterable[int] | None = None
+) -> dict[int, tuple[int, set[int]]]:
+    """institution id → (district id, ids of its heads): active workers placed there whose occupation is
+    the head of an institution (院长/机构负责人)."""
+    qs = Worker.objects.filter(is_active=True, occupation__code=HEAD_OCCUPATION, institution__isnull=False)
+    qs = _in(qs, "district_id", district_ids)
+    if institution_ids is not None:
+        qs = qs.filter(institution_id__in=list(institution_ids))
+    out: dict[int, tuple[int, set[int]]] = {}
+    for worker_id, institution_id, district_id in qs.order_by().values_list(
+        "id", "institution_id", "district_id"
+    ):
+        out.setdefault(institution_id, (district_id, set()))[1].add(worker_id)
+    return out
+
+
+# ---------------------------------------------------------------- institutions of one district
+
+
+def institution_rows(district_id: int, today: datetime.date) -> list[dict[str, Any]]:
+    """Every institution of a district with the figures its row in the drill-down needs (a few queries)."""
+    rows: dict[int, dict[str, Any]] = {}
+    fields = ["id", "name", "kind", "ownership", "beds", *[f for f, _l in RESIDENT_LEVEL_FIELDS]]
+    for inst in Institution.objects.filter(district_id=district_id).order_by("name", "id").values(*fields):
+        inst["figures"] = Figures()
+        rows[inst["id"]] = inst
+    if not rows:
+        return []
+    codes = occupation_codes()
+    care_like = Count("id", filter=Q(team="care"))
+    for row in (
+        Worker.objects.filter(is_active=True, district_id=district_id, institution__isnull=False)
+        .order_by()
+        .values("institution_id", "occupation_id")
+        .annotate(n=Count("id"), care=care_like)
+    ):
+        if row["institution_id"] not in rows:
+            continue
+        f = rows[row["institution_id"]]["figures"]
+        f["workers"] += row["n"]
+        f["team:care"] += row["care"]
+        f[f"occupation:{codes.get(row['occupation_id'], '?')}"] += row["n"]
+    ids = list(rows)
+    if has("skills", "certification_counts"):
+        for institution_id, (certified, care) in (
+            contract("skills").certification_counts(by="institution", ids=ids).items()
+        ):
+            if institution_id in rows:
+                rows[institution_id]["figures"]["certified_care_workers"] += certified
+                rows[institution_id]["figures"]["care_workers"] += care
+    heads = heads_by_institution(institution_ids=ids)
+    for institution_id, (_district, head_ids) in heads.items():
+        rows[institution_id]["figures"]["heads"] += len(head_ids)
+        rows[institution_id]["head_ids"] = sorted(head_ids)
+    if has("training", "trained_worker_ids") and heads:
+        trained = contract("training").trained_worker_ids(year=today.year, institution_ids=list(heads))
+        for institution_id, (_district, head_ids) in heads.items():
+            done = head_ids & set(trained.get(institution_id, ()))
+            rows[institution_id]["figures"]["heads_trained"] += len(done)
+            rows[institution_id]["untrained_head_ids"] = sorted(head_ids - done)
+    if has("conduct", "complaint_counts"):
+        since = datetime.date(today.year, 1, 1)
+        for institution_id, n in (
+            contract("conduct").complaint_counts(by="institution", ids=ids, since=since).items()
+        ):
+            if institution_id in rows:
+                rows[institution_id]["figures"]["complaints"] += n
+    return list(rows.values())
+
+
+def merge(*parts: dict[int, Figures]) -> dict[int, Figures]:
+    out: dict[int, Figures] = defaultdict(Figures)
+    for part in parts:
+        for key, figures in part.items():
+            out[key].update(figures)
+    return out
+
+
+def district_figures(district_ids: list[int], today: datetime.date) -> dict[int, Figures]:
+    """Everything the indicators count, for a set of districts (every id present, empty when no data)."""
+    merged = merge(
+        registry_figures(district_ids, today),
+        history_figures(district_ids, today),
+        contract_figures(district_ids, today),
+    )
+    return {district_id: merged.get(district_id, Figures()) for district_id in district_ids}
