@@ -2,7 +2,51 @@ from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
 
 
+def _staff(user, scope) -> bool:
+    return scope.level not in ("none", "self")
+
+
 class ConductConfig(AppConfig):
     name = "careforce.conduct"
     label = "conduct"
     verbose_name = _("Evaluations, complaints and penalties")
+
+    def ready(self) -> None:
+        from careforce.conduct import views
+        from careforce.core.extensions import (
+            NavItem,
+            Section,
+            register_institution_section,
+            register_nav,
+            register_worker_section,
+        )
+
+        register_nav(
+            NavItem(
+                "conduct",
+                _("Complaints and evaluations"),
+                "conduct:complaint_list",
+                "conduct",
+                _staff,
+                order=30,
+            )
+        )
+        register_worker_section(
+            Section(
+                "conduct",
+                _("Evaluations, complaints and penalties"),
+                "conduct/_worker_section.html",
+                views.worker_section,
+                order=20,
+            )
+        )
+        register_institution_section(
+            Section(
+                "conduct",
+                _("Evaluations, complaints and penalties"),
+                "conduct/_institution_section.html",
+                views.institution_section,
+                order=20,
+            )
+        )
+        from careforce.conduct import sheets  # noqa: F401  (registers the import sheets when the importer exists)

@@ -1,3 +1,80 @@
-from ninja import Router
+"""/api/v1/rankings: published ranking snapshots (public, no authentication)."""
+
+from __future__ import annotations
+
+import datetime
+from decimal import Decimal
+
+from django.http import HttpRequest
+from ninja import Field, Query, Router, Schema
+
+from careforce.core.schemas import READ_RESPONSES, Id, LocalDateTime
+from careforce.rankings import selectors
 
 router = Router(tags=["rankings"])
+
+
+class SnapshotOut(Schema):
+    id: int
+    title: str
+    period_kind: str
+    period_start: datetime.date
+    period_end: datetime.date
+    method_version: int
+    methodology: list[dict]
+    published_at: LocalDateTime
+    institutions: int
+
+
+class RowOut(Schema):
+    institution_id: int
+    institution_name: str
+    district_id: int
+    district_name: str
+    score: Decimal | None
+    rank_city: int | None
+    rank_district: int | None
+    evaluation_count: int
+    evaluation_average: Decimal | None
+    complaints: int
+    complaints_per_100_beds: Decimal | None
+    certification_rate: Decimal | None
+    training_coverage: Decimal | None
+
+
+class SnapshotDetailOut(SnapshotOut):
+    rows: list[RowOut] = Field(description="Ordered by rank (city-wide, or in the district)")
+    next_offset: int | None
+
+    @staticmethod
+    def resolve_rows(obj) -> list:
+        return obj.rows_page
+
+
+class RowsIn(Schema):
+    district: int | None = Field(None, ge=1, le=2**31, description="District id: that district's ranking")
+    limit: int = Field(100, ge=1, le=500)
+    offset: int = Field(0, ge=0, le=1_000_000)
+
+
+@router.get(
+    "/rankings", response={200: list[SnapshotOut], **READ_RESPONSES}, auth=None, summary="Published rankings"
+)
+def list_rankings(request: HttpRequest):
+    return list(selectors.snapshots_published()[:200])
+
+
+@router.get(
+    "/rankings/{snapshot_id}", response={200: SnapshotDetailOut, **READ_RESPONSES}, auth=None,
+    summary="A published ranking, city-wide or for one district",
+)  # fmt: skip
+def get_ranking(request: HttpRequest, snapshot_id: Id, query: Query[RowsIn]):
+    snapshot = selectors.snapshot_get(snapshot_id)
+    rows = list(
+        selectors.snapshot_rows(snapshot, district=query.district)[
+            query.offset : query.offset + query.limit + 1
+        ]
+    )
+    snapshot.rows_page = rows[: query.limit]
+    snapshot.next_offset = query.offset + query.limit if len(rows) > query.limit else None
+    return snapshot

@@ -1,5 +1,13 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from careforce.rankings import views
 
 app_name = "rankings"
 
-urlpatterns: list = []
+urlpatterns = [
+    path("", views.ranking_list, name="ranking_list"),
+    path("<int:pk>/", views.ranking_detail, name="ranking_detail"),
+    path("<int:pk>/publish/", views.ranking_publish, name="ranking_publish"),
+    path("public/", views.public_list, name="public_list"),
+    path("public/<int:pk>/", views.public_detail, name="public_detail"),
+]

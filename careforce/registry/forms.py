@@ -218,6 +218,17 @@ class WorkerEditForm(WorkerFieldsForm):
         )
 
 
+def override_reason_field() -> forms.CharField:
+    """Shown when a pre-employment check (the dishonesty list) asks for a reason to go on."""
+    return forms.CharField(
+        label=_("Reason to employ the worker anyway"),
+        required=False,
+        max_length=500,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=_("Recorded, and the district is notified."),
+    )
+
+
 class EmploymentForm(StyledForm):
     """One period of employment: added late, or corrected."""
 
@@ -233,6 +244,7 @@ class EmploymentForm(StyledForm):
     has_labour_contract = forms.BooleanField(label=_("Labour contract signed"), required=False)
     is_part_time = forms.BooleanField(label=_("Part-time"), required=False)
     end_reason = forms.CharField(label=_("Reason for leaving"), required=False, max_length=100)
+    override_reason = override_reason_field()
 
     def __init__(self, *args, user: User, **kwargs):
         super().__init__(*args, **kwargs)
@@ -264,6 +276,7 @@ class TransferForm(StyledForm):
         max_length=100,
         widget=forms.TextInput(attrs={"placeholder": _("Transferred")}),
     )
+    override_reason = override_reason_field()
 
     def __init__(self, *args, user: User, **kwargs):
         super().__init__(*args, **kwargs)

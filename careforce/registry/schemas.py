@@ -114,6 +114,9 @@ class EmploymentIn(InputSchema):
     has_labour_contract: Flag = None
     is_part_time: Flag = None
     end_reason: Text = None
+    override_reason: Text = Field(
+        None, description="Reason to employ a worker on the dishonesty list anyway (recorded; district notified)"
+    )
 
 
 class WorkerFieldsIn(InputSchema):
@@ -142,6 +145,9 @@ class TransferIn(InputSchema):
     start_date: DateText = Field(None, description="First day at the new institution")
     has_labour_contract: Flag = None
     end_reason: Text = Field(None, description="Reason recorded on the closed post (default: transferred)")
+    override_reason: Text = Field(
+        None, description="Reason to employ a worker on the dishonesty list anyway (recorded; district notified)"
+    )
 
 
 class EmploymentEndIn(InputSchema):

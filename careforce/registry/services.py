@@ -7,7 +7,7 @@ so an imported row is validated exactly like a form.
 from __future__ import annotations
 
 import datetime
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -624,6 +624,36 @@ def _record_employment(
     )
 
 
+# ---------------------------------------------------------------- pre-employment checks (hook)
+
+# Checks other apps register in their AppConfig.ready() (credit: the dishonesty list) to vet a new current
+# employment before it is written. Each is called as
+#     check(actor=..., worker=..., institution=..., override_reason=..., action="employment" | "transfer")
+# by employment_start (a current period) and worker_transfer, inside their transaction. A check may raise
+# ValidationError (credit uses code "dishonesty_listed" on the field "override_reason") to refuse until the
+# caller passes `override_reason` in the data; given one, it may record it in the same transaction.
+# workers_register does not call them: a person not yet in the registry cannot be on a list kept by record.
+PRE_EMPLOYMENT_CHECKS: list[Callable[..., None]] = []
+
+
+def register_pre_employment_check(check: Callable[..., None]) -> None:
+    if check not in PRE_EMPLOYMENT_CHECKS:
+        PRE_EMPLOYMENT_CHECKS.append(check)
+
+
+def _pre_employment_checks(
+    *, actor: User, worker: Worker, institution: Institution, data: Mapping[str, Any], action: str
+) -> None:
+    for check in PRE_EMPLOYMENT_CHECKS:
+        check(
+            actor=actor,
+            worker=worker,
+            institution=institution,
+            override_reason=normalize_text(data.get("override_reason")),
+            action=action,
+        )
+
+
 def _lock(worker: Worker) -> Worker:
     return Worker.objects.select_for_update().get(pk=worker.pk)
 
@@ -641,6 +671,10 @@ def employment_start(*, actor: User, worker: Worker, data: Mapping[str, Any]) ->
     problem = _overlap_error(_periods_of(worker), values)
     if problem:
         raise ValidationError({"start_date": [problem]})
+    if values.get("end_date") is None:
+        _pre_employment_checks(
+            actor=actor, worker=worker, institution=values["institution"], data=data, action="employment"
+        )
     emp = Employment.objects.create(worker=worker, **values)
     _record_employment(actor, AuditAction.CREATE, emp, {})
     _refresh_placement(worker, actor=actor)
@@ -713,9 +747,12 @@ def worker_transfer(*, actor: User, worker: Worker, data: Mapping[str, Any]) -> 
         .filter(end_date__isnull=True, is_part_time=False)
         .first()
     )
+    if current is not None and current.institution_id == values["institution"].pk:
+        raise ValidationError({"institution": [_("The worker already works at this institution.")]})
+    _pre_employment_checks(
+        actor=actor, worker=worker, institution=values["institution"], data=data, action="transfer"
+    )
     if current is not None:
-        if current.institution_id == values["institution"].pk:
-            raise ValidationError({"institution": [_("The worker already works at this institution.")]})
         last_day = values["start_date"] - ONE_DAY
         if last_day < current.start_date:
             raise ValidationError(

@@ -1,0 +1,1 @@
+"""Import sheets for evaluations and complaints (registered with careforce.imports when it is there)."""

@@ -1,0 +1,404 @@
+"""Computing credit scores in bulk: measures by aggregate queries, points by the rule version, rows written
+only where something changed.
+
+One code path for one worker and for a million: `recompute(ids)` measures a batch of workers with a fixed
+number of set-based queries (employment periods, evaluation / complaint / penalty aggregates, the dishonesty
+list, and the training and skills contract modules), scores them in memory with `score_of` (pure, also the
+subject of the property tests), compares with the stored rows and writes the differences — on PostgreSQL
+with COPY into a temporary table and one INSERT … ON CONFLICT, elsewhere with bulk_create(update_conflicts).
+"""
+
+from __future__ import annotations
+
+import datetime
+import time
+from collections import defaultdict
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+from django.db import connection, transaction
+from django.db.models import Avg, Count
+from django.utils import timezone
+
+from careforce.conduct.models import Complaint, Evaluation, Finding, Penalty
+from careforce.credit import sources
+from careforce.credit.models import (
+    MEASURE_FIELDS,
+    CreditRule,
+    CreditScore,
+    CreditScoreHistory,
+    DishonestyListing,
+    Measure,
+    active_listings_q,
+)
+from careforce.registry.models import Employment, Worker
+from careforce.registry.tenure import years_of_service
+
+NEUTRAL_EVALUATION = 3.0  # the middle of the 1–5 scale: evaluations above it add points, below subtract
+COPY_THRESHOLD = 2000  # rows; below this a plain bulk upsert is as fast and works on every database
+PENALTY_MEASURES = {
+    "warning": Measure.PENALTY_WARNING,
+    "fine": Measure.PENALTY_FINE,
+    "dismissal": Measure.PENALTY_DISMISSAL,
+    "trade_ban": Measure.PENALTY_TRADE_BAN,
+}
+
+
+# ---------------------------------------------------------------- the rule, as plain values
+
+
+@dataclass(frozen=True)
+class Factor:
+    measure: str
+    weight: float
+    lo: float
+    hi: float
+    window_years: int | None = None
+
+    @property
+    def label(self) -> str:
+        return str(Measure(self.measure).label)
+
+
+@dataclass(frozen=True)
+class Rule:
+    id: int
+    version: int
+    base: float
+    lo: float
+    hi: float
+    factors: tuple[Factor, ...]
+    bands: tuple[tuple[float, str, str], ...]  # (from score, grade, label), highest first
+
+    def factor(self, measure: str) -> Factor | None:
+        return next((f for f in self.factors if f.measure == measure), None)
+
+
+def rule_spec(rule: CreditRule) -> Rule:
+    return Rule(
+        id=rule.pk,
+        version=rule.version,
+        base=float(rule.base_score),
+        lo=float(rule.min_score),
+        hi=float(rule.max_score),
+        factors=tuple(
+            Factor(f.measure, float(f.weight), float(f.min_points), float(f.max_points), f.window_years)
+            for f in rule.factors.all()
+        ),
+        bands=tuple(sorted(((float(b.min_score), b.grade, b.label) for b in rule.bands.all()), reverse=True)),
+    )
+
+
+def active_rule() -> Rule | None:
+    rule = CreditRule.objects.filter(is_active=True).prefetch_related("factors", "bands").first()
+    return rule_spec(rule) if rule else None
+
+
+# ---------------------------------------------------------------- scoring (pure)
+
+
+def measure_value(measure: str, m: Mapping[str, Any]) -> float:
+    """The number a factor multiplies by its weight, from a worker's measures."""
+    if measure == Measure.EVALUATIONS:
+        average = m.get("evaluation_average")
+        if not m.get("evaluation_count") or average is None:
+            return 0.0
+        return float(average) - NEUTRAL_EVALUATION
+    if measure == Measure.DISHONESTY_LISTED:
+        return 1.0 if m.get("dishonesty_listed") else 0.0
+    return float(m.get(measure) or 0)
+
+
+def factor_points(factor: Factor, value: float) -> float:
+    return round(min(max(factor.weight * value, factor.lo), factor.hi), 1)
+
+
+def grade_of(rule: Rule, score: float) -> tuple[str, str]:
+    for minimum, grade, label in rule.bands:
+        if score >= minimum:
+            return grade, label
+    return (rule.bands[-1][1], rule.bands[-1][2]) if rule.bands else ("", "")
+
+
+def score_of(rule: Rule, m: Mapping[str, Any]) -> tuple[float, str, list[tuple[Factor, float, float]]]:
+    """(score, grade, [(factor, measured value, points)]): base + the capped points of every factor,
+    kept within the rule's range."""
+    parts = []
+    total = rule.base
+    for factor in rule.factors:
+        value = measure_value(factor.measure, m)
+        points = factor_points(factor, value)
+        parts.append((factor, value, points))
+        total += points
+    score = round(min(max(total, rule.lo), rule.hi), 1)
+    return score, grade_of(rule, score)[0], parts
+
+
+# ---------------------------------------------------------------- measuring in bulk
+
+
+def years_back(today: datetime.date, years: int | None) -> datetime.date | None:
+    if years is None:
+        return None
+    try:
+        return today.replace(year=today.year - years)
+    except ValueError:  # 29 February
+        return today.replace(year=today.year - years, day=28)
+
+
+@dataclass
+class Batch:
+    """Which workers to measure: an id list, or (for the nightly run) an id range with its ids."""
+
+    ids: list[int]
+    lo: int | None = None
+    hi: int | None = None
+
+    def filter(self, column: str = "worker_id") -> dict[str, Any]:
+        if self.lo is not None:
+            return {f"{column}__gte": self.lo, f"{column}__lte": self.hi}
+        return {f"{column}__in": self.ids}
+
+
+def _since(rule: Rule, measure: str, today: datetime.date) -> datetime.date | None:
+    factor = rule.factor(measure)
+    return years_back(today, factor.window_years) if factor else None
+
+
+def gather(batch: Batch, rule: Rule, today: datetime.date) -> dict[int, dict[str, Any]]:
+    """The measures of every worker of the batch, by worker id."""
+    m: dict[int, dict[str, Any]] = {pk: {} for pk in batch.ids}
+    wanted = {f.measure for f in rule.factors}
+
+    periods: dict[int, list] = defaultdict(list)
+    for worker_id, start, end in (
+        Employment.objects.filter(**batch.filter())
+        .order_by()
+        .values_list("worker_id", "start_date", "end_date")
+    ):
+        periods[worker_id].append((start, end))
+    for worker_id, spans in periods.items():
+        if worker_id in m:
+            m[worker_id]["years_of_service"] = years_of_service(spans, today=today)
+
+    if Measure.TRAINING_HOURS in wanted:
+        since = _since(rule, Measure.TRAINING_HOURS, today)
+        for worker_id, hours in sources.training_hours(batch.ids, since=since).items():
+            if worker_id in m:
+                m[worker_id]["training_hours"] = round(float(hours), 1)
+    if Measure.SKILL_LEVEL in wanted:
+        for worker_id, rank in sources.skill_levels(batch.ids).items():
+            if worker_id in m:
+                m[worker_id]["skill_level"] = int(rank)
+
+    evaluations = Evaluation.objects.filter(**batch.filter())
+    since = _since(rule, Measure.EVALUATIONS, today)
+    if since:
+        evaluations = evaluations.filter(evaluated_on__gte=since)
+    for worker_id, n, average in (
+        evaluations.order_by()
+        .values("worker_id")
+        .annotate(n=Count("id"), a=Avg("average"))
+        .values_list("worker_id", "n", "a")
+    ):
+        if worker_id in m:
+            m[worker_id]["evaluation_count"] = n
+            m[worker_id]["evaluation_average"] = round(float(average), 2)
+
+    complaints = Complaint.objects.filter(**batch.filter(), finding=Finding.SUBSTANTIATED)
+    since = _since(rule, Measure.COMPLAINTS, today)
+    if since:
+        complaints = complaints.filter(received_on__gte=since)
+    for worker_id, n in (
+        complaints.order_by().values("worker_id").annotate(n=Count("id")).values_list("worker_id", "n")
+    ):
+        if worker_id in m:
+            m[worker_id]["complaints"] = n
+
+    windows = {kind: _since(rule, measure, today) for kind, measure in PENALTY_MEASURES.items()}
+    for worker_id, kind, decided_on in (
+        Penalty.objects.filter(**batch.filter()).order_by().values_list("worker_id", "kind", "decided_on")
+    ):
+        since = windows.get(kind)
+        if worker_id in m and (since is None or decided_on >= since):
+            key = PENALTY_MEASURES[kind]
+            m[worker_id][key] = m[worker_id].get(key, 0) + 1
+
+    listed = (
+        DishonestyListing.objects.filter(active_listings_q(today), **batch.filter())
+        .order_by()
+        .values_list("worker_id", flat=True)
+        .distinct()
+    )
+    for worker_id in listed:
+        if worker_id in m:
+            m[worker_id]["dishonesty_listed"] = True
+    return m
+
+
+# ---------------------------------------------------------------- rows and writing
+
+ROW_FIELDS = ("score", "grade", "rule_id", *MEASURE_FIELDS)
+_FLOAT_1 = {"score", "years_of_service", "training_hours"}
+
+
+def _normal(name: str, value: Any) -> Any:
+    """One comparable form for computed and stored values (Decimal from the database, floats here)."""
+    if value is None:
+        return None
+    if name in _FLOAT_1:
+        return round(float(value), 1)
+    if name == "evaluation_average":
+        return round(float(value), 2)
+    if name == "dishonesty_listed":
+        return bool(value)
+    if name == "grade":
+        return str(value)
+    return int(value)
+
+
+def row_for(rule: Rule, measures: Mapping[str, Any]) -> tuple:
+    score, grade, _parts = score_of(rule, measures)
+    values = {"score": score, "grade": grade, "rule_id": rule.id, **measures}
+    defaults = {"evaluation_average": None, "dishonesty_listed": False}
+    return tuple(_normal(name, values.get(name, defaults.get(name, 0))) for name in ROW_FIELDS)
+
+
+@dataclass
+class Summary:
+    workers: int = 0
+    changed: int = 0
+    history: int = 0
+    seconds: float = 0.0
+    rule_version: int | None = None
+    missing_sources: list[str] = field(default_factory=list)
+
+    def add(self, other: Summary) -> None:
+        self.workers += other.workers
+        self.changed += other.changed
+        self.history += other.history
+
+
+def _existing(batch: Batch) -> dict[int, tuple]:
+    rows = CreditScore.objects.filter(**batch.filter()).values_list("worker_id", *ROW_FIELDS)
+    return {row[0]: tuple(_normal(n, v) for n, v in zip(ROW_FIELDS, row[1:], strict=True)) for row in rows}
+
+
+def _copy_upsert(rows: Sequence[tuple[int, tuple]], now: datetime.datetime) -> None:
+    """PostgreSQL: COPY the changed rows into a temporary table, then one INSERT … ON CONFLICT."""
+    columns = ["worker_id", *[f if f != "rule_id" else "rule_id" for f in ROW_FIELDS], "computed_at"]
+    column_list = ", ".join(columns)
+    updates = ", ".join(f"{c} = EXCLUDED.{c}" for c in columns[1:])
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "CREATE TEMP TABLE IF NOT EXISTS credit_score_load "
+            "(LIKE credit_creditscore INCLUDING DEFAULTS) ON COMMIT DELETE ROWS"
+        )
+        raw = cursor.connection
+        with raw.cursor() as pg, pg.copy(f"COPY credit_score_load ({column_list}) FROM STDIN") as copy:
+            for worker_id, values in rows:
+                copy.write_row((worker_id, *values, now))
+        cursor.execute(
+            f"INSERT INTO credit_creditscore ({column_list}) SELECT {column_list} FROM credit_score_load "
+            f"ON CONFLICT (worker_id) DO UPDATE SET {updates}"
+        )
+        cursor.execute("TRUNCATE credit_score_load")
+
+
+def _copy_history(rows: Sequence[tuple[int, tuple]], now: datetime.datetime) -> None:
+    columns = ["worker_id", *ROW_FIELDS, "computed_at"]
+    with connection.cursor() as cursor:
+        raw = cursor.connection
+        with (
+            raw.cursor() as pg,
+            pg.copy(f"COPY credit_creditscorehistory ({', '.join(columns)}) FROM STDIN") as copy,
+        ):
+            for worker_id, values in rows:
+                copy.write_row((worker_id, *values, now))
+
+
+def _objects(model, rows: Sequence[tuple[int, tuple]], now: datetime.datetime) -> list:
+    out = []
+    for worker_id, values in rows:
+        kwargs = dict(zip(ROW_FIELDS, values, strict=True))
+        for name in ("score", "years_of_service", "training_hours", "evaluation_average"):
+            if kwargs[name] is not None:
+                kwargs[name] = Decimal(str(kwargs[name]))
+        out.append(model(worker_id=worker_id, computed_at=now, **kwargs))
+    return out
+
+
+def write(changed: Sequence[tuple[int, tuple]], history: Sequence[tuple[int, tuple]], now) -> None:
+    if connection.vendor == "postgresql" and len(changed) >= COPY_THRESHOLD:
+        _copy_upsert(changed, now)
+        if history:
+            _copy_history(history, now)
+        return
+    if changed:
+        CreditScore.objects.bulk_create(
+            _objects(CreditScore, changed, now),
+            update_conflicts=True,
+            unique_fields=["worker"],
+            update_fields=[*[f for f in ROW_FIELDS if f != "rule_id"], "rule", "computed_at"],
+            batch_size=1000,
+        )
+    if history:
+        CreditScoreHistory.objects.bulk_create(_objects(CreditScoreHistory, history, now), batch_size=1000)
+
+
+def recompute_batch(batch: Batch, rule: Rule, *, today: datetime.date, now: datetime.datetime) -> Summary:
+    measures = gather(batch, rule, today)
+    existing = _existing(batch)
+    changed, history = [], []
+    for worker_id, m in measures.items():
+        row = row_for(rule, m)
+        before = existing.get(worker_id)
+        if row != before:
+            changed.append((worker_id, row))
+            if before is None or row[:3] != before[:3]:
+                history.append((worker_id, row))
+    with transaction.atomic():
+        write(changed, history, now)
+    return Summary(workers=len(measures), changed=len(changed), history=len(history))
+
+
+def recompute(worker_ids: Iterable[int]) -> Summary:
+    """Recompute the given workers now (in the caller's transaction, if any)."""
+    started = time.monotonic()
+    rule = active_rule()
+    ids = sorted({int(i) for i in worker_ids})
+    summary = Summary(rule_version=rule.version if rule else None)
+    if rule is None or not ids:
+        return summary
+    today, now = timezone.localdate(), timezone.now()
+    existing = set(Worker.objects.filter(pk__in=ids).values_list("pk", flat=True))
+    summary.add(recompute_batch(Batch([i for i in ids if i in existing]), rule, today=today, now=now))
+    summary.seconds = time.monotonic() - started
+    return summary
+
+
+def recompute_all(*, chunk_size: int = 50_000, log: Callable[[str], None] | None = None) -> Summary:
+    """Every worker, in id ranges of `chunk_size` (each range one transaction)."""
+    started = time.monotonic()
+    rule = active_rule()
+    summary = Summary(rule_version=rule.version if rule else None, missing_sources=sources.missing_sources())
+    if rule is None:
+        return summary
+    today, now = timezone.localdate(), timezone.now()
+    last = 0
+    while True:
+        ids = list(
+            Worker.objects.filter(pk__gt=last).order_by("pk").values_list("pk", flat=True)[:chunk_size]
+        )
+        if not ids:
+            break
+        summary.add(recompute_batch(Batch(ids, lo=ids[0], hi=ids[-1]), rule, today=today, now=now))
+        last = ids[-1]
+        if log:
+            log(
+                f"  {summary.workers:,} workers, {summary.changed:,} changed ({time.monotonic() - started:.1f} s)"
+            )
+    summary.seconds = time.monotonic() - started
+    return summary
