@@ -14,9 +14,6 @@ class SkillsConfig(AppConfig):
 
         # Staff moving, joining or leaving changes the care-worker counts behind the certification rate.
         placement_changed.connect(tally.on_placement_changed, sender=Worker, dispatch_uid="skills_tally")
-        try:
-            from careforce.skills import extensions
+        from careforce.skills import extensions
 
-            extensions.register()
-        except ImportError:  # pages not built yet
-            pass
+        extensions.register()

@@ -1,3 +1,251 @@
-from ninja import Router
+"""/api/v1/training/…: sessions, enrolments and completions, person-times, 领雁 coverage. Thin callers of the
+training selectors and services."""
+
+from __future__ import annotations
+
+import datetime
+from decimal import Decimal
+
+from django.core.exceptions import ValidationError
+from django.http import HttpRequest
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from ninja import Field, Query, Router, Schema
+from ninja.responses import Status
+
+from careforce.core.api import paginate
+from careforce.core.schemas import (
+    ERROR_RESPONSES,
+    READ_RESPONSES,
+    DateText,
+    DistrictRef,
+    Flag,
+    Id,
+    IdOrCode,
+    InputSchema,
+    PageIn,
+    QueryText,
+    Text,
+)
+from careforce.registry.selectors import worker_get
+from careforce.training import selectors, services
 
 router = Router(tags=["training"])
+
+
+class CourseOut(Schema):
+    id: int
+    title: str
+    tier: str = Field(description="city, district or institution")
+    kind: str = Field(description="pre_job, in_service, transfer, heads or online")
+    organiser_district_id: int | None
+    organiser_institution_id: int | None
+    hours: Decimal
+    modules: list[str]
+
+    @staticmethod
+    def resolve_modules(obj) -> list[str]:
+        return [m.code for m in obj.modules.all()]
+
+
+class SessionOut(Schema):
+    id: int
+    course: CourseOut
+    start_date: datetime.date
+    end_date: datetime.date
+    venue: str
+    base_id: int | None
+    capacity: int
+    is_cancelled: bool
+
+
+class SessionPage(Schema):
+    items: list[SessionOut]
+    next_cursor: str | None
+
+
+class SessionFilters(PageIn):
+    year: int | None = Field(None, ge=2000, le=2100)
+    kind: QueryText = None
+
+
+class ScheduleIn(InputSchema):
+    title: Text = None
+    kind: Text = None
+    tier: Text = None
+    organiser_district: IdOrCode = None
+    organiser_institution: IdOrCode = None
+    modules: list[Text] | None = None
+    hours: Text = None
+    description: Text = None
+    start_date: DateText = None
+    end_date: DateText = None
+    venue: Text = None
+    base: IdOrCode = None
+    capacity: IdOrCode = None
+
+
+class EnrolIn(InputSchema):
+    workers: list[Id] = Field(default_factory=list, max_length=5000, description="Worker record ids")
+
+
+class CompleteIn(InputSchema):
+    workers: list[Id] = Field(default_factory=list, max_length=5000)
+    completed_on: DateText = None
+    hours: Text = None
+    exam_score: Text = None
+    exam_passed: Flag = None
+
+
+class EnrolmentOut(Schema):
+    id: int
+    session_id: int
+    worker_id: int
+    worker_name: str = Field(alias="worker.name")
+    status: str = Field(description="enrolled, completed, not_completed or withdrawn")
+    completed_on: datetime.date | None
+    hours: Decimal
+    exam_score: Decimal | None
+    exam_passed: bool | None
+
+
+class CountOut(Schema):
+    count: int
+
+
+class DistrictFigure(Schema):
+    district: DistrictRef
+    person_times: int
+    hours: Decimal
+
+
+class PersonTimesOut(Schema):
+    year: int
+    total: int | None = Field(description="City-wide; null for district-scoped callers")
+    target: Decimal | None
+    districts: list[DistrictFigure]
+
+
+class HeadOut(Schema):
+    id: int
+    name: str
+    institution_id: int
+
+
+class CoverageRow(Schema):
+    district: DistrictRef
+    heads: int
+    trained: int
+    missing: list[HeadOut]
+
+
+class CoverageOut(Schema):
+    year: int
+    city_sessions: int
+    districts: list[CoverageRow]
+
+
+def _session(request: HttpRequest, session_id: int):
+    return selectors.sessions_visible_to(request.auth).prefetch_related("course__modules").get(pk=session_id)
+
+
+@router.get(
+    "/training/sessions", response={200: SessionPage, **READ_RESPONSES}, summary="List training sessions"
+)
+def list_sessions(request: HttpRequest, filters: Query[SessionFilters]):
+    qs = selectors.session_list(request.auth, selectors.SessionFilters(year=filters.year, kind=filters.kind))
+    return paginate(qs.prefetch_related("course__modules"), limit=filters.limit, cursor=filters.cursor)
+
+
+@router.get(
+    "/training/sessions/{session_id}", response={200: SessionOut, **READ_RESPONSES}, summary="Get a session"
+)
+def get_session(request: HttpRequest, session_id: Id):
+    selectors.session_get(request.auth, session_id)
+    return _session(request, session_id)
+
+
+@router.post(
+    "/training/sessions",
+    response={201: SessionOut, **ERROR_RESPONSES},
+    summary="Schedule a course and session",
+)
+def create_session(request: HttpRequest, payload: ScheduleIn):
+    session = services.schedule(actor=request.auth, data=payload.model_dump(exclude_none=True))
+    return Status(201, _session(request, session.pk))
+
+
+@router.get(
+    "/training/sessions/{session_id}/enrolments",
+    response={200: list[EnrolmentOut], **READ_RESPONSES},
+    summary="Enrolments of a session",
+)
+def list_enrolments(request: HttpRequest, session_id: Id):
+    session = selectors.session_get(request.auth, session_id)
+    return list(selectors.session_enrolments(request.auth, session)[:2000])
+
+
+@router.post(
+    "/training/sessions/{session_id}/enrolments",
+    response={201: CountOut, **ERROR_RESPONSES},
+    summary="Enrol workers (many at once)",
+)
+def enrol(request: HttpRequest, session_id: Id, payload: EnrolIn):
+    session = selectors.session_get(request.auth, session_id)
+    workers = (
+        list(services.eligible_workers(request.auth, session).filter(pk__in=payload.workers))
+        if payload.workers
+        else []
+    )
+    if len(workers) != len(set(payload.workers)):
+        raise ValidationError(
+            {"workers": [_("Some workers are outside your area or not staff of the organiser.")]}
+        )
+    rows = services.enrolments_create(actor=request.auth, session=session, workers=workers)
+    return Status(201, {"count": len(rows)})
+
+
+@router.post(
+    "/training/sessions/{session_id}/completions",
+    response={200: CountOut, **ERROR_RESPONSES},
+    summary="Record completions (hours, exam result) of enrolled workers",
+)
+def complete(request: HttpRequest, session_id: Id, payload: CompleteIn):
+    session = selectors.session_get(request.auth, session_id)
+    data = payload.model_dump(exclude_none=True, exclude={"workers"})
+    count = services.enrolments_complete(
+        actor=request.auth, session=session, worker_ids=payload.workers, data=data
+    )
+    return {"count": count}
+
+
+@router.get(
+    "/workers/{worker_id}/training",
+    response={200: list[EnrolmentOut], **READ_RESPONSES},
+    summary="A worker's training",
+)
+def worker_training(request: HttpRequest, worker_id: Id):
+    worker = worker_get(request.auth, worker_id)
+    return list(selectors.worker_training(worker)[:500])
+
+
+@router.get(
+    "/training/person-times",
+    response={200: PersonTimesOut, **READ_RESPONSES},
+    summary="Person-times of a year",
+)
+def person_times(request: HttpRequest, year: int = Query(None, ge=2000, le=2100)):
+    figures = selectors.person_times(request.auth, year=year or timezone.localdate().year)
+    return {
+        "year": figures["year"],
+        "total": figures["total"],
+        "target": figures["target"],
+        "districts": [{"district": d, "person_times": n, "hours": h} for d, n, h in figures["rows"]],
+    }
+
+
+@router.get(
+    "/training/heads-coverage", response={200: CoverageOut, **READ_RESPONSES}, summary="领雁 coverage"
+)
+def heads_coverage(request: HttpRequest, year: int = Query(None, ge=2000, le=2100)):
+    return selectors.heads_coverage(request.auth, year=year)

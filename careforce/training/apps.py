@@ -6,3 +6,22 @@ class TrainingConfig(AppConfig):
     name = "careforce.training"
     label = "training"
     verbose_name = _("Training")
+
+    def ready(self) -> None:
+        from careforce.core.extensions import NavItem, Section, register_nav, register_worker_section
+        from careforce.core.scope import Level
+        from careforce.training import views
+
+        def staff(user, scope) -> bool:
+            return scope.level not in (Level.NONE, Level.SELF)
+
+        register_nav(NavItem("training", _("Training"), "training:overview", "training", staff, order=30))
+        register_worker_section(
+            Section(
+                "training",
+                _("Training history"),
+                "training/_worker_section.html",
+                views.worker_section,
+                order=30,
+            )
+        )

@@ -610,3 +610,10 @@ def lesson_complete(*, actor: User, enrolment: Enrolment, lesson: Lesson) -> Enr
 
 def completion_day(session: Session) -> datetime.date:
     return min(session.end_date, timezone.localdate())
+
+
+@transaction.atomic
+def schedule(*, actor: User, data: Mapping[str, Any]) -> Session:
+    """A new course and its first session in one step (all or nothing)."""
+    course = course_create(actor=actor, data=data)
+    return session_schedule(actor=actor, course=course, data=data)

@@ -1,0 +1,43 @@
+from __future__ import annotations
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from careforce.core.forms import StyledForm, date_field
+from careforce.pools.models import PoolKind, TaskKind
+
+
+class MemberForm(StyledForm):
+    pool = forms.ChoiceField(label=_("Pool"), choices=PoolKind.choices)
+    worker = forms.CharField(
+        label=_("Worker record number"),
+        required=False,
+        max_length=12,
+        help_text=_("For members in the registry; else give the name below."),
+    )
+    evaluation_body = forms.CharField(
+        label=_("Evaluation body (id or 备案编号)"), required=False, max_length=40
+    )
+    name = forms.CharField(label=_("Name"), required=False, max_length=120)
+    organisation = forms.CharField(label=_("Organisation"), required=False, max_length=120)
+    district = forms.CharField(label=_("District code"), required=False, max_length=12)
+    qualifications = forms.CharField(label=_("Qualifications"), max_length=300)
+    joined_on = date_field(_("Joined"))
+
+
+class LeaveForm(StyledForm):
+    left_on = date_field(_("Left"))
+    reason = forms.CharField(label=_("Reason for leaving"), max_length=200, required=False)
+
+
+class DrawForm(StyledForm):
+    pool = forms.ChoiceField(label=_("Pool"), choices=PoolKind.choices)
+    task_kind = forms.ChoiceField(label=_("Task"), choices=TaskKind.choices)
+    task_title = forms.CharField(label=_("Task title"), max_length=200)
+    subject_institutions = forms.CharField(
+        label=_("Subject institutions"),
+        required=False,
+        max_length=2000,
+        help_text=_("Ids or credit codes, separated by commas."),
+    )
+    count = forms.CharField(label=_("Number to draw"), max_length=3)

@@ -1,0 +1,114 @@
+"""Pages of the specialist pools: members, joining and leaving, draws and their replay."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods, require_POST
+
+from careforce.core.forms import add_service_errors
+from careforce.core.paging import paginate
+from careforce.core.scope import Level, scope_of
+from careforce.pools import selectors, services
+from careforce.pools.forms import DrawForm, LeaveForm, MemberForm
+from careforce.pools.models import PoolKind
+
+
+def _pool_viewer(request: HttpRequest) -> None:
+    if scope_of(request.user).level not in (Level.CITY, Level.DISTRICT):
+        raise Http404
+
+
+@login_required
+def member_list(request: HttpRequest) -> HttpResponse:
+    _pool_viewer(request)
+    pool = request.GET.get("pool") if request.GET.get("pool") in PoolKind.values else None
+    page = paginate(request, selectors.member_list(request.user, pool=pool))
+    return render(request, "pools/member_list.html", {"page": page, "pool": pool, "pools": PoolKind.choices})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def member_create(request: HttpRequest) -> HttpResponse:
+    _pool_viewer(request)
+    form = MemberForm(request.POST or None, initial={"pool": request.GET.get("pool", "")})
+    if request.method == "POST" and form.is_valid():
+        try:
+            member = services.member_join(actor=request.user, data=form.cleaned_data)
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+        else:
+            messages.success(request, _("The member has joined the pool."))
+            return redirect("pools:member_detail", pk=member.pk)
+    return render(request, "pools/form.html", {"form": form, "title": _("Add a pool member")})
+
+
+@login_required
+def member_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    member = selectors.member_get(request.user, pk)
+    can_manage = services.may_manage_member(scope_of(request.user), member) and member.is_current
+    return render(
+        request, "pools/member_detail.html", {"member": member, "form": LeaveForm() if can_manage else None}
+    )
+
+
+@login_required
+@require_POST
+def member_leave(request: HttpRequest, pk: int) -> HttpResponse:
+    member = selectors.member_get(request.user, pk)
+    form = LeaveForm(request.POST)
+    if form.is_valid():
+        try:
+            services.member_leave(
+                actor=request.user,
+                member=member,
+                left_on=form.cleaned_data["left_on"],
+                reason=form.cleaned_data["reason"],
+            )
+        except ValidationError as exc:
+            for message in exc.messages:
+                messages.error(request, message)
+        else:
+            messages.success(request, _("The member has left the pool."))
+    return redirect("pools:member_detail", pk=member.pk)
+
+
+@login_required
+def draw_list(request: HttpRequest) -> HttpResponse:
+    _pool_viewer(request)
+    return render(
+        request, "pools/draw_list.html", {"page": paginate(request, selectors.draws_visible_to(request.user))}
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def draw_create(request: HttpRequest) -> HttpResponse:
+    _pool_viewer(request)
+    form = DrawForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            draw = services.draw_make(actor=request.user, data=form.cleaned_data)
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+        else:
+            messages.success(request, _("The draw has been made and recorded."))
+            return redirect("pools:draw_detail", pk=draw.pk)
+    return render(request, "pools/form.html", {"form": form, "title": _("Draw members for a task")})
+
+
+@login_required
+def draw_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    draw = selectors.draw_get(request.user, pk)
+    _replayed, matches = services.draw_replay(draw)
+    context = {
+        "draw": draw,
+        "picked": draw.picked.select_related("district").order_by("pk"),
+        "subjects": draw.subject_institutions.all(),
+        "matches": matches,
+    }
+    return render(request, "pools/draw_detail.html", context)

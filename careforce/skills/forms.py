@@ -1,0 +1,80 @@
+"""Page forms for skill levels and certificates; the services validate."""
+
+from __future__ import annotations
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from careforce.core.forms import StyledForm, date_field
+from careforce.core.models import District
+from careforce.registry.models import Occupation
+from careforce.skills.models import EvaluationBody, SkillLevel, TitleGrade
+
+
+def _levels(certified_only: bool = True):
+    qs = SkillLevel.objects.filter(is_certified=True) if certified_only else SkillLevel.objects.all()
+    return [(lvl.code, lvl.name) for lvl in qs]
+
+
+class BodyForm(StyledForm):
+    name = forms.CharField(label=_("Name"), max_length=120)
+    uscc = forms.CharField(label=_("Unified social credit code"), max_length=30)
+    registration_number = forms.CharField(label=_("Registration number (备案编号)"), max_length=40)
+    registered_on = date_field(_("Registration date"))
+    district = forms.ChoiceField(label=_("District"))
+    contact_name = forms.CharField(label=_("Contact person"), max_length=50, required=False)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["district"].choices = [(str(d.pk), d.name) for d in District.objects.all()]
+
+
+class RangeForm(StyledForm):
+    occupation = forms.ChoiceField(label=_("Occupation"))
+    lowest = forms.ChoiceField(label=_("Lowest level"))
+    highest = forms.ChoiceField(label=_("Highest level"))
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["occupation"].choices = [(o.code, o.name) for o in Occupation.objects.all()]
+        self.fields["lowest"].choices = self.fields["highest"].choices = _levels()
+
+
+class CertificateForm(StyledForm):
+    number = forms.CharField(label=_("Certificate number"), max_length=40)
+    worker = forms.CharField(label=_("Holder's record number"), max_length=12)
+    occupation = forms.ChoiceField(label=_("Occupation"))
+    level = forms.ChoiceField(label=_("Level"))
+    issuer = forms.ChoiceField(label=_("Issuer"))
+    issued_on = date_field(_("Issue date"))
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["occupation"].choices = [(o.code, o.name) for o in Occupation.objects.all()]
+        self.fields["level"].choices = _levels()
+        self.fields["issuer"].choices = [
+            (str(b.pk), b.name) for b in EvaluationBody.objects.filter(is_active=True).order_by("name")[:500]
+        ]
+
+
+class RevokeForm(StyledForm):
+    reason = forms.CharField(label=_("Reason for revocation"), max_length=200)
+    revoked_on = date_field(_("Revocation date"))
+
+
+class TitleForm(StyledForm):
+    grade = forms.ChoiceField(label=_("Grade"), choices=TitleGrade.choices)
+    name = forms.CharField(label=_("Title"), max_length=60)
+    awarded_on = date_field(_("Award date"))
+    awarded_by = forms.CharField(label=_("Awarded by"), max_length=120)
+    certificate_number = forms.CharField(label=_("Certificate number"), max_length=40, required=False)
+
+
+class VerifyForm(forms.Form):
+    number = forms.CharField(label=_("Certificate number"), max_length=40)
+    name = forms.CharField(label=_("Holder's name"), max_length=50)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for field in self.fields.values():
+            field.widget.attrs["class"] = "form-control"

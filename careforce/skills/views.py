@@ -1,0 +1,208 @@
+"""Skill-level pages: certification rate, the ladder and tables, evaluation bodies, certificates, titles,
+and the public verification page (no login)."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.safestring import mark_safe
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_http_methods, require_POST
+
+from careforce.core.forms import add_service_errors
+from careforce.core.paging import paginate
+from careforce.core.scope import Level, require_write, scope_of
+from careforce.registry.selectors import worker_get
+from careforce.skills import public, selectors, services
+from careforce.skills.forms import BodyForm, CertificateForm, RangeForm, RevokeForm, TitleForm, VerifyForm
+from careforce.skills.models import CreditRule, Equivalence, SkillLevel
+
+
+def _staff_only(request: HttpRequest) -> None:
+    if scope_of(request.user).level in (Level.NONE, Level.SELF):
+        raise Http404
+
+
+def _city_writer(request: HttpRequest) -> None:
+    if require_write(request.user).level != Level.CITY:
+        raise Http404
+
+
+@login_required
+def overview(request: HttpRequest) -> HttpResponse:
+    _staff_only(request)
+    district = request.GET.get("district", "")
+    context = {
+        "city": selectors.city_certification(request.user),
+        "districts": selectors.certification_by_district(request.user),
+        "institutions": selectors.certification_by_institution(
+            request.user, district_id=int(district) if district.isdigit() and len(district) < 9 else None
+        )
+        if district or scope_of(request.user).level == Level.INSTITUTION
+        else None,
+        "target": selectors.certification_target(),
+        "levels": SkillLevel.objects.all(),
+        "equivalence": Equivalence.objects.select_related("level"),
+        "credit_rules": CreditRule.objects.select_related("level"),
+    }
+    return render(request, "skills/overview.html", context)
+
+
+@login_required
+def body_list(request: HttpRequest) -> HttpResponse:
+    _staff_only(request)
+    page = paginate(request, selectors.bodies_visible_to(request.user).prefetch_related("ranges"))
+    return render(request, "skills/body_list.html", {"page": page})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def body_create(request: HttpRequest) -> HttpResponse:
+    _city_writer(request)
+    form = BodyForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            body = services.evaluation_body_register(actor=request.user, data=form.cleaned_data)
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+        else:
+            messages.success(request, _("The evaluation body has been registered."))
+            return redirect("skills:body_detail", pk=body.pk)
+    return render(request, "skills/form.html", {"form": form, "title": _("Register an evaluation body")})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def body_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    body = selectors.body_get(request.user, pk)
+    form = RangeForm(request.POST or None)
+    if request.method == "POST":
+        _city_writer(request)
+        if form.is_valid():
+            try:
+                services.evaluation_range_set(actor=request.user, body=body, **form.cleaned_data)
+            except ValidationError as exc:
+                add_service_errors(form, exc)
+            else:
+                messages.success(request, _("The range has been saved."))
+                return redirect("skills:body_detail", pk=body.pk)
+    ranges = body.ranges.select_related("occupation", "lowest", "highest")
+    return render(request, "skills/body_detail.html", {"body": body, "ranges": ranges, "form": form})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def certificate_create(request: HttpRequest) -> HttpResponse:
+    _city_writer(request)
+    form = CertificateForm(request.POST or None, initial={"worker": request.GET.get("worker", "")})
+    if request.method == "POST" and form.is_valid():
+        try:
+            cert = services.certificate_issue(actor=request.user, data=form.cleaned_data)
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+        else:
+            messages.success(request, _("The certificate has been recorded."))
+            return redirect("skills:certificate_detail", pk=cert.pk)
+    return render(request, "skills/form.html", {"form": form, "title": _("Record a certificate")})
+
+
+@login_required
+def certificate_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    cert = selectors.certificate_get(request.user, pk)
+    can_revoke = (
+        scope_of(request.user).can_write and scope_of(request.user).is_city and cert.status == "valid"
+    )
+    return render(
+        request,
+        "skills/certificate_detail.html",
+        {"cert": cert, "form": RevokeForm() if can_revoke else None},
+    )
+
+
+@login_required
+@require_POST
+def certificate_revoke(request: HttpRequest, pk: int) -> HttpResponse:
+    _city_writer(request)
+    cert = selectors.certificate_get(request.user, pk)
+    form = RevokeForm(request.POST)
+    if form.is_valid():
+        try:
+            services.certificate_revoke(
+                actor=request.user,
+                certificate=cert,
+                reason=form.cleaned_data["reason"],
+                revoked_on=form.cleaned_data["revoked_on"],
+            )
+        except ValidationError as exc:
+            for message in exc.messages:
+                messages.error(request, message)
+        else:
+            messages.success(request, _("The certificate has been revoked."))
+    return redirect("skills:certificate_detail", pk=cert.pk)
+
+
+@login_required
+def certificate_print(request: HttpRequest, pk: int) -> HttpResponse:
+    """A printable certificate with a QR code that opens the public verification page for its number."""
+    cert = selectors.certificate_get(request.user, pk)
+    url = request.build_absolute_uri(reverse("skills:verify") + f"?number={cert.number}")
+    return render(
+        request,
+        "skills/certificate_print.html",
+        {"cert": cert, "qr": mark_safe(public.qr_svg(url)), "url": url},
+    )
+
+
+@never_cache
+def verify(request: HttpRequest) -> HttpResponse:
+    """Public: certificate number + holder's name → level, occupation, issuer, date, status. Nothing else."""
+    form = VerifyForm(request.GET or None, initial={"number": request.GET.get("number", "")})
+    result, limited, asked = None, False, False
+    if "name" in request.GET and form.is_valid():
+        asked = True
+        limited = public.rate_limited(request.META.get("REMOTE_ADDR") or "unknown")
+        if not limited:
+            result = public.verify(form.cleaned_data["number"], form.cleaned_data["name"])
+    status = 429 if limited else 200
+    context = {"form": form, "result": result, "limited": limited, "asked": asked}
+    return render(request, "skills/verify.html", context, status=status)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def title_create(request: HttpRequest, pk: int) -> HttpResponse:
+    require_write(request.user)
+    worker = worker_get(request.user, pk)
+    form = TitleForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.title_record(actor=request.user, worker=worker, data=form.cleaned_data)
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+        else:
+            messages.success(request, _("The professional title has been recorded."))
+            return redirect("registry:worker_detail", pk=worker.pk)
+    return render(
+        request,
+        "skills/form.html",
+        {"form": form, "title": _("Record a professional title"), "worker": worker},
+    )
+
+
+def worker_section(request: HttpRequest, worker) -> dict | None:
+    """The worker page's level, certificates, titles and learning credits."""
+    scope = scope_of(request.user)
+    return {
+        "level": selectors.worker_level(worker),
+        "certificates": list(selectors.worker_certificates(worker)),
+        "titles": list(selectors.worker_titles(worker)),
+        "credits": selectors.worker_credits(worker),
+        "can_record_title": scope.can_write,
+        "can_record_certificate": scope.can_write and scope.is_city,
+        "worker": worker,
+    }

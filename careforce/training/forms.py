@@ -1,0 +1,112 @@
+"""Page forms for training. They only collect text; the services validate and decide."""
+
+from __future__ import annotations
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from careforce.core.forms import StyledForm, date_field
+from careforce.core.scope import Level, scope_of
+from careforce.institutions.selectors import districts_visible_to, institutions_visible_to
+from careforce.registry.models import Occupation
+from careforce.training.models import BaseKind, ContentModule, CourseKind, Tier, TrainingBase
+
+
+class ScheduleForm(StyledForm):
+    """A course and its first session, in one go (the usual way an official schedules training)."""
+
+    title = forms.CharField(label=_("Course title"), max_length=120)
+    kind = forms.ChoiceField(label=_("Kind"), choices=CourseKind.choices)
+    tier = forms.ChoiceField(label=_("Organiser tier"), choices=Tier.choices)
+    organiser_district = forms.ChoiceField(label=_("Organising district"), required=False)
+    organiser_institution = forms.ChoiceField(label=_("Organising institution"), required=False)
+    modules = forms.MultipleChoiceField(label=_("Content modules"), required=False)
+    hours = forms.CharField(label=_("Hours"), max_length=10)
+    start_date = date_field(_("Start date"))
+    end_date = date_field(_("End date"))
+    venue = forms.CharField(label=_("Venue"), max_length=200, required=False)
+    base = forms.ChoiceField(label=_("Training base"), required=False)
+    capacity = forms.CharField(label=_("Capacity"), max_length=7)
+    description = forms.CharField(
+        label=_("Description"), required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        scope = scope_of(user)
+        tiers = {
+            Level.CITY: Tier.choices,
+            Level.DISTRICT: Tier.choices[1:],
+            Level.INSTITUTION: Tier.choices[2:],
+        }
+        self.fields["tier"].choices = tiers.get(scope.level, [])
+        self.fields["organiser_district"].choices = [("", "—")] + [
+            (str(d.pk), d.name) for d in districts_visible_to(user)
+        ]
+        self.fields["organiser_institution"].choices = [("", "—")] + [
+            (str(i.pk), i.name) for i in institutions_visible_to(user).order_by("name")[:500]
+        ]
+        self.fields["modules"].choices = [(m.code, m.name) for m in ContentModule.objects.all()]
+        self.fields["base"].choices = [("", "—")] + [
+            (str(b.pk), b.name) for b in TrainingBase.objects.filter(is_active=True).order_by("name")[:200]
+        ]
+        self.fields["modules"].widget.attrs["size"] = 5
+
+
+class BaseForm(StyledForm):
+    name = forms.CharField(label=_("Name"), max_length=120)
+    kind = forms.ChoiceField(label=_("Kind"), choices=BaseKind.choices)
+    host = forms.CharField(label=_("Host organisation"), max_length=120)
+    district = forms.ChoiceField(label=_("District"))
+    accredited_on = date_field(_("Accreditation date"))
+    capacity = forms.CharField(label=_("Capacity (trainees)"), max_length=7)
+    address = forms.CharField(label=_("Address"), max_length=200, required=False)
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["district"].choices = [(str(d.pk), d.name) for d in districts_visible_to(user)]
+
+
+class EnrolForm(StyledForm):
+    """Enrol many at once: everyone of an institution (optionally one occupation), or a pasted list."""
+
+    institution = forms.ChoiceField(label=_("All staff of institution"), required=False)
+    occupation = forms.ChoiceField(label=_("Only occupation"), required=False)
+    listing = forms.CharField(
+        label=_("Or a list"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("One per line: the worker's record number or full resident ID number."),
+    )
+
+    def __init__(self, *args, user, institutions, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["institution"].choices = [("", "—")] + [(str(i.pk), i.name) for i in institutions]
+        self.fields["occupation"].choices = [("", "—")] + [(o.code, o.name) for o in Occupation.objects.all()]
+
+
+class CompleteForm(StyledForm):
+    completed_on = date_field(_("Completion date"))
+    hours = forms.CharField(
+        label=_("Hours credited"), max_length=10, required=False, help_text=_("Empty: the course's hours.")
+    )
+    exam_score = forms.CharField(label=_("Exam score"), max_length=10, required=False)
+    exam_passed = forms.ChoiceField(
+        label=_("Exam result"),
+        required=False,
+        choices=[("", _("No exam")), ("true", _("Passed")), ("false", _("Failed"))],
+    )
+
+
+class SessionFilterForm(StyledForm):
+    year = forms.IntegerField(label=_("Year"), required=False, min_value=2000, max_value=2100)
+    kind = forms.ChoiceField(
+        label=_("Kind"), required=False, choices=[("", _("All kinds")), *CourseKind.choices]
+    )
+    q = forms.CharField(label=_("Course title"), required=False, max_length=60)
+
+
+class LessonForm(StyledForm):
+    title = forms.CharField(label=_("Lesson title"), max_length=120)
+    minutes = forms.CharField(label=_("Minutes"), max_length=4)
+    content = forms.CharField(label=_("Content"), required=False, widget=forms.Textarea(attrs={"rows": 3}))

@@ -1,0 +1,244 @@
+"""Reads of training, always through the actor's scope. Out of scope answers like not there (404)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.http import Http404
+from django.utils import timezone
+
+from careforce.core.models import District, User
+from careforce.core.scope import Level, scope_of
+from careforce.registry.models import Worker
+from careforce.registry.selectors import workers_visible_to
+from careforce.training import metrics
+from careforce.training.models import (
+    Course,
+    CourseKind,
+    Enrolment,
+    EnrolmentStatus,
+    Session,
+    Target,
+    Tier,
+    TrainingBase,
+)
+
+HEAD_OCCUPATION = "director"  # 院长（机构负责人）: who counts as an institution head for 领雁
+
+
+def courses_visible_to(user: User) -> QuerySet[Course]:
+    """City courses are visible to every staff role; district and institution courses to their area.
+    A worker sees the courses of sessions they are enrolled on, and online courses open to them."""
+    scope = scope_of(user)
+    qs = Course.objects.select_related("organiser_district", "organiser_institution")
+    if scope.level == Level.CITY:
+        return qs
+    if scope.level == Level.DISTRICT:
+        return qs.filter(
+            Q(tier=Tier.CITY)
+            | Q(organiser_district_id=scope.district_id)
+            | Q(organiser_institution__district_id=scope.district_id)
+        )
+    if scope.level == Level.INSTITUTION:
+        district_id = user.institution.district_id
+        return qs.filter(
+            Q(tier=Tier.CITY)
+            | Q(tier=Tier.DISTRICT, organiser_district_id=district_id)
+            | Q(organiser_institution_id=scope.institution_id)
+        )
+    if scope.level == Level.SELF:
+        worker = Worker.objects.only("district_id", "institution_id").get(pk=scope.worker_id)
+        enrolled = Enrolment.objects.filter(session__course=OuterRef("pk"), worker_id=scope.worker_id)
+        open_online = Q(kind=CourseKind.ONLINE) & (
+            Q(tier=Tier.CITY)
+            | Q(tier=Tier.DISTRICT, organiser_district_id=worker.district_id)
+            | Q(organiser_institution_id=worker.institution_id)
+        )
+        return qs.filter(Exists(enrolled) | open_online)
+    return qs.none()
+
+
+def course_get(user: User, pk: object) -> Course:
+    try:
+        return courses_visible_to(user).get(pk=int(pk))
+    except (Course.DoesNotExist, TypeError, ValueError):
+        raise Http404 from None
+
+
+def sessions_visible_to(user: User) -> QuerySet[Session]:
+    return Session.objects.filter(course__in=courses_visible_to(user).values("pk")).select_related(
+        "course", "course__organiser_district", "course__organiser_institution", "base"
+    )
+
+
+@dataclass(frozen=True)
+class SessionFilters:
+    year: int | None = None
+    kind: str | None = None
+    tier: str | None = None
+    q: str = ""
+
+
+def session_list(user: User, filters: SessionFilters) -> QuerySet[Session]:
+    qs = sessions_visible_to(user)
+    if filters.year:
+        qs = qs.filter(start_date__year=filters.year)
+    if filters.kind:
+        qs = qs.filter(course__kind=filters.kind)
+    if filters.tier:
+        qs = qs.filter(course__tier=filters.tier)
+    if filters.q:
+        qs = qs.filter(course__title__contains=filters.q)
+    return qs.order_by("-start_date", "-id")
+
+
+def session_get(user: User, pk: object) -> Session:
+    try:
+        return sessions_visible_to(user).get(pk=int(pk))
+    except (Session.DoesNotExist, TypeError, ValueError):
+        raise Http404 from None
+
+
+def enrolments_visible_to(user: User) -> QuerySet[Enrolment]:
+    """An enrolment is seen by whoever sees its session's organiser or its worker."""
+    scope = scope_of(user)
+    qs = Enrolment.objects.select_related("worker", "session", "session__course")
+    if scope.level == Level.CITY:
+        return qs
+    if scope.level == Level.SELF:
+        return qs.filter(worker_id=scope.worker_id)
+    if scope.level == Level.NONE:
+        return qs.none()
+    organised = Q(session__course__in=courses_visible_to(user).exclude(tier=Tier.CITY).values("pk"))
+    return qs.filter(organised | Q(worker__in=workers_visible_to(user).values("pk")))
+
+
+def enrolment_get(user: User, pk: object) -> Enrolment:
+    try:
+        return enrolments_visible_to(user).get(pk=int(pk))
+    except (Enrolment.DoesNotExist, TypeError, ValueError):
+        raise Http404 from None
+
+
+def session_enrolments(user: User, session: Session) -> QuerySet[Enrolment]:
+    """The enrolments of a session the actor sees: all of them for those who see the organiser's area;
+    else only those of workers in the actor's scope."""
+    return (
+        enrolments_visible_to(user)
+        .filter(session=session)
+        .select_related("worker__institution", "worker__occupation")
+        .order_by("worker__name", "id")
+    )
+
+
+def worker_training(worker: Worker) -> QuerySet[Enrolment]:
+    """A worker's training history (the worker was fetched through a scoped selector)."""
+    return (
+        Enrolment.objects.filter(worker=worker)
+        .select_related("session", "session__course")
+        .order_by("-completed_on", "-id")
+    )
+
+
+def bases_visible_to(user: User) -> QuerySet[TrainingBase]:
+    scope = scope_of(user)
+    qs = TrainingBase.objects.select_related("district", "host_institution")
+    if scope.level == Level.CITY:
+        return qs
+    if scope.level == Level.DISTRICT:
+        return qs.filter(district_id=scope.district_id)
+    if scope.level == Level.INSTITUTION:
+        return qs.filter(district_id=user.institution.district_id)
+    return qs.none()
+
+
+def base_get(user: User, pk: object) -> TrainingBase:
+    try:
+        return bases_visible_to(user).get(pk=int(pk))
+    except (TrainingBase.DoesNotExist, TypeError, ValueError):
+        raise Http404 from None
+
+
+def target_value(key: str) -> Decimal | None:
+    row = Target.objects.filter(key=key).first()
+    return row.value if row else None
+
+
+def districts_in_scope(user: User) -> QuerySet[District]:
+    scope = scope_of(user)
+    if scope.level == Level.CITY:
+        return District.objects.all()
+    if scope.level == Level.DISTRICT:
+        return District.objects.filter(pk=scope.district_id)
+    return District.objects.none()
+
+
+def person_times(user: User, *, year: int) -> dict:
+    """Person-times and hours of the year: city-wide (city roles) and per district in scope, vs target."""
+    districts = list(districts_in_scope(user))
+    counts = metrics.training_person_times(year=year, district_ids=[d.pk for d in districts])
+    hours = metrics.training_hours_by_district(year=year)
+    rows = [(d, counts.get(d.pk, 0), hours.get(d.pk, Decimal(0))) for d in districts]
+    scope = scope_of(user)
+    total = sum(metrics.training_person_times(year=year).values()) if scope.is_city else None
+    return {"rows": rows, "total": total, "target": target_value("person_times"), "year": year}
+
+
+# ---------------------------------------------------------------- 领雁 (heads' training)
+
+
+def heads_of(district_ids: list[int]) -> QuerySet[Worker]:
+    """Institution heads: workers whose occupation is `director` and who are currently employed, placed at
+    an institution of the districts."""
+    return Worker.objects.filter(
+        occupation__code=HEAD_OCCUPATION, is_active=True, institution__district_id__in=district_ids
+    )
+
+
+def heads_coverage(user: User, *, year: int | None = None) -> dict:
+    """Whether the city ran a heads' course this year; per district, heads trained by their district and
+    the list of those not yet trained."""
+    year = year or timezone.localdate().year
+    districts = list(districts_in_scope(user))
+    ids = [d.pk for d in districts]
+    trained = Enrolment.objects.filter(
+        worker_id=OuterRef("pk"),
+        status=EnrolmentStatus.COMPLETED,
+        completed_year=year,
+        session__course__kind=CourseKind.HEADS,
+        session__course__tier=Tier.DISTRICT,
+        session__course__organiser_district_id=OuterRef("institution__district_id"),
+    )
+    heads = (
+        heads_of(ids)
+        .annotate(trained=Exists(trained))
+        .select_related("institution", "institution__district")
+        .order_by("institution__district__sort_order", "institution__name", "id")
+    )
+    by_district: dict[int, dict] = {
+        d.pk: {"district": d, "heads": 0, "trained": 0, "missing": []} for d in districts
+    }
+    for head in heads:
+        row = by_district[head.institution.district_id]
+        row["heads"] += 1
+        if head.trained:
+            row["trained"] += 1
+        else:
+            row["missing"].append(head)
+    city_sessions = Session.objects.filter(
+        course__kind=CourseKind.HEADS, course__tier=Tier.CITY, start_date__year=year, is_cancelled=False
+    ).count()
+    return {"year": year, "city_sessions": city_sessions, "districts": list(by_district.values())}
+
+
+def heads_sessions_for(user: User, district_id: int, *, year: int) -> QuerySet[Session]:
+    """Open district-tier heads' sessions of a district this year (where its untrained heads can go)."""
+    return sessions_visible_to(user).filter(
+        course__kind=CourseKind.HEADS,
+        course__tier=Tier.DISTRICT,
+        course__organiser_district_id=district_id,
+        start_date__year=year,
+        is_cancelled=False,
+    )

@@ -1,0 +1,335 @@
+"""Training pages. Reads through the scoped selectors, writes through the services."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods, require_POST
+
+from careforce.core.forms import add_service_errors
+from careforce.core.paging import paginate
+from careforce.core.scope import Level, require_write, scope_of
+from careforce.core.views import page_or_fragment
+from careforce.institutions.selectors import institutions_visible_to
+from careforce.registry.selectors import worker_get
+from careforce.training import selectors, services
+from careforce.training.forms import (
+    BaseForm,
+    CompleteForm,
+    EnrolForm,
+    LessonForm,
+    ScheduleForm,
+    SessionFilterForm,
+)
+from careforce.training.models import EnrolmentStatus, Lesson, Tier
+
+
+def _staff_only(request: HttpRequest) -> None:
+    if scope_of(request.user).level in (Level.NONE, Level.SELF):
+        raise Http404
+
+
+def _year(request: HttpRequest) -> int:
+    raw = request.GET.get("year", "")
+    return int(raw) if raw.isdigit() and 2000 <= int(raw) <= 2100 else timezone.localdate().year
+
+
+@login_required
+def overview(request: HttpRequest) -> HttpResponse:
+    if scope_of(request.user).level == Level.SELF:
+        return redirect("training:learn")
+    _staff_only(request)
+    year = _year(request)
+    context = {
+        "year": year,
+        "person_times": selectors.person_times(request.user, year=year),
+        "coverage": selectors.heads_coverage(request.user, year=year),
+        "bases": selectors.bases_visible_to(request.user).filter(kind="training", is_active=True).count(),
+        "bases_target": selectors.target_value("training_bases"),
+    }
+    return render(request, "training/overview.html", context)
+
+
+@login_required
+def session_list(request: HttpRequest) -> HttpResponse:
+    _staff_only(request)
+    form = SessionFilterForm(request.GET or None)
+    filters = selectors.SessionFilters()
+    if form.is_bound and form.is_valid():
+        data = form.cleaned_data
+        filters = selectors.SessionFilters(year=data["year"], kind=data["kind"] or None, q=data["q"] or "")
+    page = paginate(request, selectors.session_list(request.user, filters))
+    return page_or_fragment(
+        request,
+        "training/session_list.html",
+        {"results": "training/_session_table.html"},
+        {"form": form, "page": page},
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def session_create(request: HttpRequest) -> HttpResponse:
+    require_write(request.user)
+    initial = {"kind": request.GET.get("kind", ""), "capacity": 50}
+    form = ScheduleForm(request.POST or None, user=request.user, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            session = services.schedule(actor=request.user, data=data)
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+        else:
+            messages.success(request, _("The session has been scheduled."))
+            return redirect("training:session_detail", pk=session.pk)
+    return render(request, "training/session_form.html", {"form": form})
+
+
+@login_required
+def session_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    session = selectors.session_get(request.user, pk)
+    scope = scope_of(request.user)
+    can_manage = services.may_organise(scope, session.course)
+    enrolments = paginate(request, selectors.session_enrolments(request.user, session), per_page=100)
+    institutions = []
+    if can_manage:
+        institutions = institutions_visible_to(request.user).order_by("name")[:500]
+        if session.course.tier == Tier.INSTITUTION:
+            institutions = institutions_visible_to(request.user).filter(
+                pk=session.course.organiser_institution_id
+            )
+    context = {
+        "session": session,
+        "course": session.course,
+        "can_manage": can_manage,
+        "enrolments": enrolments,
+        "enrol_form": EnrolForm(user=request.user, institutions=institutions) if can_manage else None,
+        "complete_form": CompleteForm(initial={"completed_on": services.completion_day(session)})
+        if can_manage
+        else None,
+        "lessons": list(session.course.lessons.all()) if session.course.is_online else [],
+        "lesson_form": LessonForm() if can_manage and session.course.is_online else None,
+    }
+    return render(request, "training/session_detail.html", context)
+
+
+def _managed_session(request: HttpRequest, pk: int):
+    scope = require_write(request.user)
+    session = selectors.session_get(request.user, pk)
+    if not services.may_organise(scope, session.course):
+        raise Http404
+    return session
+
+
+@login_required
+@require_POST
+def session_enrol(request: HttpRequest, pk: int) -> HttpResponse:
+    session = _managed_session(request, pk)
+    institutions = institutions_visible_to(request.user)
+    form = EnrolForm(request.POST, user=request.user, institutions=institutions)
+    workers = []
+    if form.is_valid():
+        data = form.cleaned_data
+        eligible = services.eligible_workers(request.user, session).filter(is_active=True)
+        if data["institution"]:
+            chosen = eligible.filter(institution_id=int(data["institution"]))
+            if data["occupation"]:
+                chosen = chosen.filter(occupation__code=data["occupation"])
+            workers = list(chosen[:5000])
+        elif data["occupation"]:
+            workers = list(eligible.filter(occupation__code=data["occupation"])[:5000])
+        if data["listing"]:
+            found, missing = services.workers_from_list(request.user, data["listing"])
+            workers += found
+            for line in missing[:20]:
+                messages.warning(request, _("Not found in your area: %(line)s") % {"line": line})
+        for raw in request.POST.getlist("worker"):
+            if raw.isdigit():
+                workers += list(eligible.filter(pk=int(raw)))
+    if not workers:
+        messages.error(request, _("Nobody to enrol: choose an institution, an occupation or give a list."))
+    else:
+        try:
+            rows = services.enrolments_create(actor=request.user, session=session, workers=workers)
+        except ValidationError as exc:
+            for message in exc.messages:
+                messages.error(request, message)
+        else:
+            messages.success(request, _("%(n)d workers enrolled.") % {"n": len(rows)})
+    return redirect("training:session_detail", pk=session.pk)
+
+
+@login_required
+@require_POST
+def session_complete(request: HttpRequest, pk: int) -> HttpResponse:
+    session = _managed_session(request, pk)
+    form = CompleteForm(request.POST)
+    ids = [int(v) for v in request.POST.getlist("worker") if v.isdigit()]
+    if form.is_valid():
+        try:
+            n = services.enrolments_complete(
+                actor=request.user, session=session, worker_ids=ids, data=form.cleaned_data
+            )
+        except ValidationError as exc:
+            for message in exc.messages:
+                messages.error(request, message)
+        else:
+            messages.success(request, _("Results recorded for %(n)d workers.") % {"n": n})
+    else:
+        messages.error(request, _("Check the completion date, hours and score."))
+    return redirect("training:session_detail", pk=session.pk)
+
+
+@login_required
+@require_POST
+def lesson_create(request: HttpRequest, pk: int) -> HttpResponse:
+    session = _managed_session(request, pk)
+    form = LessonForm(request.POST)
+    if form.is_valid():
+        try:
+            services.lesson_add(actor=request.user, course=session.course, data=form.cleaned_data)
+        except ValidationError as exc:
+            for message in exc.messages:
+                messages.error(request, message)
+        else:
+            messages.success(request, _("The lesson has been added."))
+    return redirect("training:session_detail", pk=session.pk)
+
+
+@login_required
+def heads(request: HttpRequest) -> HttpResponse:
+    """领雁 coverage: the city's course this year, and per district the heads not yet trained by it."""
+    _staff_only(request)
+    year = _year(request)
+    coverage = selectors.heads_coverage(request.user, year=year)
+    scope = scope_of(request.user)
+    for row in coverage["districts"]:
+        row["sessions"] = list(selectors.heads_sessions_for(request.user, row["district"].pk, year=year))
+        row["can_enrol"] = scope.can_write and scope.level in (Level.CITY, Level.DISTRICT)
+    return render(request, "training/heads.html", {"coverage": coverage, "year": year})
+
+
+@login_required
+@require_POST
+def heads_enrol(request: HttpRequest, pk: int) -> HttpResponse:
+    """One click: enrol a district's untrained heads into this heads' session."""
+    session = _managed_session(request, pk)
+    course = session.course
+    if course.kind != "heads" or course.tier != Tier.DISTRICT:
+        raise Http404
+    coverage = selectors.heads_coverage(request.user, year=session.start_date.year)
+    row = next((r for r in coverage["districts"] if r["district"].pk == course.organiser_district_id), None)
+    missing = row["missing"] if row else []
+    already = set(session.enrolments.values_list("worker_id", flat=True))
+    workers = [w for w in missing if w.pk not in already]
+    try:
+        rows = services.enrolments_create(actor=request.user, session=session, workers=workers)
+    except ValidationError as exc:
+        for message in exc.messages:
+            messages.error(request, message)
+    else:
+        messages.success(request, _("%(n)d institution heads enrolled.") % {"n": len(rows)})
+    return redirect("training:session_detail", pk=session.pk)
+
+
+@login_required
+def base_list(request: HttpRequest) -> HttpResponse:
+    _staff_only(request)
+    page = paginate(request, selectors.bases_visible_to(request.user))
+    return render(
+        request,
+        "training/base_list.html",
+        {"page": page, "target": selectors.target_value("training_bases")},
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def base_create(request: HttpRequest) -> HttpResponse:
+    scope = require_write(request.user)
+    if scope.level not in (Level.CITY, Level.DISTRICT):
+        raise Http404
+    form = BaseForm(request.POST or None, user=request.user)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.training_base_register(actor=request.user, data=form.cleaned_data)
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+        else:
+            messages.success(request, _("The training base has been registered."))
+            return redirect("training:base_list")
+    return render(request, "training/base_form.html", {"form": form})
+
+
+@login_required
+def base_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    base = selectors.base_get(request.user, pk)
+    sessions = selectors.sessions_visible_to(request.user).filter(base=base).order_by("-start_date")[:50]
+    return render(request, "training/base_detail.html", {"base": base, "sessions": sessions})
+
+
+# ---------------------------------------------------------------- the worker's own online learning
+
+
+@login_required
+def learn(request: HttpRequest) -> HttpResponse:
+    """A worker's courses on a phone: online sessions open to them, and their enrolments with progress."""
+    scope = scope_of(request.user)
+    if scope.level != Level.SELF:
+        raise Http404
+    sessions = selectors.sessions_visible_to(request.user).filter(
+        course__kind="online", is_cancelled=False, end_date__gte=timezone.localdate()
+    )
+    mine = {e.session_id: e for e in selectors.enrolments_visible_to(request.user)}
+    return render(request, "training/learn.html", {"sessions": sessions[:50], "mine": mine})
+
+
+@login_required
+@require_POST
+def learn_start(request: HttpRequest, pk: int) -> HttpResponse:
+    session = selectors.session_get(request.user, pk)
+    enrolment = services.online_enrol_self(actor=request.user, session=session)
+    return redirect("training:learning", pk=enrolment.pk)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def learning(request: HttpRequest, pk: int) -> HttpResponse:
+    """One online enrolment: its lessons, which are done, and a button to finish the next one."""
+    enrolment = selectors.enrolment_get(request.user, pk)
+    course = enrolment.session.course
+    if not course.is_online:
+        raise Http404
+    if request.method == "POST":
+        lesson = Lesson.objects.filter(course=course, pk=request.POST.get("lesson") or 0).first()
+        if lesson is None:
+            raise Http404
+        try:
+            services.lesson_complete(actor=request.user, enrolment=enrolment, lesson=lesson)
+        except ValidationError as exc:
+            for message in exc.messages:
+                messages.error(request, message)
+        return redirect("training:learning", pk=enrolment.pk)
+    done = set(enrolment.progress.values_list("lesson_id", flat=True))
+    lessons = list(course.lessons.all())
+    context = {
+        "enrolment": enrolment,
+        "course": course,
+        "lessons": lessons,
+        "done": done,
+        "percent": round(100 * len(done) / len(lessons)) if lessons else 0,
+        "completed": enrolment.status == EnrolmentStatus.COMPLETED,
+    }
+    return render(request, "training/learning.html", context)
+
+
+def worker_section(request: HttpRequest, worker) -> dict | None:
+    """The worker page's training history (the worker was fetched through the scoped selector)."""
+    worker_get(request.user, worker.pk)
+    rows = list(selectors.worker_training(worker)[:50])
+    return {"enrolments": rows, "is_self": request.user.worker_id == worker.pk}

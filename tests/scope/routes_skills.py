@@ -1,0 +1,47 @@
+"""Skills routes (issue #4): certificates follow their holder; bodies are a city-wide register."""
+
+from tests import factories_training as ft
+from tests.scope.common import READ, WRITE, Route
+
+
+def _staff(role: str, in_scope: bool) -> bool:
+    return role != "worker"
+
+
+def _city_writer(role: str, in_scope: bool) -> bool:
+    return role == "city_admin"
+
+
+ROUTES = [
+    Route("skills:body_detail", "body", READ, expect=_staff),
+    Route("skills:certificate_detail", "certificate", READ),
+    Route("skills:certificate_print", "certificate", READ),
+    Route("skills:certificate_revoke", "certificate", WRITE, "post", expect=_city_writer),
+    Route("skills:title_create", "worker", WRITE),
+    Route("GET /api/v1/skills/certificates/{certificate_id}", "certificate", READ),
+    Route(
+        "POST /api/v1/skills/certificates/{certificate_id}/revoke",
+        "certificate",
+        WRITE,
+        "post",
+        {},
+        expect=_city_writer,
+    ),
+    Route("GET /api/v1/workers/{worker_id}/skills", "worker", READ),
+]
+
+
+def make_targets(city, world):
+    _users, targets = world
+    body_in = ft.evaluation_body(actor=city, district_code="500103")
+    body_out = ft.evaluation_body(actor=city, district_code="500105")
+    return {
+        True: {
+            "body": body_in,
+            "certificate": ft.certificate(targets[True]["worker"], issuer=body_in, actor=city),
+        },
+        False: {
+            "body": body_out,
+            "certificate": ft.certificate(targets[False]["worker"], issuer=body_in, actor=city),
+        },
+    }

@@ -1,0 +1,72 @@
+"""Training routes (issue #4)."""
+
+import datetime
+
+from careforce.core.models import District
+from careforce.training import services
+from tests import factories_training as ft
+from tests.scope.common import READ, ROLES, WRITE, Route
+
+
+def _staff_sees(role: str, in_scope: bool) -> bool:
+    return role != "worker" and ROLES[role][0 if in_scope else 1]
+
+
+def _district_organiser(role: str, in_scope: bool) -> bool:
+    return role == "city_admin" or (role == "district_admin" and in_scope)
+
+
+ROUTES = [
+    Route("training:session_detail", "session", READ),
+    Route("training:session_enrol", "session", WRITE, "post"),
+    Route("training:session_complete", "session", WRITE, "post"),
+    Route("training:lesson_create", "session", WRITE, "post"),
+    Route("training:heads_enrol", "heads_session", WRITE, "post", expect=_district_organiser),
+    Route(
+        "training:learn_start", "online_session", WRITE, "post", expect=lambda role, s: role == "worker" and s
+    ),
+    Route("training:learning", "online_enrolment", READ),
+    Route("training:base_detail", "base", READ, expect=_staff_sees),
+    Route("GET /api/v1/training/sessions/{session_id}", "session", READ),
+    Route("GET /api/v1/training/sessions/{session_id}/enrolments", "session", READ),
+    Route("POST /api/v1/training/sessions/{session_id}/enrolments", "session", WRITE, "post", {}),
+    Route("POST /api/v1/training/sessions/{session_id}/completions", "session", WRITE, "post", {}),
+    Route("GET /api/v1/workers/{worker_id}/training", "worker", READ),
+]
+
+
+def make_targets(city, world):
+    _users, targets = world
+    out = {}
+    for in_scope in (True, False):
+        inst = targets[in_scope]["institution"]
+        worker = targets[in_scope]["worker"]
+        district = District.objects.get(code="500103" if in_scope else "500105")
+        course = ft.course(actor=city, tier="institution", organiser_institution=inst.pk)
+        session = ft.session(course=course, actor=city)
+        services.enrolments_create(actor=city, session=session, workers=[worker])
+        heads = ft.course(actor=city, tier="district", organiser_district=district.pk, kind="heads")
+        online = ft.course(actor=city, tier="institution", organiser_institution=inst.pk, kind="online")
+        online_session = ft.session(
+            course=online, actor=city, end_date=datetime.date.today() + datetime.timedelta(days=30)
+        )
+        (online_enrolment,) = services.enrolments_create(actor=city, session=online_session, workers=[worker])
+        base = services.training_base_register(
+            actor=city,
+            data={
+                "name": f"{district.name}养老培训基地",
+                "kind": "training",
+                "host": "职业学院",
+                "district": district.pk,
+                "accredited_on": "2024-01-01",
+                "capacity": 200,
+            },
+        )
+        out[in_scope] = {
+            "session": session,
+            "heads_session": ft.session(course=heads, actor=city),
+            "online_session": online_session,
+            "online_enrolment": online_enrolment,
+            "base": base,
+        }
+    return out
