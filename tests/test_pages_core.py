@@ -97,16 +97,25 @@ def _request(**params):
 
 
 def test_the_paginator_counts_with_a_cap_and_fetches_one_extra_row(city, home):
-    for _ in range(5):
+    for _ in range(7):
         factories.worker(at=home, actor=city)
     with CaptureQueriesContext(connection) as queries:
-        page = paginate(_request(page="2"), Worker.objects.order_by("-id"), per_page=2, cap=3)
+        page = paginate(_request(page="2"), Worker.objects.order_by("-id"), per_page=2, cap=5)
     assert len(queries) == 2
     count_sql, rows_sql = (q["sql"].upper() for q in queries.captured_queries)
-    assert "COUNT" in count_sql and "LIMIT 4" in count_sql
+    assert "COUNT" in count_sql and "LIMIT 6" in count_sql
     assert "LIMIT 3" in rows_sql and "OFFSET 2" in rows_sql
     assert page.capped and page.num_pages is None and page.has_next and len(page) == 2
     assert page.next_url == "?page=3" and page.previous_url == "?"
+
+
+def test_the_paginator_stops_at_the_page_that_reaches_the_cap(city, home):
+    # A deep OFFSET on a million rows is the costliest query a list can send; nobody pages that far.
+    for _ in range(7):
+        factories.worker(at=home, actor=city)
+    last = paginate(_request(page="3"), Worker.objects.order_by("-id"), per_page=2, cap=5)
+    assert last.number == 3 and not last.has_next and len(last) == 2
+    assert paginate(_request(page="999"), Worker.objects.order_by("-id"), per_page=2, cap=5).number == 3
 
 
 def test_the_paginator_knows_the_total_under_the_cap(city, home):
@@ -119,13 +128,13 @@ def test_the_paginator_knows_the_total_under_the_cap(city, home):
     assert paginate(_request(page="abc"), Worker.objects.order_by("-id"), per_page=2).number == 1
 
 
-@override_settings(LIST_COUNT_CAP=2, LIST_PAGE_SIZE=2)
+@override_settings(LIST_COUNT_CAP=3, LIST_PAGE_SIZE=2)
 def test_a_list_says_more_than_the_cap(client, city, home):
-    for _ in range(4):
+    for _ in range(5):
         factories.worker(at=home, actor=city)
     client.force_login(city)
     body = client.get(reverse("registry:worker_list")).content.decode()
-    assert "超过 2 条" in body
+    assert "超过 3 条" in body
     assert "?page=2" in body
 
 

@@ -89,11 +89,11 @@ def test_it_lists_with_a_constant_number_of_queries(client, city, home, django_a
     factories.worker(at=home, actor=city)
     url = reverse("registry:worker_list")
     client.get(url)  # warm up (session, content types)
-    with django_assert_num_queries(9):
+    with django_assert_num_queries(8):
         client.get(url)
     for _ in range(4):
         factories.worker(at=factories.institution(actor=city, district_code="500106"), actor=city)
-    with django_assert_num_queries(9):
+    with django_assert_num_queries(8):
         response = client.get(url)
     assert response.content.decode().count("/workers/") >= 5
 
@@ -479,3 +479,13 @@ def test_an_institution_admin_registers_staff_at_their_institution(client, home)
     response = client.post(reverse("registry:worker_create"), worker_post(institution=str(home.pk)))
     assert response.status_code == 302
     assert Worker.objects.get(name="李四").institution == home
+
+
+def test_city_filters_offer_institutions_of_the_chosen_district_only(client, city, home):
+    other = factories.institution(actor=city, district_code="500106", name="沙坪坝区康宁养老院")
+    client.force_login(city)
+    url = reverse("registry:worker_list")
+    unfiltered = client.get(url).content.decode()
+    assert home.name not in unfiltered and other.name not in unfiltered
+    by_district = client.get(url, {"district": home.district_id}).content.decode()
+    assert home.name in by_district and other.name not in by_district

@@ -6,6 +6,9 @@ from collections.abc import Mapping
 
 from django import forms
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
+from django.forms.utils import flatatt
+from django.utils.html import escape
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
@@ -28,12 +31,42 @@ def date_field(label, **kwargs) -> forms.CharField:
     return forms.CharField(label=label, required=False, widget=DateInput(), **kwargs)
 
 
+class FastSelect(forms.Select):
+    """A select whose options are joined in Python instead of one template render per option.
+
+    Django renders each <option> through a template (~60 µs each); a district's few hundred institutions
+    then cost more than the list's SQL. Same markup, same attributes, optgroups included.
+    """
+
+    def render(self, name, value, attrs=None, renderer=None):
+        selected = {str(v) for v in (value if isinstance(value, list | tuple) else [value]) if v is not None}
+        final_attrs = self.build_attrs(self.attrs, {**(attrs or {}), "name": name})
+        parts = [f"<select{flatatt(final_attrs)}>"]
+        for option_value, option_label in self.choices:
+            if isinstance(option_label, list | tuple):
+                parts.append(f'<optgroup label="{escape(option_value)}">')
+                parts.extend(self._option(v, label, selected) for v, label in option_label)
+                parts.append("</optgroup>")
+            else:
+                parts.append(self._option(option_value, option_label, selected))
+        parts.append("</select>")
+        return mark_safe("".join(parts))
+
+    @staticmethod
+    def _option(value, label, selected: set[str]) -> str:
+        value = "" if value is None else str(value)
+        mark = " selected" if value in selected else ""
+        return f'<option value="{escape(value)}"{mark}>{escape(label)}</option>'
+
+
 class StyledForm(forms.Form):
     """Bootstrap classes on every widget; `is-invalid` on those with errors."""
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         for field in self.fields.values():
+            if type(field.widget) is forms.Select:
+                field.widget = FastSelect(attrs=field.widget.attrs, choices=field.widget.choices)
             widget = field.widget
             if isinstance(widget, forms.CheckboxInput):
                 css = "form-check-input"

@@ -137,15 +137,17 @@ def paginate(
     cap = settings.LIST_COUNT_CAP if cap is None else cap
     number = page_number(request.GET.get(param, 1))
     total = capped_count(queryset, cap)
-    if total <= cap:
-        number = min(number, max(1, math.ceil(total / per_page)))
+    # Past the cap nobody reads page by page, and a deep OFFSET costs the database dearly: the last page
+    # offered is the one that reaches the cap; beyond it the page asks to narrow the filters.
+    last = max(1, math.ceil(min(total, cap) / per_page))
+    number = min(number, last)
     offset = (number - 1) * per_page
     rows = list(queryset[offset : offset + per_page + 1]) if total else []
     return CappedPage(
         object_list=rows[:per_page],
         number=number,
         per_page=per_page,
-        has_next=len(rows) > per_page,
+        has_next=len(rows) > per_page and number < last,
         total=total,
         cap=cap,
         param=param,

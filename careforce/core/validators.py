@@ -10,6 +10,7 @@ import datetime
 import re
 import unicodedata
 from dataclasses import dataclass
+from functools import lru_cache
 
 from django.core.exceptions import ValidationError
 from django.utils import timezone
@@ -55,6 +56,7 @@ def _age_on(birth: datetime.date, day: datetime.date) -> int:
     return day.year - birth.year - ((day.month, day.day) < (birth.month, birth.day))
 
 
+@lru_cache(maxsize=8192)
 def region_is_known(region_code: str) -> bool:
     """Whether the six-digit region code ever existed (in any year), per python-stdnum's division table."""
     return any("county" in props for _part, props in numdb.get("cn/loc").info(region_code))

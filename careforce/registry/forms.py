@@ -28,9 +28,14 @@ def occupation_choices() -> list:
     return [("", "---------")] + [(Team(team).label, items) for team, items in groups.items() if items]
 
 
-def institution_choices(user: User) -> list[tuple[str, str]]:
+def institution_choices(
+    user: User, *, district: int | None = None, pk: int | None = None
+) -> list[tuple[str, str]]:
     """Institutions in the user's scope, as "name（district）", in one query."""
-    rows = institution_list(user).values_list("pk", "name", "district__name")
+    qs = institution_list(user, district=district)
+    if pk is not None:
+        qs = qs.filter(pk=pk)
+    rows = qs.values_list("pk", "name", "district__name")
     return [(str(pk), f"{name}（{district}）") for pk, name, district in rows]
 
 
@@ -62,13 +67,28 @@ class WorkerFilterForm(StyledForm):
         scope = scope_of(user)
         if scope.is_city:
             self.fields["district"].choices = _blank(_("All districts")) + district_choices(user)
+            # A new district brings its own institutions into the filter: reload the whole form.
+            self.fields["district"].widget.attrs.update(
+                {"class": "form-select full-reload", "onchange": "this.form.submit()"}
+            )
         else:
             del self.fields["district"]
         if scope.level in (Level.CITY, Level.DISTRICT):
-            self.fields["institution"].choices = _blank(_("All institutions")) + institution_choices(user)
+            self.fields["institution"].choices = self._institution_choices(user, scope)
         else:
             del self.fields["institution"]
         self.fields["occupation"].choices = [("", _("All occupations")), *occupation_choices()[1:]]
+
+    def _institution_choices(self, user: User, scope) -> list[tuple[str, str]]:
+        """A city-wide list of thousands of institutions is no filter anyone can use (and costs more to
+        render than the search): city administrators pick a district first, then its institutions."""
+        district = self.data.get("district") if scope.is_city else scope.district_id
+        chosen = self.data.get("institution")
+        if district and str(district).isdigit():
+            return _blank(_("All institutions")) + institution_choices(user, district=int(district))
+        if chosen and str(chosen).isdigit():
+            return _blank(_("All institutions")) + institution_choices(user, pk=int(chosen))
+        return _blank(_("Choose a district first"))
 
     def filters(self) -> WorkerFilters:
         """The valid filters; an invalid one is ignored rather than failing the whole list."""
