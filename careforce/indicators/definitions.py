@@ -50,7 +50,11 @@ class Indicator:
     extra: dict = field(default_factory=dict)
 
     def available(self) -> bool:
-        return all(sources.has(app, function) for app, function in self.requires)
+        """Every (app, function) of the contract present, or ("model", "app.Model") readable by name."""
+        return all(
+            sources.model(name) is not None if app == "model" else sources.has(app, name)
+            for app, name in self.requires
+        )
 
     def round(self, value: Decimal | None) -> Decimal | None:
         if value is None:
@@ -236,12 +240,13 @@ register(
         label=_("Heads trained this year"),
         definition=_(
             "Share of institution heads (active workers whose occupation is head of institution, 院长/机构负责人) "
-            "with at least one completed training this year. Deputy heads do not count as heads."
+            "with at least one training completed since 1 January (any course: the training records' "
+            "contract gives hours per person, not kinds). Deputy heads do not count as heads."
         ),
         unit="%",
         kind=RATE,
         compute=lambda f: ratio(f.get("heads_trained", 0), f.get("heads", 0), 100),
-        requires=(("training", "trained_worker_ids"),),
+        requires=(("training", "training_hours_for_workers"),),
         period=YEAR,
         records={"active": "yes", "occupation": sources.HEAD_OCCUPATION},
         decimals=1,
@@ -280,5 +285,39 @@ register(
         higher_is_better=False,
         institution_level=False,
         order=80,
+    )
+)
+register(
+    Indicator(
+        code="training_bases",
+        label=_("Training bases"),
+        definition=_(
+            "Active training bases (培训基地) accredited by today, by the district where they are. "
+            "Practical-training bases (实习实训基地) and inactive bases do not count."
+        ),
+        unit=_("bases"),
+        kind=COUNT,
+        compute=count("training_bases"),
+        requires=(("model", "training.TrainingBase"),),
+        institution_level=False,
+        order=55,
+    )
+)
+register(
+    Indicator(
+        code="heads_courses",
+        label=_("City heads' courses this year"),
+        definition=_(
+            "Sessions of city-tier heads' courses (领雁) starting this year, not cancelled. District and "
+            "institution courses do not count. City-wide only."
+        ),
+        unit=_("sessions"),
+        kind=COUNT,
+        compute=count("heads_courses"),
+        requires=(("model", "training.Session"),),
+        period=YEAR,
+        city_only=True,
+        institution_level=False,
+        order=65,
     )
 )

@@ -47,7 +47,7 @@ def cache_seconds() -> float:
 class _State:
     day: datetime.date | None = None
     high: int | None = None  # the newest audit id accounted for
-    seen: set[int] = field(default_factory=set)  # ids in (high - TAIL, high] already handled
+    seen: dict[int, datetime.datetime] = field(default_factory=dict)  # ids in (high - TAIL, high] handled
     blocks: dict[int, tuple[float, Figures]] = field(default_factory=dict)
     institutions: dict[int, tuple[float, list[dict]]] = field(default_factory=dict)
     pending_workers: set[int] = field(default_factory=set)
@@ -96,25 +96,36 @@ def _districts_of(worker_ids: set[int], institution_ids: set[int], names: set[st
     return out
 
 
+def _restart_trail() -> None:
+    _state.high = AuditEvent.objects.aggregate(m=Max("id"))["m"] or 0
+    _state.seen = dict(AuditEvent.objects.filter(pk__gt=_state.high - TAIL).values_list("pk", "at"))
+
+
 def _read_trail() -> None:
-    """Dirty the districts named by audit events this process has not seen yet."""
+    """Dirty the districts named by audit events this process has not seen yet.
+
+    The recent tail is remembered with each event's time: if an event seen before has vanished or
+    changed (a rolled-back transaction reused its id, a restored database), every block is dropped."""
     if _state.high is None:
-        _state.high = AuditEvent.objects.aggregate(m=Max("id"))["m"] or 0
-        recent = AuditEvent.objects.filter(pk__gt=_state.high - TAIL).values_list("pk", flat=True)
-        _state.seen = set(recent)
+        _restart_trail()
         return
     low = max(0, _state.high - TAIL)
     rows = list(
         AuditEvent.objects.filter(pk__gt=low)
         .order_by("pk")
-        .values_list("pk", "worker_id", "institution_id", "changes")[: MAX_EVENTS + 1]
+        .values_list("pk", "at", "worker_id", "institution_id", "changes")[: MAX_EVENTS + 1]
     )
+    present = {row[0]: row[1] for row in rows}
+    if any(present.get(pk) != at for pk, at in _state.seen.items() if pk > low):
+        _state.everything = True
+        _restart_trail()
+        return
     # Ids above the newest seen are new; unseen ids below it committed late.
     fresh = [row for row in rows if row[0] not in _state.seen]
     if len(rows) > MAX_EVENTS:
         _state.everything = True
     workers, institutions, names = set(), set(), set()
-    for _pk, worker_id, institution_id, changes in fresh:
+    for _pk, _at, worker_id, institution_id, changes in fresh:
         if worker_id:
             workers.add(worker_id)
         if institution_id:
@@ -124,7 +135,7 @@ def _read_trail() -> None:
             names.update(str(name) for name in moved if name)
     if rows:
         _state.high = max(_state.high, rows[-1][0])
-    _state.seen = {row[0] for row in rows if row[0] > _state.high - TAIL}
+    _state.seen = {pk: at for pk, at in present.items() if pk > _state.high - TAIL}
     _state.pending_workers |= workers
     _state.pending_institutions |= institutions
     if names:

@@ -155,6 +155,7 @@ class Context:
     targets: list[Target]
     shares: dict[int, dict[int, Decimal]]
     occupations: dict[str, int]
+    city_extras: dict[str, int]
 
     def figures(self, district_id: int | None) -> Figures:
         if district_id is None:
@@ -167,6 +168,8 @@ class Context:
             older = self.older.get(district_id)
         if older:
             f["older_population"] = older
+        if district_id is None:
+            f["heads_courses"] = self.city_extras.get("heads_courses", 0)
         return f
 
 
@@ -188,6 +191,7 @@ def load_context(district_ids: list[int] | None = None) -> Context:
         targets=targets,
         shares=shares,
         occupations=_occupation_pks(),
+        city_extras=city_extras(),
     )
 
 
@@ -431,7 +435,7 @@ def overview(user: User, code: str | None = None) -> dict[str, Any]:
     stored = stored_series(None, ctx.today)
     indicators = definitions.available()
     readings = [read(i, None, ctx, scope, stored) for i in indicators]
-    chosen = definitions.get(code or "") or indicators[0]
+    chosen = choose(code)
     return {
         "scope": scope,
         "ctx": ctx,
@@ -439,13 +443,26 @@ def overview(user: User, code: str | None = None) -> dict[str, Any]:
         "chosen": chosen,
         "ranking": ranking(chosen, ctx, scope),
         "structure": structure(ctx.figures(None), ctx.today),
-        "extras": city_extras(),
     }
 
 
-def city_extras() -> dict[str, Any]:
+def city_extras() -> dict[str, int]:
     """City-level figures kept outside the district blocks (small tables, read every time)."""
-    return {}
+    heads_courses = definitions.REGISTRY.get("heads_courses")
+    if heads_courses is None or not heads_courses.available():
+        return {}
+    return {"heads_courses": sources.heads_courses(timezone.localdate().year)}
+
+
+def district_indicators() -> list[Indicator]:
+    return [i for i in definitions.available() if not i.city_only]
+
+
+def choose(code: str | None) -> Indicator:
+    """The indicator the map shows: the one asked for if it exists per district, else the first."""
+    chosen = definitions.get(code or "")
+    candidates = district_indicators()
+    return chosen if chosen is not None and not chosen.city_only else candidates[0]
 
 
 def district_view(user: User, district_id: object, code: str | None = None) -> dict[str, Any]:
@@ -453,9 +470,9 @@ def district_view(user: User, district_id: object, code: str | None = None) -> d
     scope = dashboard_scope(user)
     ctx = load_context()
     stored = stored_series(district.pk, ctx.today)
-    indicators = definitions.available()
+    indicators = district_indicators()
     readings = [read(i, district.pk, ctx, scope, stored) for i in indicators]
-    chosen = definitions.get(code or "") or indicators[0]
+    chosen = choose(code)
     ranks = {i.code: _rank_of(ranking(i, ctx, scope), district.pk) for i in indicators}
     return {
         "scope": scope,
@@ -514,7 +531,7 @@ def institution_table(district_id: int, ctx: Context, scope: Scope) -> list[dict
             "social_workers": int(f.get(f"occupation:{sources.SOCIAL_WORKER_OCCUPATION}", 0)),
             "heads": int(f.get("heads", 0)),
             "heads_trained": int(f.get("heads_trained", 0))
-            if sources.has("training", "trained_worker_ids")
+            if sources.has("training", "training_hours_for_workers")
             else None,
             "untrained_head_ids": inst.get("untrained_head_ids", []),
             "care_workers": int(f.get("care_workers", 0))
@@ -571,7 +588,7 @@ def institution_view(user: User, institution_id: object) -> dict[str, Any]:
         "care": int(figures.get("team:care", 0)),
         "short": max(0, required - int(figures.get("team:care", 0))),
         "heads_trained": inst["figures"].get("heads_trained")
-        if sources.has("training", "trained_worker_ids")
+        if sources.has("training", "training_hours_for_workers")
         else None,
         "heads": int(figures.get("heads", 0)),
         "scope": scope,
@@ -600,7 +617,7 @@ def build_scorecard(district: District, scope: Scope, ctx: Context | None = None
     ctx = ctx or load_context()
     stored = stored_series(district.pk, ctx.today)
     rows = []
-    for indicator in definitions.available():
+    for indicator in district_indicators():
         reading = read(indicator, district.pk, ctx, scope, stored)
         board = ranking(indicator, ctx, scope)
         ranked = [r for r in board if r["rank"] is not None]
@@ -657,7 +674,7 @@ def action_items(
             "detail": [{"id": r["id"], "name": r["name"], "value": r["short"]} for r in short],
         }
     )
-    if sources.has("training", "trained_worker_ids"):
+    if sources.has("training", "training_hours_for_workers"):
         missing = [r for r in institutions if r["heads"] and (r["heads_trained"] or 0) < r["heads"]]
         items.append(
             {

@@ -94,7 +94,7 @@ def home(request: HttpRequest) -> HttpResponse:
     if scope.level == Level.INSTITUTION:
         return redirect("indicators:institution", pk=scope.institution_id)
     data = selectors.overview(request.user, request.GET.get("indicator"))
-    data["indicators"] = definitions.available()
+    data["indicators"] = selectors.district_indicators()
     _charts(data)
     data["own_district"] = (
         District.objects.filter(pk=scope.district_id).first() if scope.district_id else None
