@@ -77,6 +77,7 @@ class Column:
     help: Any = ""
     example: str = ""
     width: int = 14
+    in_template: bool = True  # False for columns only exports carry (e.g. the record number)
 
 
 # A column with this header in a file is the engine's own (the error report's), silently ignored.
@@ -145,6 +146,8 @@ class SheetSpec:
     instructions: tuple[Any, ...] = ()
     # Headers a file may carry that the sheet knows and ignores (e.g. names an export adds for reading).
     ignored_headers: tuple[str, ...] = ()
+    # The column under which "rows N and M are the same record" is shown.
+    duplicate_column: str = ""
     batch_size: int = 5000
 
     # ---- who may use it
@@ -175,7 +178,11 @@ class SheetSpec:
 
     def example_rows(self) -> Iterable[Sequence[Any]]:
         """Rows shown in the template under the headers (in column order)."""
-        return [[column.example for column in self.columns]]
+        return [[column.example for column in self.template_columns]]
+
+    @property
+    def template_columns(self) -> tuple[Column, ...]:
+        return tuple(column for column in self.columns if column.in_template)
 
     # ---- derived
 

@@ -23,7 +23,7 @@ from careforce.core.models import AuditAction, AuditEvent, District, PiiAccess, 
 from careforce.core.scope import Level, Scope, can_unmask, require_write
 from careforce.core.validators import id_number_warnings, normalize_text, parse_id_number, parse_phone
 from careforce.institutions.models import Institution
-from careforce.registry import pinyin
+from careforce.registry import bulk, pinyin
 from careforce.registry.choices import choice_labels, parse_bool, parse_choice
 from careforce.registry.dates import parse_date
 from careforce.registry.models import (
@@ -441,13 +441,10 @@ def _prepare(reg: Registration, *, resolver: Resolver, today: datetime.date) -> 
     return values, periods
 
 
-@transaction.atomic
-def workers_register(*, actor: User, registrations: Sequence[Registration]) -> list[Worker]:
-    """Register new people with their employment history, all or nothing.
-
-    Raises BulkValidationError naming every failing item, duplicates inside the batch included.
-    """
-    resolver = Resolver(actor)
+def _validate_registrations(
+    registrations: Sequence[Registration], *, resolver: Resolver
+) -> tuple[list[tuple[int, dict, list[dict]]], dict[int, ValidationError]]:
+    """The cleaned values of every valid item, and the errors of the others, by index."""
     today = timezone.localdate()
     resolver.prime_institutions(
         [str(e["institution"]) for r in registrations for e in r.employments if e.get("institution")]
@@ -483,6 +480,25 @@ def workers_register(*, actor: User, registrations: Sequence[Registration]) -> l
             failures[index] = ValidationError(
                 {"id_number": [_("A worker with this ID number is already in the registry.")]}
             )
+    return prepared, failures
+
+
+def workers_check(*, actor: User, registrations: Sequence[Registration]) -> dict[int, ValidationError]:
+    """What workers_register would refuse, by item index, without writing anything (an import's preview).
+
+    The same validation as workers_register, because it is the same code."""
+    _prepared, failures = _validate_registrations(registrations, resolver=Resolver(actor))
+    return failures
+
+
+@transaction.atomic
+def workers_register(*, actor: User, registrations: Sequence[Registration]) -> list[Worker]:
+    """Register new people with their employment history, all or nothing.
+
+    Raises BulkValidationError naming every failing item, duplicates inside the batch included.
+    Rows are written with COPY on PostgreSQL (registry/bulk.py), bulk_create elsewhere.
+    """
+    prepared, failures = _validate_registrations(registrations, resolver=Resolver(actor))
     if failures:
         raise BulkValidationError(failures)
 
@@ -496,13 +512,13 @@ def workers_register(*, actor: User, registrations: Sequence[Registration]) -> l
             model_values["district"] = institution.district
             model_values["institution"] = institution
         workers.append(Worker(**model_values, is_active=active))
-    Worker.objects.bulk_create(workers, batch_size=2000)
+    bulk.insert_many(Worker, workers)
     employments = [
         Employment(worker=worker, **period)
         for worker, (_i, _v, periods) in zip(workers, prepared, strict=True)
         for period in periods
     ]
-    Employment.objects.bulk_create(employments, batch_size=2000)
+    bulk.insert_many(Employment, employments)
     events = [
         audit.build_event(
             actor=actor,
@@ -524,7 +540,7 @@ def workers_register(*, actor: User, registrations: Sequence[Registration]) -> l
         )
         for emp in employments
     ]
-    AuditEvent.objects.bulk_create(events, batch_size=2000)
+    bulk.insert_many(AuditEvent, events)
     placement_changed.send(Worker, institution_ids={w.institution_id for w in workers if w.institution_id})
     return workers
 
@@ -807,3 +823,41 @@ def pii_reveal(
         actor=actor, worker=worker, field=field, reason=reason[:300], ip_address=ip_address, channel=channel
     )
     return worker.reveal_id_number() if field == PiiField.ID_NUMBER else worker.reveal_phone()
+
+
+def pii_reveal_many(
+    *,
+    actor: User,
+    workers: Sequence[Worker],
+    reason: str,
+    ip_address: str | None = None,
+    channel: str = "export",
+) -> dict[int, tuple[str, str]]:
+    """{worker id: (full ID number, full phone)} for an unmasked export: the rule of pii_reveal (permission,
+    reason, a PiiAccess row per worker and field) for many workers at once, the log written in bulk.
+
+    The caller must have fetched `workers` through a scoped selector."""
+    if not can_unmask(actor):
+        raise Http404
+    reason = normalize_text(reason)
+    if len(reason) < 2:
+        raise ValidationError(
+            {"reason": [_("Say why you need to see the full value (for example 核对社保).")]}
+        )
+    log = []
+    for worker in workers:
+        fields = [PiiField.ID_NUMBER] + ([PiiField.PHONE] if worker.phone_encrypted else [])
+        log.extend(
+            PiiAccess(
+                actor=actor,
+                worker_id=worker.pk,
+                field=field,
+                reason=reason[:300],
+                ip_address=ip_address,
+                channel=channel,
+            )
+            for field in fields
+        )
+    with transaction.atomic():
+        bulk.insert_many(PiiAccess, log)
+    return {worker.pk: (worker.reveal_id_number(), worker.reveal_phone()) for worker in workers}
