@@ -16,6 +16,11 @@ class TrainingConfig(AppConfig):
             return scope.level not in (Level.NONE, Level.SELF)
 
         register_nav(NavItem("training", _("Training"), "training:overview", "training", staff, order=30))
+        from careforce.imports.sheets import register_sheet
+        from careforce.training.sheets import CertificateSheet, TrainingRecordSheet
+
+        register_sheet(TrainingRecordSheet())
+        register_sheet(CertificateSheet())
         register_worker_section(
             Section(
                 "training",
