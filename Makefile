@@ -27,7 +27,9 @@ install: $(STAMP)
 run: $(STAMP)
 	$(BIN)/careforce migrate --no-input
 	$(BIN)/careforce demo --if-empty --workers $(DEMO_WORKERS)
-	$(BIN)/careforce runserver 127.0.0.1:8000
+	@# The tasks worker runs long imports in the background; it stops when the server does.
+	$(BIN)/careforce db_worker & worker=$$!; trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
+	  $(BIN)/careforce runserver 127.0.0.1:8000
 
 # Debian's Chromium and CJK fonts for the browser tests (Playwright's own download does not work here).
 chromium:

@@ -140,22 +140,27 @@ def _stamp() -> str:
 @login_required
 @require_http_methods(["GET", "POST"])
 def export_workers(request: HttpRequest) -> HttpResponse:
-    """GET: the filtered list, masked. With ?unmasked=1 (a role that may unmask): a form asking why;
-    its POST exports unmasked and logs every person's ID number and phone as viewed."""
+    """The filtered worker list as xlsx. Masked by default; a role that may unmask is first asked which it
+    wants, and an unmasked export needs a reason and logs every exported person's ID number and phone."""
     if scope_of(request.user).level in ("none", "self"):
         raise Http404
-    filters = WorkerFilterForm(request.GET or None, user=request.user).filters()
+    query = request.GET.copy()
+    mode = query.pop("mode", [""])[-1]
+    filters = WorkerFilterForm(query or None, user=request.user).filters()
+    unmask = can_unmask(request.user)
+    if mode not in ("masked", "unmasked") and unmask:
+        return render(
+            request, "imports/export_choice.html", {"form": UnmaskedExportForm(), "query": query.urlencode()}
+        )
     reason = None
-    if request.GET.get("unmasked"):
-        if not can_unmask(request.user):
+    if mode == "unmasked":
+        if not unmask:
             raise Http404
         form = UnmaskedExportForm(request.POST or None)
         if request.method != "POST" or not form.is_valid():
-            return render(
-                request, "imports/export_unmasked.html", {"form": form, "query": request.GET.urlencode()}
-            )
+            return render(request, "imports/export_choice.html", {"form": form, "query": query.urlencode()})
         reason = form.cleaned_data["reason"]
-    out = tempfile.TemporaryFile()  # noqa: SIM115 - handed to the caller, closed by it
+    out = tempfile.TemporaryFile()  # noqa: SIM115 - handed to the response, which closes it
     try:
         exports.export_workers(
             actor=request.user, filters=filters, out=out, unmask_reason=reason, ip_address=_ip(request)
@@ -164,9 +169,7 @@ def export_workers(request: HttpRequest) -> HttpResponse:
         out.close()
         form = UnmaskedExportForm(request.POST)
         add_service_errors(form, exc)
-        return render(
-            request, "imports/export_unmasked.html", {"form": form, "query": request.GET.urlencode()}
-        )
+        return render(request, "imports/export_choice.html", {"form": form, "query": query.urlencode()})
     out.seek(0)
     return _xlsx(out, f"从业人员-{_stamp()}.xlsx")
 
