@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import datetime
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 from urllib.parse import urlencode
@@ -156,8 +156,17 @@ class Context:
     shares: dict[int, dict[int, Decimal]]
     occupations: dict[str, int]
     city_extras: dict[str, int]
+    _memo: dict = field(default_factory=dict)
 
     def figures(self, district_id: int | None) -> Figures:
+        """The summed figures of the city (None) or of a district, with their denominators; computed
+        once per request (the city total adds 41 blocks)."""
+        cached = self._memo.get(district_id)
+        if cached is None:
+            cached = self._memo[district_id] = self._figures(district_id)
+        return cached
+
+    def _figures(self, district_id: int | None) -> Figures:
         if district_id is None:
             f = engine.total(self.blocks.values())
             older = self.city_older

@@ -1,0 +1,260 @@
+"""Dashboard benchmark (issue #6): the city overview's data and a district drill-down, p50/p95 through the
+test client, cold and warm, and right after a record changes (with a correctness check each time).
+
+Data: workers and employments from bench/registry.py's COPY generator (the services' own value-building
+functions), institutions topped up through `institution_create`, training enrolments generated in SQL as
+the completion service writes them (completion date and year, hours, the worker's district and
+institution at completion) with TrainingTally rebuilt from them, and CertificationTally rebuilt from the
+care workers (no certificates are generated: certified = 0, as the services would keep it).
+
+    .venv/bin/python bench/dashboard.py --database-url postgres://postgres@127.0.0.1:5432/careforce_dashboard_bench \
+        --prepare --institutions 20000 --enrolments 10000000
+    .venv/bin/python bench/dashboard.py --database-url postgres://postgres@127.0.0.1:5432/careforce_dashboard_bench
+
+The 1,000,000 workers may come from `bench/registry.py --generate copy` in this database, or from a copy
+of a database it filled (pg_dump | psql), then `--prepare` adds the rest.
+"""
+
+from __future__ import annotations
+
+import argparse
+import random
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from bench.common import Stats, ensure_postgres_database, machine, measure, setup_django  # noqa: E402
+
+
+def prepare(*, institutions: int, enrolments: int, seed: int) -> None:
+    from django.core.management import call_command
+    from django.db import connection
+
+    from careforce.institutions.models import Institution
+    from careforce.registry import demo
+
+    call_command("migrate", verbosity=0)
+    have = Institution.objects.count()
+    if have < institutions:
+        print(f"Adding {institutions - have:,} institutions through institution_create …", flush=True)
+        demo.create_institutions(
+            actor=demo.system_actor(), count=institutions - have, rng=random.Random(seed), log=print
+        )
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT count(*) FROM training_enrolment")
+        existing = cursor.fetchone()[0]
+    if existing < enrolments:
+        _enrolments(enrolments - existing, seed)
+    _tallies()
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE")
+
+
+def _enrolments(count: int, seed: int) -> None:
+    """Completed enrolments spread over 600 sessions a year for three years, each worker at most once per
+    session; written in SQL (10 million rows), then the tallies are rebuilt from them."""
+    import datetime
+
+    from django.db import connection
+
+    from careforce.registry.demo import system_actor
+    from careforce.training.models import Course, Session
+
+    started = time.monotonic()
+    actor = system_actor()  # noqa: F841 - the generated rows are system data, like an import
+    today = datetime.date.today()
+    course = Course.objects.create(title="养老护理员在岗轮训（基准）", tier="city", kind="in_service", hours=16)
+    sessions = []
+    for year in (today.year - 2, today.year - 1, today.year):
+        for n in range(600):
+            start = datetime.date(year, 1, 1) + datetime.timedelta(days=(n * 7) % 360)
+            if start > today:
+                start = today - datetime.timedelta(days=n % 30)
+            sessions.append(Session(course=course, start_date=start, end_date=start, venue="基准", capacity=50000))
+    Session.objects.bulk_create(sessions)
+    print(f"Writing {count:,} enrolments over {len(sessions):,} sessions …", flush=True)
+    with connection.cursor() as cursor:
+        cursor.execute("DROP TABLE IF EXISTS bench_w")
+        cursor.execute(
+            "CREATE TEMP TABLE bench_w AS SELECT row_number() OVER (ORDER BY id) - 1 AS idx, id, district_id,"
+            " institution_id FROM registry_worker WHERE institution_id IS NOT NULL"
+        )
+        cursor.execute("CREATE INDEX ON bench_w (idx)")
+        cursor.execute("SELECT count(*) FROM bench_w")
+        workers = cursor.fetchone()[0]
+        cursor.execute("DROP TABLE IF EXISTS bench_s")
+        cursor.execute(
+            "CREATE TEMP TABLE bench_s AS SELECT row_number() OVER (ORDER BY id) - 1 AS idx, id, end_date"
+            " FROM training_session WHERE course_id = %s",
+            [course.pk],
+        )
+        cursor.execute("CREATE INDEX ON bench_s (idx)")
+        step = 1_000_000
+        for low in range(0, count, step):
+            high = min(count, low + step)
+            cursor.execute(
+                "INSERT INTO training_enrolment (session_id, worker_id, status, enrolled_at, completed_on,"
+                " completed_year, hours, exam_score, exam_passed, district_id, institution_id)"
+                " SELECT s.id, w.id, 'completed', now(), s.end_date, extract(year FROM s.end_date)::int,"
+                " 16, NULL, NULL, w.district_id, w.institution_id"
+                " FROM generate_series(%s, %s) g"
+                " JOIN bench_s s ON s.idx = g %% %s"
+                " JOIN bench_w w ON w.idx = ((g / %s) + (g %% %s) * 7919) %% %s",
+                [low, high - 1, len(sessions), len(sessions), len(sessions), workers],
+            )
+            print(f"  enrolments {high:,}/{count:,}  {time.monotonic() - started:.0f} s", flush=True)
+
+
+def _tallies() -> None:
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("DELETE FROM training_trainingtally")
+        cursor.execute(
+            "INSERT INTO training_trainingtally (year, district_id, completions, hours)"
+            " SELECT completed_year, district_id, count(*), sum(hours) FROM training_enrolment"
+            " WHERE status = 'completed' AND district_id IS NOT NULL GROUP BY 1, 2"
+        )
+        cursor.execute("DELETE FROM skills_certificationtally")
+        cursor.execute(
+            "INSERT INTO skills_certificationtally (institution_id, care_workers, certified)"
+            " SELECT w.institution_id, count(*), 0 FROM registry_worker w JOIN registry_occupation o"
+            " ON o.id = w.occupation_id WHERE w.is_active AND o.code = 'care_worker'"
+            " AND w.institution_id IS NOT NULL GROUP BY 1"
+        )
+
+
+def users():
+    from careforce.core.models import District, Role, User
+    from careforce.core.services import account_create
+
+    district = District.objects.get(code="500112")  # 渝北区, the largest
+    city = User.objects.filter(username="bench-dash-city").first() or account_create(
+        username="bench-dash-city", password=None, role=Role.CITY_ADMIN
+    )
+    official = User.objects.filter(username="bench-dash-district").first() or account_create(
+        username="bench-dash-district", password=None, role=Role.DISTRICT_ADMIN, district=district
+    )
+    return city, official, district
+
+
+def run(*, runs: int, changes: int) -> list[tuple[str, Stats | str]]:
+    from django.test import Client
+    from django.test.utils import setup_test_environment
+
+    from careforce.indicators import engine
+    from careforce.registry.models import Worker
+    from careforce.registry.services import employment_end
+
+    setup_test_environment()
+    city, official, district = users()
+    as_city, as_district = Client(), Client()
+    as_city.force_login(city)
+    as_district.force_login(official)
+    city_data = "/api/v1/indicators"
+    city_page = "/indicators/"
+    district_data = f"/api/v1/indicators?district={district.pk}"
+    district_page = f"/indicators/districts/{district.pk}/"
+    results: list[tuple[str, Stats | str]] = []
+
+    def get(client, url):
+        response = client.get(url, HTTP_HOST="127.0.0.1")
+        assert response.status_code == 200, (url, response.status_code)
+        return response
+
+    engine.reset()
+    started = time.perf_counter()
+    get(as_city, city_data)
+    results.append(("cold start: city data (all 41 districts computed)", f"{(time.perf_counter() - started) * 1000:.0f} ms"))
+    for label, client, url in (
+        ("city data, city admin (/api/v1/indicators)", as_city, city_data),
+        ("city data, district admin (/api/v1/indicators)", as_district, city_data),
+        ("city overview page (HTML, map + structure)", as_city, city_page),
+        ("district drill-down data, district admin", as_district, district_data),
+        ("district drill-down page (HTML, institutions)", as_district, district_page),
+    ):
+        results.append((label, measure(lambda c=client, u=url: get(c, u), runs=runs, warmup=2)))
+        print(f"{label}: {results[-1][1].row()}", flush=True)
+
+    # Right after a change: end a current post in the district, then read; check against a direct count.
+    after_city, after_district = [], []
+    wrong = 0
+    candidates = list(
+        Worker.objects.filter(district=district, is_active=True).order_by("id").values_list("id", flat=True)[: changes * 2]
+    )
+    for worker_id in candidates[:changes]:
+        worker = Worker.objects.get(pk=worker_id)
+        post = worker.employments.filter(end_date__isnull=True).order_by("-is_part_time").last()
+        employment_end(actor=city, employment=post, end_date=post.start_date if post.start_date > time_today() else time_today())
+        started = time.perf_counter()
+        data = get(as_district, district_data).json()
+        after_district.append((time.perf_counter() - started) * 1000)
+        started = time.perf_counter()
+        city_rows = get(as_city, city_data).json()
+        after_city.append((time.perf_counter() - started) * 1000)
+        shown = next(r["value"] for r in data if r["code"] == "registry_workers")
+        truth = Worker.objects.filter(district=district, is_active=True).count()
+        shown_city = next(r["value"] for r in city_rows if r["code"] == "registry_workers")
+        truth_city = Worker.objects.filter(is_active=True).count()
+        wrong += (shown != truth) + (shown_city != truth_city)
+    results.append(("after a change: district data (its block recomputed)", _stats(after_district)))
+    results.append(("after a change: city data (one district recomputed)", _stats(after_city)))
+    results.append(("correct right after each change", f"{2 * changes - wrong}/{2 * changes} reads matched a direct count"))
+    return results
+
+
+def time_today():
+    from django.utils import timezone
+
+    return timezone.localdate()
+
+
+def _stats(times: list[float]) -> Stats:
+    from bench.common import percentile
+
+    times = sorted(times)
+    return Stats(len(times), times[len(times) // 2], percentile(times, 0.95), times[-1])
+
+
+def sizes() -> str:
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        out = []
+        for table in ("registry_worker", "registry_employment", "institutions_institution", "training_enrolment"):
+            cursor.execute(f"SELECT count(*) FROM {table}")
+            out.append(f"{table} {cursor.fetchone()[0]:,}")
+    return ", ".join(out)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--database-url", required=True)
+    parser.add_argument("--prepare", action="store_true", help="migrate, top up institutions, enrolments, tallies")
+    parser.add_argument("--institutions", type=int, default=20_000)
+    parser.add_argument("--enrolments", type=int, default=10_000_000)
+    parser.add_argument("--runs", type=int, default=40)
+    parser.add_argument("--changes", type=int, default=10)
+    parser.add_argument("--seed", type=int, default=6)
+    args = parser.parse_args()
+    if args.database_url.startswith("postgres"):
+        ensure_postgres_database(args.database_url)
+    setup_django(args.database_url)
+    if args.prepare:
+        prepare(institutions=args.institutions, enrolments=args.enrolments, seed=args.seed)
+    print(machine())
+    print(sizes())
+    results = run(runs=args.runs, changes=args.changes)
+    print("\n| measurement | n | p50 ms | p95 ms | max ms |\n| --- | --- | --- | --- | --- |")
+    for label, value in results:
+        if isinstance(value, Stats):
+            print(f"| {label} | {value.n} | {value.p50:.1f} | {value.p95:.1f} | {value.max:.1f} |")
+        else:
+            print(f"| {label} | {value} | | | |")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
