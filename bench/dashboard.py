@@ -25,7 +25,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.common import Stats, ensure_postgres_database, machine, measure, setup_django  # noqa: E402
+from bench.common import Stats, ensure_postgres_database, machine, measure, setup_django
 
 
 def prepare(*, institutions: int, enrolments: int, seed: int) -> None:
@@ -65,14 +65,18 @@ def _enrolments(count: int, seed: int) -> None:
     started = time.monotonic()
     actor = system_actor()  # noqa: F841 - the generated rows are system data, like an import
     today = datetime.date.today()
-    course = Course.objects.create(title="养老护理员在岗轮训（基准）", tier="city", kind="in_service", hours=16)
+    course = Course.objects.create(
+        title="养老护理员在岗轮训（基准）", tier="city", kind="in_service", hours=16
+    )
     sessions = []
     for year in (today.year - 2, today.year - 1, today.year):
         for n in range(600):
             start = datetime.date(year, 1, 1) + datetime.timedelta(days=(n * 7) % 360)
             if start > today:
                 start = today - datetime.timedelta(days=n % 30)
-            sessions.append(Session(course=course, start_date=start, end_date=start, venue="基准", capacity=50000))
+            sessions.append(
+                Session(course=course, start_date=start, end_date=start, venue="基准", capacity=50000)
+            )
     Session.objects.bulk_create(sessions)
     print(f"Writing {count:,} enrolments over {len(sessions):,} sessions …", flush=True)
     with connection.cursor() as cursor:
@@ -167,7 +171,12 @@ def run(*, runs: int, changes: int) -> list[tuple[str, Stats | str]]:
     engine.reset()
     started = time.perf_counter()
     get(as_city, city_data)
-    results.append(("cold start: city data (all 41 districts computed)", f"{(time.perf_counter() - started) * 1000:.0f} ms"))
+    results.append(
+        (
+            "cold start: city data (all 41 districts computed)",
+            f"{(time.perf_counter() - started) * 1000:.0f} ms",
+        )
+    )
     for label, client, url in (
         ("city data, city admin (/api/v1/indicators)", as_city, city_data),
         ("city data, district admin (/api/v1/indicators)", as_district, city_data),
@@ -182,12 +191,18 @@ def run(*, runs: int, changes: int) -> list[tuple[str, Stats | str]]:
     after_city, after_district = [], []
     wrong = 0
     candidates = list(
-        Worker.objects.filter(district=district, is_active=True).order_by("id").values_list("id", flat=True)[: changes * 2]
+        Worker.objects.filter(district=district, is_active=True)
+        .order_by("id")
+        .values_list("id", flat=True)[: changes * 2]
     )
     for worker_id in candidates[:changes]:
         worker = Worker.objects.get(pk=worker_id)
         post = worker.employments.filter(end_date__isnull=True).order_by("-is_part_time").last()
-        employment_end(actor=city, employment=post, end_date=post.start_date if post.start_date > time_today() else time_today())
+        employment_end(
+            actor=city,
+            employment=post,
+            end_date=post.start_date if post.start_date > time_today() else time_today(),
+        )
         started = time.perf_counter()
         data = get(as_district, district_data).json()
         after_district.append((time.perf_counter() - started) * 1000)
@@ -201,7 +216,12 @@ def run(*, runs: int, changes: int) -> list[tuple[str, Stats | str]]:
         wrong += (shown != truth) + (shown_city != truth_city)
     results.append(("after a change: district data (its block recomputed)", _stats(after_district)))
     results.append(("after a change: city data (one district recomputed)", _stats(after_city)))
-    results.append(("correct right after each change", f"{2 * changes - wrong}/{2 * changes} reads matched a direct count"))
+    results.append(
+        (
+            "correct right after each change",
+            f"{2 * changes - wrong}/{2 * changes} reads matched a direct count",
+        )
+    )
     return results
 
 
@@ -223,16 +243,25 @@ def sizes() -> str:
 
     with connection.cursor() as cursor:
         out = []
-        for table in ("registry_worker", "registry_employment", "institutions_institution", "training_enrolment"):
+        for table in (
+            "registry_worker",
+            "registry_employment",
+            "institutions_institution",
+            "training_enrolment",
+        ):
             cursor.execute(f"SELECT count(*) FROM {table}")
             out.append(f"{table} {cursor.fetchone()[0]:,}")
     return ", ".join(out)
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--database-url", required=True)
-    parser.add_argument("--prepare", action="store_true", help="migrate, top up institutions, enrolments, tallies")
+    parser.add_argument(
+        "--prepare", action="store_true", help="migrate, top up institutions, enrolments, tallies"
+    )
     parser.add_argument("--institutions", type=int, default=20_000)
     parser.add_argument("--enrolments", type=int, default=10_000_000)
     parser.add_argument("--runs", type=int, default=40)

@@ -12,7 +12,8 @@ from __future__ import annotations
 
 import datetime
 from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from dataclasses import field as dataclass_field
 from decimal import Decimal
 from typing import Any
 from urllib.parse import urlencode
@@ -156,7 +157,7 @@ class Context:
     shares: dict[int, dict[int, Decimal]]
     occupations: dict[str, int]
     city_extras: dict[str, int]
-    _memo: dict = field(default_factory=dict)
+    _memo: dict = dataclass_field(default_factory=dict)
 
     def figures(self, district_id: int | None) -> Figures:
         """The summed figures of the city (None) or of a district, with their denominators; computed
