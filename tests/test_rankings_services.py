@@ -44,7 +44,7 @@ def test_it_ranks_institutions_by_the_weighted_indicators(city, homes):
 
 
 def test_publishing_freezes_a_snapshot_that_later_data_does_not_change(city, homes, client):
-    good, bad, _other = homes
+    _good, bad, _other = homes
     ranking = services.ranking_compute(actor=city, data=THIS_MONTH)
     snapshot = services.ranking_publish(actor=city, ranking=ranking)
     before = list(snapshot.rows.values_list("institution_id", "score", "rank_city"))

@@ -15,10 +15,10 @@ import time
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
-from django.db import connection, transaction
+from django.db import connection, models, transaction
 from django.db.models import Avg, Count
 from django.utils import timezone
 
@@ -36,7 +36,10 @@ from careforce.credit.models import (
 from careforce.registry.models import Employment, Worker
 from careforce.registry.tenure import years_of_service
 
-NEUTRAL_EVALUATION = 3.0  # the middle of the 1–5 scale: evaluations above it add points, below subtract
+NEUTRAL_EVALUATION = Decimal(
+    3
+)  # the middle of the 1–5 scale: evaluations above it add points, below subtract
+TENTH = Decimal("0.1")
 COPY_THRESHOLD = 2000  # rows; below this a plain bulk upsert is as fast and works on every database
 PENALTY_MEASURES = {
     "warning": Measure.PENALTY_WARNING,
@@ -56,6 +59,9 @@ class Factor:
     lo: float
     hi: float
     window_years: int | None = None
+    weight_exact: Decimal = Decimal(0)
+    lo_exact: Decimal = Decimal(0)
+    hi_exact: Decimal = Decimal(0)
 
     @property
     def label(self) -> str:
@@ -71,12 +77,17 @@ class Rule:
     hi: float
     factors: tuple[Factor, ...]
     bands: tuple[tuple[float, str, str], ...]  # (from score, grade, label), highest first
+    base_exact: Decimal = Decimal(0)
+    lo_exact: Decimal = Decimal(0)
+    hi_exact: Decimal = Decimal(0)
+    band_exact: tuple[Decimal, ...] = ()
 
     def factor(self, measure: str) -> Factor | None:
         return next((f for f in self.factors if f.measure == measure), None)
 
 
 def rule_spec(rule: CreditRule) -> Rule:
+    bands = sorted(rule.bands.all(), key=lambda b: b.min_score, reverse=True)
     return Rule(
         id=rule.pk,
         version=rule.version,
@@ -84,10 +95,23 @@ def rule_spec(rule: CreditRule) -> Rule:
         lo=float(rule.min_score),
         hi=float(rule.max_score),
         factors=tuple(
-            Factor(f.measure, float(f.weight), float(f.min_points), float(f.max_points), f.window_years)
+            Factor(
+                f.measure,
+                float(f.weight),
+                float(f.min_points),
+                float(f.max_points),
+                f.window_years,
+                f.weight,
+                f.min_points,
+                f.max_points,
+            )
             for f in rule.factors.all()
         ),
-        bands=tuple(sorted(((float(b.min_score), b.grade, b.label) for b in rule.bands.all()), reverse=True)),
+        bands=tuple((float(b.min_score), b.grade, b.label) for b in bands),
+        base_exact=rule.base_score,
+        lo_exact=rule.min_score,
+        hi_exact=rule.max_score,
+        band_exact=tuple(b.min_score for b in bands),
     )
 
 
@@ -99,20 +123,32 @@ def active_rule() -> Rule | None:
 # ---------------------------------------------------------------- scoring (pure)
 
 
-def measure_value(measure: str, m: Mapping[str, Any]) -> float:
-    """The number a factor multiplies by its weight, from a worker's measures."""
+def _exact(value: Any) -> Decimal:
+    return value if isinstance(value, Decimal) else Decimal(str(value))
+
+
+def measure_value(measure: str, m: Mapping[str, Any]) -> Decimal:
+    """The number a factor multiplies by its weight, from a worker's measures (exact decimal arithmetic,
+    so that this path and the SQL path of compute_sql give the same points)."""
     if measure == Measure.EVALUATIONS:
         average = m.get("evaluation_average")
         if not m.get("evaluation_count") or average is None:
-            return 0.0
-        return float(average) - NEUTRAL_EVALUATION
+            return Decimal(0)
+        return _exact(round(float(average), 2)) - NEUTRAL_EVALUATION
     if measure == Measure.DISHONESTY_LISTED:
-        return 1.0 if m.get("dishonesty_listed") else 0.0
-    return float(m.get(measure) or 0)
+        return Decimal(1 if m.get("dishonesty_listed") else 0)
+    return _exact(m.get(measure) or 0)
 
 
-def factor_points(factor: Factor, value: float) -> float:
-    return round(min(max(factor.weight * value, factor.lo), factor.hi), 1)
+def _half_up(value: Decimal) -> Decimal:
+    return value.quantize(TENTH, ROUND_HALF_UP)
+
+
+def factor_points(factor: Factor, value: Decimal) -> float:
+    weight = factor.weight_exact if factor.weight_exact or not factor.weight else _exact(factor.weight)
+    lo = factor.lo_exact if factor.lo_exact or not factor.lo else _exact(factor.lo)
+    hi = factor.hi_exact if factor.hi_exact or not factor.hi else _exact(factor.hi)
+    return float(_half_up(min(max(weight * value, lo), hi)))
 
 
 def grade_of(rule: Rule, score: float) -> tuple[str, str]:
@@ -123,16 +159,18 @@ def grade_of(rule: Rule, score: float) -> tuple[str, str]:
 
 
 def score_of(rule: Rule, m: Mapping[str, Any]) -> tuple[float, str, list[tuple[Factor, float, float]]]:
-    """(score, grade, [(factor, measured value, points)]): base + the capped points of every factor,
-    kept within the rule's range."""
+    """(score, grade, [(factor, measured value, points)]): base + the capped points of every factor
+    (each rounded half up to 0.1), kept within the rule's range."""
     parts = []
-    total = rule.base
+    total = rule.base_exact if rule.base_exact or not rule.base else _exact(rule.base)
     for factor in rule.factors:
         value = measure_value(factor.measure, m)
         points = factor_points(factor, value)
-        parts.append((factor, value, points))
-        total += points
-    score = round(min(max(total, rule.lo), rule.hi), 1)
+        parts.append((factor, float(value), points))
+        total += _exact(points)
+    lo = rule.lo_exact if rule.lo_exact or not rule.lo else _exact(rule.lo)
+    hi = rule.hi_exact if rule.hi_exact or not rule.hi else _exact(rule.hi)
+    score = float(_half_up(min(max(total, lo), hi)))
     return score, grade_of(rule, score)[0], parts
 
 
@@ -373,13 +411,21 @@ def recompute(worker_ids: Iterable[int]) -> Summary:
     if rule is None or not ids:
         return summary
     today, now = timezone.localdate(), timezone.now()
-    existing = set(Worker.objects.filter(pk__in=ids).values_list("pk", flat=True))
-    summary.add(recompute_batch(Batch([i for i in ids if i in existing]), rule, today=today, now=now))
+    if connection.vendor == "postgresql":
+        from careforce.credit import compute_sql
+
+        workers, changed, history = compute_sql.run(rule, today=today, now=now, ids=ids)
+        summary.add(Summary(workers=workers, changed=changed, history=history))
+    else:
+        existing = set(Worker.objects.filter(pk__in=ids).values_list("pk", flat=True))
+        summary.add(recompute_batch(Batch([i for i in ids if i in existing]), rule, today=today, now=now))
     summary.seconds = time.monotonic() - started
     return summary
 
 
-def recompute_all(*, chunk_size: int = 50_000, log: Callable[[str], None] | None = None) -> Summary:
+def recompute_all(
+    *, chunk_size: int = 50_000, jobs: int = 2, log: Callable[[str], None] | None = None
+) -> Summary:
     """Every worker, in id ranges of `chunk_size` (each range one transaction)."""
     started = time.monotonic()
     rule = active_rule()
@@ -387,6 +433,12 @@ def recompute_all(*, chunk_size: int = 50_000, log: Callable[[str], None] | None
     if rule is None:
         return summary
     today, now = timezone.localdate(), timezone.now()
+    if connection.vendor == "postgresql":
+        _recompute_all_sql(
+            rule, summary, today=today, now=now, chunk_size=chunk_size, log=log, started=started
+        )
+        summary.seconds = time.monotonic() - started
+        return summary
     last = 0
     while True:
         ids = list(
@@ -402,3 +454,48 @@ def recompute_all(*, chunk_size: int = 50_000, log: Callable[[str], None] | None
             )
     summary.seconds = time.monotonic() - started
     return summary
+
+
+def _recompute_all_sql(
+    rule: Rule, summary: Summary, *, today, now, chunk_size: int, log, started: float, jobs: int = 2
+) -> None:
+    """PostgreSQL: one statement per id range (ranges of the id space, so no id list is fetched), `jobs`
+    ranges at a time on their own connections (the database does the work; one per core)."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from django.db import connections
+
+    from careforce.credit import compute_sql
+
+    bounds = Worker.objects.aggregate(lo=models.Min("pk"), hi=models.Max("pk"))
+    if bounds["lo"] is None:
+        return
+    if connection.in_atomic_block:
+        jobs = 1  # other connections would not see the caller's uncommitted changes
+
+    def one(lo: int) -> tuple[int, int, int]:
+        try:
+            with transaction.atomic():
+                return compute_sql.run(rule, today=today, now=now, lo=lo, hi=lo + chunk_size - 1)
+        finally:
+            if jobs > 1:
+                connections.close_all()  # this thread's connection
+
+    starts = range(bounds["lo"], bounds["hi"] + 1, chunk_size)
+    if jobs > 1:
+        with ThreadPoolExecutor(max_workers=jobs) as pool:
+            results = pool.map(one, starts)
+            for workers, changed, history in results:
+                summary.add(Summary(workers=workers, changed=changed, history=history))
+                if log:
+                    log(
+                        f"  {summary.workers:,} workers, {summary.changed:,} changed ({time.monotonic() - started:.1f} s)"
+                    )
+        return
+    for lo in starts:
+        workers, changed, history = one(lo)
+        summary.add(Summary(workers=workers, changed=changed, history=history))
+        if log:
+            log(
+                f"  {summary.workers:,} workers, {summary.changed:,} changed ({time.monotonic() - started:.1f} s)"
+            )

@@ -57,9 +57,10 @@ def credit_recompute_workers(worker_ids: Iterable[int]) -> compute.Summary:
     return compute.recompute(worker_ids)
 
 
-def credit_recompute_all(*, chunk_size: int = 50_000, log=None) -> compute.Summary:
-    """The full run (nightly command and task): every worker, set-based, writing only what changed."""
-    return compute.recompute_all(chunk_size=chunk_size, log=log)
+def credit_recompute_all(*, chunk_size: int = 50_000, jobs: int = 2, log=None) -> compute.Summary:
+    """The full run (nightly command and task): every worker, set-based, writing only what changed.
+    On PostgreSQL `jobs` id ranges run at once on separate connections (each range its own transaction)."""
+    return compute.recompute_all(chunk_size=chunk_size, jobs=jobs, log=log)
 
 
 @transaction.atomic

@@ -10,9 +10,10 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("--chunk-size", type=int, default=50_000, help="workers per transaction")
+        parser.add_argument("--jobs", type=int, default=2, help="id ranges computed at once (PostgreSQL)")
         parser.add_argument("--enqueue", action="store_true", help="run it as a background task instead")
 
-    def handle(self, *args, chunk_size: int, enqueue: bool, verbosity: int, **options):
+    def handle(self, *args, chunk_size: int, jobs: int, enqueue: bool, verbosity: int, **options):
         if enqueue:
             from careforce.credit.tasks import credit_recompute_all_task
 
@@ -20,7 +21,7 @@ class Command(BaseCommand):
             self.stdout.write(f"Enqueued {result.id}")
             return
         log = self.stdout.write if verbosity > 1 else None
-        summary = credit_recompute_all(chunk_size=chunk_size, log=log)
+        summary = credit_recompute_all(chunk_size=chunk_size, jobs=jobs, log=log)
         if summary.rule_version is None:
             self.stderr.write("No credit rule is in force; nothing computed.")
             return
