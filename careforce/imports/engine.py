@@ -340,6 +340,7 @@ def commit(job: ImportJob, *, echo: Progress | None = None) -> ImportJob:
             job,
             status=JobStatus.VALIDATED,
             message=_("Nothing was saved: some rows have errors now. Fix them and upload the file again."),
+            unknown_headers=run.header.unknown,
             seconds=time.monotonic() - started,
             **_counts(outcome),
         )
@@ -364,6 +365,7 @@ def commit(job: ImportJob, *, echo: Progress | None = None) -> ImportJob:
         job,
         status=JobStatus.COMMITTED,
         committed_at=timezone.now(),
+        unknown_headers=run.header.unknown,
         seconds=time.monotonic() - started,
         progress_done=job.progress_total or outcome.counts.total(),
         **_counts(outcome),

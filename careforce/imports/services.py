@@ -82,10 +82,18 @@ def import_upload(
     return job
 
 
-def import_commit(*, actor: User, job: ImportJob, background: bool = True) -> ImportJob:
-    """Ask for a checked, error-free job to be saved. The caller fetched `job` through the selector."""
+def import_commit(
+    *, actor: User, job: ImportJob, background: bool = True, unchecked: bool = False
+) -> ImportJob:
+    """Ask for a checked, error-free job to be saved. The caller fetched `job` through the selector.
+
+    `unchecked` (the command line's one-pass `--commit`) saves a just-uploaded job without the preview: the
+    commit classifies and validates every row anyway, and saves nothing if any has an error."""
     require_write(actor)
-    if not job.can_commit:
+    ready_status = JobStatus.QUEUED if unchecked else JobStatus.VALIDATED
+    if unchecked and job.status != JobStatus.QUEUED:
+        raise ValidationError({"job": [_("This file is already being saved.")]}, code="not_ready")
+    if not unchecked and not job.can_commit:
         raise ValidationError(
             {"job": [_("Only a checked file without errors, with something to save, can be saved.")]},
             code="not_ready",
@@ -93,7 +101,7 @@ def import_commit(*, actor: User, job: ImportJob, background: bool = True) -> Im
     _release_stale(job.scope_key)
     try:
         with transaction.atomic():
-            moved = ImportJob.objects.filter(pk=job.pk, status=JobStatus.VALIDATED).update(
+            moved = ImportJob.objects.filter(pk=job.pk, status=ready_status).update(
                 status=JobStatus.COMMIT_QUEUED, progress_done=0, updated_at=timezone.now()
             )
     except IntegrityError:

@@ -1,7 +1,8 @@
 """`careforce import FILE --as USERNAME [--sheet workers] [--commit] [--report OUT.xlsx]`
 
 Checks a roster file exactly as the upload page does (the same job, the same sheet, the same services),
-with a progress bar in the terminal; with --commit, saves it when no row has an error."""
+with a progress bar in the terminal; with --commit, checks and saves in one pass, saving nothing unless
+every row is correct."""
 
 from __future__ import annotations
 
@@ -88,20 +89,19 @@ class Command(BaseCommand):
             if exc.__class__.__name__ == "Http404":
                 raise CommandError("this account may not import this sheet") from None
             raise
-        bar = self._bar("check ", options)
-        engine.check(job, echo=bar)
+        if options["commit"]:
+            # One pass: the commit classifies and validates every row itself and saves nothing if any
+            # row has an error (then the rows' errors are listed, as after a check).
+            services.import_commit(actor=actor, job=job, background=False, unchecked=True)
+            bar = self._bar("import", options)
+            engine.commit(job, echo=bar)
+        else:
+            bar = self._bar("check ", options)
+            engine.check(job, echo=bar)
         if bar:
             bar.finish()
         job.refresh_from_db()
         self._summary(job)
-        if options["commit"] and job.can_commit:
-            services.import_commit(actor=actor, job=job, background=False)
-            bar = self._bar("save  ", options)
-            engine.commit(job, echo=bar)
-            if bar:
-                bar.finish()
-            job.refresh_from_db()
-            self._summary(job)
         if options["report"] and (job.rows_error or job.rows_warning):
             with engine.error_report(job) as report, open(options["report"], "wb") as out:
                 shutil.copyfileobj(report, out)
