@@ -49,4 +49,6 @@ class ConductConfig(AppConfig):
                 order=20,
             )
         )
-        from careforce.conduct import sheets  # noqa: F401  (registers the import sheets when the importer exists)
+        from careforce.conduct import sheets
+
+        sheets.register()

@@ -99,6 +99,26 @@ def _recompute(*workers: Worker | None) -> None:
         credit_recompute_workers(ids)
 
 
+# Words officials and families write for these choices, whatever the catalogue says.
+ALIASES = {
+    "老人": "elder",
+    "老年人": "elder",
+    "服务对象": "elder",
+    "本人": "elder",
+    "家属": "family",
+    "家人": "family",
+    "子女": "family",
+    "警告": "warning",
+    "罚款": "fine",
+    "辞退": "dismissal",
+    "解聘": "dismissal",
+    "开除": "dismissal",
+    "禁业": "trade_ban",
+    "从业禁止": "trade_ban",
+    "行业禁入": "trade_ban",
+}
+
+
 def _choice(data: Mapping, name: str, choices, errors: inputs.Errors, *, required: bool = True) -> str:
     raw = data.get(name)
     if inputs.is_blank(raw):
@@ -106,6 +126,8 @@ def _choice(data: Mapping, name: str, choices, errors: inputs.Errors, *, require
             inputs.add(errors, name, _("This field is required."))
         return ""
     value = parse_choice(raw, choices)
+    if value is None and ALIASES.get(normalize_text(raw)) in choices.values:
+        value = ALIASES[normalize_text(raw)]
     if value is None:
         inputs.add(errors, name, _("Choose one of: %(choices)s.") % {"choices": choice_labels(choices)})
     return value or ""
