@@ -86,7 +86,7 @@ class ImportJob(models.Model):
             self.status == JobStatus.VALIDATED
             and self.rows_error == 0
             and not self.message
-            and (self.rows_new or self.rows_update)
+            and bool(self.rows_new or self.rows_update)
         )
 
     @property
