@@ -170,7 +170,7 @@ def evaluation_range_set(
 # ---------------------------------------------------------------- certificates
 
 
-def _clean_certificate(actor: User, data: Mapping[str, Any]) -> dict[str, Any]:
+def clean_certificate(actor: User, data: Mapping[str, Any]) -> dict[str, Any]:
     errors = Errors()
     number = normalize_code(data.get("number"))
     if not number:
@@ -237,7 +237,7 @@ def _clean_certificate(actor: User, data: Mapping[str, Any]) -> dict[str, Any]:
 def certificate_issue(*, actor: User, data: Mapping[str, Any]) -> Certificate:
     """Record a certificate issued by a registered body within its range (city administrator)."""
     _require_city(actor)
-    cert = Certificate.objects.create(**_clean_certificate(actor, data))
+    cert = Certificate.objects.create(**clean_certificate(actor, data))
     _after_certificate_change(actor, cert, AuditAction.CREATE, {})
     return cert
 

@@ -392,7 +392,7 @@ def _tally(enrolment: Enrolment, sign: int) -> None:
     )
 
 
-def _clean_result(enrolment: Enrolment, data: Mapping[str, Any]) -> dict[str, Any]:
+def clean_result(enrolment: Enrolment, data: Mapping[str, Any]) -> dict[str, Any]:
     errors = Errors()
     session = enrolment.session
     day = inputs.date(data, "completed_on", errors) or min(session.end_date, timezone.localdate())
@@ -472,7 +472,7 @@ def enrolment_complete(
     is recorded as not completed and earns no person-time."""
     enrolment = Enrolment.objects.select_for_update().select_related("session__course").get(pk=enrolment.pk)
     _require_organiser(actor, enrolment.session.course)
-    return _finish(actor, enrolment, _clean_result(enrolment, data or {}))
+    return _finish(actor, enrolment, clean_result(enrolment, data or {}))
 
 
 @transaction.atomic
@@ -489,7 +489,7 @@ def enrolments_complete(
     )
     if not rows:
         raise ValidationError({"workers": [_("Choose at least one enrolled worker.")]})
-    values = _clean_result(rows[0], data or {})
+    values = clean_result(rows[0], data or {})
     for row in rows:
         _finish(actor, row, values)
     return len(rows)

@@ -112,7 +112,7 @@ class TrainingRecordSheet(SheetSpec):
                 continue
             probe = Enrolment(session=session, worker=worker)
             try:
-                result = services._clean_result(probe, row.values)
+                result = services.clean_result(probe, row.values)
             except ValidationError as exc:
                 _add(row, exc, {})
                 continue
@@ -233,7 +233,7 @@ class CertificateSheet(SheetSpec):
                 continue
             data: dict[str, Any] = {**row.values, "worker": worker}
             try:
-                skills_services._clean_certificate(ctx.actor, data)
+                skills_services.clean_certificate(ctx.actor, data)
             except ValidationError as exc:
                 _add(row, exc, {"worker": "id_number"})
                 continue

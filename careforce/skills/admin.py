@@ -1,0 +1,36 @@
+"""Skills configuration editable in the admin: the ladder's names, the equivalence table, credit rules and
+the certification target. Certificates themselves change only through the services (audited)."""
+
+from django.contrib import admin
+
+from careforce.skills.models import CreditRule, Equivalence, SkillLevel, Target
+
+
+@admin.register(SkillLevel)
+class SkillLevelAdmin(admin.ModelAdmin):
+    list_display = ("rank", "code", "name", "national_grade", "is_certified")
+    readonly_fields = ("rank", "code")  # ranks are the contract other capabilities read
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Equivalence)
+class EquivalenceAdmin(admin.ModelAdmin):
+    list_display = ("level", "title_grade", "education", "note")
+
+
+@admin.register(CreditRule)
+class CreditRuleAdmin(admin.ModelAdmin):
+    list_display = ("source", "level", "credits")
+
+
+@admin.register(Target)
+class TargetAdmin(admin.ModelAdmin):
+    list_display = ("key", "label", "value", "due_year")
+
+    def has_delete_permission(self, request, obj=None):
+        return False
