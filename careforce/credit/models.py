@@ -151,7 +151,10 @@ class CreditScore(Measures):
     worker = models.OneToOneField(Worker, primary_key=True, on_delete=models.CASCADE, related_name="credit")
     score = models.DecimalField(_("score"), max_digits=5, decimal_places=1)
     grade = models.CharField(_("grade"), max_length=4)
-    rule = models.ForeignKey(CreditRule, verbose_name=_("rule version"), on_delete=models.PROTECT)
+    # No index on the rule: a handful of values over a million rows; it would only slow the writes.
+    rule = models.ForeignKey(
+        CreditRule, verbose_name=_("rule version"), on_delete=models.PROTECT, db_index=False
+    )
     computed_at = models.DateTimeField(_("computed at"))
 
     class Meta:
@@ -165,10 +168,15 @@ class CreditScore(Measures):
 class CreditScoreHistory(Measures):
     """A past (or the current) score; appended when score, grade or rule version change."""
 
-    worker = models.ForeignKey(Worker, on_delete=models.CASCADE, related_name="credit_history")
+    # The (worker, computed_at) index serves the worker's lookups; no separate index on either key.
+    worker = models.ForeignKey(
+        Worker, on_delete=models.CASCADE, related_name="credit_history", db_index=False
+    )
     score = models.DecimalField(_("score"), max_digits=5, decimal_places=1)
     grade = models.CharField(_("grade"), max_length=4)
-    rule = models.ForeignKey(CreditRule, verbose_name=_("rule version"), on_delete=models.PROTECT)
+    rule = models.ForeignKey(
+        CreditRule, verbose_name=_("rule version"), on_delete=models.PROTECT, db_index=False
+    )
     computed_at = models.DateTimeField(_("computed at"))
 
     class Meta:

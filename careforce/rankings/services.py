@@ -19,7 +19,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Avg, Count
 from django.http import Http404
 from django.utils import timezone
@@ -43,6 +43,7 @@ from careforce.rankings.models import (
     RankingSnapshot,
     SnapshotRow,
 )
+from careforce.registry import bulk
 from careforce.registry.choices import parse_choice
 from careforce.registry.models import Worker
 
@@ -207,7 +208,7 @@ def ranking_compute(*, actor: User, data: Mapping[str, Any]) -> Ranking:
         by_district.setdefault(row.district_id, []).append(row)
     for group in by_district.values():
         _competition_ranks(group, "rank_district")
-    RankingRow.objects.bulk_create(rows, batch_size=2000)
+    bulk.insert_many(RankingRow, rows)  # COPY on PostgreSQL
     audit.record(
         actor=actor,
         action=AuditAction.CREATE,
@@ -250,16 +251,20 @@ def ranking_publish(*, actor: User, ranking: Ranking) -> RankingSnapshot:
         published_by=actor,
         institutions=ranking.institutions,
     )
-    copies = [
-        SnapshotRow(snapshot=snapshot, **{name: getattr(row, name) for name in ROW_VALUE_FIELDS})
-        for row in ranking.rows.all().iterator(chunk_size=5000)
-    ]
-    SnapshotRow.objects.bulk_create(copies, batch_size=2000)
+    # The rows are copied inside the database (one INSERT … SELECT): nothing passes through Python.
+    columns = ", ".join(SnapshotRow._meta.get_field(name).column for name in ROW_VALUE_FIELDS)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {SnapshotRow._meta.db_table} ({columns}, snapshot_id) "
+            f"SELECT {columns}, %s FROM {RankingRow._meta.db_table} WHERE ranking_id = %s",
+            [snapshot.pk, ranking.pk],
+        )
+        copied = cursor.rowcount
     audit.record(
         actor=actor,
         action=AuditAction.CREATE,
         instance=snapshot,
-        changes={"rows": [None, len(copies)]},
+        changes={"rows": [None, copied]},
         note=f"published in {time.monotonic() - started:.2f} s",
     )
     return snapshot
