@@ -10,6 +10,7 @@ in a fresh process (so peak memory is that of the measurement alone), on an empt
       web: the same file through the web's two steps, upload + preview, then commit
   (b) iex: django-import-export importing the same rows into the same models (Worker + Employment, fields
       derived with the registry's own cleaning), default per-row mode; on --iex-rows rows (it is slow)
+  export: the worker list exported to xlsx (run it after `importer`, which leaves the rows in place)
   (c) floor: the fastest reader (calamine / csv) plus COPY (PostgreSQL; executemany on SQLite) of rows
       already made valid and database-ready before timing.
 Prints wall time, rows/s and peak RSS per measurement, and the ratios the issue sets targets for.
@@ -383,6 +384,25 @@ def run_floor(path: Path) -> dict:
     return {"rows": rows, "seconds": seconds, "read_seconds": read}
 
 
+# ---------------------------------------------------------------- export
+
+
+def run_export() -> dict:
+    """Export every worker in the database (what the importer left there) to xlsx, masked."""
+    import tempfile
+
+    from careforce.core.models import User
+    from careforce.imports.exports import export_workers
+    from careforce.registry.selectors import WorkerFilters
+
+    actor = User.objects.get(username="bench-city")
+    started = time.perf_counter()
+    with tempfile.TemporaryFile() as out:
+        rows = export_workers(actor=actor, filters=WorkerFilters(), out=out)
+        size = out.tell()
+    return {"rows": rows, "seconds": time.perf_counter() - started, "bytes": size}
+
+
 # ---------------------------------------------------------------- orchestration
 
 
@@ -390,8 +410,14 @@ def child(args) -> None:
     setup_django()
     from django.db import connection, transaction
 
-    reset_database()
     path = Path(args.file)
+    if args.child == "export":
+        result = run_export()
+        result["peak_mb"] = rss_mb()
+        result["vendor"] = connection.vendor
+        print("RESULT " + json.dumps(result))
+        return
+    reset_database()
     if args.child in ("importer", "web"):
         result = run_importer(path, two_step=args.child == "web")
     elif args.child == "iex":
@@ -473,6 +499,8 @@ def main() -> None:
                     notes = (
                         f"preview {result['check_seconds']:.1f} s + commit {result['commit_seconds']:.1f} s"
                     )
+                if kind == "export":
+                    notes = f"masked xlsx, {result['bytes'] / 1e6:.0f} MB"
                 if kind == "floor":
                     notes = f"read {result['read_seconds']:.1f} s"
                 print(

@@ -166,6 +166,7 @@ class Run:
     def _open(self):
         data = bytes(ImportFile.objects.get(job_id=self.job.pk).data)
         opened = open_rows(self.job.file_name, data, self.job.file_format)
+        self.encoding = opened.encoding
         try:
             header_cells = next(opened.rows)
         except StopIteration:
@@ -313,6 +314,7 @@ def check(job: ImportJob, *, echo: Progress | None = None) -> ImportJob:
         job,
         status=JobStatus.VALIDATED,
         unknown_headers=run.header.unknown,
+        encoding=run.encoding,
         validated_at=timezone.now(),
         seconds=time.monotonic() - started,
         **_counts(outcome),

@@ -26,18 +26,30 @@ def _allocate_ids(model: type[models.Model], count: int) -> list[int]:
         return [row[0] for row in cursor.fetchall()]
 
 
-def _copy_value(field: models.Field, obj: models.Model, now):
-    if getattr(field, "auto_now", False) or getattr(field, "auto_now_add", False):
-        setattr(obj, field.attname, now)
-        return now
-    value = getattr(obj, field.attname)
-    if value is None:
-        return None
-    if isinstance(field, models.JSONField):
-        return json.dumps(value, ensure_ascii=False)
-    if isinstance(value, memoryview):
-        return bytes(value)
-    return value
+def _row_maker(fields: list[models.Field], now):
+    """A function turning an object into its COPY row: plain attribute reads, with the few fields that need
+    conversion (timestamps set on save, JSON, memoryview) fixed up by position."""
+    names = [f.attname for f in fields]
+    stamped = [
+        i for i, f in enumerate(fields) if getattr(f, "auto_now", False) or getattr(f, "auto_now_add", False)
+    ]
+    json_columns = [i for i, f in enumerate(fields) if isinstance(f, models.JSONField)]
+    binary = [i for i, f in enumerate(fields) if isinstance(f, models.BinaryField)]
+
+    def make(obj: models.Model) -> list:
+        values = [getattr(obj, name) for name in names]
+        for i in stamped:
+            setattr(obj, names[i], now)
+            values[i] = now
+        for i in json_columns:
+            if values[i] is not None:
+                values[i] = json.dumps(values[i], ensure_ascii=False)
+        for i in binary:
+            if isinstance(values[i], memoryview):
+                values[i] = bytes(values[i])
+        return values
+
+    return make
 
 
 def insert_many(model: type[models.Model], objs: Sequence[models.Model]) -> None:
@@ -48,15 +60,16 @@ def insert_many(model: type[models.Model], objs: Sequence[models.Model]) -> None
         model.objects.bulk_create(objs, batch_size=BATCH)
         return
     ids = _allocate_ids(model, len(objs))
-    fields = [f for f in model._meta.concrete_fields]
+    fields = list(model._meta.concrete_fields)
     for obj, pk in zip(objs, ids, strict=True):
         obj.pk = pk
     now = timezone.now()
     columns = ", ".join(connection.ops.quote_name(f.column) for f in fields)
     sql = f"COPY {connection.ops.quote_name(model._meta.db_table)} ({columns}) FROM STDIN"
+    make = _row_maker(fields, now)
     with connection.cursor() as cursor, cursor.cursor.copy(sql) as copy:
         for obj in objs:
-            copy.write_row([_copy_value(f, obj, now) for f in fields])
+            copy.write_row(make(obj))
     for obj in objs:
         obj._state.adding = False
         obj._state.db = connection.alias
