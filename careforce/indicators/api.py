@@ -120,7 +120,8 @@ def _readings(request: HttpRequest, filters: IndicatorFilters) -> list[dict[str,
         institution_id = filters.institution or scope.institution_id
         return _institution_out(selectors.institution_view(request.auth, institution_id))
     if filters.district:
-        return [_reading_out(r) for r in selectors.district_view(request.auth, filters.district)["readings"]]
+        data = selectors.district_view(request.auth, filters.district, full=False)
+        return [_reading_out(r) for r in data["readings"]]
     return [_reading_out(r) for r in selectors.overview(request.auth)["readings"]]
 
 
@@ -144,7 +145,7 @@ def get_indicator(request: HttpRequest, code: str, filters: Query[IndicatorFilte
             raise Http404
         return {**rows[0], "by_district": []}
     if filters.district:
-        data = selectors.district_view(request.auth, filters.district, code)
+        data = selectors.district_view(request.auth, filters.district, code, full=False)
         reading = next(r for r in data["readings"] if r.code == code)
         return {**_reading_out(reading), "by_district": []}
     data = selectors.overview(request.auth, code)

@@ -475,7 +475,9 @@ def choose(code: str | None) -> Indicator:
     return chosen if chosen is not None and not chosen.city_only else candidates[0]
 
 
-def district_view(user: User, district_id: object, code: str | None = None) -> dict[str, Any]:
+def district_view(
+    user: User, district_id: object, code: str | None = None, *, full: bool = True
+) -> dict[str, Any]:
     district = district_get(user, district_id)
     scope = dashboard_scope(user)
     ctx = load_context()
@@ -483,17 +485,12 @@ def district_view(user: User, district_id: object, code: str | None = None) -> d
     indicators = district_indicators()
     readings = [read(i, district.pk, ctx, scope, stored) for i in indicators]
     chosen = choose(code)
-    ranks = {i.code: _rank_of(ranking(i, ctx, scope), district.pk) for i in indicators}
-    return {
-        "scope": scope,
-        "ctx": ctx,
-        "district": district,
-        "readings": readings,
-        "ranks": ranks,
-        "chosen": chosen,
-        "institutions": institution_table(district.pk, ctx, scope),
-        "structure": structure(ctx.figures(district.pk), ctx.today),
-    }
+    data = {"scope": scope, "ctx": ctx, "district": district, "readings": readings, "chosen": chosen}
+    if full:  # the page; the API needs only the readings
+        data["ranks"] = {i.code: _rank_of(ranking(i, ctx, scope), district.pk) for i in indicators}
+        data["institutions"] = institution_table(district.pk, ctx, scope)
+        data["structure"] = structure(ctx.figures(district.pk), ctx.today)
+    return data
 
 
 def _rank_of(rows: list[dict], district_id: int) -> int | None:
@@ -517,7 +514,10 @@ def required_care_staff(row: dict[str, Any], ratios: dict[str, Decimal]) -> int:
 
 
 def institution_table(district_id: int, ctx: Context, scope: Scope) -> list[dict[str, Any]]:
+    """Every institution of the district with its figures (the links to records are added by the page
+    for the rows it shows)."""
     ratios = staffing_ratios()
+    kinds, ownerships = dict(InstitutionKind.choices), dict(Ownership.choices)
     rows = []
     for inst in engine.institution_rows(district_id):
         f = inst["figures"]
@@ -526,12 +526,8 @@ def institution_table(district_id: int, ctx: Context, scope: Scope) -> list[dict
         row = {
             "id": inst["id"],
             "name": inst["name"],
-            "kind": InstitutionKind(inst["kind"]).label
-            if inst["kind"] in InstitutionKind.values
-            else inst["kind"],
-            "ownership": Ownership(inst["ownership"]).label
-            if inst["ownership"] in Ownership.values
-            else inst["ownership"],
+            "kind": kinds.get(inst["kind"], inst["kind"]),
+            "ownership": ownerships.get(inst["ownership"], inst["ownership"]),
             "beds": inst["beds"],
             "residents": sum(int(inst.get(field) or 0) for field, _l in RESIDENT_LEVEL_FIELDS),
             "workers": int(f.get("workers", 0)),
@@ -551,7 +547,6 @@ def institution_table(district_id: int, ctx: Context, scope: Scope) -> list[dict
             if sources.has("skills", "certification_counts")
             else None,
             "complaints": int(f.get("complaints", 0)) if sources.has("conduct", "complaint_counts") else None,
-            "workers_url": records_url(None, scope, district_id=district_id, institution_id=inst["id"]),
             "can_open": scope.level == Level.CITY
             or (scope.level == Level.DISTRICT and scope.district_id == district_id),
         }

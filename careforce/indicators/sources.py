@@ -18,12 +18,13 @@ import datetime
 import importlib
 from collections import Counter, defaultdict
 from collections.abc import Iterable
+from contextlib import contextmanager
 from functools import cache
 from types import ModuleType
 from typing import Any
 
-from django.db import connection
-from django.db.models import Case, Count, Q, Sum, Value, When
+from django.db import connection, transaction
+from django.db.models import Count, Q, Sum
 
 from careforce.institutions.models import RESIDENT_LEVEL_FIELDS, Institution
 from careforce.registry.models import Employment, Occupation, Worker
@@ -96,51 +97,58 @@ def _in(qs, field: str, ids: list[int] | None):
     return qs if ids is None else qs.filter(**{f"{field}__in": ids})
 
 
-def _band_case(field: str, today: datetime.date, bands) -> Case:
-    """A CASE that puts a date into a band of whole years before today (age, years since)."""
-    whens = []
-    for low, label in reversed(bands):
-        if low == 0:
-            continue
-        whens.append(When(**{f"{field}__lte": years_before(today, low)}, then=Value(label)))
-    return Case(*whens, default=Value(bands[0][1]))
-
-
 def occupation_codes() -> dict[int, str]:
     return dict(Occupation.objects.values_list("pk", "code"))
 
 
+def _id_list(district_ids: list[int] | None, column: str) -> tuple[str, list[Any]]:
+    if district_ids is None:
+        return "", []
+    return f" AND {column} IN ({', '.join(['%s'] * len(district_ids))})", list(district_ids)
+
+
+def _case(expression: str, today: datetime.date, bands) -> tuple[str, list[Any]]:
+    """SQL CASE putting a date into a band of whole years before today (age, years since)."""
+    whens = [(years_before(today, low), label) for low, label in reversed(bands) if low]
+    sql = " ".join(f"WHEN {expression} <= %s THEN '{label}'" for _day, label in whens)
+    return f"CASE {sql} ELSE '{bands[0][1]}' END", [day for day, _label in whens]
+
+
 def registry_figures(district_ids: list[int] | None, today: datetime.date) -> dict[int, Figures]:
     """Active workers by team, occupation, gender × age, education, source channel, ownership and kind of
-    their institution, years since their first recorded post; institutions, beds and residents."""
+    their institution, years since their first recorded post; institutions, beds and residents.
+
+    One pass over the district's workers (their rows are wide and scattered, so each pass is costly),
+    grouped by every dimension at once; the marginals are added up here."""
     out: dict[int, Figures] = defaultdict(Figures)
+    if district_ids is not None and not district_ids:
+        return out
     codes = occupation_codes()
-    active = _in(Worker.objects.filter(is_active=True), "district_id", district_ids).order_by()
-
-    for row in active.values("district_id", "team", "occupation_id").annotate(n=Count("id")):
-        f = out[row["district_id"]]
-        f["workers"] += row["n"]
-        f[f"team:{row['team']}"] += row["n"]
-        f[f"occupation:{codes.get(row['occupation_id'], '?')}"] += row["n"]
-
-    age = _band_case("birth_date", today, AGE_BANDS)
-    for row in active.annotate(band=age).values("district_id", "gender", "band").annotate(n=Count("id")):
-        out[row["district_id"]][f"age:{row['gender']}:{row['band']}"] += row["n"]
-
-    for field in ("education", "source_channel"):
-        for row in active.values("district_id", field).annotate(n=Count("id")):
-            out[row["district_id"]][f"{field}:{row[field]}"] += row["n"]
-
-    placed = active.filter(institution__isnull=False)
-    for row in placed.values("district_id", "institution__ownership", "institution__kind").annotate(
-        n=Count("id")
-    ):
-        f = out[row["district_id"]]
-        f[f"ownership:{row['institution__ownership']}"] += row["n"]
-        f[f"kind:{row['institution__kind']}"] += row["n"]
-
-    for district_id, band, n in _service_bands(district_ids, today):
-        out[district_id][f"service:{band}"] += n
+    age, age_params = _case("w.birth_date", today, AGE_BANDS)
+    first_post = "(SELECT MIN(e.start_date) FROM registry_employment e WHERE e.worker_id = w.id)"
+    service, service_params = _case(first_post, today, SERVICE_BANDS)
+    where, where_params = _id_list(district_ids, "w.district_id")
+    sql = (
+        f"SELECT w.district_id, w.team, w.occupation_id, w.gender, {age}, w.education, w.source_channel,"
+        f" i.ownership, i.kind, {service}, COUNT(*)"
+        " FROM registry_worker w LEFT JOIN institutions_institution i ON i.id = w.institution_id"
+        f" WHERE w.is_active{where} GROUP BY 1, 2, 3, 4, 5, 6, 7, 8, 9, 10"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [*age_params, *service_params, *where_params])
+        rows = cursor.fetchall()
+    for district_id, team, occupation_id, gender, band, education, channel, ownership, kind, years, n in rows:
+        f = out[district_id]
+        f["workers"] += n
+        f[f"team:{team}"] += n
+        f[f"occupation:{codes.get(occupation_id, '?')}"] += n
+        f[f"age:{gender}:{band}"] += n
+        f[f"education:{education}"] += n
+        f[f"source_channel:{channel}"] += n
+        f[f"service:{years}"] += n
+        if ownership is not None:
+            f[f"ownership:{ownership}"] += n
+            f[f"kind:{kind}"] += n
 
     sums = {field: Sum(field) for field, _label in RESIDENT_LEVEL_FIELDS}
     institutions = _in(Institution.objects.all(), "district_id", district_ids).order_by()
@@ -151,29 +159,6 @@ def registry_figures(district_ids: list[int] | None, today: datetime.date) -> di
         for field, _label in RESIDENT_LEVEL_FIELDS:
             f[f"residents:{field}"] += row[field] or 0
     return out
-
-
-def _service_bands(district_ids: list[int] | None, today: datetime.date) -> list[tuple[int, str, int]]:
-    """(district, band, workers): active workers by whole years since the start of their first post."""
-    if district_ids is not None and not district_ids:
-        return []
-    cases = " ".join(
-        f"WHEN MIN(e.start_date) <= %s THEN '{label}'" for low, label in reversed(SERVICE_BANDS) if low
-    )
-    params: list[Any] = [years_before(today, low) for low, _l in reversed(SERVICE_BANDS) if low]
-    where = "w.is_active"
-    if district_ids is not None:
-        where += f" AND w.district_id IN ({', '.join(['%s'] * len(district_ids))})"
-        params += list(district_ids)
-    sql = (
-        "SELECT district_id, band, COUNT(*) FROM ("
-        f" SELECT w.district_id AS district_id, CASE {cases} ELSE '{SERVICE_BANDS[0][1]}' END AS band"
-        " FROM registry_worker w JOIN registry_employment e ON e.worker_id = w.id"
-        f" WHERE {where} GROUP BY w.id, w.district_id) t GROUP BY district_id, band"
-    )
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        return list(cursor.fetchall())
 
 
 # ---------------------------------------------------------------- history from dated records
@@ -196,25 +181,24 @@ def history_figures(district_ids: list[int] | None, today: datetime.date) -> dic
     out: dict[int, Figures] = defaultdict(Figures)
     months = months_back(today)
     first = months[0]
-    full_time = _in(
-        Employment.objects.filter(is_part_time=False), "institution__district_id", district_ids
-    ).order_by()
-    base = full_time.filter(Q(end_date__isnull=True) | Q(end_date__gte=first), start_date__lt=first)
-    opening = dict(base.values_list("institution__district_id").annotate(n=Count("id")))
-    starts = defaultdict(Counter)
-    for district_id, day, n in (
-        full_time.filter(start_date__gte=first, start_date__lte=today)
-        .values_list("institution__district_id", "start_date")
+    # One pass over the full-time posts open at or after the window's start, grouped by their dates.
+    rows = (
+        _in(Employment.objects.filter(is_part_time=False), "institution__district_id", district_ids)
+        .filter(Q(end_date__isnull=True) | Q(end_date__gte=first))
+        .order_by()
+        .values_list("institution__district_id", "start_date", "end_date")
         .annotate(n=Count("id"))
-    ):
-        starts[district_id][day] += n
-    ends = defaultdict(Counter)
-    for district_id, day, n in (
-        full_time.filter(end_date__gte=first, end_date__lte=today)
-        .values_list("institution__district_id", "end_date")
-        .annotate(n=Count("id"))
-    ):
-        ends[district_id][day] += n
+    )
+    opening: Counter = Counter()
+    starts: dict[int, Counter] = defaultdict(Counter)
+    ends: dict[int, Counter] = defaultdict(Counter)
+    for district_id, start, end, n in rows:
+        if start < first:
+            opening[district_id] += n
+        elif start <= today:
+            starts[district_id][start] += n
+        if end is not None and end <= today:
+            ends[district_id][end] += n
     for district_id in set(opening) | set(starts) | set(ends):
         held = opening.get(district_id, 0)
         s, e = sorted(starts[district_id].items()), sorted(ends[district_id].items())
@@ -376,6 +360,11 @@ def heads_by_institution(
 
 def institution_rows(district_id: int, today: datetime.date) -> list[dict[str, Any]]:
     """Every institution of a district with the figures its row in the drill-down needs (a few queries)."""
+    with no_jit():
+        return _institution_rows(district_id, today)
+
+
+def _institution_rows(district_id: int, today: datetime.date) -> list[dict[str, Any]]:
     rows: dict[int, dict[str, Any]] = {}
     fields = ["id", "name", "kind", "ownership", "beds", *[f for f, _l in RESIDENT_LEVEL_FIELDS]]
     for inst in Institution.objects.filter(district_id=district_id).order_by("name", "id").values(*fields):
@@ -433,8 +422,25 @@ def merge(*parts: dict[int, Figures]) -> dict[int, Figures]:
     return out
 
 
+@contextmanager
+def no_jit():
+    """PostgreSQL's JIT compiles these aggregate plans for about a second each (their cost estimate is
+    high) while they run in tens of milliseconds: switch it off for the aggregates only."""
+    if connection.vendor != "postgresql":
+        yield
+        return
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("SET LOCAL jit = off")
+        yield
+
+
 def district_figures(district_ids: list[int], today: datetime.date) -> dict[int, Figures]:
     """Everything the indicators count, for a set of districts (every id present, empty when no data)."""
+    with no_jit():
+        return _district_figures(district_ids, today)
+
+
+def _district_figures(district_ids: list[int], today: datetime.date) -> dict[int, Figures]:
     merged = merge(
         registry_figures(district_ids, today),
         history_figures(district_ids, today),

@@ -127,6 +127,10 @@ def district(request: HttpRequest, pk: int) -> HttpResponse:
     data = selectors.district_view(request.user, pk, request.GET.get("indicator"))
     _charts(data)
     data["institutions_page"] = paginate_list(request, data["institutions"])
+    for row in data["institutions_page"]["rows"]:
+        row["workers_url"] = selectors.records_url(
+            None, data["scope"], district_id=data["district"].pk, institution_id=row["id"]
+        )
     return render(request, "indicators/district.html", data)
 
 
