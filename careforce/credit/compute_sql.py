@@ -140,7 +140,7 @@ m AS (
   FROM w
   LEFT JOIN tenure ON tenure.worker_id = w.id
   LEFT JOIN training ON training.worker_id = w.id
-  LEFT JOIN {t["skill"]} skill ON skill.worker_id = w.id
+  LEFT JOIN (SELECT worker_id, current_rank FROM {t["skill"]} WHERE worker_id {where}) skill ON skill.worker_id = w.id
   LEFT JOIN evals ON evals.worker_id = w.id
   LEFT JOIN complaints ON complaints.worker_id = w.id
   LEFT JOIN penalties ON penalties.worker_id = w.id
@@ -153,7 +153,7 @@ scored AS (SELECT s.*, {grade} AS grade, %(rule_id)s::bigint AS rule_id FROM s),
 changed AS (
   SELECT scored.*, (c.worker_id IS NULL OR (c.score, c.grade, c.rule_id) IS DISTINCT FROM
       (scored.score, scored.grade, scored.rule_id)) AS moved
-  FROM scored LEFT JOIN {t["score"]} c ON c.worker_id = scored.worker_id
+  FROM scored LEFT JOIN (SELECT * FROM {t["score"]} WHERE worker_id {where}) c ON c.worker_id = scored.worker_id
   WHERE c.worker_id IS NULL
      OR (c.score, c.grade, c.rule_id, {", ".join("c." + f for f in MEASURE_FIELDS)})
         IS DISTINCT FROM (scored.score, scored.grade, scored.rule_id, {", ".join("scored." + f for f in MEASURE_FIELDS)})
