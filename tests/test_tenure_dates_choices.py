@@ -1,7 +1,7 @@
 import datetime
 
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from careforce.registry.choices import parse_bool, parse_choice
@@ -30,6 +30,7 @@ def test_an_open_period_runs_to_today():
 period = st.tuples(st.dates(D(2000, 1, 1), D(2026, 11, 29)), st.one_of(st.none(), st.integers(0, 3000)))
 
 
+@settings(deadline=None)
 @given(st.lists(period, max_size=6))
 def test_service_days_equal_the_union_of_days(raw):
     periods = [
