@@ -27,7 +27,10 @@ CHROMIUM_ARGS = [
 
 @pytest.fixture(scope="session")
 def browser():
-    from playwright.sync_api import sync_playwright
+    from playwright.sync_api import expect, sync_playwright
+
+    # CI machines have two cores shared by two test workers: wait for pages like a patient user would.
+    expect.set_options(timeout=20_000)
 
     if not Path(CHROMIUM).exists():
         pytest.fail(
@@ -42,7 +45,7 @@ def browser():
 @pytest.fixture
 def page(browser, request):
     context = browser.new_context(locale="zh-CN", viewport={"width": 1366, "height": 900})
-    context.set_default_timeout(15_000)
+    context.set_default_timeout(30_000)
     page = context.new_page()
     yield page
     failed = getattr(request.node, "rep_call", None)
