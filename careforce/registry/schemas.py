@@ -115,7 +115,8 @@ class EmploymentIn(InputSchema):
     is_part_time: Flag = None
     end_reason: Text = None
     override_reason: Text = Field(
-        None, description="Reason to employ a worker on the dishonesty list anyway (recorded; district notified)"
+        None,
+        description="Reason to employ a worker on the dishonesty list anyway (recorded; district notified)",
     )
 
 
@@ -146,7 +147,8 @@ class TransferIn(InputSchema):
     has_labour_contract: Flag = None
     end_reason: Text = Field(None, description="Reason recorded on the closed post (default: transferred)")
     override_reason: Text = Field(
-        None, description="Reason to employ a worker on the dishonesty list anyway (recorded; district notified)"
+        None,
+        description="Reason to employ a worker on the dishonesty list anyway (recorded; district notified)",
     )
 
 
