@@ -183,12 +183,13 @@ def test_the_worker_and_institution_pages_show_the_timeline(client, city, home, 
     fc.evaluation(actor=city, worker=worker)
     c = fc.complaint(actor=city, worker=worker, institution=home)
     client.force_login(city)
-    for url in (
-        reverse("registry:worker_detail", args=[worker.pk]),
-        reverse("institutions:institution_detail", args=[home.pk]),
-    ):
-        page = client.get(url).content.decode()
-        assert 'id="conduct-timeline"' in page and f"#{c.pk}" in page
+    page = client.get(reverse("registry:worker_detail", args=[worker.pk])).content.decode()
+    assert 'id="conduct-timeline"' in page and f"#{c.pk}" in page
+    page = client.get(reverse("institutions:institution_detail", args=[home.pk])).content.decode()
+    timeline = reverse("conduct:institution_timeline", args=[home.pk])
+    assert timeline in page  # loaded by htmx after the page
+    fragment = client.get(timeline).content.decode()
+    assert 'id="conduct-timeline"' in fragment and f"#{c.pk}" in fragment
 
 
 def test_the_complaint_list_has_no_n_plus_one(client, city, worker, django_assert_max_num_queries):

@@ -13,6 +13,7 @@ urlpatterns = [
     path("evaluations/new/", views.evaluation_create, name="evaluation_create"),
     path("workers/<int:pk>/evaluation-link/", views.evaluation_link, name="evaluation_link"),
     path("e/<str:token>/", views.public_evaluation, name="public_evaluation"),
+    path("institutions/<int:pk>/timeline/", views.institution_timeline, name="institution_timeline"),
     path("penalties/", views.penalty_list, name="penalty_list"),
     path("penalties/new/", views.penalty_create, name="penalty_create"),
     path("penalties/<int:pk>/", views.penalty_detail, name="penalty_detail"),

@@ -30,6 +30,7 @@ from careforce.core.models import AuditEvent
 from careforce.core.paging import paginate
 from careforce.core.scope import Level, require_write, scope_of
 from careforce.core.views import page_or_fragment
+from careforce.institutions.selectors import institution_get
 from careforce.registry.selectors import worker_get
 
 
@@ -305,6 +306,13 @@ def worker_section(request: HttpRequest, worker) -> dict | None:
 
 
 def institution_section(request: HttpRequest, institution) -> dict | None:
+    """The section loads its timeline by htmx after the page (no queries on the institution page itself)."""
+    return {"institution": institution}
+
+
+@login_required
+def institution_timeline(request: HttpRequest, pk: int) -> HttpResponse:
+    institution = institution_get(request.user, pk)
     context = selectors.conduct_of_institution(institution)
     context.update(institution=institution, today=timezone.localdate(), statuses=ComplaintStatus)
-    return context
+    return render(request, "conduct/_timeline.html", {"ctx": context})

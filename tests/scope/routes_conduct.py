@@ -14,6 +14,7 @@ ROUTES = [
     Route("conduct:complaint_transition", "complaint", WRITE, "post", {}, expect=bureaus_only),
     Route("conduct:evaluation_link", "worker", WRITE),
     Route("conduct:penalty_detail", "penalty", READ),
+    Route("conduct:institution_timeline", "institution", READ),
     Route("GET /api/v1/complaints/{complaint_id}", "complaint", READ),
     Route(
         "POST /api/v1/complaints/{complaint_id}/transition",
