@@ -42,6 +42,16 @@ def browser():
         browser.close()
 
 
+def pytest_collection_modifyitems(items):
+    """A transactional test empties every table when it ends, the rows of the data migrations (districts,
+    occupations, role groups, default rules and targets) included. Serialized rollback puts them back before
+    each browser test, whatever ran before it. (pytest-django decides what to serialize from the marker,
+    so the marker is what gets it, not a fixture.)"""
+    for item in items:
+        if item.get_closest_marker("browser"):
+            item.add_marker(pytest.mark.django_db(transaction=True, serialized_rollback=True))
+
+
 @pytest.fixture
 def page(browser, request):
     context = browser.new_context(locale="zh-CN", viewport={"width": 1366, "height": 900})

@@ -3,7 +3,6 @@ worker; the worker's score drops with its explanation; an institution checking t
 told the worker is listed, and recording the worker's move there asks for a reason and notifies the
 district. Selectors use names and ids, not wording, so the flow holds in either language."""
 
-import importlib
 import re
 
 import pytest
@@ -18,33 +17,8 @@ from tests.browser.conftest import login
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
-# Rows of the data migrations this flow needs. An earlier transactional test in the same process may have
-# flushed them (a flush keeps the schema, not the data); each loader is idempotent.
-DATA_MIGRATIONS = (
-    "careforce.core.migrations.0003_reference_data",
-    "careforce.registry.migrations.0002_occupations",
-    "careforce.conduct.migrations.0002_defaults",
-    "careforce.credit.migrations.0002_defaults",
-    "careforce.rankings.migrations.0002_defaults",
-)
-
-
-def reload_reference_data() -> None:
-    from django.apps import apps
-    from django.db import connection
-
-    from careforce.core.models import District
-
-    if District.objects.exists():
-        return
-    for name in DATA_MIGRATIONS:
-        for operation in importlib.import_module(name).Migration.operations:
-            if hasattr(operation, "code"):
-                operation.code(apps, connection.schema_editor())
-
 
 def test_a_substantiated_complaint_leads_to_listing_a_lower_score_and_a_hire_warning(page, live_server):
-    reload_reference_data()
     city = factories.city_admin("shiju5")
     yuzhong = District.objects.get(code="500103")
     home = factories.institution(actor=city, district_code="500103", name="渝中区颐年养老院")

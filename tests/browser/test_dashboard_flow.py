@@ -1,7 +1,6 @@
 """Issue #6's browser flow: the city opens the dashboard, colours the map by another indicator, drills into
 a district and downloads its scorecard. A screenshot of the map is kept in test-artifacts/."""
 
-import importlib
 import io
 import re
 
@@ -15,36 +14,8 @@ from tests.browser.conftest import ARTIFACTS, login
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
-# Data migrations whose rows this flow needs (groups and districts, occupations, the skills ladder, the
-# targets). Another transactional test may have flushed them before this one runs (Django's flush keeps the
-# schema, not the data); they are loaded again, each function being idempotent (get_or_create).
-DATA_MIGRATIONS = (
-    "careforce.core.migrations.0003_reference_data",
-    "careforce.registry.migrations.0002_occupations",
-    "careforce.skills.migrations.0002_defaults",
-    "careforce.training.migrations.0002_defaults",
-    "careforce.conduct.migrations.0002_defaults",
-    "careforce.indicators.migrations.0002_defaults",
-)
-
-
-def reload_reference_data() -> None:
-    from django.apps import apps
-    from django.db import connection
-
-    from careforce.core.models import District
-
-    if District.objects.exists():
-        return
-    for name in DATA_MIGRATIONS:
-        module = importlib.import_module(name)
-        for operation in module.Migration.operations:
-            if hasattr(operation, "code"):
-                operation.code(apps, connection.schema_editor())
-
 
 def test_the_city_switches_indicator_drills_down_and_downloads_a_scorecard(page, live_server):
-    reload_reference_data()
     engine.reset()
     city = factories.city_admin("shiju-dashboard")
     home = factories.institution(actor=city, district_code="500103", name="渝中区颐年养老院", beds=120)
