@@ -90,7 +90,7 @@ def test_it_refuses_a_zip_bomb_before_decompressing(city):
     assert len(data) < 1024 * 1024
     with pytest.raises(ValidationError) as caught:
         services.import_upload(actor=city, sheet="workers", file_name="zip_bomb.xlsx", data=data)
-    assert "zip bomb" in caught.value.messages[0]
+    assert "压缩炸弹" in caught.value.messages[0]
     assert not ImportJob.objects.exists()
 
 
@@ -108,7 +108,7 @@ def test_it_refuses_files_over_the_size_limit(city, settings, monkeypatch):
 def test_it_names_both_rows_of_a_duplicate(city, places):
     job = upload(city, "duplicate_in_file.csv")
     assert job.rows_error == 1
-    assert _errors(job) == {4: {"身份证号码": ["Rows 2 and 4 are the same record; keep one of them."]}}
+    assert _errors(job) == {4: {"身份证号码": ["第 2 行与第 4 行是同一条记录，请只保留其中一行。"]}}
     assert not job.can_commit
 
 
@@ -209,7 +209,7 @@ def test_one_import_at_a_time_per_scope(city, places):
     ImportJob.objects.filter(pk=busy.pk).update(status=JobStatus.VALIDATING)
     with pytest.raises(ValidationError) as caught:
         upload(city, "roster.xls")
-    assert "Another import" in caught.value.messages[0]
+    assert "另有导入正在进行" in caught.value.messages[0]
     official = factories.user(Role.DISTRICT_ADMIN, district=District.objects.get(code="500103"))
     assert upload(official, "roster.xls").status == JobStatus.VALIDATED  # another scope is free
 
