@@ -106,7 +106,7 @@ def ensure_demo_accounts(password: str = DEMO_PASSWORD) -> tuple[list[DemoAccoun
             {"institution": institution},
             f"{institution} ({institution.district})" if institution else "",
         ),
-        ("demo-auditor", Role.AUDITOR, "审计员（只读）", {}, "全市（只读）"),
+        ("demo-auditor", Role.AUDITOR, "督导员（只读）", {}, "全市（只读）"),
         ("demo-worker", Role.WORKER, "从业人员", {"worker": worker}, f"本人记录：{worker}" if worker else ""),
     ]
     for username, role, label, binding, scope in specs:
