@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from careforce.core.forms import StyledForm, date_field
 from careforce.pools.models import PoolKind, TaskKind
@@ -18,7 +19,7 @@ class MemberForm(StyledForm):
     evaluation_body = forms.CharField(
         label=_("Evaluation body (id or 备案编号)"), required=False, max_length=40
     )
-    name = forms.CharField(label=_("Name"), required=False, max_length=120)
+    name = forms.CharField(label=pgettext_lazy("person", "Name"), required=False, max_length=120)
     organisation = forms.CharField(label=_("Organisation"), required=False, max_length=120)
     district = forms.CharField(label=_("District code"), required=False, max_length=12)
     qualifications = forms.CharField(label=_("Qualifications"), max_length=300)

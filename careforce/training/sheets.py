@@ -11,7 +11,7 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, pgettext_lazy
 
 from careforce.core import crypto
 from careforce.core.scope import Level, Scope, scope_of
@@ -53,7 +53,12 @@ class TrainingRecordSheet(SheetSpec):
     duplicate_column = "id_number"
     columns = (
         Column("id_number", "身份证号码", gettext_lazy("Resident ID number"), required=True, width=22),
-        Column("name", "姓名", gettext_lazy("Name"), help=gettext_lazy("Checked against the registry.")),
+        Column(
+            "name",
+            "姓名",
+            pgettext_lazy("person", "Name"),
+            help=gettext_lazy("Checked against the registry."),
+        ),
         Column(
             "session",
             "培训班编号",
@@ -172,7 +177,7 @@ class CertificateSheet(SheetSpec):
     columns = (
         Column("number", "证书编号", gettext_lazy("Certificate number"), required=True, width=22),
         Column("id_number", "身份证号码", gettext_lazy("Resident ID number"), required=True, width=22),
-        Column("name", "姓名", gettext_lazy("Name")),
+        Column("name", "姓名", pgettext_lazy("person", "Name")),
         Column(
             "occupation",
             "职业",
