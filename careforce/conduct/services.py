@@ -211,11 +211,10 @@ def _evaluation_save(
     EvaluationScore.objects.bulk_create(
         [EvaluationScore(evaluation=evaluation, dimension=dim, score=score) for dim, score in scores]
     )
-    audit.record(
+    audit.record_create(
         actor=actor,
-        action=AuditAction.CREATE,
         instance=evaluation,
-        changes=audit.diff({}, audit.snapshot(evaluation, EVALUATION_FIELDS)),
+        fields=EVALUATION_FIELDS,
         worker_id=worker.pk,
         institution_id=institution.pk,
     )
@@ -323,11 +322,10 @@ def complaint_receive(*, actor: User, data: Mapping[str, Any]) -> Complaint:
         received_on=received_on,
         deadline=received_on + datetime.timedelta(days=channel.deadline_days),
     )
-    audit.record(
+    audit.record_create(
         actor=actor,
-        action=AuditAction.CREATE,
         instance=complaint,
-        changes=audit.diff({}, audit.snapshot(complaint, COMPLAINT_FIELDS)),
+        fields=COMPLAINT_FIELDS,
         worker_id=complaint.worker_id,
         institution_id=complaint.institution_id,
     )
@@ -464,11 +462,10 @@ def penalty_record(*, actor: User, data: Mapping[str, Any]) -> Penalty:
         effective_to=effective_to,
         note=note,
     )
-    audit.record(
+    audit.record_create(
         actor=actor,
-        action=AuditAction.CREATE,
         instance=penalty,
-        changes=audit.diff({}, audit.snapshot(penalty, PENALTY_FIELDS)),
+        fields=PENALTY_FIELDS,
         worker_id=penalty.worker_id,
         institution_id=penalty.institution_id,
     )

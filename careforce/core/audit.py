@@ -9,7 +9,7 @@ from typing import Any
 
 from django.db import models
 
-from careforce.core.models import AuditEvent, User
+from careforce.core.models import AuditAction, AuditEvent, User
 
 
 def _plain(value: Any) -> Any:
@@ -64,3 +64,24 @@ def record(**kwargs: Any) -> AuditEvent:
     event = build_event(**kwargs)
     event.save()
     return event
+
+
+def record_create(
+    *,
+    actor: User | None,
+    instance: models.Model,
+    fields: Iterable[str],
+    worker_id: int | None = None,
+    institution_id: int | None = None,
+    note: str = "",
+) -> AuditEvent:
+    """The event of a new record: every audited field, from nothing to its value."""
+    return record(
+        actor=actor,
+        action=AuditAction.CREATE,
+        instance=instance,
+        changes=diff({}, snapshot(instance, fields)),
+        worker_id=worker_id,
+        institution_id=institution_id,
+        note=note,
+    )

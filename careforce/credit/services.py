@@ -176,11 +176,10 @@ def listing_create(*, actor: User, data: Mapping[str, Any]) -> DishonestyListing
         penalty=penalty,
         complaint=complaint,
     )
-    audit.record(
+    audit.record_create(
         actor=actor,
-        action=AuditAction.CREATE,
         instance=listing,
-        changes=audit.diff({}, audit.snapshot(listing, LISTING_FIELDS)),
+        fields=LISTING_FIELDS,
         worker_id=worker.pk,
         institution_id=worker.institution_id,
     )

@@ -153,11 +153,10 @@ def target_create(*, actor: User, data: Mapping[str, Any]) -> Target:
     if errors:
         raise ValidationError(errors)
     target = Target.objects.create(indicator=code, district=district, updated_by=actor, **values)
-    audit.record(
+    audit.record_create(
         actor=actor,
-        action=AuditAction.CREATE,
         instance=target,
-        changes=audit.diff({}, audit.snapshot(target, AUDITED_TARGET_FIELDS)),
+        fields=AUDITED_TARGET_FIELDS,
     )
     return target
 

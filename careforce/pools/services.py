@@ -126,11 +126,10 @@ def member_join(*, actor: User, data: Mapping[str, Any]) -> PoolMember:
     ):
         raise ValidationError({"pool": [_("Already a current member of this pool.")]})
     member = PoolMember.objects.create(**values)
-    audit.record(
+    audit.record_create(
         actor=actor,
-        action=AuditAction.CREATE,
         instance=member,
-        changes=audit.diff({}, audit.snapshot(member, MEMBER_FIELDS)),
+        fields=MEMBER_FIELDS,
         worker_id=member.worker_id,
     )
     return member

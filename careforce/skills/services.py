@@ -109,11 +109,10 @@ def _clean_body(data: Mapping[str, Any], *, instance: EvaluationBody | None) -> 
 def evaluation_body_register(*, actor: User, data: Mapping[str, Any]) -> EvaluationBody:
     _require_city(actor)
     body = EvaluationBody.objects.create(**_clean_body(data, instance=None))
-    audit.record(
+    audit.record_create(
         actor=actor,
-        action=AuditAction.CREATE,
         instance=body,
-        changes=audit.diff({}, audit.snapshot(body, BODY_FIELDS)),
+        fields=BODY_FIELDS,
     )
     return body
 

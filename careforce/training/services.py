@@ -123,11 +123,10 @@ def training_base_register(*, actor: User, data: Mapping[str, Any]) -> TrainingB
     if scope.level not in (Level.CITY, Level.DISTRICT):
         raise Http404
     base = TrainingBase.objects.create(**_clean_base(actor, scope, data, instance=None))
-    audit.record(
+    audit.record_create(
         actor=actor,
-        action=AuditAction.CREATE,
         instance=base,
-        changes=audit.diff({}, audit.snapshot(base, BASE_FIELDS)),
+        fields=BASE_FIELDS,
     )
     return base
 
@@ -223,11 +222,10 @@ def course_create(*, actor: User, data: Mapping[str, Any]) -> Course:
     values, modules = _clean_course(scope, data)
     course = Course.objects.create(**values)
     course.modules.set(modules)
-    audit.record(
+    audit.record_create(
         actor=actor,
-        action=AuditAction.CREATE,
         instance=course,
-        changes=audit.diff({}, audit.snapshot(course, COURSE_FIELDS)),
+        fields=COURSE_FIELDS,
         institution_id=course.organiser_institution_id,
     )
     return course
@@ -267,11 +265,10 @@ def _clean_session(
 def session_schedule(*, actor: User, course: Course, data: Mapping[str, Any]) -> Session:
     scope = _require_organiser(actor, course)
     session = Session.objects.create(course=course, **_clean_session(scope, course, data, instance=None))
-    audit.record(
+    audit.record_create(
         actor=actor,
-        action=AuditAction.CREATE,
         instance=session,
-        changes=audit.diff({}, audit.snapshot(session, SESSION_FIELDS)),
+        fields=SESSION_FIELDS,
         institution_id=course.organiser_institution_id,
     )
     return session
