@@ -3,15 +3,15 @@
 from __future__ import annotations
 
 from django.contrib.auth.decorators import login_required
-from django.db.models import Count, Q, QuerySet
-from django.http import Http404, HttpRequest, HttpResponse
+from django.db.models import Count, Q
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.cache import patch_vary_headers
 
 from careforce.core.forms import AccessLogFilterForm
-from careforce.core.models import PiiAccess, Role, User
 from careforce.core.paging import paginate
 from careforce.core.scope import Level, scope_of
+from careforce.core.selectors import access_log_visible_to
 from careforce.institutions.selectors import institutions_visible_to
 from careforce.registry.selectors import workers_visible_to
 
@@ -48,17 +48,6 @@ def home(request: HttpRequest) -> HttpResponse:
         "institutions_total": institutions_visible_to(user).count(),
     }
     return render(request, "core/home.html", context)
-
-
-def can_see_access_log(user: User) -> bool:
-    return bool(user.is_authenticated and user.is_active and user.role == Role.CITY_ADMIN)
-
-
-def access_log_visible_to(user: User) -> QuerySet[PiiAccess]:
-    """The personal-data access log: city administrators only; anyone else is told it does not exist."""
-    if not can_see_access_log(user):
-        raise Http404
-    return PiiAccess.objects.select_related("actor", "worker").order_by("-at", "-id")
 
 
 @login_required

@@ -1,0 +1,19 @@
+"""Reads of core records, scoped by the acting user."""
+
+from __future__ import annotations
+
+from django.db.models import QuerySet
+from django.http import Http404
+
+from careforce.core.models import PiiAccess, Role, User
+
+
+def can_see_access_log(user: User) -> bool:
+    return bool(user.is_authenticated and user.is_active and user.role == Role.CITY_ADMIN)
+
+
+def access_log_visible_to(user: User) -> QuerySet[PiiAccess]:
+    """The personal-data access log: city administrators only; anyone else is told it does not exist."""
+    if not can_see_access_log(user):
+        raise Http404
+    return PiiAccess.objects.select_related("actor", "worker").order_by("-at", "-id")
