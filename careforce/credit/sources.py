@@ -32,18 +32,20 @@ def skill_levels(worker_ids: Iterable[int]) -> dict[int, int]:
     return metrics.current_levels_for_workers(worker_ids)
 
 
-def certification_counts(institution_ids: Iterable[int]) -> dict[int, tuple[int, int]]:
+def certification_counts(institution_ids: Iterable[int] | None) -> dict[int, tuple[int, int]]:
+    """institution id → (certified care workers, care workers); None: every institution."""
     metrics = _module("careforce.skills.metrics")
     if metrics is None:
         return {}
     return metrics.certification_counts(by="institution", ids=institution_ids)
 
 
-def trained_worker_ids(*, year: int, institution_ids: Iterable[int]) -> dict[int, set[int]]:
+def trained_worker_counts(*, year: int, institution_ids: Iterable[int] | None) -> dict[int, int]:
+    """institution id → current staff trained in `year` (None: every institution, those with none absent)."""
     metrics = _module("careforce.training.metrics")
     if metrics is None:
         return {}
-    return metrics.trained_worker_ids(year=year, institution_ids=institution_ids)
+    return metrics.trained_worker_counts(year=year, institution_ids=institution_ids)
 
 
 def missing_sources() -> list[str]:

@@ -145,7 +145,6 @@ def ranking_compute(*, actor: User, data: Mapping[str, Any]) -> Ranking:
     institutions = list(
         Institution.objects.order_by("id").values_list("pk", "name", "district_id", "district__name", "beds")
     )
-    ids = [pk for pk, *_rest in institutions]
     evaluations = dict(
         (pk, (n, avg))
         for pk, n, avg in Evaluation.objects.filter(evaluated_on__range=(start, end))
@@ -155,8 +154,9 @@ def ranking_compute(*, actor: User, data: Mapping[str, Any]) -> Ranking:
         .values_list("institution_id", "n", "a")
     )
     complaints = conduct_metrics.complaint_counts(by="institution", since=start, until=end)
-    certification = sources.certification_counts(ids)
-    trained = sources.trained_worker_ids(year=end.year, institution_ids=ids)
+    # Every institution is ranked: the contract reads are asked for all of them at once (no id lists).
+    certification = sources.certification_counts(None)
+    trained = sources.trained_worker_counts(year=end.year, institution_ids=None)
     staff = dict(
         Worker.objects.filter(is_active=True, institution_id__isnull=False)
         .order_by()
@@ -180,7 +180,7 @@ def ranking_compute(*, actor: User, data: Mapping[str, Any]) -> Ranking:
         n_complaints = complaints.get(pk, 0)
         certified, care_workers = certification.get(pk, (0, 0))
         n_staff = staff.get(pk, 0)
-        n_trained = len(trained.get(pk, ()))
+        n_trained = trained.get(pk, 0)
         row = RankingRow(
             ranking=ranking,
             institution_id=pk,
