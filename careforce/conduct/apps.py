@@ -16,6 +16,7 @@ class ConductConfig(AppConfig):
         from careforce.core.extensions import (
             NavItem,
             Section,
+            register_home_section,
             register_institution_section,
             register_nav,
             register_worker_section,
@@ -46,6 +47,15 @@ class ConductConfig(AppConfig):
                 _("Evaluations, complaints and penalties"),
                 "conduct/_institution_section.html",
                 views.institution_section,
+                order=20,
+            )
+        )
+        register_home_section(
+            Section(
+                "overdue_complaints",
+                _("Overdue complaints"),
+                "conduct/_home_overdue.html",
+                views.home_overdue,
                 order=20,
             )
         )

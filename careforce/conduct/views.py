@@ -305,6 +305,22 @@ def worker_section(request: HttpRequest, worker) -> dict | None:
     return context
 
 
+HOME_OVERDUE = 5  # the complaints longest past their deadline on the home page; the rest are a link away
+
+
+def home_overdue(request: HttpRequest, scope) -> dict | None:
+    """The home page's panel (registered in ConductConfig.ready()): open complaints past their deadline in
+    the user's scope, the longest overdue first; hidden when there are none."""
+    if scope.level in (Level.NONE, Level.SELF):
+        return None
+    overdue = selectors.complaint_list(request.user, selectors.ComplaintFilters(overdue=True))
+    oldest = list(overdue.order_by("deadline", "id")[:HOME_OVERDUE])
+    if not oldest:
+        return None
+    total = len(oldest) if len(oldest) < HOME_OVERDUE else overdue.count()
+    return {"complaints": oldest, "total": total, "today": timezone.localdate()}
+
+
 def institution_section(request: HttpRequest, institution) -> dict | None:
     """The section loads its timeline by htmx after the page (no queries on the institution page itself)."""
     return {"institution": institution}

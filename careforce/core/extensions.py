@@ -2,9 +2,11 @@
 
 An app registers, in its AppConfig.ready():
 - navigation entries (the left menu),
-- sections of the worker page and of the institution page (its own template and context).
-Sections receive the viewing request and the record already fetched through the scoped selector; their
-context function must read through the app's own scoped selectors and return None to hide the section.
+- sections of the worker page and of the institution page (its own template and context),
+- panels of the home page (工作台), e.g. what waits for the acting user: unread notifications, overdue work.
+Sections receive the viewing request and the record already fetched through the scoped selector (home
+panels: the acting user's Scope instead of a record); their context function must read through the app's
+own scoped selectors and return None to hide the section.
 """
 
 from __future__ import annotations
@@ -40,6 +42,7 @@ class Section:
 NAV_ITEMS: list[NavItem] = []
 WORKER_SECTIONS: list[Section] = []
 INSTITUTION_SECTIONS: list[Section] = []
+HOME_SECTIONS: list[Section] = []
 
 
 def _add(registry: list, item) -> None:
@@ -59,6 +62,10 @@ def register_worker_section(section: Section) -> None:
 
 def register_institution_section(section: Section) -> None:
     _add(INSTITUTION_SECTIONS, section)
+
+
+def register_home_section(section: Section) -> None:
+    _add(HOME_SECTIONS, section)
 
 
 def nav_for(user, scope: Scope) -> list[NavItem]:

@@ -8,6 +8,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.cache import patch_vary_headers
 
+from careforce.core.extensions import HOME_SECTIONS, render_sections
 from careforce.core.forms import AccessLogFilterForm
 from careforce.core.paging import paginate
 from careforce.core.scope import Level, scope_of
@@ -46,6 +47,8 @@ def home(request: HttpRequest) -> HttpResponse:
         "workers_total": workers["total"],
         "workers_active": workers["active"],
         "institutions_total": institutions_visible_to(user).count(),
+        # Panels other capabilities register (what waits for this user), each read through its own scope.
+        "sections": render_sections(HOME_SECTIONS, request, scope),
     }
     return render(request, "core/home.html", context)
 

@@ -12,7 +12,13 @@ class CreditConfig(AppConfig):
     verbose_name = _("Credit evaluation and dishonesty list")
 
     def ready(self) -> None:
-        from careforce.core.extensions import NavItem, Section, register_nav, register_worker_section
+        from careforce.core.extensions import (
+            NavItem,
+            Section,
+            register_home_section,
+            register_nav,
+            register_worker_section,
+        )
         from careforce.credit import services, views
         from careforce.registry.services import register_pre_employment_check
 
@@ -24,6 +30,15 @@ class CreditConfig(AppConfig):
         register_worker_section(
             Section(
                 "credit", _("Credit score"), "credit/_worker_section.html", views.worker_section, order=10
+            )
+        )
+        register_home_section(
+            Section(
+                "notifications",
+                _("Notifications"),
+                "credit/_home_notifications.html",
+                views.home_notifications,
+                order=10,
             )
         )
         # The registry calls this before writing a current employment or a transfer (see its services).

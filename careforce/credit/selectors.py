@@ -119,6 +119,11 @@ def notifications_for(user: User) -> QuerySet[Notification]:
     return qs.none()
 
 
+def unread_notifications_for(user: User) -> QuerySet[Notification]:
+    """The notifications in the user's scope nobody has marked read yet (the home page's panel)."""
+    return notifications_for(user).filter(read_at__isnull=True)
+
+
 def checks_for(user: User) -> QuerySet[PreEmploymentCheck]:
     """The pre-employment check log: the city sees all, a district its institutions', others their own."""
     scope = scope_of(user)

@@ -8,7 +8,9 @@ from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_http_methods, require_POST
 
 from careforce.conduct.views import is_authority
@@ -22,6 +24,7 @@ from careforce.credit.models import DishonestySituation
 from careforce.registry.selectors import worker_get
 
 HISTORY_ROWS = 20
+HOME_NOTIFICATIONS = 5  # the latest unread ones on the home page; the rest are a link away
 
 
 def _staff(request: HttpRequest) -> None:
@@ -181,5 +184,31 @@ def notifications(request: HttpRequest) -> HttpResponse:
 @require_POST
 def notifications_read(request: HttpRequest) -> HttpResponse:
     ids = [int(i) for i in request.POST.getlist("id") if i.isdigit() and len(i) < 16]
-    services.notifications_mark_read(actor=request.user, ids=ids)
+    marked = services.notifications_mark_read(actor=request.user, ids=ids)
+    if marked:
+        messages.success(
+            request,
+            ngettext(
+                "%(count)d notification marked as read.", "%(count)d notifications marked as read.", marked
+            )
+            % {"count": marked},
+        )
+    target = request.POST.get("next", "")
+    if target and url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return redirect(target)
     return redirect("credit:notifications")
+
+
+def home_notifications(request: HttpRequest, scope) -> dict | None:
+    """The home page's panel (registered in CreditConfig.ready()): the latest unread notifications of the
+    user's district (the city's: all), with mark-as-read; hidden when nothing is unread."""
+    if scope.level not in (Level.CITY, Level.DISTRICT):
+        return None
+    unread = selectors.unread_notifications_for(request.user)
+    latest = list(unread[:HOME_NOTIFICATIONS])
+    if not latest:
+        return None
+    total = len(latest) if len(latest) < HOME_NOTIFICATIONS else unread.count()
+    return {"notifications": latest, "total": total, "more": total > len(latest)}
