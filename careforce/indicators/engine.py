@@ -1,22 +1,25 @@
-"""The dashboard's aggregates, kept per district in memory and recomputed only where records changed.
+"""The dashboard's figures per district: persisted counters (facts.py) kept current from the audit trail,
+with each district's block cached in memory.
 
-Why this shape: the city overview sums 41 district blocks; a change to a record dirties only its
-district's block, so the first view after a change recomputes one district (a few indexed queries over
-its rows), not the city.
-
-How a change is noticed, without touching other apps' write paths:
+How a change reaches the figures, without touching other apps' write paths:
 - the audit trail. Every service writes an AuditEvent in the same transaction as the change (house rule),
   naming the worker and/or institution. Each read fetches the events after the newest one seen (an
-  index range scan, usually empty) and dirties the districts of the workers and institutions they name,
-  and both districts when a record moved. The tail of recent ids is re-read so that a transaction that
-  commits late with a lower id is not missed. This works across processes: each process has its own
-  blocks and its own position in the trail.
-- post_save / post_delete signals on the training, skills and conduct models (apps.py), for records
-  whose services do not write audit events: only to dirty the districts they name (after commit), in
-  this process. Other processes catch up within CACHE_SECONDS.
-- the date: every block is dropped when the day changes (ages, years of service, this year's training).
+  index range scan, usually empty), refreshes the facts of the workers they name (and of the workers of
+  an institution whose own record changed) — a few small queries that add the difference to the
+  persisted counters — and drops the cached blocks of the districts involved, which are then re-read
+  from the counters. The tail of recent ids is re-read so that a transaction that commits late with a
+  lower id is not missed; refreshing is idempotent, so a worker refreshed twice (by two processes, or
+  again after a restart) changes nothing the second time. A vanished or changed event (a restored
+  database) rebuilds everything.
+- post_save / post_delete signals on the training, skills and conduct models (apps.py): only to drop
+  the districts they name (after commit), in this process.
+- the date: the facts' age and service bands are rolled forward (facts.roll, a few workers a day) and
+  every block is dropped when the day changes (this year's training, complaints overdue).
 - a maximum age, CACHE_SECONDS (setting INDICATORS_CACHE_SECONDS, default 600), as a backstop for
   figures that change with time alone (a complaint becoming overdue).
+
+A process restart reads the counters (milliseconds); only a database whose facts were never built (or a
+bulk load that bypassed the services: `careforce indicators_rebuild`) computes them from the registry.
 """
 
 from __future__ import annotations
@@ -32,11 +35,14 @@ from django.db.models import Max
 from django.utils import timezone
 
 from careforce.core.models import AuditEvent, District
-from careforce.indicators import sources
+from careforce.indicators import facts, sources
 from careforce.indicators.sources import Figures
 
 TAIL = 200  # recent audit ids re-read for late commits
-MAX_EVENTS = 5000  # more new events than this since the last read: drop every block
+MAX_EVENTS = 50_000  # more new events than this since the last read: rebuild the facts
+INSTITUTION_TYPE = "institutions.institution"
+# Events naming neither a worker nor an institution that cannot move a figure.
+QUIET_TYPES = ("core.", "indicators.", "auth.", "sessions.")
 
 
 def cache_seconds() -> float:
@@ -49,9 +55,6 @@ class _State:
     high: int | None = None  # the newest audit id accounted for
     seen: dict[int, datetime.datetime] = field(default_factory=dict)  # ids in (high - TAIL, high] handled
     blocks: dict[int, tuple[float, Figures]] = field(default_factory=dict)
-    institutions: dict[int, tuple[float, list[dict]]] = field(default_factory=dict)
-    pending_workers: set[int] = field(default_factory=set)
-    pending_institutions: set[int] = field(default_factory=set)
     pending_districts: set[int] = field(default_factory=set)
     everything: bool = False
 
@@ -61,20 +64,37 @@ _lock = threading.RLock()
 
 
 def reset() -> None:
-    """Forget every block (tests; after a bulk load that bypassed the services)."""
+    """Forget the cached blocks and the position in the trail (tests). The persisted facts stay."""
     global _state
     with _lock:
         _state = _State()
+
+
+def rebuild(*, log=None) -> None:
+    """Recompute the facts from the registry (after a bulk load that bypassed the services)."""
+    with _lock:
+        facts.build(log=log)
+        reset()
 
 
 def mark_dirty(
     *, worker_ids: Iterable[int] = (), institution_ids: Iterable[int] = (), district_ids: Iterable[int] = ()
 ) -> None:
     """Called (after commit) by the signal receivers: the blocks these records fall in are stale."""
+    from careforce.institutions.models import Institution
+    from careforce.registry.models import Worker
+
+    workers = [i for i in worker_ids if i]
+    institutions = [i for i in institution_ids if i]
+    districts = {i for i in district_ids if i}
+    if workers:
+        districts |= set(Worker.objects.filter(pk__in=workers).values_list("district_id", flat=True))
+    if institutions:
+        districts |= set(
+            Institution.objects.filter(pk__in=institutions).values_list("district_id", flat=True)
+        )
     with _lock:
-        _state.pending_workers.update(i for i in worker_ids if i)
-        _state.pending_institutions.update(i for i in institution_ids if i)
-        _state.pending_districts.update(i for i in district_ids if i)
+        _state.pending_districts |= districts
 
 
 def mark_all_dirty() -> None:
@@ -82,90 +102,91 @@ def mark_all_dirty() -> None:
         _state.everything = True
 
 
-def _districts_of(worker_ids: set[int], institution_ids: set[int], names: set[str]) -> set[int]:
-    from careforce.institutions.models import Institution
-    from careforce.registry.models import Worker
-
-    out: set[int] = set()
-    if worker_ids:
-        out.update(Worker.objects.filter(pk__in=worker_ids).values_list("district_id", flat=True))
-    if institution_ids:
-        out.update(Institution.objects.filter(pk__in=institution_ids).values_list("district_id", flat=True))
-    if names:
-        out.update(District.objects.filter(name__in=names).values_list("pk", flat=True))
-    return out
-
-
 def _restart_trail() -> None:
-    _state.high = AuditEvent.objects.aggregate(m=Max("id"))["m"] or 0
-    _state.seen = dict(AuditEvent.objects.filter(pk__gt=_state.high - TAIL).values_list("pk", "at"))
+    """Start following the trail where the persisted facts stand (the newest event they include), so
+    events written while no process was reading are applied now."""
+    current = facts.state()
+    newest = AuditEvent.objects.aggregate(m=Max("id"))["m"] or 0
+    _state.high = current.high if current is not None else newest
+    _state.seen = {}
+    if current is None:
+        _state.everything = True  # nothing built yet: the first refresh builds
 
 
 def _read_trail() -> None:
-    """Dirty the districts named by audit events this process has not seen yet.
+    """Apply the audit events this process has not seen yet to the facts, and drop the blocks they touch.
 
     The recent tail is remembered with each event's time: if an event seen before has vanished or
-    changed (a rolled-back transaction reused its id, a restored database), every block is dropped."""
+    changed (a rolled-back transaction reused its id, a restored database), everything is rebuilt."""
     if _state.high is None:
         _restart_trail()
-        return
     low = max(0, _state.high - TAIL)
     rows = list(
         AuditEvent.objects.filter(pk__gt=low)
         .order_by("pk")
-        .values_list("pk", "at", "worker_id", "institution_id", "changes")[: MAX_EVENTS + 1]
+        .values_list("pk", "at", "object_type", "worker_id", "institution_id", "changes")[: MAX_EVENTS + 1]
     )
     present = {row[0]: row[1] for row in rows}
     if any(present.get(pk) != at for pk, at in _state.seen.items() if pk > low):
-        _state.everything = True
-        _restart_trail()
+        rebuild_all(rows)
+        return
+    if len(rows) > MAX_EVENTS:
+        rebuild_all(rows)
         return
     # Ids above the newest seen are new; unseen ids below it committed late.
     fresh = [row for row in rows if row[0] not in _state.seen]
-    if len(rows) > MAX_EVENTS:
-        _state.everything = True
-    workers, institutions, names = set(), set(), set()
-    for _pk, _at, worker_id, institution_id, changes in fresh:
+    workers, institutions, moved, names = set(), set(), set(), set()
+    for _pk, _at, object_type, worker_id, institution_id, changes in fresh:
         if worker_id:
             workers.add(worker_id)
         if institution_id:
             institutions.add(institution_id)
-        moved = (changes or {}).get("district") if isinstance(changes, dict) else None
-        if isinstance(moved, list):
-            names.update(str(name) for name in moved if name)
-    if rows:
-        _state.high = max(_state.high, rows[-1][0])
-    _state.seen = {pk: at for pk, at in present.items() if pk > _state.high - TAIL}
-    _state.pending_workers |= workers
-    _state.pending_institutions |= institutions
+            if object_type == INSTITUTION_TYPE:
+                moved.add(institution_id)
+        if not worker_id and not institution_id and not object_type.startswith(QUIET_TYPES):
+            _state.everything = True  # a training base, a course: cheap to re-read every block
+        change = (changes or {}).get("district") if isinstance(changes, dict) else None
+        if isinstance(change, list):
+            names.update(str(name) for name in change if name)
+    newest = rows[-1][0] if rows else _state.high
+    if workers or moved or _state.day != timezone.localdate():
+        outcome = facts.refresh(workers | facts.workers_of_institutions(moved), high=newest)
+        if outcome.everything:
+            _state.everything = True
+        _state.pending_districts |= outcome.districts
+    if institutions:
+        _state.pending_districts |= _districts_of_institutions(institutions)
     if names:
         _state.pending_districts |= set(District.objects.filter(name__in=names).values_list("pk", flat=True))
+    _state.high = max(_state.high, newest)
+    _state.seen = {pk: at for pk, at in present.items() if pk > _state.high - TAIL}
+
+
+def rebuild_all(rows: list) -> None:
+    facts.build()
+    _state.everything = True
+    _state.high = rows[-1][0] if rows else _state.high
+    _state.seen = {}
+
+
+def _districts_of_institutions(ids: set[int]) -> set[int]:
+    from careforce.institutions.models import Institution
+
+    return set(Institution.objects.filter(pk__in=ids).values_list("district_id", flat=True))
 
 
 def _sync(today: datetime.date) -> None:
+    _read_trail()  # also rolls the facts' date bands when the day changed (facts.refresh)
     if _state.day != today:
         _state.day = today
-        _state.blocks.clear()
-        _state.institutions.clear()
-    _read_trail()
+        _state.everything = True
     if _state.everything:
         _state.blocks.clear()
-        _state.institutions.clear()
         _state.everything = False
-        _state.pending_workers.clear()
-        _state.pending_institutions.clear()
         _state.pending_districts.clear()
         return
-    dirty = set(_state.pending_districts)
-    if _state.pending_workers or _state.pending_institutions:
-        dirty |= _districts_of(_state.pending_workers, _state.pending_institutions, set())
-    # A worker who just moved is found in the new district; the old one is named by the employment's
-    # institution (the ended post) or by the "district" change of the worker's audit event.
-    for district_id in dirty:
+    for district_id in _state.pending_districts:
         _state.blocks.pop(district_id, None)
-        _state.institutions.pop(district_id, None)
-    _state.pending_workers.clear()
-    _state.pending_institutions.clear()
     _state.pending_districts.clear()
 
 
@@ -189,17 +210,10 @@ def blocks(ids: Iterable[int] | None = None) -> dict[int, Figures]:
         return {d: _state.blocks[d][1] for d in wanted}
 
 
-def institution_rows(district_id: int) -> list[dict]:
-    """The institutions of one district with their figures (for the drill-down), cached like blocks."""
-    today = timezone.localdate()
+def sync() -> None:
+    """Apply pending changes to the facts (a page reading institution counters directly calls this)."""
     with _lock:
-        _sync(today)
-        now = time.monotonic()
-        cached = _state.institutions.get(district_id)
-        if cached is None or now - cached[0] > cache_seconds():
-            cached = (now, sources.institution_rows(district_id, today))
-            _state.institutions[district_id] = cached
-        return cached[1]
+        _sync(timezone.localdate())
 
 
 def total(figures: Iterable[Figures]) -> Figures:

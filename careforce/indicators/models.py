@@ -202,3 +202,82 @@ class PeriodReport(models.Model):
 
     def delete(self, *args, **kwargs):
         raise ValidationError(_("A generated report cannot be deleted."))
+
+
+# ---------------------------------------------------------------- the dashboard's persisted summary
+# Derived data owned by this app (facts.py keeps it): never edited, rebuilt by `careforce indicators_rebuild`.
+# Ids are plain integers, not foreign keys: a fact must outlive a deleted record until its contribution
+# has been taken out of the counters.
+
+
+class WorkerFact(models.Model):
+    """One narrow row per worker: what the indicators count about them, as last seen by facts.refresh."""
+
+    worker_id = models.BigIntegerField(primary_key=True)
+    district_id = models.BigIntegerField(null=True)
+    institution_id = models.BigIntegerField(null=True, db_index=True)
+    is_active = models.BooleanField(default=False)
+    team = models.CharField(max_length=20, blank=True)
+    occupation_id = models.BigIntegerField(null=True)
+    gender = models.CharField(max_length=1, blank=True)
+    birth_date = models.DateField(null=True, db_index=True)
+    education = models.CharField(max_length=20, blank=True)
+    source_channel = models.CharField(max_length=30, blank=True)
+    ownership = models.CharField(max_length=20, null=True)  # of the worker's institution
+    kind = models.CharField(max_length=30, null=True)
+    first_post = models.DateField(null=True, db_index=True)
+    trained = models.BooleanField(default=False)  # heads only: training completed in the state's year
+    # Every post: "employment id|district of its institution|start|end or empty|1 if part-time", ";"-joined.
+    posts = models.TextField(blank=True)
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["occupation_id", "district_id"], name="worker_fact_occupation"),
+        ]
+
+    def __str__(self) -> str:
+        return f"fact {self.worker_id}"
+
+
+class DistrictCounter(models.Model):
+    """A counter of a district's figures (e.g. "team:care", "age:F:30-39", "ft_start:2024-03"), kept equal
+    to the sum of the workers' contributions (facts.contribution) by adding differences."""
+
+    district_id = models.BigIntegerField()
+    key = models.CharField(max_length=60)
+    n = models.BigIntegerField(default=0)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["district_id", "key"], name="district_counter_key")]
+
+    def __str__(self) -> str:
+        return f"{self.district_id} {self.key}={self.n}"
+
+
+class InstitutionCounter(models.Model):
+    """The same for an institution's current staff ("workers", "team:care", "occ:<id>", "heads", …)."""
+
+    institution_id = models.BigIntegerField()
+    key = models.CharField(max_length=60)
+    n = models.BigIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["institution_id", "key"], name="institution_counter_key")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.institution_id} {self.key}={self.n}"
+
+
+class FactState(models.Model):
+    """The one row saying how far the facts are: the day their date bands are computed for and the newest
+    audit event applied. Absent until the first build."""
+
+    as_of = models.DateField()
+    high = models.BigIntegerField(default=0)
+    rebuilt_high = models.BigIntegerField(default=0)  # the audit high at the last full build
+    built_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self) -> str:
+        return f"facts as of {self.as_of}, audit {self.high}"

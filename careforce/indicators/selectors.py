@@ -476,8 +476,17 @@ def choose(code: str | None) -> Indicator:
 
 
 def district_view(
-    user: User, district_id: object, code: str | None = None, *, full: bool = True
+    user: User,
+    district_id: object,
+    code: str | None = None,
+    *,
+    full: bool = True,
+    page: object = None,
+    per_page: int = 50,
 ) -> dict[str, Any]:
+    """A district's drill-down. `full`: the page (ranks, structure, one page of institutions); the API
+    needs only the readings. `page`: the page of the institution table (None: every institution, for the
+    spreadsheet)."""
     district = district_get(user, district_id)
     scope = dashboard_scope(user)
     ctx = load_context()
@@ -488,9 +497,32 @@ def district_view(
     data = {"scope": scope, "ctx": ctx, "district": district, "readings": readings, "chosen": chosen}
     if full:  # the page; the API needs only the readings
         data["ranks"] = {i.code: _rank_of(ranking(i, ctx, scope), district.pk) for i in indicators}
-        data["institutions"] = institution_table(district.pk, ctx, scope)
+        if page is None:
+            data["institutions"] = institution_table(district.pk, ctx, scope)
+        else:
+            data["institutions_page"] = institution_page(district.pk, ctx, scope, page, per_page)
         data["structure"] = structure(ctx.figures(district.pk), ctx.today)
     return data
+
+
+def institution_page(
+    district_id: int, ctx: Context, scope: Scope, number: object, per_page: int = 50
+) -> dict[str, Any]:
+    """One page of a district's institutions (in name order) with their figures: only the rows shown are
+    computed (a district may have thousands of institutions)."""
+    total = sources.institutions_of(district_id).count()
+    pages = max(1, (total + per_page - 1) // per_page)
+    try:
+        number = min(max(1, int(number)), pages)
+    except (TypeError, ValueError):
+        number = 1
+    ids = list(
+        sources.institutions_of(district_id).values_list("pk", flat=True)[
+            (number - 1) * per_page : number * per_page
+        ]
+    )
+    rows = institution_table(district_id, ctx, scope, institution_ids=ids) if ids else []
+    return {"rows": rows, "number": number, "pages": pages, "count": total}
 
 
 def _rank_of(rows: list[dict], district_id: int) -> int | None:
@@ -513,13 +545,16 @@ def required_care_staff(row: dict[str, Any], ratios: dict[str, Decimal]) -> int:
     return whole + (1 if need > whole else 0)
 
 
-def institution_table(district_id: int, ctx: Context, scope: Scope) -> list[dict[str, Any]]:
-    """Every institution of the district with its figures (the links to records are added by the page
-    for the rows it shows)."""
+def institution_table(
+    district_id: int, ctx: Context, scope: Scope, *, institution_ids: list[int] | None = None
+) -> list[dict[str, Any]]:
+    """The institutions of the district (every one, or those asked) with their figures, in name order
+    (the links to records are added by the page for the rows it shows)."""
     ratios = staffing_ratios()
     kinds, ownerships = dict(InstitutionKind.choices), dict(Ownership.choices)
     rows = []
-    for inst in engine.institution_rows(district_id):
+    engine.sync()
+    for inst in sources.institution_rows(district_id, ctx.today, institution_ids=institution_ids):
         f = inst["figures"]
         required = required_care_staff(inst, ratios)
         care = int(f.get("team:care", 0))
@@ -539,7 +574,6 @@ def institution_table(district_id: int, ctx: Context, scope: Scope) -> list[dict
             "heads_trained": int(f.get("heads_trained", 0))
             if sources.has("training", "training_hours_for_workers")
             else None,
-            "untrained_head_ids": inst.get("untrained_head_ids", []),
             "care_workers": int(f.get("care_workers", 0))
             if sources.has("skills", "certification_counts")
             else None,
@@ -557,8 +591,11 @@ def institution_table(district_id: int, ctx: Context, scope: Scope) -> list[dict
 def institution_view(user: User, institution_id: object) -> dict[str, Any]:
     institution = institution_for_dashboard(user, institution_id)
     scope = scope_of(user)
-    ctx_rows = {row["id"]: row for row in engine.institution_rows(institution.district_id)}
-    inst = ctx_rows.get(institution.pk, {"figures": Figures()})
+    engine.sync()
+    found = sources.institution_rows(
+        institution.district_id, timezone.localdate(), institution_ids=[institution.pk]
+    )
+    inst = found[0] if found else {"figures": Figures()}
     figures = Figures(inst["figures"])
     figures["beds"] = institution.beds
     for field, _label in RESIDENT_LEVEL_FIELDS:

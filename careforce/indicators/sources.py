@@ -24,18 +24,18 @@ from types import ModuleType
 from typing import Any
 
 from django.db import connection, transaction
-from django.db.models import Count, Q, Sum
+from django.db.models import Count, Sum
 
+from careforce.indicators.facts import AGE_BANDS, HEAD_OCCUPATION, SERVICE_BANDS, years_before
+from careforce.indicators.models import DistrictCounter, InstitutionCounter, WorkerFact
 from careforce.institutions.models import RESIDENT_LEVEL_FIELDS, Institution
-from careforce.registry.models import Employment, Occupation, Worker
+from careforce.registry.models import Occupation
 
 Figures = Counter  # name → number; adds up across districts
 
-# Age bands of the pyramid (lower bound inclusive) and years-of-service bands.
-AGE_BANDS = ((0, "<30"), (30, "30-39"), (40, "40-49"), (50, "50-59"), (60, "60+"))
-SERVICE_BANDS = ((0, "<1"), (1, "1-2"), (3, "3-4"), (5, "5-9"), (10, "10+"))
+# Age bands of the pyramid (lower bound inclusive) and years-of-service bands: facts.AGE_BANDS, SERVICE_BANDS.
+__all__ = ["AGE_BANDS", "HEAD_OCCUPATION", "SERVICE_BANDS", "years_before"]
 HISTORY_MONTHS = 24
-HEAD_OCCUPATION = "director"
 SOCIAL_WORKER_OCCUPATION = "social_worker"
 CARE_WORKER_OCCUPATION = "care_worker"
 
@@ -83,13 +83,6 @@ def month_key(day: datetime.date) -> str:
     return f"{day.year:04d}-{day.month:02d}"
 
 
-def years_before(today: datetime.date, years: int) -> datetime.date:
-    try:
-        return today.replace(year=today.year - years)
-    except ValueError:  # 29 February
-        return today.replace(year=today.year - years, day=28)
-
-
 # ---------------------------------------------------------------- registry figures by district
 
 
@@ -107,48 +100,74 @@ def _id_list(district_ids: list[int] | None, column: str) -> tuple[str, list[Any
     return f" AND {column} IN ({', '.join(['%s'] * len(district_ids))})", list(district_ids)
 
 
-def _case(expression: str, today: datetime.date, bands) -> tuple[str, list[Any]]:
-    """SQL CASE putting a date into a band of whole years before today (age, years since)."""
-    whens = [(years_before(today, low), label) for low, label in reversed(bands) if low]
-    sql = " ".join(f"WHEN {expression} <= %s THEN '{label}'" for _day, label in whens)
-    return f"CASE {sql} ELSE '{bands[0][1]}' END", [day for day, _label in whens]
+def district_counters(district_ids: list[int] | None) -> dict[int, Counter]:
+    """The persisted counters (facts.py) of these districts: {district: {key: n}}, zeros left out."""
+    out: dict[int, Counter] = defaultdict(Counter)
+    if district_ids is not None and not district_ids:
+        return out
+    where, params = _id_list(district_ids, "district_id")
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT district_id, key, n FROM {DistrictCounter._meta.db_table} WHERE n <> 0{where}", params
+        )
+        for district_id, key, n in cursor.fetchall():
+            out[district_id][key] = n
+    return out
+
+
+HISTORY_PREFIXES = ("ft_start", "ft_gone", "join", "leave")
+
+
+def figures_from_counters(counters: Counter, today: datetime.date, codes: dict[int, str]) -> Figures:
+    """A district's figures from its counters: occupations by code, and the history cut to the last
+    HISTORY_MONTHS months.
+
+    History: full-time posts held at each month end = posts started by that month less posts whose day
+    after ending is by that month (the current month: as recorded so far); joins and leaves by month."""
+    f = Figures()
+    window = [month_key(m) for m in months_back(today)]
+    first, inside = window[0], set(window)
+    opening = 0
+    started: Counter = Counter()
+    gone: Counter = Counter()
+    has_posts = False
+    for key, n in counters.items():
+        prefix, _sep, rest = key.partition(":")
+        if prefix in HISTORY_PREFIXES:
+            if prefix in ("ft_start", "ft_gone"):
+                has_posts = True
+                sign = 1 if prefix == "ft_start" else -1
+                if rest < first:
+                    opening += sign * n
+                elif prefix == "ft_start":
+                    started[rest] += n
+                else:
+                    gone[rest] += n
+            elif rest in inside:
+                f[f"{'joins' if prefix == 'join' else 'leaves'}:{rest}"] += n
+        elif prefix == "occ":
+            pk = int(rest) if rest.isdigit() else None
+            f[f"occupation:{codes.get(pk, '?')}"] += n
+        else:
+            f[key] += n
+    if has_posts:
+        held = opening
+        for month in window:
+            held += started.get(month, 0) - gone.get(month, 0)
+            f[f"posts:{month}"] += held
+    return f
 
 
 def registry_figures(district_ids: list[int] | None, today: datetime.date) -> dict[int, Figures]:
-    """Active workers by team, occupation, gender × age, education, source channel, ownership and kind of
-    their institution, years since their first recorded post; institutions, beds and residents.
-
-    One pass over the district's workers (their rows are wide and scattered, so each pass is costly),
-    grouped by every dimension at once; the marginals are added up here."""
+    """Active workers by team, occupation, gender x age, education, source channel, ownership and kind of
+    their institution, years since their first recorded post, heads and heads trained; the monthly history
+    and flows (all from the persisted counters, facts.py); institutions, beds and residents."""
     out: dict[int, Figures] = defaultdict(Figures)
     if district_ids is not None and not district_ids:
         return out
     codes = occupation_codes()
-    age, age_params = _case("w.birth_date", today, AGE_BANDS)
-    first_post = "(SELECT MIN(e.start_date) FROM registry_employment e WHERE e.worker_id = w.id)"
-    service, service_params = _case(first_post, today, SERVICE_BANDS)
-    where, where_params = _id_list(district_ids, "w.district_id")
-    sql = (
-        f"SELECT w.district_id, w.team, w.occupation_id, w.gender, {age}, w.education, w.source_channel,"
-        f" i.ownership, i.kind, {service}, COUNT(*)"
-        " FROM registry_worker w LEFT JOIN institutions_institution i ON i.id = w.institution_id"
-        f" WHERE w.is_active{where} GROUP BY 1, 2, 3, 4, 5, 6, 7, 8, 9, 10"
-    )
-    with connection.cursor() as cursor:
-        cursor.execute(sql, [*age_params, *service_params, *where_params])
-        rows = cursor.fetchall()
-    for district_id, team, occupation_id, gender, band, education, channel, ownership, kind, years, n in rows:
-        f = out[district_id]
-        f["workers"] += n
-        f[f"team:{team}"] += n
-        f[f"occupation:{codes.get(occupation_id, '?')}"] += n
-        f[f"age:{gender}:{band}"] += n
-        f[f"education:{education}"] += n
-        f[f"source_channel:{channel}"] += n
-        f[f"service:{years}"] += n
-        if ownership is not None:
-            f[f"ownership:{ownership}"] += n
-            f[f"kind:{kind}"] += n
+    for district_id, counters in district_counters(district_ids).items():
+        out[district_id] = figures_from_counters(counters, today, codes)
 
     sums = {field: Sum(field) for field, _label in RESIDENT_LEVEL_FIELDS}
     institutions = _in(Institution.objects.all(), "district_id", district_ids).order_by()
@@ -159,103 +178,6 @@ def registry_figures(district_ids: list[int] | None, today: datetime.date) -> di
         for field, _label in RESIDENT_LEVEL_FIELDS:
             f[f"residents:{field}"] += row[field] or 0
     return out
-
-
-# ---------------------------------------------------------------- history from dated records
-
-
-def _day_shift(column: str, days: int) -> str:
-    """SQL for a date column shifted by whole days, in this database's dialect."""
-    if connection.vendor == "postgresql":
-        return f"({column} + {int(days)})"
-    return f"date({column}, '{int(days):+d} day')"
-
-
-def history_figures(district_ids: list[int] | None, today: datetime.date) -> dict[int, Figures]:
-    """Per district and month of the last HISTORY_MONTHS: full-time posts held at month end (`posts:`),
-    entries into the workforce (`joins:`) and exits from it (`leaves:`).
-
-    Read back from employment dates, so a correction of a past date shows in the history at once.
-    Full-time posts never overlap for one person, so posts held = people holding a full-time post.
-    """
-    out: dict[int, Figures] = defaultdict(Figures)
-    months = months_back(today)
-    first = months[0]
-    # One pass over the full-time posts open at or after the window's start, grouped by their dates.
-    rows = (
-        _in(Employment.objects.filter(is_part_time=False), "institution__district_id", district_ids)
-        .filter(Q(end_date__isnull=True) | Q(end_date__gte=first))
-        .order_by()
-        .values_list("institution__district_id", "start_date", "end_date")
-        .annotate(n=Count("id"))
-    )
-    opening: Counter = Counter()
-    starts: dict[int, Counter] = defaultdict(Counter)
-    ends: dict[int, Counter] = defaultdict(Counter)
-    for district_id, start, end, n in rows:
-        if start < first:
-            opening[district_id] += n
-        elif start <= today:
-            starts[district_id][start] += n
-        if end is not None and end <= today:
-            ends[district_id][end] += n
-    for district_id in set(opening) | set(starts) | set(ends):
-        held = opening.get(district_id, 0)
-        s, e = sorted(starts[district_id].items()), sorted(ends[district_id].items())
-        for month in months:
-            last = min(month_end(month), today)
-            # Posts that started by the month's last day, less those that ended before it.
-            held_at = held + sum(n for d, n in s if d <= last) - sum(n for d, n in e if d < last)
-            out[district_id][f"posts:{month_key(month)}"] += held_at
-    for kind, rows in (("joins", _flows(district_ids, first, today, "join")), ("leaves", None)):
-        if rows is None:
-            rows = _flows(district_ids, first, today, "leave")
-        for district_id, day, n in rows:
-            out[district_id][f"{kind}:{month_key(day)}"] += n
-    return out
-
-
-def _flows(
-    district_ids: list[int] | None, first: datetime.date, today: datetime.date, kind: str
-) -> list[tuple[int, datetime.date, int]]:
-    """(district, day, people) entering the workforce (a post starting with no post the day before) or
-    leaving it (a post ending with no post the day after). Transfers are neither."""
-    if kind == "join":
-        day, other = (
-            "e.start_date",
-            (
-                "(p.start_date < e.start_date OR (p.start_date = e.start_date AND p.id < e.id))"
-                f" AND (p.end_date IS NULL OR p.end_date >= {_day_shift('e.start_date', -1)})"
-            ),
-        )
-    else:
-        day, other = (
-            "e.end_date",
-            (
-                f"p.start_date <= {_day_shift('e.end_date', 1)}"
-                " AND (p.end_date IS NULL OR p.end_date > e.end_date OR (p.end_date = e.end_date AND p.id > e.id))"
-            ),
-        )
-    params: list[Any] = [first, today]
-    where = f"{day} >= %s AND {day} <= %s"
-    if district_ids is not None:
-        if not district_ids:
-            return []
-        where += f" AND i.district_id IN ({', '.join(['%s'] * len(district_ids))})"
-        params += list(district_ids)
-    sql = (
-        f"SELECT i.district_id, {day}, COUNT(*) FROM registry_employment e"
-        " JOIN institutions_institution i ON i.id = e.institution_id"
-        f" WHERE {where} AND NOT EXISTS (SELECT 1 FROM registry_employment p"
-        f" WHERE p.worker_id = e.worker_id AND p.id <> e.id AND {other})"
-        f" GROUP BY i.district_id, {day}"
-    )
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        rows = cursor.fetchall()
-    return [
-        (d, v if isinstance(v, datetime.date) else datetime.date.fromisoformat(str(v)), n) for d, v, n in rows
-    ]
 
 
 # ---------------------------------------------------------------- contract figures by district
@@ -282,28 +204,13 @@ def contract_figures(district_ids: list[int], today: datetime.date) -> dict[int,
                 year=year, district_ids=district_ids
             ).items():
                 out[district_id][year_key] += n
-    if has("training", "training_hours_for_workers"):
-        heads = heads_by_institution(district_ids=district_ids)
-        trained = trained_heads(heads, today)
-        for _institution_id, (district_id, head_ids) in heads.items():
-            out[district_id]["heads"] += len(head_ids)
-            out[district_id]["heads_trained"] += len(head_ids & trained)
+    # Heads and heads trained this year are counters of the facts (facts.contribution).
     for district_id, n in training_bases(district_ids, today).items():
         out[district_id]["training_bases"] += n
     if has("conduct", "overdue_complaints"):
         for district_id, n in conduct.overdue_complaints(district_ids=district_ids).items():
             out[district_id]["overdue_complaints"] += n
     return out
-
-
-def trained_heads(heads: dict[int, tuple[int, set[int]]], today: datetime.date) -> set[int]:
-    """The heads with at least one training completed since 1 January (training's contract: completed
-    hours per worker since a date). One indexed read per head list, not a scan of the enrolments."""
-    ids = {worker_id for _district, head_ids in heads.values() for worker_id in head_ids}
-    if not ids:
-        return set()
-    hours = contract("training").training_hours_for_workers(ids, since=datetime.date(today.year, 1, 1))
-    return {worker_id for worker_id, total in hours.items() if total and total > 0}
 
 
 def model(label: str):
@@ -338,55 +245,63 @@ def heads_courses(year: int) -> int:
     ).count()
 
 
-def heads_by_institution(
-    *, district_ids: list[int] | None = None, institution_ids: Iterable[int] | None = None
-) -> dict[int, tuple[int, set[int]]]:
-    """institution id → (district id, ids of its heads): active workers placed there whose occupation is
-    the head of an institution (院长/机构负责人)."""
-    qs = Worker.objects.filter(is_active=True, occupation__code=HEAD_OCCUPATION, institution__isnull=False)
-    qs = _in(qs, "district_id", district_ids)
-    if institution_ids is not None:
-        qs = qs.filter(institution_id__in=list(institution_ids))
-    out: dict[int, tuple[int, set[int]]] = {}
-    for worker_id, institution_id, district_id in qs.order_by().values_list(
-        "id", "institution_id", "district_id"
-    ):
-        out.setdefault(institution_id, (district_id, set()))[1].add(worker_id)
+def head_ids_by_institution(institution_ids: Iterable[int]) -> dict[int, set[int]]:
+    """institution id -> ids of its heads (active workers placed there whose occupation is the head of an
+    institution), from the facts."""
+    head = Occupation.objects.filter(code=HEAD_OCCUPATION).values_list("pk", flat=True).first()
+    ids = list(institution_ids)
+    out: dict[int, set[int]] = {}
+    if head is None or not ids:
+        return out
+    for worker_id, institution_id in WorkerFact.objects.filter(
+        occupation_id=head, is_active=True, institution_id__in=ids
+    ).values_list("worker_id", "institution_id"):
+        out.setdefault(institution_id, set()).add(worker_id)
     return out
 
 
 # ---------------------------------------------------------------- institutions of one district
 
-
-def institution_rows(district_id: int, today: datetime.date) -> list[dict[str, Any]]:
-    """Every institution of a district with the figures its row in the drill-down needs (a few queries)."""
-    with no_jit():
-        return _institution_rows(district_id, today)
+INSTITUTION_FIELDS = ["id", "name", "kind", "ownership", "beds", *[f for f, _l in RESIDENT_LEVEL_FIELDS]]
 
 
-def _institution_rows(district_id: int, today: datetime.date) -> list[dict[str, Any]]:
+def institutions_of(district_id: int):
+    """The institutions of a district in the drill-down's order (name, id)."""
+    return Institution.objects.filter(district_id=district_id).order_by("name", "id")
+
+
+def institution_rows(
+    district_id: int, today: datetime.date, *, institution_ids: Iterable[int] | None = None
+) -> list[dict[str, Any]]:
+    """Institutions of a district (all, or only those asked, e.g. one page) with the figures their rows
+    need: staff by team and occupation, heads and heads trained (counters of the facts), certification
+    (skills' tally), substantiated complaints this year (conduct). A few queries whatever the count."""
+    qs = institutions_of(district_id)
+    if institution_ids is not None:
+        qs = qs.filter(pk__in=list(institution_ids))
     rows: dict[int, dict[str, Any]] = {}
-    fields = ["id", "name", "kind", "ownership", "beds", *[f for f, _l in RESIDENT_LEVEL_FIELDS]]
-    for inst in Institution.objects.filter(district_id=district_id).order_by("name", "id").values(*fields):
+    for inst in qs.values(*INSTITUTION_FIELDS):
         inst["figures"] = Figures()
         rows[inst["id"]] = inst
     if not rows:
         return []
     codes = occupation_codes()
-    care_like = Count("id", filter=Q(team="care"))
-    for row in (
-        Worker.objects.filter(is_active=True, district_id=district_id, institution__isnull=False)
-        .order_by()
-        .values("institution_id", "occupation_id")
-        .annotate(n=Count("id"), care=care_like)
-    ):
-        if row["institution_id"] not in rows:
-            continue
-        f = rows[row["institution_id"]]["figures"]
-        f["workers"] += row["n"]
-        f["team:care"] += row["care"]
-        f[f"occupation:{codes.get(row['occupation_id'], '?')}"] += row["n"]
     ids = list(rows)
+    counters = InstitutionCounter.objects.filter(n__gt=0)
+    counters = (
+        counters.filter(institution_id__in=ids)
+        if institution_ids is not None
+        else counters.filter(
+            institution_id__in=Institution.objects.filter(district_id=district_id).values("pk")
+        )
+    )
+    for institution_id, key, n in counters.values_list("institution_id", "key", "n"):
+        if institution_id not in rows:
+            continue
+        prefix, _sep, rest = key.partition(":")
+        if prefix == "occ":
+            key = f"occupation:{codes.get(int(rest) if rest.isdigit() else None, '?')}"
+        rows[institution_id]["figures"][key] += n
     if has("skills", "certification_counts"):
         for institution_id, (certified, care) in (
             contract("skills").certification_counts(by="institution", ids=ids).items()
@@ -394,16 +309,6 @@ def _institution_rows(district_id: int, today: datetime.date) -> list[dict[str, 
             if institution_id in rows:
                 rows[institution_id]["figures"]["certified_care_workers"] += certified
                 rows[institution_id]["figures"]["care_workers"] += care
-    heads = heads_by_institution(institution_ids=ids)
-    for institution_id, (_district, head_ids) in heads.items():
-        rows[institution_id]["figures"]["heads"] += len(head_ids)
-        rows[institution_id]["head_ids"] = sorted(head_ids)
-    if has("training", "training_hours_for_workers") and heads:
-        trained = trained_heads(heads, today)
-        for institution_id, (_district, head_ids) in heads.items():
-            done = head_ids & trained
-            rows[institution_id]["figures"]["heads_trained"] += len(done)
-            rows[institution_id]["untrained_head_ids"] = sorted(head_ids - done)
     if has("conduct", "complaint_counts"):
         since = datetime.date(today.year, 1, 1)
         for institution_id, n in (
@@ -441,9 +346,5 @@ def district_figures(district_ids: list[int], today: datetime.date) -> dict[int,
 
 
 def _district_figures(district_ids: list[int], today: datetime.date) -> dict[int, Figures]:
-    merged = merge(
-        registry_figures(district_ids, today),
-        history_figures(district_ids, today),
-        contract_figures(district_ids, today),
-    )
+    merged = merge(registry_figures(district_ids, today), contract_figures(district_ids, today))
     return {district_id: merged.get(district_id, Figures()) for district_id in district_ids}

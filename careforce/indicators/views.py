@@ -124,35 +124,21 @@ def overview_export(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def district(request: HttpRequest, pk: int) -> HttpResponse:
-    data = selectors.district_view(request.user, pk, request.GET.get("indicator"))
+    data = selectors.district_view(
+        request.user, pk, request.GET.get("indicator"), page=request.GET.get("page", 1)
+    )
     _charts(data)
-    data["institutions_page"] = paginate_list(request, data["institutions"])
-    for row in data["institutions_page"]["rows"]:
+    page = data["institutions_page"]
+    query = request.GET.copy()
+    query.pop("page", None)
+    base = query.urlencode()
+    page["prev"] = f"?{base}&page={page['number'] - 1}" if page["number"] > 1 else ""
+    page["next"] = f"?{base}&page={page['number'] + 1}" if page["number"] < page["pages"] else ""
+    for row in page["rows"]:
         row["workers_url"] = selectors.records_url(
             None, data["scope"], district_id=data["district"].pk, institution_id=row["id"]
         )
     return render(request, "indicators/district.html", data)
-
-
-def paginate_list(request: HttpRequest, rows: list) -> dict:
-    """A plain list cut into pages of 50 (the rows are already in memory, from the cached block)."""
-    try:
-        number = max(1, int(request.GET.get("page", 1)))
-    except (TypeError, ValueError):
-        number = 1
-    per = 50
-    pages = max(1, (len(rows) + per - 1) // per)
-    number = min(number, pages)
-    query = request.GET.copy()
-    query.pop("page", None)
-    base = query.urlencode()
-    return {
-        "rows": rows[(number - 1) * per : number * per],
-        "number": number,
-        "pages": pages,
-        "prev": f"?{base}&page={number - 1}" if number > 1 else "",
-        "next": f"?{base}&page={number + 1}" if number < pages else "",
-    }
 
 
 @login_required
