@@ -97,6 +97,48 @@ class CompleteIn(InputSchema):
     exam_passed: Flag = None
 
 
+class SessionUpdateIn(InputSchema):
+    start_date: DateText = None
+    end_date: DateText = None
+    venue: Text = None
+    base: IdOrCode = Field(None, description="A training base id or name; null or empty: no base")
+    capacity: IdOrCode = None
+    is_cancelled: Flag = None
+
+
+class AttendanceIn(InputSchema):
+    day: DateText = None
+    present: list[Id] = Field(default_factory=list, max_length=5000, description="Worker ids present")
+    workers: list[Id] | None = Field(
+        None,
+        max_length=5000,
+        description="Only these workers' register (the others present are absent); omitted: everyone enrolled",
+    )
+
+
+class AttendanceFilters(Schema):
+    day: datetime.date | None = Field(None, description="Only this day (2025-05-01)")
+
+
+class AttendanceOut(Schema):
+    worker_id: int = Field(alias="enrolment.worker_id")
+    day: datetime.date
+    present: bool
+
+
+class ResultIn(InputSchema):
+    worker: Id
+    completed_on: DateText = None
+    hours: Text = None
+    exam_score: Text = None
+    exam_passed: Flag = None
+
+
+class ResultsIn(InputSchema):
+    completed_on: DateText = Field(None, description="For every row that gives none")
+    results: list[ResultIn] = Field(default_factory=list, max_length=5000)
+
+
 class EnrolmentOut(Schema):
     id: int
     session_id: int
@@ -173,6 +215,60 @@ def get_session(request: HttpRequest, session_id: Id):
 def create_session(request: HttpRequest, payload: ScheduleIn):
     session = services.schedule(actor=request.auth, data=payload.model_dump(exclude_none=True))
     return Status(201, _session(request, session.pk))
+
+
+@router.patch(
+    "/training/sessions/{session_id}",
+    response={200: SessionOut, **ERROR_RESPONSES},
+    summary="Change a session (dates, venue or base, capacity, cancelled)",
+)
+def update_session(request: HttpRequest, session_id: Id, payload: SessionUpdateIn):
+    session = selectors.session_get(request.auth, session_id)
+    services.session_update(actor=request.auth, session=session, data=payload.model_dump(exclude_unset=True))
+    return _session(request, session_id)
+
+
+@router.get(
+    "/training/sessions/{session_id}/attendance",
+    response={200: list[AttendanceOut], **READ_RESPONSES},
+    summary="Attendance of a session (of one day when given)",
+)
+def list_attendance(request: HttpRequest, session_id: Id, filters: Query[AttendanceFilters]):
+    session = selectors.session_get(request.auth, session_id)
+    return list(selectors.attendance_of(request.auth, session, day=filters.day)[:20000])
+
+
+@router.post(
+    "/training/sessions/{session_id}/attendance",
+    response={200: CountOut, **ERROR_RESPONSES},
+    summary="Take a day's register (who was present)",
+)
+def record_attendance(request: HttpRequest, session_id: Id, payload: AttendanceIn):
+    session = selectors.session_get(request.auth, session_id)
+    count = services.attendance_record(
+        actor=request.auth,
+        session=session,
+        day=payload.day,
+        present_worker_ids=payload.present,
+        worker_ids=payload.workers,
+    )
+    return {"count": count}
+
+
+@router.post(
+    "/training/sessions/{session_id}/results",
+    response={200: CountOut, **ERROR_RESPONSES},
+    summary="Record each worker's own result (hours, exam score, passed) in one go",
+)
+def record_results(request: HttpRequest, session_id: Id, payload: ResultsIn):
+    session = selectors.session_get(request.auth, session_id)
+    count = services.enrolments_record_results(
+        actor=request.auth,
+        session=session,
+        results=[item.model_dump(exclude_none=True) for item in payload.results],
+        completed_on=payload.completed_on,
+    )
+    return {"count": count}
 
 
 @router.get(

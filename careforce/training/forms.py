@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django import forms
+from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from careforce.core.forms import StyledForm, date_field
@@ -53,6 +54,22 @@ class ScheduleForm(StyledForm):
         self.fields["modules"].widget.attrs["size"] = 5
 
 
+class SessionForm(StyledForm):
+    """Change one session: dates, venue or base, capacity, cancelled."""
+
+    start_date = date_field(_("Start date"))
+    end_date = date_field(_("End date"))
+    venue = forms.CharField(label=_("Venue"), max_length=200, required=False)
+    base = forms.ChoiceField(label=_("Training base"), required=False)
+    capacity = forms.CharField(label=_("Capacity"), max_length=7)
+    is_cancelled = forms.BooleanField(label=_("Cancelled"), required=False)
+
+    def __init__(self, *args, session, **kwargs):
+        super().__init__(*args, **kwargs)
+        bases = TrainingBase.objects.filter(Q(is_active=True) | Q(pk=session.base_id)).order_by("name")
+        self.fields["base"].choices = [("", "—")] + [(str(b.pk), b.name) for b in bases[:200]]
+
+
 class BaseForm(StyledForm):
     name = forms.CharField(label=_("Name"), max_length=120)
     kind = forms.ChoiceField(label=_("Kind"), choices=BaseKind.choices)
@@ -96,6 +113,13 @@ class CompleteForm(StyledForm):
         required=False,
         choices=[("", _("No exam")), ("true", _("Passed")), ("false", _("Failed"))],
     )
+
+
+class ResultsForm(StyledForm):
+    """The register's results: one completion date for the rows ticked (each row has its own hours,
+    score and result)."""
+
+    completed_on = date_field(_("Completion date"))
 
 
 class SessionFilterForm(StyledForm):

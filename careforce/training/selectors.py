@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import datetime
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
 
@@ -15,6 +16,7 @@ from careforce.registry.models import Worker
 from careforce.registry.selectors import workers_visible_to
 from careforce.training import metrics
 from careforce.training.models import (
+    Attendance,
     Course,
     CourseKind,
     Enrolment,
@@ -131,6 +133,42 @@ def session_enrolments(user: User, session: Session) -> QuerySet[Enrolment]:
         .select_related("worker__institution", "worker__occupation")
         .order_by("worker__name", "id")
     )
+
+
+def session_register(user: User, session: Session) -> QuerySet[Enrolment]:
+    """The register: the session's enrolments the actor sees, withdrawn ones left out, each with the
+    number of days present."""
+    return (
+        session_enrolments(user, session)
+        .exclude(status=EnrolmentStatus.WITHDRAWN)
+        .annotate(days_present=Count("attendance", filter=Q(attendance__present=True)))
+    )
+
+
+def session_days(session: Session) -> list:
+    """The session's days, start to end (a register is taken per day)."""
+    days = (session.end_date - session.start_date).days + 1
+    return [session.start_date + datetime.timedelta(days=n) for n in range(days)]
+
+
+def attendance_of(user: User, session: Session, *, day=None) -> QuerySet[Attendance]:
+    """Attendance rows of the session's enrolments the actor sees (of one day, when given)."""
+    qs = Attendance.objects.filter(
+        enrolment__in=session_enrolments(user, session).values("pk")
+    ).select_related("enrolment")
+    if day is not None:
+        qs = qs.filter(day=day)
+    return qs.order_by("day", "enrolment__worker_id")
+
+
+def attendance_by_day(user: User, session: Session) -> dict:
+    """{day: (present, recorded)} over the enrolments the actor sees: one grouped query."""
+    rows = (
+        Attendance.objects.filter(enrolment__in=session_enrolments(user, session).values("pk"))
+        .values("day")
+        .annotate(present=Count("id", filter=Q(present=True)), recorded=Count("id"))
+    )
+    return {row["day"]: (row["present"], row["recorded"]) for row in rows}
 
 
 def worker_training(worker: Worker) -> QuerySet[Enrolment]:

@@ -16,7 +16,7 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import F
+from django.db.models import F, Q
 from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -248,14 +248,21 @@ def _clean_session(
         values["capacity"] = inputs.integer(data, "capacity", errors, required=True, low=1, high=100000)
     if "venue" in data:
         values["venue"] = inputs.text(data, "venue", errors, max_length=200) or ""
-    if not inputs.is_blank(data.get("base")):
-        base = inputs.pick(TrainingBase.objects.filter(is_active=True), data.get("base"), keys=("name",))
+    base_given = not inputs.is_blank(data.get("base"))
+    if base_given:
+        current = instance.base_id if instance else None
+        active = TrainingBase.objects.filter(Q(is_active=True) | Q(pk=current))
+        base = inputs.pick(active, data.get("base"), keys=("name",))
         if base is None:
             errors.add("base", _("Unknown or inactive training base."))
         values["base"] = base
+    elif "base" in data:  # given empty: the session no longer uses a base
+        values["base"] = None
     if "is_cancelled" in data:
-        values["is_cancelled"] = data["is_cancelled"] in (True, "true", "1", "on", "是")
-    if new and not values.get("venue") and not values.get("base") and not course.is_online:
+        values["is_cancelled"] = data["is_cancelled"] in (True, "true", "True", "1", "on", "是")
+    venue = values.get("venue", instance.venue if instance else "")
+    has_base = base_given or ("base" not in values and instance is not None and instance.base_id is not None)
+    if not venue and not has_base and not course.is_online:
         errors.add("venue", _("Give the venue or choose a training base."))
     errors.raise_if_any()
     return {k: v for k, v in values.items() if v is not None or k == "base"}
@@ -274,17 +281,80 @@ def session_schedule(*, actor: User, course: Course, data: Mapping[str, Any]) ->
     return session
 
 
+def _check_session_change(session: Session, values: Mapping[str, Any]) -> None:
+    """What an edit may not do to a session that already has enrolments, attendance or results.
+
+    Person-times count by each completion's own date (TrainingTally), and those dates were checked
+    against the session's dates when recorded. Rather than re-tally, the dates are frozen once a
+    completion exists: the tallies then never disagree with the records, and a wrong session is corrected
+    by scheduling another one."""
+    errors = Errors()
+    enrolments = session.enrolments.all()
+    start = values.get("start_date", session.start_date)
+    end = values.get("end_date", session.end_date)
+    dates_change = (start, end) != (session.start_date, session.end_date)
+    completed = enrolments.filter(status=EnrolmentStatus.COMPLETED).count()
+    if dates_change and completed:
+        message = _(
+            "Results are already recorded for %(n)d workers, so the dates can no longer change; "
+            "schedule a new session instead."
+        ) % {"n": completed}
+        for name in ("start_date", "end_date"):
+            if name in values and values[name] != getattr(session, name):
+                errors.add(name, message)
+    elif dates_change:
+        outside = (
+            Attendance.objects.filter(enrolment__session=session)
+            .exclude(day__gte=start, day__lte=end)
+            .order_by("day")
+            .values_list("day", flat=True)
+            .first()
+        )
+        if outside is not None:
+            errors.add(
+                "start_date" if outside < start else "end_date",
+                _("Attendance is recorded on %(day)s, outside the new dates; keep that day in the session.")
+                % {"day": outside.isoformat()},
+            )
+    capacity = values.get("capacity")
+    if capacity is not None:
+        taken = enrolments.exclude(status=EnrolmentStatus.WITHDRAWN).count()
+        if capacity < taken:
+            errors.add(
+                "capacity",
+                _("%(n)d workers are already enrolled; the capacity cannot be lower than that.")
+                % {"n": taken},
+            )
+    if values.get("is_cancelled") and not session.is_cancelled and completed:
+        errors.add(
+            "is_cancelled",
+            _("Results are already recorded for %(n)d workers; a session with results cannot be cancelled.")
+            % {"n": completed},
+        )
+    errors.raise_if_any()
+
+
 @transaction.atomic
 def session_update(*, actor: User, session: Session, data: Mapping[str, Any]) -> Session:
+    """Change a session's dates, venue or base, capacity, or cancel it (its organisers only). Dates are
+    frozen once results are recorded; the capacity never drops below those enrolled."""
     scope = _require_organiser(actor, session.course)
     session = Session.objects.select_for_update().select_related("course").get(pk=session.pk)
     before = audit.snapshot(session, SESSION_FIELDS)
-    for name, value in _clean_session(scope, session.course, data, instance=session).items():
+    values = _clean_session(scope, session.course, data, instance=session)
+    _check_session_change(session, values)
+    for name, value in values.items():
         setattr(session, name, value)
     changes = audit.diff(before, audit.snapshot(session, SESSION_FIELDS))
     if changes:
         session.save()
-        audit.record(actor=actor, action=AuditAction.UPDATE, instance=session, changes=changes)
+        audit.record(
+            actor=actor,
+            action=AuditAction.UPDATE,
+            instance=session,
+            changes=changes,
+            institution_id=session.course.organiser_institution_id,
+        )
     return session
 
 
@@ -493,6 +563,64 @@ def enrolments_complete(
 
 
 @transaction.atomic
+def enrolments_record_results(
+    *,
+    actor: User,
+    session: Session,
+    results: Sequence[Mapping[str, Any]],
+    completed_on: Any = None,
+) -> int:
+    """Record each worker's own outcome (hours, exam score, passed or failed) in one go, all or nothing.
+
+    `results` holds one mapping per worker: `worker` (record id) and any of `hours`, `exam_score`,
+    `exam_passed`, `completed_on` (else the shared `completed_on`). Errors are keyed `results.<i>.<field>`
+    (i: the position in `results`). Each row goes through the same completion step as a single one, so
+    TrainingTally stays exact."""
+    _require_organiser(actor, session.course)
+    session = Session.objects.select_related("course").get(pk=session.pk)
+    if not results:
+        raise ValidationError({"results": [_("Choose at least one enrolled worker.")]})
+    if len(results) > 5000:
+        raise ValidationError({"results": [_("At most 5,000 workers at a time.")]})
+    ids: list[int | None] = []
+    for item in results:
+        raw = normalize_text(item.get("worker"))
+        ids.append(int(raw) if raw.isdigit() and len(raw) < 12 else None)
+    rows = {
+        row.worker_id: row
+        for row in Enrolment.objects.select_for_update()
+        .select_related("session__course")
+        .filter(session=session, worker_id__in=[i for i in ids if i is not None])
+    }
+    errors = Errors()
+    planned: list[tuple[Enrolment, dict[str, Any]]] = []
+    seen: set[int] = set()
+    for index, (item, worker_id) in enumerate(zip(results, ids, strict=True)):
+        prefix = f"results.{index}."
+        row = rows.get(worker_id) if worker_id is not None else None
+        if row is None or row.status == EnrolmentStatus.WITHDRAWN:
+            errors.add(prefix + "worker", _("This worker is not enrolled on this session; enrol them first."))
+            continue
+        if worker_id in seen:
+            errors.add(prefix + "worker", _("This worker is listed twice; keep one line."))
+            continue
+        seen.add(worker_id)
+        data = dict(item)
+        if inputs.is_blank(data.get("completed_on")):
+            data["completed_on"] = completed_on
+        try:
+            planned.append((row, clean_result(row, data)))
+        except ValidationError as exc:
+            for name, messages in exc.message_dict.items():
+                for message in messages:
+                    errors.add(prefix + name, message)
+    errors.raise_if_any()
+    for row, values in planned:
+        _finish(actor, row, values)
+    return len(planned)
+
+
+@transaction.atomic
 def enrolment_withdraw(*, actor: User, enrolment: Enrolment) -> Enrolment:
     enrolment = Enrolment.objects.select_for_update().select_related("session__course").get(pk=enrolment.pk)
     _require_organiser(actor, enrolment.session.course)
@@ -514,25 +642,74 @@ def enrolment_withdraw(*, actor: User, enrolment: Enrolment) -> Enrolment:
 
 
 @transaction.atomic
-def attendance_record(*, actor: User, session: Session, day: Any, present_worker_ids: Iterable[int]) -> int:
-    """The register of one day: who was there (everyone else enrolled is marked absent)."""
+def attendance_record(
+    *,
+    actor: User,
+    session: Session,
+    day: Any,
+    present_worker_ids: Iterable[Any],
+    worker_ids: Iterable[Any] | None = None,
+) -> int:
+    """The register of one day: who was there. Every other worker enrolled — or, when `worker_ids` is
+    given (one page of a long register), every other one of those — is marked absent for that day."""
     _require_organiser(actor, session.course)
+    session = Session.objects.select_for_update().select_related("course").get(pk=session.pk)
     errors = Errors()
     when = inputs.date({"day": day}, "day", errors, required=True)
     if when and not session.start_date <= when <= session.end_date:
-        errors.add("day", _("The day is outside the session's dates."))
+        errors.add(
+            "day",
+            _("The day is outside the session's dates (%(start)s to %(end)s).")
+            % {"start": session.start_date, "end": session.end_date},
+        )
+    elif when and when > timezone.localdate():
+        errors.add("day", _("The day is in the future; take the register on the day."))
+    if session.is_cancelled:
+        errors.add("session", _("This session is cancelled; schedule another one."))
+
+    def _ids(raw: Iterable[Any], field: str) -> set[int]:
+        out = set()
+        for value in raw:
+            text = normalize_text(value)
+            if text.isdigit() and len(text) < 12:
+                out.add(int(text))
+            else:
+                errors.add(field, _("“%(value)s” is not a worker record id.") % {"value": text[:20]})
+        return out
+
+    present = _ids(present_worker_ids, "present")
+    listed = _ids(worker_ids, "workers") if worker_ids is not None else None
     errors.raise_if_any()
-    present = {int(i) for i in present_worker_ids}
-    rows = list(session.enrolments.exclude(status=EnrolmentStatus.WITHDRAWN).only("id", "worker_id"))
-    Attendance.objects.filter(enrolment__in=rows, day=when).delete()
+    rows = session.enrolments.exclude(status=EnrolmentStatus.WITHDRAWN).only("id", "worker_id")
+    if listed is not None:
+        rows = rows.filter(worker_id__in=listed | present)
+    rows = list(rows)
+    unknown = present - {r.worker_id for r in rows}
+    if unknown:
+        errors.add(
+            "present",
+            _("%(n)d of the workers marked present are not enrolled on this session.") % {"n": len(unknown)},
+        )
+    errors.raise_if_any()
+    old = Attendance.objects.filter(enrolment__in=rows, day=when)
+    before = sum(1 for a in old if a.present), len(old)
+    old.delete()
     Attendance.objects.bulk_create(
-        [Attendance(enrolment=row, day=when, present=row.worker_id in present) for row in rows]
+        [Attendance(enrolment=row, day=when, present=row.worker_id in present) for row in rows],
+        batch_size=2000,
     )
+    after = len(present), len(rows)
     audit.record(
         actor=actor,
         action=AuditAction.UPDATE,
         instance=session,
-        changes={"attendance": [None, f"{when}: {len(present & {r.worker_id for r in rows})}/{len(rows)}"]},
+        changes={
+            f"attendance {when}": [
+                f"{before[0]}/{before[1]}" if before[1] else None,
+                f"{after[0]}/{after[1]}",
+            ]
+        },
+        institution_id=session.course.organiser_institution_id,
     )
     return len(rows)
 

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from urllib.parse import urlencode
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
@@ -16,6 +19,7 @@ from careforce.core.paging import paginate
 from careforce.core.scope import Level, require_write, scope_of
 from careforce.core.views import page_or_fragment
 from careforce.institutions.selectors import institutions_visible_to
+from careforce.registry.dates import parse_date
 from careforce.registry.selectors import worker_get
 from careforce.training import selectors, services
 from careforce.training.forms import (
@@ -23,8 +27,10 @@ from careforce.training.forms import (
     CompleteForm,
     EnrolForm,
     LessonForm,
+    ResultsForm,
     ScheduleForm,
     SessionFilterForm,
+    SessionForm,
 )
 from careforce.training.models import EnrolmentStatus, Lesson, Tier
 
@@ -107,6 +113,7 @@ def session_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "session": session,
         "course": session.course,
         "can_manage": can_manage,
+        "show_register": scope.level not in (Level.NONE, Level.SELF),
         "enrolments": enrolments,
         "enrol_form": EnrolForm(user=request.user, institutions=institutions) if can_manage else None,
         "complete_form": CompleteForm(initial={"completed_on": services.completion_day(session)})
@@ -183,6 +190,186 @@ def session_complete(request: HttpRequest, pk: int) -> HttpResponse:
     else:
         messages.error(request, _("Check the completion date, hours and score."))
     return redirect("training:session_detail", pk=session.pk)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def session_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    session = _managed_session(request, pk)
+    initial = {
+        "start_date": session.start_date,
+        "end_date": session.end_date,
+        "venue": session.venue,
+        "base": str(session.base_id or ""),
+        "capacity": session.capacity,
+        "is_cancelled": session.is_cancelled,
+    }
+    form = SessionForm(request.POST or None, session=session, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.session_update(actor=request.user, session=session, data=form.cleaned_data)
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+        else:
+            messages.success(request, _("The session has been changed."))
+            return redirect("training:session_detail", pk=session.pk)
+    return render(request, "training/session_edit.html", {"form": form, "session": session})
+
+
+# ---------------------------------------------------------------- the register: attendance and results
+
+REGISTER_PAGE_SIZE = 200
+MAX_DAY_TABS = 31
+_RESULT_FIELDS = {"hours": "hours", "exam_score": "score", "exam_passed": "passed"}
+
+
+def _register_day(request: HttpRequest, session, raw: str | None):
+    """The day the register shows: the one asked for if within the session, else today kept within the
+    session's dates."""
+    day = parse_date(raw) if raw else None
+    if day is None or not session.start_date <= day <= session.end_date:
+        day = min(max(timezone.localdate(), session.start_date), session.end_date)
+    return day
+
+
+def _render_register(
+    request: HttpRequest,
+    session,
+    *,
+    day=None,
+    posted=None,
+    row_errors: dict | None = None,
+    results_form: ResultsForm | None = None,
+    status: int = 200,
+) -> HttpResponse:
+    can_manage = services.may_organise(scope_of(request.user), session.course)
+    day = day or _register_day(request, session, request.GET.get("day"))
+    page = paginate(request, selectors.session_register(request.user, session), per_page=REGISTER_PAGE_SIZE)
+    present = dict(
+        selectors.attendance_of(request.user, session, day=day)
+        .filter(enrolment__in=[e.pk for e in page])
+        .values_list("enrolment_id", "present")
+    )
+    row_errors = row_errors or {}
+    rows = []
+    for e in page:
+        done = e.status in (EnrolmentStatus.COMPLETED, EnrolmentStatus.NOT_COMPLETED)
+        stored = {
+            "hours": str(e.hours) if e.status == EnrolmentStatus.COMPLETED else "",
+            "score": "" if e.exam_score is None else str(e.exam_score),
+            "passed": {True: "true", False: "false"}.get(e.exam_passed, "") if done else "",
+        }
+        if posted is not None:
+            wid = str(e.worker_id)
+            stored = {key: posted.get(f"{key}-{wid}", "") for key in stored}
+            stored["ticked"] = wid in posted.getlist("result")
+        rows.append(
+            {"e": e, "present": present.get(e.pk), "errors": row_errors.get(e.worker_id, []), **stored}
+        )
+    days = selectors.session_days(session)
+    counts = selectors.attendance_by_day(request.user, session)
+    context = {
+        "session": session,
+        "course": session.course,
+        "can_manage": can_manage,
+        "page": page,
+        "rows": rows,
+        "day": day,
+        "day_recorded": any(v is not None for v in present.values()),
+        "days": [(d, counts.get(d)) for d in days] if len(days) <= MAX_DAY_TABS else None,
+        "future": day > timezone.localdate(),
+        "results_form": results_form
+        or ResultsForm(initial={"completed_on": services.completion_day(session)}),
+    }
+    return render(request, "training/session_register.html", context, status=status)
+
+
+@login_required
+def session_register(request: HttpRequest, pk: int) -> HttpResponse:
+    """The session's register: the enrolled workers (masked), a day's attendance, and each one's result."""
+    _staff_only(request)
+    session = selectors.session_get(request.user, pk)
+    return _render_register(request, session)
+
+
+@login_required
+@require_POST
+def attendance_save(request: HttpRequest, pk: int) -> HttpResponse:
+    session = _managed_session(request, pk)
+    day = request.POST.get("day", "")
+    try:
+        n = services.attendance_record(
+            actor=request.user,
+            session=session,
+            day=day,
+            present_worker_ids=request.POST.getlist("present"),
+            worker_ids=request.POST.getlist("listed"),
+        )
+    except ValidationError as exc:
+        for message in exc.messages:
+            messages.error(request, message)
+    else:
+        messages.success(request, _("Attendance of %(day)s saved for %(n)d workers.") % {"day": day, "n": n})
+    query = urlencode({"day": day, **({"page": request.POST["page"]} if request.POST.get("page") else {})})
+    return redirect(f"{reverse('training:session_register', args=[session.pk])}?{query}")
+
+
+@login_required
+@require_POST
+def results_save(request: HttpRequest, pk: int) -> HttpResponse:
+    """Each ticked row's own hours, score and result, recorded in one go (all or nothing)."""
+    session = _managed_session(request, pk)
+    form = ResultsForm(request.POST)
+    ticked = [v for v in request.POST.getlist("result") if v.isdigit()]
+    if not form.is_valid():  # the form only collects text; kept for symmetry with the other pages
+        return _render_register(request, session, posted=request.POST, results_form=form, status=422)
+    results = [
+        {name: request.POST.get(f"{key}-{wid}", "") for name, key in _RESULT_FIELDS.items()} | {"worker": wid}
+        for wid in ticked
+    ]
+    try:
+        n = services.enrolments_record_results(
+            actor=request.user,
+            session=session,
+            results=results,
+            completed_on=form.cleaned_data["completed_on"],
+        )
+    except ValidationError as exc:
+        labels = {
+            "hours": _("Hours credited"),
+            "exam_score": _("Exam score"),
+            "exam_passed": _("Exam result"),
+            "worker": _("Worker"),
+        }
+        row_errors: dict[int, list[str]] = {}
+        for key, found in exc.message_dict.items():
+            parts = key.split(".")
+            if len(parts) == 3 and parts[0] == "results" and parts[2] == "completed_on":
+                for message in found:
+                    if message not in form.errors.get("completed_on", []):
+                        form.add_error("completed_on", message)
+            elif len(parts) == 3 and parts[0] == "results":
+                wid = int(ticked[int(parts[1])])
+                label = labels.get(parts[2], parts[2])
+                row_errors.setdefault(wid, []).extend(
+                    _("%(field)s: %(message)s") % {"field": label, "message": m} for m in found
+                )
+            else:
+                form.add_error(None, found)
+        return _render_register(
+            request,
+            session,
+            day=_register_day(request, session, request.POST.get("day")),
+            posted=request.POST,
+            row_errors=row_errors,
+            results_form=form,
+            status=422,
+        )
+    messages.success(request, _("Results recorded for %(n)d workers.") % {"n": n})
+    query = urlencode({"page": request.POST["page"]}) if request.POST.get("page") else ""
+    return redirect(
+        f"{reverse('training:session_register', args=[session.pk])}{'?' + query if query else ''}"
+    )
 
 
 @login_required

@@ -21,6 +21,11 @@ ROUTES = [
     Route("training:session_enrol", "session", WRITE, "post"),
     Route("training:session_complete", "session", WRITE, "post"),
     Route("training:lesson_create", "session", WRITE, "post"),
+    Route("training:session_edit", "session", WRITE),
+    Route("training:session_edit", "session", WRITE, "post"),
+    Route("training:session_register", "session", READ, expect=_staff_sees),
+    Route("training:attendance_save", "session", WRITE, "post"),
+    Route("training:results_save", "session", WRITE, "post"),
     Route("training:heads_enrol", "heads_session", WRITE, "post", expect=_district_organiser),
     Route(
         "training:learn_start", "online_session", WRITE, "post", expect=lambda role, s: role == "worker" and s
@@ -31,6 +36,10 @@ ROUTES = [
     Route("GET /api/v1/training/sessions/{session_id}/enrolments", "session", READ),
     Route("POST /api/v1/training/sessions/{session_id}/enrolments", "session", WRITE, "post", {}),
     Route("POST /api/v1/training/sessions/{session_id}/completions", "session", WRITE, "post", {}),
+    Route("PATCH /api/v1/training/sessions/{session_id}", "session", WRITE, "patch", {}),
+    Route("GET /api/v1/training/sessions/{session_id}/attendance", "session", READ),
+    Route("POST /api/v1/training/sessions/{session_id}/attendance", "session", WRITE, "post", {}),
+    Route("POST /api/v1/training/sessions/{session_id}/results", "session", WRITE, "post", {}),
     Route("GET /api/v1/workers/{worker_id}/training", "worker", READ),
 ]
 
