@@ -57,3 +57,48 @@ def test_it_imports_certificates_within_the_issuers_range(city, home):
     assert job.rows_new == 1, job.message
     imports.import_commit(actor=city, job=job)
     assert Certificate.objects.get(number="Z2").worker == worker
+
+
+def test_the_certificates_sheet_checks_a_batch_in_a_fixed_number_of_queries(city, home):
+    """Holders, issuers (by registration number, credit code or name) with their ranges, occupations, levels
+    and the numbers already recorded are read once per batch, not once per row."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from careforce.core.scope import scope_of
+    from careforce.imports.sheets import ImportContext, Row, RowStatus, get_sheet
+
+    bodies = [ft.evaluation_body(), ft.evaluation_body()]
+    sheet = get_sheet("certificates")
+
+    def classify(size: int) -> tuple[int, list[Row]]:
+        workers = [factories.worker(at=home, actor=city, name="张三") for _ in range(size)]
+        recorded = ft.certificate(workers[0], issuer=bodies[0])  # re-imported: no change
+        rows = []
+        for i, worker in enumerate(workers):
+            issuer = (bodies[0].registration_number, bodies[1].uscc, bodies[1].name)[i % 3]
+            values = {
+                "number": recorded.number if i == 0 else f"Q{size:03d}{i:05d}",
+                "id_number": worker.reveal_id_number(),
+                "name": "张三",
+                "occupation": ("养老护理员", "care_worker")[i % 2],
+                "level": ("初级工", "中级工", "高级技师")[i % 3] if i != 4 else "首席技师",
+                "issuer": issuer,
+                "issued_on": "2024-01-01",
+            }
+            rows.append(Row(number=i + 2, values=values))
+        ctx = ImportContext(actor=city, scope=scope_of(city))
+        for row in rows:
+            row.key = sheet.identify(row, ctx)
+        with CaptureQueriesContext(connection) as queries:
+            sheet.classify(rows, ctx)
+        return len(queries), rows
+
+    small, rows = classify(6)
+    large, more = classify(60)
+    assert small == large, (small, large)
+    for batch in (rows, more):
+        assert batch[0].status == RowStatus.UNCHANGED
+        assert batch[1].status == RowStatus.NEW and batch[3].status == RowStatus.NEW, batch[1].errors
+        assert batch[2].status == RowStatus.ERROR and "level" in batch[2].errors  # 高级技师: out of range
+        assert batch[4].status == RowStatus.ERROR and "level" in batch[4].errors  # 首席技师: not certified

@@ -7,11 +7,13 @@ institution administrators record professional titles of workers in their scope.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import Prefetch, Q
 from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -52,12 +54,17 @@ def _require_city(actor: User) -> None:
         raise Http404
 
 
+OCCUPATION_KEYS = ("code", "name", "standard_code")
+LEVEL_KEYS = ("code", "name")
+ISSUER_KEYS = ("registration_number", "uscc", "name")
+
+
 def _occupation(raw: Any) -> Occupation | None:
-    return inputs.pick(Occupation.objects.all(), raw, keys=("code", "name", "standard_code"))
+    return inputs.pick(Occupation.objects.all(), raw, keys=OCCUPATION_KEYS)
 
 
 def _level(raw: Any) -> SkillLevel | None:
-    return inputs.pick(SkillLevel.objects.all(), raw, keys=("code", "name"))
+    return inputs.pick(SkillLevel.objects.all(), raw, keys=LEVEL_KEYS)
 
 
 # ---------------------------------------------------------------- evaluation bodies
@@ -169,24 +176,58 @@ def evaluation_range_set(
 # ---------------------------------------------------------------- certificates
 
 
-def clean_certificate(actor: User, data: Mapping[str, Any]) -> dict[str, Any]:
+@dataclass
+class CertificateLookups:
+    """What checking certificates reads, loaded for a whole batch in a fixed number of queries (five,
+    however many rows): occupations and levels (small tables, all), the issuers the rows name with their
+    ranges, and which of the rows' numbers are already recorded (number → holder)."""
+
+    occupation: inputs.Picker
+    level: inputs.Picker
+    issuer: inputs.Picker
+    numbers: dict[str, int]
+
+    @classmethod
+    def load(cls, items: Iterable[Mapping[str, Any]]) -> CertificateLookups:
+        items = list(items)
+        ids, texts = inputs.wanted(item.get("issuer") for item in items)
+        issuers = EvaluationBody.objects.filter(
+            Q(pk__in=ids) | Q(registration_number__in=texts) | Q(uscc__in=texts) | Q(name__in=texts)
+        ).prefetch_related(
+            Prefetch("ranges", queryset=EvaluationRange.objects.select_related("lowest", "highest"))
+        )
+        numbers = {normalize_code(item.get("number")) for item in items} - {""}
+        return cls(
+            occupation=inputs.Picker(Occupation.objects.all(), keys=OCCUPATION_KEYS),
+            level=inputs.Picker(SkillLevel.objects.all(), keys=LEVEL_KEYS),
+            issuer=inputs.Picker(issuers, keys=ISSUER_KEYS),
+            numbers=dict(Certificate.objects.filter(number__in=numbers).values_list("number", "worker_id")),
+        )
+
+
+def clean_certificate(
+    actor: User, data: Mapping[str, Any], *, lookups: CertificateLookups | None = None
+) -> dict[str, Any]:
+    """Check a certificate before it is recorded. `lookups` (CertificateLookups.load over a batch) lets an
+    import check many rows without a query per row; without it they are loaded for this one."""
+    lookups = lookups or CertificateLookups.load([data])
     errors = Errors()
     number = normalize_code(data.get("number"))
     if not number:
         errors.add("number", _("Enter the certificate number."))
     elif len(number) > 40:
         errors.add("number", _("Too long (at most %(n)d characters).") % {"n": 40})
-    elif Certificate.objects.filter(number=number).exists():
+    elif number in lookups.numbers:
         errors.add("number", _("A certificate with this number is already recorded."))
     worker = data.get("worker")
     if not isinstance(worker, Worker):
         worker = inputs.pick(workers_visible_to(actor), worker)
     if worker is None:
         errors.add("worker", _("No such worker in your area; check the worker's record id."))
-    occupation = _occupation(data.get("occupation"))
+    occupation = lookups.occupation(data.get("occupation"))
     if occupation is None:
         errors.add("occupation", _("Unknown occupation; choose one from the list."))
-    level = _level(data.get("level"))
+    level = lookups.level(data.get("level"))
     if level is None:
         errors.add("level", _("Unknown skill level; choose one from the ladder."))
     elif not level.is_certified:
@@ -194,9 +235,7 @@ def clean_certificate(actor: User, data: Mapping[str, Any]) -> dict[str, Any]:
             "level",
             _("%(level)s is not issued as a certificate; choose 初级工 to 高级技师.") % {"level": level.name},
         )
-    issuer = inputs.pick(
-        EvaluationBody.objects.all(), data.get("issuer"), keys=("registration_number", "uscc", "name")
-    )
+    issuer = lookups.issuer(data.get("issuer"))
     if issuer is None:
         errors.add("issuer", _("Unknown evaluation body; only registered (备案) bodies issue certificates."))
     elif not issuer.is_active:
@@ -212,9 +251,10 @@ def clean_certificate(actor: User, data: Mapping[str, Any]) -> dict[str, Any]:
             "issued_on", _("The body was registered only on %(date)s.") % {"date": issuer.registered_on}
         )
     if issuer and issuer.is_active and occupation and level and level.is_certified:
-        allowed = issuer.ranges.filter(
-            occupation=occupation, lowest__rank__lte=level.rank, highest__rank__gte=level.rank
-        ).exists()
+        allowed = any(
+            r.occupation_id == occupation.pk and r.lowest.rank <= level.rank <= r.highest.rank
+            for r in issuer.ranges.all()
+        )
         if not allowed:
             errors.add(
                 "level",
@@ -233,10 +273,12 @@ def clean_certificate(actor: User, data: Mapping[str, Any]) -> dict[str, Any]:
 
 
 @transaction.atomic
-def certificate_issue(*, actor: User, data: Mapping[str, Any]) -> Certificate:
+def certificate_issue(
+    *, actor: User, data: Mapping[str, Any], lookups: CertificateLookups | None = None
+) -> Certificate:
     """Record a certificate issued by a registered body within its range (city administrator)."""
     _require_city(actor)
-    cert = Certificate.objects.create(**clean_certificate(actor, data))
+    cert = Certificate.objects.create(**clean_certificate(actor, data, lookups=lookups))
     _after_certificate_change(actor, cert, AuditAction.CREATE, {})
     return cert
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+from collections.abc import Iterable
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
@@ -116,3 +117,52 @@ def pick(qs: QuerySet, raw: Any, *, keys: tuple[str, ...] = ()) -> Model | None:
         if found is not None:
             return found
     return None
+
+
+class Picker:
+    """`pick` over rows loaded once (a batch's reference rows): the same answer as `pick(qs, raw, keys=…)`
+    would give over those rows — object, then id, then each key in order; the first row in load order wins
+    when a key is not unique — without a query per value."""
+
+    def __init__(self, rows: Iterable[Model], *, keys: tuple[str, ...] = ()):
+        self.keys = keys
+        self.by_pk: dict[Any, Model] = {}
+        self.by_key: dict[str, dict[str, Model]] = {key: {} for key in keys}
+        for row in rows:
+            self.by_pk.setdefault(row.pk, row)
+            for key in keys:
+                value = getattr(row, key)
+                if value not in ("", None):
+                    self.by_key[key].setdefault(str(value), row)
+
+    def __call__(self, raw: Any) -> Model | None:
+        if isinstance(raw, Model):
+            return self.by_pk.get(raw.pk)
+        value = normalize_text(raw)
+        if not value:
+            return None
+        if value.isdigit() and len(value) < 12:
+            found = self.by_pk.get(int(value))
+            if found is not None:
+                return found
+        for key in self.keys:
+            found = self.by_key[key].get(value)
+            if found is not None:
+                return found
+        return None
+
+
+def wanted(values: Iterable[Any]) -> tuple[set[int], set[str]]:
+    """The ids and the texts a batch names (for the one query that loads what a Picker will be asked)."""
+    ids: set[int] = set()
+    texts: set[str] = set()
+    for raw in values:
+        if isinstance(raw, Model):
+            ids.add(raw.pk)
+            continue
+        value = normalize_text(raw)
+        if value:
+            texts.add(value)
+            if value.isdigit() and len(value) < 12:
+                ids.add(int(value))
+    return ids, texts

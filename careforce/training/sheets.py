@@ -20,7 +20,6 @@ from careforce.imports.sheets import Column, ImportContext, Row, RowErrors, RowS
 from careforce.registry.models import Worker
 from careforce.registry.selectors import workers_visible_to
 from careforce.skills import services as skills_services
-from careforce.skills.models import Certificate
 from careforce.training import selectors, services
 from careforce.training.models import Enrolment, EnrolmentStatus
 
@@ -214,8 +213,10 @@ class CertificateSheet(SheetSpec):
 
     def classify(self, rows: Sequence[Row], ctx: ImportContext) -> None:
         workers = _workers_by_id_number(ctx, rows)
-        numbers = {normalize_code(r.values.get("number")) for r in rows}
-        known = dict(Certificate.objects.filter(number__in=numbers).values_list("number", "worker_id"))
+        # Every reference the batch names (issuers and their ranges, occupations, levels, numbers already
+        # recorded) in a fixed number of queries; the rows are then checked without one.
+        lookups = skills_services.CertificateLookups.load(r.values for r in rows)
+        known = lookups.numbers
         for row in rows:
             if not row.ok:
                 continue
@@ -238,7 +239,7 @@ class CertificateSheet(SheetSpec):
                 continue
             data: dict[str, Any] = {**row.values, "worker": worker}
             try:
-                skills_services.clean_certificate(ctx.actor, data)
+                skills_services.clean_certificate(ctx.actor, data, lookups=lookups)
             except ValidationError as exc:
                 _add(row, exc, {"worker": "id_number"})
                 continue
@@ -248,9 +249,10 @@ class CertificateSheet(SheetSpec):
 
     def commit(self, rows: Sequence[Row], ctx: ImportContext) -> None:
         failures: dict[int, dict[str, list[str]]] = {}
+        lookups = skills_services.CertificateLookups.load(row.plan["data"] for row in rows)
         for row in rows:
             try:
-                skills_services.certificate_issue(actor=ctx.actor, data=row.plan["data"])
+                skills_services.certificate_issue(actor=ctx.actor, data=row.plan["data"], lookups=lookups)
             except ValidationError as exc:
                 failures[row.number] = {k if k != "__all__" else "": v for k, v in exc.message_dict.items()}
         if failures:
