@@ -1,5 +1,6 @@
 """Issue #4's browser flow: a district official schedules a heads' course, enrols the untrained heads in one
-click, marks completions, and the 领雁 gap closes; then the public verifies a certificate without login."""
+click, takes the day's attendance and records each head's result on the register, and the 领雁 gap closes;
+then the public verifies a certificate without login."""
 
 import datetime
 
@@ -52,12 +53,23 @@ def test_a_district_closes_its_heads_gap_and_the_public_verifies_a_certificate(p
     expect(enrolments).to_contain_text("王院长")
     expect(enrolments).to_contain_text("刘院长")
 
+    # The register: today's attendance, then each head's own score and result.
+    page.locator("#register-link").click()
+    register = page.locator("#register")
+    expect(register).to_contain_text("王院长")
+    expect(register).to_contain_text(heads[0].id_number_masked)
     for head in heads:
-        page.check(f"#enrolments input[name=worker][value='{head.pk}']")
-    page.fill("#complete-form input[name=completed_on]", today)
-    page.select_option("#complete-form select[name=exam_passed]", "true")
-    page.locator("#complete-form button[type=submit]").click()
-    expect(page.locator("#enrolments")).not_to_contain_text("已报名")
+        page.check(f"#register input[name=present][value='{head.pk}']")
+    page.locator("button[form=attendance-form]").click()
+    expect(page.locator("#register-days .active")).to_contain_text("2/2")
+    for head, score in zip(heads, ("92", "85"), strict=True):
+        page.fill(f"#register input[name=score-{head.pk}]", score)
+        page.select_option(f"#register select[name=passed-{head.pk}]", "true")
+        expect(page.locator(f"#register input[name=result][value='{head.pk}']")).to_be_checked()
+    page.fill("input[name=completed_on]", today)
+    page.locator("button[form=results-form]").click()
+    expect(register).not_to_contain_text("已报名")
+    expect(page.locator(f"#register input[name=score-{heads[1].pk}]")).to_have_value("85.0")
 
     page.goto(f"{live_server.url}/training/heads/")
     district = page.locator(f"#district-{yuzhong.pk}")
