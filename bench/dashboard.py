@@ -11,6 +11,9 @@ care workers (no certificates are generated: certified = 0, as the services woul
         --prepare --institutions 20000 --enrolments 10000000
     .venv/bin/python bench/dashboard.py --database-url postgres://postgres@127.0.0.1:5432/careforce_dashboard_bench
 
+`--prepare` ends by building the dashboard's facts (`careforce indicators_rebuild`: the generated rows
+bypassed the services, so there is no audit trail to follow); `--rebuild` times that build again.
+
 The 1,000,000 workers may come from `bench/registry.py --generate copy` in this database, or from a copy
 of a database it filled (pg_dump | psql), then `--prepare` adds the rest.
 """
@@ -50,6 +53,25 @@ def prepare(*, institutions: int, enrolments: int, seed: int) -> None:
     _tallies()
     with connection.cursor() as cursor:
         cursor.execute("VACUUM ANALYZE")  # what autovacuum does after a load: statistics, visibility map
+    build_facts()
+
+
+def build_facts() -> float:
+    """The dashboard's facts and counters from the registry (what `careforce indicators_rebuild` does: the
+    generated rows bypassed the services, so there is no audit trail to follow)."""
+    from django.db import connection
+
+    from careforce.indicators import engine
+
+    started = time.perf_counter()
+    engine.rebuild(log=lambda line: print(line, flush=True) if line.endswith("0,000") else None)
+    seconds = time.perf_counter() - started
+    print(f"Facts built in {seconds:.1f} s", flush=True)
+    with connection.cursor() as cursor:
+        cursor.execute("VACUUM ANALYZE indicators_workerfact")
+        cursor.execute("VACUUM ANALYZE indicators_districtcounter")
+        cursor.execute("VACUUM ANALYZE indicators_institutioncounter")
+    return seconds
 
 
 def _enrolments(count: int, seed: int) -> None:
@@ -167,13 +189,14 @@ def users():
     return city, official, district
 
 
-def run(*, runs: int, changes: int) -> list[tuple[str, Stats | str]]:
+def run(*, runs: int, changes: int, restarts: int) -> list[tuple[str, Stats | str]]:
     from django.test import Client
     from django.test.utils import setup_test_environment
 
     from careforce.indicators import engine
+    from careforce.institutions.models import Institution
     from careforce.registry.models import Worker
-    from careforce.registry.services import employment_end
+    from careforce.registry.services import employment_end, worker_transfer
 
     setup_test_environment()
     city, official, district = users()
@@ -191,41 +214,54 @@ def run(*, runs: int, changes: int) -> list[tuple[str, Stats | str]]:
         assert response.status_code == 200, (url, response.status_code)
         return response
 
-    engine.reset()
-    started = time.perf_counter()
-    get(as_city, city_data)
-    results.append(
-        (
-            "cold start: city data (all 41 districts computed)",
-            f"{(time.perf_counter() - started) * 1000:.0f} ms",
-        )
-    )
+    # A process start: nothing in memory; the counters are read from the database (no recompute).
+    starts = []
+    for _ in range(restarts):
+        engine.reset()
+        started = time.perf_counter()
+        get(as_city, city_data)
+        starts.append((time.perf_counter() - started) * 1000)
+    results.append(("process start: first city data read (persisted counters)", _stats(starts)))
+    print(f"{results[-1][0]}: {results[-1][1].row()}", flush=True)
     for label, client, url in (
         ("city data, city admin (/api/v1/indicators)", as_city, city_data),
         ("city data, district admin (/api/v1/indicators)", as_district, city_data),
         ("city overview page (HTML, map + structure)", as_city, city_page),
         ("district drill-down data, district admin", as_district, district_data),
         ("district drill-down page (HTML, institutions)", as_district, district_page),
+        ("district drill-down page 30 (HTML)", as_district, district_page + "?page=30"),
     ):
         results.append((label, measure(lambda c=client, u=url: get(c, u), runs=runs, warmup=2)))
         print(f"{label}: {results[-1][1].row()}", flush=True)
 
-    # Right after a change: end a current post in the district, then read; check against a direct count.
-    after_city, after_district = [], []
+    # Right after a change: alternately end a current post in the district, and transfer a worker out of
+    # it to another district; then read; check against direct counts each time.
+    after_city, after_district, after_page = [], [], []
     wrong = 0
+    today = time_today()
+    elsewhere = Institution.objects.exclude(district=district).order_by("id").first()
     candidates = list(
         Worker.objects.filter(district=district, is_active=True)
         .order_by("id")
-        .values_list("id", flat=True)[: changes * 2]
+        .values_list("id", flat=True)[: changes * 3]
     )
-    for worker_id in candidates[:changes]:
+    done = 0
+    for worker_id in candidates:
+        if done == changes:
+            break
         worker = Worker.objects.get(pk=worker_id)
-        post = worker.employments.filter(end_date__isnull=True).order_by("-is_part_time").last()
-        employment_end(
-            actor=city,
-            employment=post,
-            end_date=post.start_date if post.start_date > time_today() else time_today(),
-        )
+        post = worker.employments.filter(end_date__isnull=True, is_part_time=False).first()
+        if post is None or post.start_date >= today:
+            continue
+        if done % 2:
+            employment_end(actor=city, employment=post, end_date=today)
+        else:
+            worker_transfer(
+                actor=city,
+                worker=worker,
+                data={"institution": elsewhere.pk, "post": "护理员", "start_date": today},
+            )
+        done += 1
         started = time.perf_counter()
         data = get(as_district, district_data).json()
         after_district.append((time.perf_counter() - started) * 1000)
@@ -237,12 +273,16 @@ def run(*, runs: int, changes: int) -> list[tuple[str, Stats | str]]:
         shown_city = next(r["value"] for r in city_rows if r["code"] == "registry_workers")
         truth_city = Worker.objects.filter(is_active=True).count()
         wrong += (shown != truth) + (shown_city != truth_city)
-    results.append(("after a change: district data (its block recomputed)", _stats(after_district)))
-    results.append(("after a change: city data (one district recomputed)", _stats(after_city)))
+        started = time.perf_counter()
+        get(as_district, district_page)
+        after_page.append((time.perf_counter() - started) * 1000)
+    results.append(("after a change: district data", _stats(after_district)))
+    results.append(("after a change: city data", _stats(after_city)))
+    results.append(("after a change: district page (HTML)", _stats(after_page)))
     results.append(
         (
             "correct right after each change",
-            f"{2 * changes - wrong}/{2 * changes} reads matched a direct count",
+            f"{2 * done - wrong}/{2 * done} reads matched a direct count",
         )
     )
     return results
@@ -290,6 +330,8 @@ def main() -> int:
     parser.add_argument("--runs", type=int, default=40)
     parser.add_argument("--changes", type=int, default=10)
     parser.add_argument("--seed", type=int, default=6)
+    parser.add_argument("--restarts", type=int, default=5, help="process starts measured")
+    parser.add_argument("--rebuild", action="store_true", help="rebuild the facts first (timed)")
     args = parser.parse_args()
     if args.database_url.startswith("postgres"):
         ensure_postgres_database(args.database_url)
@@ -298,7 +340,9 @@ def main() -> int:
         prepare(institutions=args.institutions, enrolments=args.enrolments, seed=args.seed)
     print(machine())
     print(sizes())
-    results = run(runs=args.runs, changes=args.changes)
+    if args.rebuild and not args.prepare:
+        build_facts()
+    results = run(runs=args.runs, changes=args.changes, restarts=args.restarts)
     print("\n| measurement | n | p50 ms | p95 ms | max ms |\n| --- | --- | --- | --- | --- |")
     for label, value in results:
         if isinstance(value, Stats):

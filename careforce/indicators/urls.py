@@ -15,6 +15,7 @@ urlpatterns = [
     path("reports/", views.reports, name="reports"),
     path("reports/<int:pk>/", views.report, name="report"),
     path("reports/<int:pk>/export.xlsx", views.report_export, name="report_export"),
+    path("reports/<int:pk>/report.pdf", views.report_pdf, name="report_pdf"),
     path("targets/", views.targets, name="targets"),
     path("targets/<int:pk>/edit/", views.target_edit, name="target_edit"),
 ]

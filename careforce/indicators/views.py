@@ -230,6 +230,18 @@ def report_export(request: HttpRequest, pk: int) -> HttpResponse:
     return xlsx_response(sheets, f"report-{name}-{report.period}-{report.pk}")
 
 
+@login_required
+def report_pdf(request: HttpRequest, pk: int) -> HttpResponse:
+    """The frozen report as a PDF, drawn from its stored content (the same bytes every time)."""
+    from careforce.indicators.pdf import report_pdf as render_pdf
+
+    report = selectors.report_get(request.user, pk)
+    response = HttpResponse(render_pdf(report), content_type="application/pdf")
+    name = report.district.code if report.district_id else "city"
+    response["Content-Disposition"] = f'attachment; filename="report-{name}-{report.period}-{report.pk}.pdf"'
+    return response
+
+
 # ---------------------------------------------------------------- targets (configuration as data)
 
 

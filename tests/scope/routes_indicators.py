@@ -27,6 +27,7 @@ ROUTES = [
     Route("indicators:institution", "institution", READ),
     Route("indicators:report", "report", READ, expect=district_level),
     Route("indicators:report_export", "report", READ, expect=district_level),
+    Route("indicators:report_pdf", "report", READ, expect=district_level),
     Route("indicators:target_edit", "target", WRITE, expect=city_admin_only),
     Route("GET /api/v1/scorecards/{district_id}", "district", READ, expect=district_level),
     Route("GET /api/v1/reports/{report_id}", "report", READ, expect=district_level),
