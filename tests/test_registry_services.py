@@ -4,6 +4,7 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.http import Http404
 
+from careforce.core import audit
 from careforce.core.models import AuditEvent, PiiAccess, Role
 from careforce.registry import services
 from careforce.registry.models import Employment, Worker
@@ -29,6 +30,32 @@ def test_it_registers_a_worker_with_derived_identity(city, home):
     assert (worker.name_pinyin, worker.name_initials) == ("zhangsan", "zs")
     assert worker.institution == home and worker.district == home.district and worker.is_active
     assert AuditEvent.objects.filter(worker_id=worker.pk, action="create").count() == 2
+
+
+def test_the_creation_events_read_like_the_record_on_its_page(city, home):
+    """The bulk path writes audit rows without model instances; they must say what a snapshot would."""
+    worker = factories.worker(at=home, actor=city, name="李四", phone="13812345678")
+    employment = worker.employments.get()
+    created = {e.object_type: e for e in AuditEvent.objects.filter(worker_id=worker.pk, action="create")}
+    assert created["registry.worker"].object_id == worker.pk
+    assert created["registry.worker"].object_repr == "李四"
+    assert created["registry.worker"].actor_id == city.pk
+    assert created["registry.worker"].institution_id == home.pk
+    expected = {
+        name: [None, value]
+        for name, value in audit.snapshot(worker, services.AUDITED_WORKER_FIELDS).items()
+        if value is not None
+    }
+    assert created["registry.worker"].changes == expected
+    assert expected["occupation"] == [None, worker.occupation.name]
+    assert expected["phone_masked"] == [None, "138****5678"]
+    assert created["registry.employment"].object_id == employment.pk
+    assert created["registry.employment"].changes == {
+        name: [None, value]
+        for name, value in audit.snapshot(employment, services.AUDITED_EMPLOYMENT_FIELDS).items()
+        if value is not None
+    }
+    assert created["registry.employment"].object_repr == str(employment)
 
 
 def test_it_refuses_a_second_record_for_the_same_person(city, home):

@@ -35,8 +35,21 @@ def normalize_code(raw: object) -> str:
 
 def normalize_text(raw: object) -> str:
     """Trim and fold runs of whitespace (including the full-width space) to one space."""
-    text = _CONTROL.sub("", unicodedata.normalize("NFKC", "" if raw is None else str(raw)))
+    if raw is None:
+        return ""
+    if type(raw) is str and len(raw) <= 32:
+        return _normalize_short(raw)
+    return _normalize(str(raw))
+
+
+def _normalize(text: str) -> str:
+    text = _CONTROL.sub("", unicodedata.normalize("NFKC", text))
     return _WHITESPACE.sub(" ", text).strip()
+
+
+# A roster repeats the same short values in every row (学历, 户籍, occupations, posts, 是/否, dates): cached,
+# normalising them costs a dictionary lookup. Long free text is not worth keeping.
+_normalize_short = lru_cache(maxsize=65_536)(_normalize)
 
 
 @dataclass(frozen=True)

@@ -37,6 +37,7 @@ from careforce.imports.sheets import (
     header_key,
 )
 from careforce.imports.workbooks import unescape
+from careforce.registry.signals import placement_batch
 
 # Rows kept for the preview and the error report; beyond this the job says the list is cut short.
 MAX_STORED_ROWS = 100_000
@@ -333,9 +334,12 @@ def commit(job: ImportJob, *, echo: Progress | None = None) -> ImportJob:
         with transaction.atomic():
             ImportLock.objects.get_or_create(scope_key=job.scope_key)
             ImportLock.objects.select_for_update().get(scope_key=job.scope_key)
-            outcome = run.execute()
-            if outcome.failed:
-                raise Rollback
+            # Summaries kept per institution (staff counts, certification tallies) are recomputed once
+            # for the whole file, not once per batch.
+            with placement_batch():
+                outcome = run.execute()
+                if outcome.failed:
+                    raise Rollback
     except Rollback:
         _store(job, outcome)
         _set(

@@ -78,10 +78,10 @@ def create_worker(request: HttpRequest, payload: WorkerCreateIn):
         data=data, employments=[employment] if employment else [], district=data.pop("district", None)
     )
     try:
-        (worker,) = services.workers_register(actor=request.auth, registrations=[registration])
+        (worker_id,) = services.workers_register(actor=request.auth, registrations=[registration])
     except services.BulkValidationError as exc:
         raise exc.by_index[0] from None
-    return Status(201, _detail(request, worker.pk, registration.warnings))
+    return Status(201, _detail(request, worker_id, registration.warnings))
 
 
 @router.patch(

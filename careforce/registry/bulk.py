@@ -1,13 +1,16 @@
 """Inserting many rows fast: COPY on PostgreSQL, bulk_create elsewhere.
 
-Only for rows already validated by a service (this module validates nothing). Primary keys are set on
-the objects on both paths, so callers can point other rows (employments, audit events) at them.
+Only for rows already validated by a service (this module validates nothing). Rows are given as
+{attname: value} dicts (no model instances: building a Django model costs more than validating a row), and
+their new primary keys are returned in order, so callers can point other rows (employments, audit events)
+at them.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from typing import Any
 
 from django.db import connection, models
 from django.utils import timezone
@@ -26,50 +29,85 @@ def _allocate_ids(model: type[models.Model], count: int) -> list[int]:
         return [row[0] for row in cursor.fetchall()]
 
 
-def _row_maker(fields: list[models.Field], now):
-    """A function turning an object into its COPY row: plain attribute reads, with the few fields that need
-    conversion (timestamps set on save, JSON, memoryview) fixed up by position."""
-    names = [f.attname for f in fields]
-    stamped = [
-        i for i, f in enumerate(fields) if getattr(f, "auto_now", False) or getattr(f, "auto_now_add", False)
-    ]
-    json_columns = [i for i, f in enumerate(fields) if isinstance(f, models.JSONField)]
-    binary = [i for i, f in enumerate(fields) if isinstance(f, models.BinaryField)]
+class _Layout:
+    """A model's columns in table order, with what each needs: a default, the time of the insert, JSON."""
 
-    def make(obj: models.Model) -> list:
-        values = [getattr(obj, name) for name in names]
-        for i in stamped:
-            setattr(obj, names[i], now)
-            values[i] = now
-        for i in json_columns:
-            if values[i] is not None:
-                values[i] = json.dumps(values[i], ensure_ascii=False)
-        for i in binary:
-            if isinstance(values[i], memoryview):
-                values[i] = bytes(values[i])
+    def __init__(self, model: type[models.Model], now):
+        fields = [f for f in model._meta.concrete_fields if not f.primary_key]
+        self.names = [f.attname for f in fields]
+        self.columns = ", ".join(connection.ops.quote_name(f.column) for f in [model._meta.pk, *fields])
+        self.defaults = [f.get_default() if f.has_default() or f.null or f.blank else None for f in fields]
+        self.required = [
+            f.attname
+            for f in fields
+            if not (
+                f.has_default()
+                or f.null
+                or f.blank
+                or getattr(f, "auto_now", False)
+                or getattr(f, "auto_now_add", False)
+            )
+        ]
+        stamped = {
+            f.attname for f in fields if getattr(f, "auto_now", False) or getattr(f, "auto_now_add", False)
+        }
+        for i, name in enumerate(self.names):
+            if name in stamped:
+                self.defaults[i] = now
+        self.stamped = [i for i, name in enumerate(self.names) if name in stamped]
+        self.json = [i for i, f in enumerate(fields) if isinstance(f, models.JSONField)]
+        self.binary = [i for i, f in enumerate(fields) if isinstance(f, models.BinaryField)]
+        self.model = model
+
+    def values(self, pk: int, row: Mapping[str, Any]) -> list[Any]:
+        for name in self.required:
+            if name not in row:
+                raise ValueError(f"{self.model.__name__} row without {name}")
+        values = [
+            pk,
+            *(row.get(name, default) for name, default in zip(self.names, self.defaults, strict=True)),
+        ]
+        for i in self.stamped:
+            values[i + 1] = self.defaults[i]
+        for i in self.json:
+            if values[i + 1] is not None:
+                values[i + 1] = json.dumps(values[i + 1], ensure_ascii=False)
+        for i in self.binary:
+            if isinstance(values[i + 1], memoryview):
+                values[i + 1] = bytes(values[i + 1])
         return values
 
-    return make
+
+def insert_rows(model: type[models.Model], rows: Sequence[Mapping[str, Any]]) -> list[int]:
+    """INSERT `rows` ({attname: value}, no primary key) and return their new primary keys, in order."""
+    if not rows:
+        return []
+    if connection.vendor != "postgresql":
+        objs = [model(**row) for row in rows]
+        model.objects.bulk_create(objs, batch_size=BATCH)
+        return [obj.pk for obj in objs]
+    ids = _allocate_ids(model, len(rows))
+    layout = _Layout(model, timezone.now())
+    table = connection.ops.quote_name(model._meta.db_table)
+    with (
+        connection.cursor() as cursor,
+        cursor.cursor.copy(f"COPY {table} ({layout.columns}) FROM STDIN") as copy,
+    ):
+        for pk, row in zip(ids, rows, strict=True):
+            copy.write_row(layout.values(pk, row))
+    return ids
 
 
 def insert_many(model: type[models.Model], objs: Sequence[models.Model]) -> None:
-    """INSERT `objs` (unsaved, primary key unset) in as few round trips as the database allows."""
+    """INSERT unsaved model instances (primary key unset); their primary keys are set afterwards."""
     if not objs:
         return
     if connection.vendor != "postgresql":
         model.objects.bulk_create(objs, batch_size=BATCH)
         return
-    ids = _allocate_ids(model, len(objs))
-    fields = list(model._meta.concrete_fields)
+    names = [f.attname for f in model._meta.concrete_fields if not f.primary_key]
+    ids = insert_rows(model, [{name: getattr(obj, name) for name in names} for obj in objs])
     for obj, pk in zip(objs, ids, strict=True):
         obj.pk = pk
-    now = timezone.now()
-    columns = ", ".join(connection.ops.quote_name(f.column) for f in fields)
-    sql = f"COPY {connection.ops.quote_name(model._meta.db_table)} ({columns}) FROM STDIN"
-    make = _row_maker(fields, now)
-    with connection.cursor() as cursor, cursor.cursor.copy(sql) as copy:
-        for obj in objs:
-            copy.write_row(make(obj))
-    for obj in objs:
         obj._state.adding = False
         obj._state.db = connection.alias

@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from types import SimpleNamespace
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -18,7 +19,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from careforce.core import audit, crypto
-from careforce.core.masking import is_masked
+from careforce.core.masking import is_masked, mask_id_number, mask_phone
 from careforce.core.models import AuditAction, AuditEvent, District, PiiAccess, PiiField, User
 from careforce.core.scope import Level, Scope, can_unmask, require_write
 from careforce.core.validators import id_number_warnings, normalize_text, parse_id_number, parse_phone
@@ -35,7 +36,7 @@ from careforce.registry.models import (
     Team,
     Worker,
 )
-from careforce.registry.signals import placement_changed
+from careforce.registry.signals import placement_touched
 
 WORKER_FIELDS = (
     "name",
@@ -491,58 +492,108 @@ def workers_check(*, actor: User, registrations: Sequence[Registration]) -> dict
     return failures
 
 
+_EMPLOYMENT_DEFAULTS = {
+    "end_date": None,
+    "has_labour_contract": False,
+    "is_part_time": False,
+    "end_reason": "",
+}
+
+
+def _worker_row(values: Mapping[str, Any], periods: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
+    """The worker's column values ({attname: value}), filed under its placement."""
+    institution, active = _placement(periods)
+    row = _worker_model_values(values)
+    row["occupation_id"] = row.pop("occupation").pk
+    district = institution.district if institution is not None else row.pop("district")
+    row.pop("district", None)
+    row["district_id"] = district.pk
+    row["institution_id"] = institution.pk if institution is not None else None
+    row["is_active"] = active
+    # What the audit snapshot reads of a worker, without building one (names, not ids, as on the page).
+    row["_audit"] = SimpleNamespace(
+        name=row["name"],
+        id_number_masked=mask_id_number(row["id_region"], row["id_last4"]),
+        phone_masked=mask_phone(row.get("phone_prefix", ""), row.get("phone_last4", "")),
+        education=row["education"],
+        hukou_type=row["hukou_type"],
+        source_channel=row["source_channel"],
+        team=row["team"],
+        occupation=values["occupation"],
+        district=district,
+        institution=institution,
+        is_active=active,
+    )
+    return row
+
+
+def _creation_event(
+    actor: User, object_type: str, object_id: int, repr_: str, seen: Any, fields: Sequence[str], **ids: Any
+) -> dict[str, Any]:
+    """An audit row for a new record, as audit.record_create writes it, for the bulk insert."""
+    return {
+        "actor_id": actor.pk if actor is not None and actor.pk else None,
+        "action": AuditAction.CREATE,
+        "object_type": object_type,
+        "object_id": object_id,
+        "object_repr": repr_[:200],
+        "changes": audit.creation_changes(audit.snapshot(seen, fields)),
+        "note": "",
+        **ids,
+    }
+
+
 @transaction.atomic
-def workers_register(*, actor: User, registrations: Sequence[Registration]) -> list[Worker]:
-    """Register new people with their employment history, all or nothing.
+def workers_register(*, actor: User, registrations: Sequence[Registration]) -> list[int]:
+    """Register new people with their employment history, all or nothing; returns their new ids, in order.
 
     Raises BulkValidationError naming every failing item, duplicates inside the batch included.
-    Rows are written with COPY on PostgreSQL (registry/bulk.py), bulk_create elsewhere.
+    Rows are written with COPY on PostgreSQL (registry/bulk.py), bulk_create elsewhere, straight from the
+    cleaned values: at import sizes, building model instances would cost more than the validation.
     """
     prepared, failures = _validate_registrations(registrations, resolver=Resolver(actor))
     if failures:
         raise BulkValidationError(failures)
 
-    workers = []
-    for _index, values, periods in prepared:
-        institution, active = _placement(periods)
-        model_values = _worker_model_values(values)
-        if institution is not None:
-            # The object, not the id: the resolver fetched it with the institution, and the audit
-            # snapshot below reads worker.district (with only the id, one query per worker).
-            model_values["district"] = institution.district
-            model_values["institution"] = institution
-        workers.append(Worker(**model_values, is_active=active))
-    bulk.insert_many(Worker, workers)
-    employments = [
-        Employment(worker=worker, **period)
-        for worker, (_i, _v, periods) in zip(workers, prepared, strict=True)
-        for period in periods
-    ]
-    bulk.insert_many(Employment, employments)
+    rows = [_worker_row(values, periods) for _index, values, periods in prepared]
+    seen = [row.pop("_audit") for row in rows]
+    worker_ids = bulk.insert_rows(Worker, rows)
+    employments = []
+    for worker_id, (_i, _v, periods) in zip(worker_ids, prepared, strict=True):
+        for period in periods:
+            employment = {**_EMPLOYMENT_DEFAULTS, **period, "worker_id": worker_id}
+            employment["institution_id"] = employment.pop("institution").pk
+            employments.append((employment, SimpleNamespace(**{**_EMPLOYMENT_DEFAULTS, **period})))
+    employment_ids = bulk.insert_rows(Employment, [row for row, _seen in employments])
+    worker_type, employment_type = Worker._meta.label_lower, Employment._meta.label_lower
     events = [
-        audit.build_event(
-            actor=actor,
-            action=AuditAction.CREATE,
-            instance=worker,
-            changes=audit.diff({}, audit.snapshot(worker, AUDITED_WORKER_FIELDS)),
-            worker_id=worker.pk,
-            institution_id=worker.institution_id,
+        _creation_event(
+            actor,
+            worker_type,
+            worker_id,
+            row["name"],
+            view,
+            AUDITED_WORKER_FIELDS,
+            worker_id=worker_id,
+            institution_id=row["institution_id"],
         )
-        for worker in workers
+        for worker_id, row, view in zip(worker_ids, rows, seen, strict=True)
     ] + [
-        audit.build_event(
-            actor=actor,
-            action=AuditAction.CREATE,
-            instance=emp,
-            changes=audit.diff({}, audit.snapshot(emp, AUDITED_EMPLOYMENT_FIELDS)),
-            worker_id=emp.worker_id,
-            institution_id=emp.institution_id,
+        _creation_event(
+            actor,
+            employment_type,
+            employment_id,
+            f"{row['worker_id']} @ {row['institution_id']} {row['start_date']}",
+            view,
+            AUDITED_EMPLOYMENT_FIELDS,
+            worker_id=row["worker_id"],
+            institution_id=row["institution_id"],
         )
-        for emp in employments
+        for employment_id, (row, view) in zip(employment_ids, employments, strict=True)
     ]
-    bulk.insert_many(AuditEvent, events)
-    placement_changed.send(Worker, institution_ids={w.institution_id for w in workers if w.institution_id})
-    return workers
+    bulk.insert_rows(AuditEvent, events)
+    placement_touched(row["institution_id"] for row in rows)
+    return worker_ids
 
 
 def worker_register(
@@ -555,7 +606,8 @@ def worker_register(
     """Register one person (with the current employment, if any). Errors are keyed by field."""
     reg = Registration(data=data, employments=[employment] if employment else [], district=district)
     try:
-        return workers_register(actor=actor, registrations=[reg])[0]
+        (worker_id,) = workers_register(actor=actor, registrations=[reg])
+        return Worker.objects.get(pk=worker_id)
     except BulkValidationError as exc:
         raise exc.by_index[0] from None
 
@@ -589,7 +641,7 @@ def worker_update(*, actor: User, worker: Worker, data: Mapping[str, Any]) -> li
             institution_id=worker.institution_id,
         )
         if worker.institution_id and ("occupation" in changes or "team" in changes):
-            placement_changed.send(Worker, institution_ids={worker.institution_id})
+            placement_touched({worker.institution_id})
     return warnings
 
 
@@ -621,9 +673,7 @@ def _refresh_placement(worker: Worker, *, actor: User) -> None:
     worker.is_active = active
     if audit.diff(before, audit.snapshot(worker, ("district", "institution", "is_active"))):
         worker.save(update_fields=["institution", "district", "is_active", "updated_at"])
-        placement_changed.send(
-            Worker, institution_ids={i for i in (before_institution_id, worker.institution_id) if i}
-        )
+        placement_touched((before_institution_id, worker.institution_id))
 
 
 def _record_employment(

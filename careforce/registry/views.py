@@ -150,10 +150,11 @@ def worker_create(request: HttpRequest) -> HttpResponse:
             )
         try:
             # The one-person path of the registration service, kept so that its warnings can be shown.
-            worker = services.workers_register(actor=request.user, registrations=[registration])[0]
+            (worker_id,) = services.workers_register(actor=request.user, registrations=[registration])
         except services.BulkValidationError as exc:
             add_service_errors(form, exc.by_index[0])
         else:
+            worker = Worker.objects.get(pk=worker_id)
             messages.success(request, _("%(name)s has been registered.") % {"name": worker.name})
             _warn(request, registration.warnings)
             return _to_detail(worker)
