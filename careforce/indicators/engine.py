@@ -149,7 +149,7 @@ def _read_trail() -> None:
         if isinstance(change, list):
             names.update(str(name) for name in change if name)
     newest = rows[-1][0] if rows else _state.high
-    if workers or moved or _state.day != timezone.localdate():
+    if fresh or _state.day != timezone.localdate():  # also records how far the trail was applied
         outcome = facts.refresh(workers | facts.workers_of_institutions(moved), high=newest)
         if outcome.everything:
             _state.everything = True
