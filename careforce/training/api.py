@@ -7,13 +7,14 @@ import datetime
 from decimal import Decimal
 
 from django.core.exceptions import ValidationError
-from django.http import HttpRequest
+from django.http import Http404, HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema
 from ninja.responses import Status
 
 from careforce.core.api import paginate
+from careforce.core.models import Role
 from careforce.core.schemas import (
     ERROR_RESPONSES,
     READ_RESPONSES,
@@ -27,8 +28,10 @@ from careforce.core.schemas import (
     QueryText,
     Text,
 )
+from careforce.core.scope import scope_of
 from careforce.registry.selectors import worker_get
 from careforce.training import selectors, services
+from careforce.training.models import Lesson
 
 router = Router(tags=["training"])
 
@@ -137,6 +140,62 @@ class ResultIn(InputSchema):
 class ResultsIn(InputSchema):
     completed_on: DateText = Field(None, description="For every row that gives none")
     results: list[ResultIn] = Field(default_factory=list, max_length=5000)
+
+
+class BaseOut(Schema):
+    id: int
+    name: str
+    kind: str = Field(description="training (培训基地) or practical (实习实训基地)")
+    host: str
+    district: DistrictRef
+    accredited_on: datetime.date
+    capacity: int
+    address: str
+    is_active: bool
+
+
+class BasePage(Schema):
+    items: list[BaseOut]
+    next_cursor: str | None
+
+
+class BaseIn(InputSchema):
+    name: Text = None
+    kind: Text = None
+    host: Text = None
+    district: IdOrCode = None
+    accredited_on: DateText = None
+    capacity: IdOrCode = None
+    address: Text = None
+    is_active: Flag = None
+
+
+class LessonOut(Schema):
+    id: int
+    order: int
+    title: str
+    minutes: int
+    content: str
+    done: bool
+
+
+class ProgressOut(Schema):
+    enrolment_id: int
+    session_id: int
+    course: str
+    status: str = Field(description="enrolled, completed, not_completed or withdrawn")
+    done: int
+    total: int
+    lessons: list[LessonOut]
+
+
+class OnlineSessionOut(Schema):
+    session: SessionOut
+    enrolment_id: int | None = Field(description="The caller's enrolment, once started")
+
+
+class ProgressIn(InputSchema):
+    lesson: Id | None = Field(None, description="The lesson done")
 
 
 class EnrolmentOut(Schema):
@@ -345,3 +404,112 @@ def person_times(request: HttpRequest, year: int = Query(None, ge=2000, le=2100)
 )
 def heads_coverage(request: HttpRequest, year: int = Query(None, ge=2000, le=2100)):
     return selectors.heads_coverage(request.auth, year=year)
+
+
+@router.get("/training/bases", response={200: BasePage, **READ_RESPONSES}, summary="List training bases")
+def list_bases(request: HttpRequest, filters: Query[PageIn]):
+    return paginate(selectors.bases_visible_to(request.auth), limit=filters.limit, cursor=filters.cursor)
+
+
+@router.get(
+    "/training/bases/{base_id}", response={200: BaseOut, **READ_RESPONSES}, summary="Get a training base"
+)
+def get_base(request: HttpRequest, base_id: Id):
+    return selectors.base_get(request.auth, base_id)
+
+
+@router.post(
+    "/training/bases", response={201: BaseOut, **ERROR_RESPONSES}, summary="Register a training base"
+)
+def create_base(request: HttpRequest, payload: BaseIn):
+    base = services.training_base_register(actor=request.auth, data=payload.model_dump(exclude_none=True))
+    return Status(201, selectors.base_get(request.auth, base.pk))
+
+
+@router.patch(
+    "/training/bases/{base_id}", response={200: BaseOut, **ERROR_RESPONSES}, summary="Change a training base"
+)
+def update_base(request: HttpRequest, base_id: Id, payload: BaseIn):
+    base = selectors.base_get(request.auth, base_id)
+    services.training_base_update(actor=request.auth, base=base, data=payload.model_dump(exclude_unset=True))
+    return selectors.base_get(request.auth, base_id)
+
+
+# ---------------------------------------------------------------- a worker's online courses (互联网+培训)
+
+
+def _progress(request: HttpRequest, enrolment_id: int) -> dict:
+    enrolment = selectors.enrolment_get(request.auth, enrolment_id)
+    course = enrolment.session.course
+    if not course.is_online:
+        raise Http404
+    done = set(enrolment.progress.values_list("lesson_id", flat=True))
+    lessons = [
+        {
+            "id": x.pk,
+            "order": x.order,
+            "title": x.title,
+            "minutes": x.minutes,
+            "content": x.content,
+            "done": x.pk in done,
+        }
+        for x in course.lessons.all()
+    ]
+    return {
+        "enrolment_id": enrolment.pk,
+        "session_id": enrolment.session_id,
+        "course": course.title,
+        "status": enrolment.status,
+        "done": len(done),
+        "total": len(lessons),
+        "lessons": lessons,
+    }
+
+
+@router.get(
+    "/training/online",
+    response={200: list[OnlineSessionOut], **READ_RESPONSES},
+    summary="Online courses open to the calling worker, with their enrolment once started",
+)
+def online_sessions(request: HttpRequest):
+    if request.auth.role != Role.WORKER:
+        raise Http404
+    sessions = selectors.online_sessions_open(request.auth).prefetch_related("course__modules")[:50]
+    mine = {e.session_id: e.pk for e in selectors.enrolments_visible_to(request.auth)}
+    return [{"session": s, "enrolment_id": mine.get(s.pk)} for s in sessions]
+
+
+@router.post(
+    "/training/sessions/{session_id}/start",
+    response={201: ProgressOut, **ERROR_RESPONSES},
+    summary="The calling worker starts an online course",
+)
+def start_online(request: HttpRequest, session_id: Id):
+    session = selectors.session_get(request.auth, session_id)
+    enrolment = services.online_enrol_self(actor=request.auth, session=session)
+    return Status(201, _progress(request, enrolment.pk))
+
+
+@router.get(
+    "/training/enrolments/{enrolment_id}/progress",
+    response={200: ProgressOut, **READ_RESPONSES},
+    summary="An online enrolment's lessons and which are done",
+)
+def get_progress(request: HttpRequest, enrolment_id: Id):
+    return _progress(request, enrolment_id)
+
+
+@router.post(
+    "/training/enrolments/{enrolment_id}/progress",
+    response={200: ProgressOut, **ERROR_RESPONSES},
+    summary="Mark one lesson done (the last one completes the course)",
+)
+def complete_lesson(request: HttpRequest, enrolment_id: Id, payload: ProgressIn):
+    enrolment = selectors.enrolment_get(request.auth, enrolment_id)
+    if not services.may_record_progress(scope_of(request.auth), enrolment):
+        raise Http404
+    lesson = Lesson.objects.filter(course_id=enrolment.session.course_id, pk=payload.lesson or 0).first()
+    if lesson is None:
+        raise ValidationError({"lesson": [_("No such lesson in this course.")]})
+    services.lesson_complete(actor=request.auth, enrolment=enrolment, lesson=lesson)
+    return _progress(request, enrolment_id)

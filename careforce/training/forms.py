@@ -84,6 +84,10 @@ class BaseForm(StyledForm):
         self.fields["district"].choices = [(str(d.pk), d.name) for d in districts_visible_to(user)]
 
 
+class BaseEditForm(BaseForm):
+    is_active = forms.BooleanField(label=_("Active"), required=False)
+
+
 class EnrolForm(StyledForm):
     """Enrol many at once: everyone of an institution (optionally one occupation), or a pasted list."""
 

@@ -96,6 +96,13 @@ def session_list(user: User, filters: SessionFilters) -> QuerySet[Session]:
     return qs.order_by("-start_date", "-id")
 
 
+def online_sessions_open(user: User) -> QuerySet[Session]:
+    """Online sessions the user sees that are not cancelled and not over (a worker's "my online courses")."""
+    return sessions_visible_to(user).filter(
+        course__kind=CourseKind.ONLINE, is_cancelled=False, end_date__gte=timezone.localdate()
+    )
+
+
 def session_get(user: User, pk: object) -> Session:
     try:
         return sessions_visible_to(user).get(pk=int(pk))

@@ -131,12 +131,19 @@ def training_base_register(*, actor: User, data: Mapping[str, Any]) -> TrainingB
     return base
 
 
+def may_keep_base(scope: Scope, base: TrainingBase) -> bool:
+    """The city keeps every base; a district administrator the bases of its district."""
+    if not scope.can_write:
+        return False
+    return scope.level == Level.CITY or (
+        scope.level == Level.DISTRICT and base.district_id == scope.district_id
+    )
+
+
 @transaction.atomic
 def training_base_update(*, actor: User, base: TrainingBase, data: Mapping[str, Any]) -> TrainingBase:
     scope = require_write(actor)
-    if scope.level not in (Level.CITY, Level.DISTRICT) or (
-        scope.level == Level.DISTRICT and base.district_id != scope.district_id
-    ):
+    if not may_keep_base(scope, base):
         raise Http404
     base = TrainingBase.objects.select_for_update().get(pk=base.pk)
     before = audit.snapshot(base, BASE_FIELDS)
@@ -761,13 +768,17 @@ def online_enrol_self(*, actor: User, session: Session) -> Enrolment:
     return enrolment
 
 
+def may_record_progress(scope: Scope, enrolment: Enrolment) -> bool:
+    """The worker on the course, or its organisers, may mark its lessons done."""
+    own = scope.level == Level.SELF and enrolment.worker_id == scope.worker_id
+    return own or may_organise(scope, enrolment.session.course)
+
+
 @transaction.atomic
 def lesson_complete(*, actor: User, enrolment: Enrolment, lesson: Lesson) -> Enrolment:
     """The worker finished one lesson; when every lesson is done the course is completed (course hours)."""
     enrolment = Enrolment.objects.select_for_update().select_related("session__course").get(pk=enrolment.pk)
-    scope = scope_of(actor)
-    own = scope.level == Level.SELF and enrolment.worker_id == scope.worker_id
-    if not own and not may_organise(scope, enrolment.session.course):
+    if not may_record_progress(scope_of(actor), enrolment):
         raise Http404
     if lesson.course_id != enrolment.session.course_id:
         raise Http404

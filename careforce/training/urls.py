@@ -22,6 +22,7 @@ urlpatterns = [
     path("bases/", views.base_list, name="base_list"),
     path("bases/new/", views.base_create, name="base_create"),
     path("bases/<int:pk>/", views.base_detail, name="base_detail"),
+    path("bases/<int:pk>/edit/", views.base_edit, name="base_edit"),
     path("learn/", views.learn, name="learn"),
     path("learn/<int:pk>/", views.learning, name="learning"),
 ]

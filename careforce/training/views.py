@@ -23,6 +23,7 @@ from careforce.registry.dates import parse_date
 from careforce.registry.selectors import worker_get
 from careforce.training import selectors, services
 from careforce.training.forms import (
+    BaseEditForm,
     BaseForm,
     CompleteForm,
     EnrolForm,
@@ -457,7 +458,41 @@ def base_create(request: HttpRequest) -> HttpResponse:
 def base_detail(request: HttpRequest, pk: int) -> HttpResponse:
     base = selectors.base_get(request.user, pk)
     sessions = selectors.sessions_visible_to(request.user).filter(base=base).order_by("-start_date")[:50]
-    return render(request, "training/base_detail.html", {"base": base, "sessions": sessions})
+    context = {
+        "base": base,
+        "sessions": sessions,
+        "can_edit": services.may_keep_base(scope_of(request.user), base),
+    }
+    return render(request, "training/base_detail.html", context)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def base_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    scope = require_write(request.user)
+    base = selectors.base_get(request.user, pk)
+    if not services.may_keep_base(scope, base):
+        raise Http404
+    initial = {
+        "name": base.name,
+        "kind": base.kind,
+        "host": base.host,
+        "district": str(base.district_id),
+        "accredited_on": base.accredited_on,
+        "capacity": base.capacity,
+        "address": base.address,
+        "is_active": base.is_active,
+    }
+    form = BaseEditForm(request.POST or None, user=request.user, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.training_base_update(actor=request.user, base=base, data=form.cleaned_data)
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+        else:
+            messages.success(request, _("The training base has been changed."))
+            return redirect("training:base_detail", pk=base.pk)
+    return render(request, "training/base_form.html", {"form": form, "base": base})
 
 
 # ---------------------------------------------------------------- the worker's own online learning
@@ -469,9 +504,7 @@ def learn(request: HttpRequest) -> HttpResponse:
     scope = scope_of(request.user)
     if scope.level != Level.SELF:
         raise Http404
-    sessions = selectors.sessions_visible_to(request.user).filter(
-        course__kind="online", is_cancelled=False, end_date__gte=timezone.localdate()
-    )
+    sessions = selectors.online_sessions_open(request.user)
     mine = {e.session_id: e for e in selectors.enrolments_visible_to(request.user)}
     return render(request, "training/learn.html", {"sessions": sessions[:50], "mine": mine})
 

@@ -16,6 +16,11 @@ def _district_organiser(role: str, in_scope: bool) -> bool:
     return role == "city_admin" or (role == "district_admin" and in_scope)
 
 
+def _learner_or_organiser(role: str, in_scope: bool) -> bool:
+    """An online course's progress: the worker on it, or those who organise it (writers who see it)."""
+    return role == "city_admin" or (in_scope and role in ("district_admin", "institution_admin", "worker"))
+
+
 ROUTES = [
     Route("training:session_detail", "session", READ),
     Route("training:session_enrol", "session", WRITE, "post"),
@@ -31,7 +36,28 @@ ROUTES = [
         "training:learn_start", "online_session", WRITE, "post", expect=lambda role, s: role == "worker" and s
     ),
     Route("training:learning", "online_enrolment", READ),
+    Route(
+        "POST /api/v1/training/sessions/{session_id}/start",
+        "online_session",
+        WRITE,
+        "post",
+        {},
+        expect=lambda role, s: role == "worker" and s,
+    ),
+    Route("GET /api/v1/training/enrolments/{enrolment_id}/progress", "online_enrolment", READ),
+    Route(
+        "POST /api/v1/training/enrolments/{enrolment_id}/progress",
+        "online_enrolment",
+        WRITE,
+        "post",
+        {},
+        expect=_learner_or_organiser,
+    ),
     Route("training:base_detail", "base", READ, expect=_staff_sees),
+    Route("training:base_edit", "base", WRITE, expect=_district_organiser),
+    Route("training:base_edit", "base", WRITE, "post", expect=_district_organiser),
+    Route("GET /api/v1/training/bases/{base_id}", "base", READ, expect=_staff_sees),
+    Route("PATCH /api/v1/training/bases/{base_id}", "base", WRITE, "patch", {}, expect=_district_organiser),
     Route("GET /api/v1/training/sessions/{session_id}", "session", READ),
     Route("GET /api/v1/training/sessions/{session_id}/enrolments", "session", READ),
     Route("POST /api/v1/training/sessions/{session_id}/enrolments", "session", WRITE, "post", {}),
