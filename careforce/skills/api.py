@@ -10,14 +10,18 @@ from django.http import HttpRequest, HttpResponse
 from ninja import Field, Query, Router, Schema
 from ninja.responses import Status
 
+from careforce.core.api import paginate
 from careforce.core.schemas import (
     ERROR_RESPONSES,
     READ_RESPONSES,
     DateText,
     DetailOut,
+    DistrictRef,
+    Flag,
     Id,
     IdOrCode,
     InputSchema,
+    PageIn,
     QueryText,
     Text,
 )
@@ -94,6 +98,57 @@ class TitleOut(Schema):
     name: str
     awarded_on: datetime.date
     awarded_by: str
+
+
+class TitleIn(InputSchema):
+    grade: Text = Field(None, description="junior, intermediate, associate_senior, senior (or 初级 … 正高级)")
+    name: Text = None
+    awarded_on: DateText = None
+    awarded_by: Text = None
+    certificate_number: Text = None
+
+
+class RangeOut(Schema):
+    occupation: str = Field(alias="occupation.code")
+    lowest: str = Field(alias="lowest.code")
+    highest: str = Field(alias="highest.code")
+
+
+class BodyOut(Schema):
+    id: int
+    name: str
+    uscc: str
+    registration_number: str
+    registered_on: datetime.date
+    district: DistrictRef
+    is_active: bool = Field(description="Whether the registration (备案) is in force")
+    contact_name: str
+    ranges: list[RangeOut] = Field(description="Per occupation, the levels the body may certify")
+
+    @staticmethod
+    def resolve_ranges(obj) -> list:
+        return list(obj.ranges.all())
+
+
+class BodyPage(Schema):
+    items: list[BodyOut]
+    next_cursor: str | None
+
+
+class BodyIn(InputSchema):
+    name: Text = None
+    uscc: Text = None
+    registration_number: Text = None
+    registered_on: DateText = None
+    district: IdOrCode = None
+    is_active: Flag = None
+    contact_name: Text = None
+
+
+class RangeIn(InputSchema):
+    occupation: IdOrCode = None
+    lowest: IdOrCode = None
+    highest: IdOrCode = None
 
 
 class WorkerSkillsOut(Schema):
@@ -215,3 +270,63 @@ def worker_skills(request: HttpRequest, worker_id: Id):
         "titles": list(selectors.worker_titles(worker)),
         "credits": selectors.worker_credits(worker),
     }
+
+
+@router.post(
+    "/workers/{worker_id}/titles",
+    response={201: TitleOut, **ERROR_RESPONSES},
+    summary="Record a professional title (养老照护职称)",
+)
+def create_title(request: HttpRequest, worker_id: Id, payload: TitleIn):
+    worker = worker_get(request.auth, worker_id)
+    title = services.title_record(
+        actor=request.auth, worker=worker, data=payload.model_dump(exclude_none=True)
+    )
+    return Status(201, title)
+
+
+@router.get(
+    "/skills/bodies", response={200: BodyPage, **READ_RESPONSES}, summary="List registered evaluation bodies"
+)
+def list_bodies(request: HttpRequest, filters: Query[PageIn]):
+    qs = selectors.bodies_visible_to(request.auth).prefetch_related(*selectors.BODY_RANGES)
+    return paginate(qs, limit=filters.limit, cursor=filters.cursor)
+
+
+@router.get(
+    "/skills/bodies/{body_id}", response={200: BodyOut, **READ_RESPONSES}, summary="Get an evaluation body"
+)
+def get_body(request: HttpRequest, body_id: Id):
+    return selectors.body_get(request.auth, body_id)
+
+
+@router.post(
+    "/skills/bodies", response={201: BodyOut, **ERROR_RESPONSES}, summary="Register an evaluation body (备案)"
+)
+def create_body(request: HttpRequest, payload: BodyIn):
+    body = services.evaluation_body_register(actor=request.auth, data=payload.model_dump(exclude_none=True))
+    return Status(201, selectors.body_get(request.auth, body.pk))
+
+
+@router.patch(
+    "/skills/bodies/{body_id}",
+    response={200: BodyOut, **ERROR_RESPONSES},
+    summary="Change an evaluation body",
+)
+def update_body(request: HttpRequest, body_id: Id, payload: BodyIn):
+    body = selectors.body_get(request.auth, body_id)
+    services.evaluation_body_update(
+        actor=request.auth, body=body, data=payload.model_dump(exclude_unset=True)
+    )
+    return selectors.body_get(request.auth, body_id)
+
+
+@router.post(
+    "/skills/bodies/{body_id}/ranges",
+    response={200: BodyOut, **ERROR_RESPONSES},
+    summary="Allow (or change) the levels a body may certify in one occupation",
+)
+def set_range(request: HttpRequest, body_id: Id, payload: RangeIn):
+    body = selectors.body_get(request.auth, body_id)
+    services.evaluation_range_set(actor=request.auth, body=body, **payload.model_dump())
+    return selectors.body_get(request.auth, body_id)

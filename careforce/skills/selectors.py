@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from django.db.models import QuerySet
+from django.db.models import Prefetch, QuerySet
 from django.http import Http404
 
 from careforce.core.models import User
@@ -19,6 +19,7 @@ from careforce.skills.models import (
     CreditRule,
     CreditSource,
     EvaluationBody,
+    EvaluationRange,
     ProfessionalTitle,
     SkillLevel,
     Target,
@@ -35,9 +36,15 @@ def bodies_visible_to(user: User) -> QuerySet[EvaluationBody]:
     return EvaluationBody.objects.select_related("district")
 
 
+# A body's ranges with their occupation and levels, in one query for a page of bodies.
+BODY_RANGES = (
+    Prefetch("ranges", queryset=EvaluationRange.objects.select_related("occupation", "lowest", "highest")),
+)
+
+
 def body_get(user: User, pk: object) -> EvaluationBody:
     try:
-        return bodies_visible_to(user).get(pk=int(pk))
+        return bodies_visible_to(user).prefetch_related(*BODY_RANGES).get(pk=int(pk))
     except (EvaluationBody.DoesNotExist, TypeError, ValueError):
         raise Http404 from None
 

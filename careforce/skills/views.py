@@ -91,7 +91,7 @@ def body_detail(request: HttpRequest, pk: int) -> HttpResponse:
             else:
                 messages.success(request, _("The range has been saved."))
                 return redirect("skills:body_detail", pk=body.pk)
-    ranges = body.ranges.select_related("occupation", "lowest", "highest")
+    ranges = body.ranges.all()  # prefetched by body_get, occupation and levels joined
     return render(request, "skills/body_detail.html", {"body": body, "ranges": ranges, "form": form})
 
 

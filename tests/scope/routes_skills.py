@@ -28,6 +28,10 @@ ROUTES = [
         expect=_city_writer,
     ),
     Route("GET /api/v1/workers/{worker_id}/skills", "worker", READ),
+    Route("POST /api/v1/workers/{worker_id}/titles", "worker", WRITE, "post", {}),
+    Route("GET /api/v1/skills/bodies/{body_id}", "body", READ, expect=_staff),
+    Route("PATCH /api/v1/skills/bodies/{body_id}", "body", WRITE, "patch", {}, expect=_city_writer),
+    Route("POST /api/v1/skills/bodies/{body_id}/ranges", "body", WRITE, "post", {}, expect=_city_writer),
 ]
 
 
