@@ -16,6 +16,7 @@ import datetime
 import time
 from collections.abc import Mapping
 from decimal import Decimal
+from types import SimpleNamespace
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -43,7 +44,6 @@ from careforce.rankings.models import (
     RankingSnapshot,
     SnapshotRow,
 )
-from careforce.registry import bulk
 from careforce.registry.choices import parse_choice
 from careforce.registry.models import Worker
 
@@ -96,7 +96,7 @@ def _pct(part: int, whole: int) -> Decimal | None:
     return None if not whole else Decimal(round(100.0 * part / whole, 1)).quantize(Decimal("0.1"))
 
 
-def _competition_ranks(rows: list[RankingRow], key: str) -> None:
+def _competition_ranks(rows: list[Any], key: str) -> None:
     """1, 2, 2, 4…: equal scores share a place; institutions with no score get none."""
     ordered = sorted((r for r in rows if r.score is not None), key=lambda r: -r.score)
     place, previous = 0, None
@@ -106,8 +106,9 @@ def _competition_ranks(rows: list[RankingRow], key: str) -> None:
         setattr(row, key, place)
 
 
-def score_row(row: RankingRow, weights: Mapping[str, tuple[float, float]]) -> Decimal | None:
-    """The weighted mean of the indicator points the row has data for (None when it has none)."""
+def score_row(row: Any, weights: Mapping[str, tuple[float, float]]) -> Decimal | None:
+    """The weighted mean of the indicator points the row (a RankingRow or the same attributes) has data for
+    (None when it has none)."""
     points: dict[str, float | None] = {
         Indicator.EVALUATIONS: None
         if row.evaluation_average is None
@@ -130,6 +131,25 @@ def score_row(row: RankingRow, weights: Mapping[str, tuple[float, float]]) -> De
     if not weight_sum:
         return None
     return Decimal(round(total / weight_sum, 1)).quantize(Decimal("0.1"))
+
+
+def _insert_rows(ranking: Ranking, rows: list[SimpleNamespace]) -> None:
+    """The ranking's rows: COPY on PostgreSQL straight from the values (10,000 RankingRow instances cost
+    more than everything else in Python), bulk_create elsewhere."""
+    if connection.vendor != "postgresql":
+        RankingRow.objects.bulk_create(
+            [RankingRow(ranking=ranking, **vars(row)) for row in rows], batch_size=1000
+        )
+        return
+    columns = ", ".join(RankingRow._meta.get_field(name).column for name in ROW_VALUE_FIELDS)
+    with connection.cursor() as cursor:
+        raw = cursor.connection
+        with (
+            raw.cursor() as pg,
+            pg.copy(f"COPY {RankingRow._meta.db_table} ({columns}, ranking_id) FROM STDIN") as copy,
+        ):
+            for row in rows:
+                copy.write_row((*(getattr(row, name) for name in ROW_VALUE_FIELDS), ranking.pk))
 
 
 @transaction.atomic
@@ -181,8 +201,7 @@ def ranking_compute(*, actor: User, data: Mapping[str, Any]) -> Ranking:
         certified, care_workers = certification.get(pk, (0, 0))
         n_staff = staff.get(pk, 0)
         n_trained = trained.get(pk, 0)
-        row = RankingRow(
-            ranking=ranking,
+        row = SimpleNamespace(
             institution_id=pk,
             institution_name=name,
             district_id=district_id,
@@ -202,16 +221,18 @@ def ranking_compute(*, actor: User, data: Mapping[str, Any]) -> Ranking:
             trained=n_trained,
             staff=n_staff,
             training_coverage=_pct(min(n_trained, n_staff), n_staff),
+            rank_city=None,
+            rank_district=None,
         )
         row.score = score_row(row, weights)
         rows.append(row)
     _competition_ranks(rows, "rank_city")
-    by_district: dict[int, list[RankingRow]] = {}
+    by_district: dict[int, list[SimpleNamespace]] = {}
     for row in rows:
         by_district.setdefault(row.district_id, []).append(row)
     for group in by_district.values():
         _competition_ranks(group, "rank_district")
-    bulk.insert_many(RankingRow, rows)  # COPY on PostgreSQL
+    _insert_rows(ranking, rows)
     audit.record(
         actor=actor,
         action=AuditAction.CREATE,
