@@ -465,3 +465,34 @@ def test_api_takes_the_register_and_records_results(client, official, enrolled):
     )
     assert bad.status_code == 422 and bad.json()["errors"][0]["field"] == "results.0.hours"
     assert tally_matches_records()
+
+
+def test_a_withdrawn_worker_leaves_the_register_and_the_tally_and_may_come_back(client, official, enrolled):
+    session, (a, b, _c) = enrolled
+    services.enrolments_record_results(
+        actor=official,
+        session=session,
+        completed_on="2025-03-03",
+        results=[{"worker": a.pk}, {"worker": b.pk}],
+    )
+    client.force_login(official)
+    response = client.post(reverse("training:withdraw", args=[session.pk]), {"worker": str(a.pk)})
+    assert response.status_code == 302
+    assert session.enrolments.get(worker=a).status == EnrolmentStatus.WITHDRAWN
+    assert TrainingTally.objects.get(year=2025).completions == 1 and tally_matches_records()
+    page = client.get(reverse("training:session_register", args=[session.pk])).content.decode()
+    assert f'id="register-{a.pk}"' not in page and f'id="register-{b.pk}"' in page
+    # Enrolled again: back on the same enrolment, and it can be completed again.
+    (again,) = services.enrolments_create(actor=official, session=session, workers=[a])
+    assert again.status == EnrolmentStatus.ENROLLED and session.enrolments.filter(worker=a).count() == 1
+    services.enrolments_record_results(
+        actor=official, session=session, completed_on="2025-03-03", results=[{"worker": a.pk}]
+    )
+    assert TrainingTally.objects.get(year=2025).completions == 2 and tally_matches_records()
+    # The API withdraws too; out of the organiser's scope it is not there.
+    enrolment = session.enrolments.get(worker=b)
+    withdrawn = client.post(f"/api/v1/training/enrolments/{enrolment.pk}/withdraw")
+    assert withdrawn.status_code == 200 and withdrawn.json()["status"] == "withdrawn"
+    assert TrainingTally.objects.get(year=2025).completions == 1 and tally_matches_records()
+    client.force_login(factories.user(Role.DISTRICT_ADMIN, district=District.objects.get(code="500105")))
+    assert client.post(f"/api/v1/training/enrolments/{enrolment.pk}/withdraw").status_code == 404

@@ -435,6 +435,17 @@ def update_base(request: HttpRequest, base_id: Id, payload: BaseIn):
     return selectors.base_get(request.auth, base_id)
 
 
+@router.post(
+    "/training/enrolments/{enrolment_id}/withdraw",
+    response={200: EnrolmentOut, **ERROR_RESPONSES},
+    summary="Withdraw a worker from a session (a completion is taken out of the person-times)",
+)
+def withdraw_enrolment(request: HttpRequest, enrolment_id: Id):
+    enrolment = selectors.enrolment_get(request.auth, enrolment_id)
+    services.enrolment_withdraw(actor=request.auth, enrolment=enrolment)
+    return selectors.enrolment_get(request.auth, enrolment_id)
+
+
 # ---------------------------------------------------------------- a worker's online courses (互联网+培训)
 
 

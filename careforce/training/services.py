@@ -420,10 +420,12 @@ def enrolments_create(*, actor: User, session: Session, workers: Iterable[Worker
                 ]
             }
         )
-    already = set(session.enrolments.filter(worker_id__in=wanted).values_list("worker_id", flat=True))
-    new_ids = sorted(wanted - already)
+    existing = dict(session.enrolments.filter(worker_id__in=wanted).values_list("worker_id", "status"))
+    # Workers who withdrew come back on their old enrolment; those on it already are skipped.
+    back = sorted(pk for pk, status in existing.items() if status == EnrolmentStatus.WITHDRAWN)
+    new_ids = sorted(wanted - set(existing))
     taken = session.enrolments.exclude(status=EnrolmentStatus.WITHDRAWN).count()
-    if taken + len(new_ids) > session.capacity:
+    if taken + len(new_ids) + len(back) > session.capacity:
         raise ValidationError(
             {
                 "workers": [
@@ -435,7 +437,11 @@ def enrolments_create(*, actor: User, session: Session, workers: Iterable[Worker
     rows = Enrolment.objects.bulk_create(
         [Enrolment(session=session, worker_id=pk) for pk in new_ids], batch_size=2000
     )
-    placement = dict(Worker.objects.filter(pk__in=new_ids).values_list("pk", "institution_id"))
+    returning = list(session.enrolments.filter(worker_id__in=back))
+    session.enrolments.filter(worker_id__in=back).update(status=EnrolmentStatus.ENROLLED)
+    for row in returning:
+        row.status = EnrolmentStatus.ENROLLED
+    placement = dict(Worker.objects.filter(pk__in=new_ids + back).values_list("pk", "institution_id"))
     AuditEvent.objects.bulk_create(
         [
             audit.build_event(
@@ -447,10 +453,21 @@ def enrolments_create(*, actor: User, session: Session, workers: Iterable[Worker
                 institution_id=placement.get(row.worker_id),
             )
             for row in rows
+        ]
+        + [
+            audit.build_event(
+                actor=actor,
+                action=AuditAction.UPDATE,
+                instance=row,
+                changes={"status": [EnrolmentStatus.WITHDRAWN.value, EnrolmentStatus.ENROLLED.value]},
+                worker_id=row.worker_id,
+                institution_id=placement.get(row.worker_id),
+            )
+            for row in returning
         ],
         batch_size=2000,
     )
-    return rows
+    return rows + returning
 
 
 def _tally(enrolment: Enrolment, sign: int) -> None:

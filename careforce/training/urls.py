@@ -15,6 +15,7 @@ urlpatterns = [
     path("sessions/<int:pk>/register/", views.session_register, name="session_register"),
     path("sessions/<int:pk>/register/attendance/", views.attendance_save, name="attendance_save"),
     path("sessions/<int:pk>/register/results/", views.results_save, name="results_save"),
+    path("sessions/<int:pk>/register/withdraw/", views.withdraw, name="withdraw"),
     path("sessions/<int:pk>/lessons/", views.lesson_create, name="lesson_create"),
     path("sessions/<int:pk>/enrol-heads/", views.heads_enrol, name="heads_enrol"),
     path("sessions/<int:pk>/start/", views.learn_start, name="learn_start"),

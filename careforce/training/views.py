@@ -317,6 +317,23 @@ def attendance_save(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
+def withdraw(request: HttpRequest, pk: int) -> HttpResponse:
+    """Take one worker off the session (a completion they had is taken out of the person-times)."""
+    session = _managed_session(request, pk)
+    raw = request.POST.get("worker", "")
+    enrolment = (
+        session.enrolments.filter(worker_id=int(raw)).first() if raw.isdigit() and len(raw) < 12 else None
+    )
+    if enrolment is None:
+        messages.error(request, _("Choose a worker enrolled on this session."))
+    else:
+        services.enrolment_withdraw(actor=request.user, enrolment=enrolment)
+        messages.success(request, _("The worker has been withdrawn from the session."))
+    return redirect("training:session_register", pk=session.pk)
+
+
+@login_required
+@require_POST
 def results_save(request: HttpRequest, pk: int) -> HttpResponse:
     """Each ticked row's own hours, score and result, recorded in one go (all or nothing)."""
     session = _managed_session(request, pk)
