@@ -55,7 +55,13 @@ def _lookup(choices: type[models.TextChoices]) -> dict[str, str]:
 
 def parse_choice(raw: object, choices: type[models.TextChoices]) -> str | None:
     """The choice's value, or None when `raw` names none of them."""
-    text = normalize_text(raw).lower()
+    return _parse_text(normalize_text(raw).lower(), choices)
+
+
+@lru_cache(maxsize=4096)
+def _parse_text(text: str, choices: type[models.TextChoices]) -> str | None:
+    # Cached: a roster writes the same few words in every row. Labels are read in both languages
+    # whatever the active one, so the answer does not depend on the request.
     value = _lookup(choices).get(text)
     if value is None and ALIASES.get(text) in choices.values:
         value = ALIASES[text]

@@ -5,6 +5,7 @@ from __future__ import annotations
 from functools import lru_cache
 
 from pypinyin import lazy_pinyin
+from pypinyin.constants import PHRASES_DICT
 
 # Surnames whose reading as a name differs from the character's everyday reading, which is what pypinyin
 # gives by default (曾 ceng → zeng, 单 dan → shan). Compound surnames first so they match before single ones.
@@ -61,14 +62,36 @@ SURNAME_READINGS: dict[str, list[str]] = {
 _COMPOUND = sorted((s for s in SURNAME_READINGS if len(s) > 1), key=len, reverse=True)
 
 
+_LONGEST_PHRASE = max(len(phrase) for phrase in PHRASES_DICT)
+
+
+@lru_cache(maxsize=None)
+def _character(char: str) -> tuple[str, ...]:
+    return tuple(lazy_pinyin(char, errors="ignore"))
+
+
+def _reading(text: str) -> list[str]:
+    """lazy_pinyin(text), character by character when no phrase of pypinyin's dictionary occurs in it.
+
+    pypinyin reads a phrase as a whole (长江 → chang jiang, not zhang) and everything else one character
+    at a time; most names contain no phrase, and for those this gives the same answer in a few
+    microseconds instead of the ~100 µs of pypinyin's segmentation (an import reads 100,000 names)."""
+    n = len(text)
+    for start in range(n - 1):
+        for end in range(start + 2, min(n, start + _LONGEST_PHRASE) + 1):
+            if text[start:end] in PHRASES_DICT:
+                return lazy_pinyin(text, errors="ignore")
+    return [syllable for char in text for syllable in _character(char)]
+
+
 def _syllables(name: str) -> list[str]:
     for surname in _COMPOUND:
         if name.startswith(surname):
-            return SURNAME_READINGS[surname] + lazy_pinyin(name[len(surname) :], errors="ignore")
+            return SURNAME_READINGS[surname] + _reading(name[len(surname) :])
     head = SURNAME_READINGS.get(name[:1])
     if head is not None:
-        return head + lazy_pinyin(name[1:], errors="ignore")
-    return lazy_pinyin(name, errors="ignore")
+        return head + _reading(name[1:])
+    return _reading(name)
 
 
 @lru_cache(maxsize=200_000)
