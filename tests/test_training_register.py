@@ -496,3 +496,30 @@ def test_a_withdrawn_worker_leaves_the_register_and_the_tally_and_may_come_back(
     assert TrainingTally.objects.get(year=2025).completions == 1 and tally_matches_records()
     client.force_login(factories.user(Role.DISTRICT_ADMIN, district=District.objects.get(code="500105")))
     assert client.post(f"/api/v1/training/enrolments/{enrolment.pk}/withdraw").status_code == 404
+
+
+def test_api_enrols_by_institution_occupation_and_list(client, city, home, official, course):
+    session = ft.session(course=course, actor=official, capacity=20)
+    carers = [factories.worker(at=home, actor=city) for _ in range(2)]
+    head = ft.director(home, actor=city)
+    elsewhere = factories.worker(at=factories.institution(actor=city, district_code="500103"), actor=city)
+    client.force_login(official)
+    url = f"/api/v1/training/sessions/{session.pk}/enrolments"
+    by_occupation = client.post(
+        url, {"institution": home.pk, "occupation": "director"}, content_type="application/json"
+    )
+    assert by_occupation.status_code == 201 and by_occupation.json() == {"count": 1, "not_found": []}
+    listed = client.post(
+        url,
+        {"institution": home.uscc, "listing": [str(elsewhere.pk), "999999999", elsewhere.reveal_id_number()]},
+        content_type="application/json",
+    )
+    assert listed.json() == {"count": 3, "not_found": ["999999999"]}  # the two carers and the listed one
+    enrolled = set(session.enrolments.values_list("worker_id", flat=True))
+    assert enrolled == {head.pk, elsewhere.pk, *(w.pk for w in carers)}
+    bad = client.post(url, {"occupation": "astronaut"}, content_type="application/json")
+    assert bad.status_code == 422 and bad.json()["errors"][0]["field"] == "occupation"
+    # The page uses the same selection.
+    other = ft.session(course=course, actor=official, capacity=20)
+    client.post(reverse("training:session_enrol", args=[other.pk]), {"occupation": "director"})
+    assert list(other.enrolments.values_list("worker_id", flat=True)) == [head.pk]

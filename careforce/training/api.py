@@ -90,6 +90,18 @@ class ScheduleIn(InputSchema):
 
 class EnrolIn(InputSchema):
     workers: list[Id] = Field(default_factory=list, max_length=5000, description="Worker record ids")
+    institution: IdOrCode = Field(
+        None, description="Every active worker of this institution (id or credit code)"
+    )
+    occupation: Text = Field(None, description="Only this occupation (code), or all of it in your area")
+    listing: list[Text] = Field(
+        default_factory=list, max_length=5000, description="Record numbers or full ID numbers"
+    )
+
+
+class EnrolOut(Schema):
+    count: int = Field(description="Workers enrolled (those already on the session are skipped)")
+    not_found: list[str] = Field(description="Lines of `listing` not found in your area")
 
 
 class CompleteIn(InputSchema):
@@ -342,8 +354,8 @@ def list_enrolments(request: HttpRequest, session_id: Id):
 
 @router.post(
     "/training/sessions/{session_id}/enrolments",
-    response={201: CountOut, **ERROR_RESPONSES},
-    summary="Enrol workers (many at once)",
+    response={201: EnrolOut, **ERROR_RESPONSES},
+    summary="Enrol workers (many at once: ids, an institution, an occupation, a list)",
 )
 def enrol(request: HttpRequest, session_id: Id, payload: EnrolIn):
     session = selectors.session_get(request.auth, session_id)
@@ -356,8 +368,15 @@ def enrol(request: HttpRequest, session_id: Id, payload: EnrolIn):
         raise ValidationError(
             {"workers": [_("Some workers are outside your area or not staff of the organiser.")]}
         )
-    rows = services.enrolments_create(actor=request.auth, session=session, workers=workers)
-    return Status(201, {"count": len(rows)})
+    more, missing = services.workers_to_enrol(
+        request.auth,
+        session,
+        institution=payload.institution,
+        occupation=payload.occupation,
+        listing=[line for line in payload.listing if line],
+    )
+    rows = services.enrolments_create(actor=request.auth, session=session, workers=workers + more)
+    return Status(201, {"count": len(rows), "not_found": missing})
 
 
 @router.post(

@@ -26,7 +26,7 @@ from careforce.core.models import AuditAction, AuditEvent, District, Role, User
 from careforce.core.scope import Level, Scope, require_write, scope_of
 from careforce.core.validators import normalize_text
 from careforce.institutions.models import Institution
-from careforce.registry.models import Worker
+from careforce.registry.models import Occupation, Worker
 from careforce.registry.selectors import search_condition, workers_visible_to
 from careforce.training import inputs
 from careforce.training.inputs import Errors
@@ -400,6 +400,42 @@ def workers_from_list(actor: User, lines: str | Sequence[str]) -> tuple[list[Wor
         else:
             found.append(worker)
     return found, missing
+
+
+def workers_to_enrol(
+    actor: User,
+    session: Session,
+    *,
+    institution: Any = None,
+    occupation: Any = None,
+    listing: str | Sequence[str] = "",
+) -> tuple[list[Worker], list[str]]:
+    """Who "enrol many" means, the same for the page and the API: every active worker of an institution
+    (optionally of one occupation), or of one occupation across the actor's area, plus a list of record
+    numbers or full ID numbers. Returns the workers and the list lines not found in the actor's area."""
+    errors = Errors()
+    eligible = eligible_workers(actor, session).filter(is_active=True)
+    workers: list[Worker] = []
+    chosen = None
+    if not inputs.is_blank(institution):
+        raw = normalize_text(institution)
+        if raw.isdigit() and len(raw) < 12:
+            chosen = eligible.filter(institution_id=int(raw))
+        else:
+            chosen = eligible.filter(institution__uscc=raw.upper())
+    if not inputs.is_blank(occupation):
+        code = normalize_text(occupation)
+        if not Occupation.objects.filter(code=code).exists():
+            errors.add("occupation", _("Unknown occupation; choose one from the list."))
+        chosen = (chosen if chosen is not None else eligible).filter(occupation__code=code)
+    errors.raise_if_any()
+    if chosen is not None:
+        workers += list(chosen.order_by("pk")[:5000])
+    missing: list[str] = []
+    if listing:
+        found, missing = workers_from_list(actor, listing)
+        workers += found
+    return workers, missing
 
 
 @transaction.atomic

@@ -143,22 +143,20 @@ def session_enrol(request: HttpRequest, pk: int) -> HttpResponse:
     workers = []
     if form.is_valid():
         data = form.cleaned_data
-        eligible = services.eligible_workers(request.user, session).filter(is_active=True)
-        if data["institution"]:
-            chosen = eligible.filter(institution_id=int(data["institution"]))
-            if data["occupation"]:
-                chosen = chosen.filter(occupation__code=data["occupation"])
-            workers = list(chosen[:5000])
-        elif data["occupation"]:
-            workers = list(eligible.filter(occupation__code=data["occupation"])[:5000])
-        if data["listing"]:
-            found, missing = services.workers_from_list(request.user, data["listing"])
-            workers += found
-            for line in missing[:20]:
-                messages.warning(request, _("Not found in your area: %(line)s") % {"line": line})
-        for raw in request.POST.getlist("worker"):
-            if raw.isdigit():
-                workers += list(eligible.filter(pk=int(raw)))
+        try:
+            workers, missing = services.workers_to_enrol(
+                request.user,
+                session,
+                institution=data["institution"],
+                occupation=data["occupation"],
+                listing=data["listing"],
+            )
+        except ValidationError as exc:
+            missing = []
+            for message in exc.messages:
+                messages.error(request, message)
+        for line in missing[:20]:
+            messages.warning(request, _("Not found in your area: %(line)s") % {"line": line})
     if not workers:
         messages.error(request, _("Nobody to enrol: choose an institution, an occupation or give a list."))
     else:
