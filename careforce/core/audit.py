@@ -12,7 +12,8 @@ from django.db import models
 from careforce.core.models import AuditAction, AuditEvent, User
 
 
-def _plain(value: Any) -> Any:
+def plain(value: Any) -> Any:
+    """A value as the audit trail stores it (JSON): records by name, dates in ISO form, no bytes."""
     if isinstance(value, models.Model):
         return str(value)
     if isinstance(value, datetime.date | datetime.datetime):
@@ -25,7 +26,7 @@ def _plain(value: Any) -> Any:
 
 
 def snapshot(instance: models.Model, fields: Iterable[str]) -> dict[str, Any]:
-    return {name: _plain(getattr(instance, name)) for name in fields}
+    return {name: plain(getattr(instance, name)) for name in fields}
 
 
 def diff(before: Mapping[str, Any], after: Mapping[str, Any]) -> dict[str, list[Any]]:

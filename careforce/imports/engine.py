@@ -81,13 +81,20 @@ def _blank(value: Any) -> bool:
 def iter_rows(rows: Iterator[list[Any]], header: HeaderMap, batch_size: int) -> Iterator[list[Row]]:
     """Batches of Row (blank rows skipped), numbered as the spreadsheet numbers them."""
     batch: list[Row] = []
-    positions = list(header.columns.items())
+    positions = [(i, column.key) for i, column in header.columns.items()]
     for number, cells in enumerate(rows, start=2):
         width = len(cells)
-        values = {column.key: (unescape(cells[i]) if i < width else None) for i, column in positions}
-        if all(_blank(v) for v in values.values()):
+        values: dict[str, Any] = {}
+        empty = True
+        for i, key in positions:
+            value = unescape(cells[i]) if i < width else None
+            if _blank(value):
+                values[key] = None
+            else:
+                values[key] = value
+                empty = False
+        if empty:
             continue
-        values = {k: (None if _blank(v) else v) for k, v in values.items()}
         batch.append(Row(number=number, values=values))
         if len(batch) >= batch_size:
             yield batch

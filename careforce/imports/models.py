@@ -7,6 +7,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from careforce.imports.sheets import RowStatus
 
@@ -18,7 +19,7 @@ class JobStatus(models.TextChoices):
     COMMIT_QUEUED = "commit_queued", _("Waiting to be saved")
     COMMITTING = "committing", _("Saving")
     COMMITTED = "committed", _("Saved")
-    FAILED = "failed", _("Failed")
+    FAILED = "failed", pgettext_lazy("import job status", "Failed")
 
 
 # A job in one of these states holds its scope: one import at a time per institution / district / city.

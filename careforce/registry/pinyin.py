@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from functools import lru_cache
+from functools import cache, lru_cache
 
 from pypinyin import lazy_pinyin
 from pypinyin.constants import PHRASES_DICT
@@ -65,7 +65,7 @@ _COMPOUND = sorted((s for s in SURNAME_READINGS if len(s) > 1), key=len, reverse
 _LONGEST_PHRASE = max(len(phrase) for phrase in PHRASES_DICT)
 
 
-@lru_cache(maxsize=None)
+@cache
 def _character(char: str) -> tuple[str, ...]:
     return tuple(lazy_pinyin(char, errors="ignore"))
 

@@ -9,7 +9,6 @@ from __future__ import annotations
 import datetime
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from types import SimpleNamespace
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -510,25 +509,26 @@ def _worker_row(values: Mapping[str, Any], periods: Sequence[Mapping[str, Any]])
     row["district_id"] = district.pk
     row["institution_id"] = institution.pk if institution is not None else None
     row["is_active"] = active
-    # What the audit snapshot reads of a worker, without building one (names, not ids, as on the page).
-    row["_audit"] = SimpleNamespace(
-        name=row["name"],
-        id_number_masked=mask_id_number(row["id_region"], row["id_last4"]),
-        phone_masked=mask_phone(row.get("phone_prefix", ""), row.get("phone_last4", "")),
-        education=row["education"],
-        hukou_type=row["hukou_type"],
-        source_channel=row["source_channel"],
-        team=row["team"],
-        occupation=values["occupation"],
-        district=district,
-        institution=institution,
-        is_active=active,
-    )
+    # What audit.snapshot(worker, AUDITED_WORKER_FIELDS) gives, without building a worker (the test of the
+    # creation events holds the two together): related records by name, personal data masked.
+    row["_audit"] = {
+        "name": row["name"],
+        "id_number_masked": mask_id_number(row["id_region"], row["id_last4"]),
+        "phone_masked": mask_phone(row.get("phone_prefix", ""), row.get("phone_last4", "")),
+        "education": row["education"],
+        "hukou_type": row["hukou_type"],
+        "source_channel": row["source_channel"],
+        "team": row["team"],
+        "occupation": str(values["occupation"]),
+        "district": str(district),
+        "institution": str(institution) if institution is not None else None,
+        "is_active": active,
+    }
     return row
 
 
 def _creation_event(
-    actor: User, object_type: str, object_id: int, repr_: str, seen: Any, fields: Sequence[str], **ids: Any
+    actor: User, object_type: str, object_id: int, repr_: str, audited: Mapping[str, Any], **ids: Any
 ) -> dict[str, Any]:
     """An audit row for a new record, as audit.record_create writes it, for the bulk insert."""
     return {
@@ -537,7 +537,7 @@ def _creation_event(
         "object_type": object_type,
         "object_id": object_id,
         "object_repr": repr_[:200],
-        "changes": audit.creation_changes(audit.snapshot(seen, fields)),
+        "changes": audit.creation_changes(audited),
         "note": "",
         **ids,
     }
@@ -563,7 +563,9 @@ def workers_register(*, actor: User, registrations: Sequence[Registration]) -> l
         for period in periods:
             employment = {**_EMPLOYMENT_DEFAULTS, **period, "worker_id": worker_id}
             employment["institution_id"] = employment.pop("institution").pk
-            employments.append((employment, SimpleNamespace(**{**_EMPLOYMENT_DEFAULTS, **period})))
+            audited = {**employment, "institution": str(period["institution"])}
+            audited = {name: audit.plain(audited[name]) for name in AUDITED_EMPLOYMENT_FIELDS}
+            employments.append((employment, audited))
     employment_ids = bulk.insert_rows(Employment, [row for row, _seen in employments])
     worker_type, employment_type = Worker._meta.label_lower, Employment._meta.label_lower
     events = [
@@ -573,7 +575,6 @@ def workers_register(*, actor: User, registrations: Sequence[Registration]) -> l
             worker_id,
             row["name"],
             view,
-            AUDITED_WORKER_FIELDS,
             worker_id=worker_id,
             institution_id=row["institution_id"],
         )
@@ -585,7 +586,6 @@ def workers_register(*, actor: User, registrations: Sequence[Registration]) -> l
             employment_id,
             f"{row['worker_id']} @ {row['institution_id']} {row['start_date']}",
             view,
-            AUDITED_EMPLOYMENT_FIELDS,
             worker_id=row["worker_id"],
             institution_id=row["institution_id"],
         )
