@@ -99,7 +99,9 @@ class Worker(models.Model):
     )
 
     # Placement, kept by the employment services: the current (or last) institution and its district.
-    district = models.ForeignKey(District, verbose_name=_("district"), on_delete=models.PROTECT, db_index=False)
+    district = models.ForeignKey(
+        District, verbose_name=_("district"), on_delete=models.PROTECT, db_index=False
+    )
     institution = models.ForeignKey(
         Institution,
         verbose_name=_("institution"),
