@@ -237,3 +237,18 @@ def test_district_notifications_are_for_that_district(client, city, worker):
 
 def test_years_back_handles_29_february():
     assert compute.years_back(datetime.date(2024, 2, 29), 1) == datetime.date(2023, 2, 28)
+
+
+def test_a_rule_version_that_scored_anyone_cannot_be_deleted(worker):
+    """The score tables carry no database constraint on the rule (derived rows, see the models): Django's
+    PROTECT still refuses to delete a rule a score or a history row names."""
+    from django.db.models import ProtectedError
+
+    services.credit_recompute_workers([worker.pk])
+    rule = CreditRule.objects.get(is_active=True)
+    assert CreditScoreHistory.objects.filter(rule=rule, worker=worker).exists()
+    with pytest.raises(ProtectedError):
+        rule.delete()
+    CreditScore.objects.all().delete()
+    with pytest.raises(ProtectedError):  # the history alone still protects it
+        rule.delete()

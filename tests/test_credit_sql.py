@@ -64,3 +64,41 @@ def test_training_and_skill_measures_match_the_contract_functions(city, home):
     for row in CreditScore.objects.filter(worker_id__in=ids):
         assert float(row.training_hours) == float(hours.get(row.worker_id, 0))
         assert row.skill_level == levels.get(row.worker_id, 0)
+
+
+def test_years_of_service_count_overlapping_nested_and_adjacent_periods_once(city, home):
+    """The SQL sweep (each period adds the days after the latest end before it) against the portable
+    registry.tenure.years_of_service, on a history with every kind of overlap."""
+    worker = factories.worker(at=home, actor=city, start=datetime.date(2020, 3, 1))
+    periods = [
+        ("2010-01-01", "2012-12-31", False),
+        ("2013-01-01", "2013-06-30", False),  # adjacent to the one before
+        ("2010-01-01", "2010-03-01", True),  # same start, inside
+        ("2010-05-01", "2010-06-01", True),  # nested
+        ("2011-06-01", "2014-02-28", True),  # overlaps two and runs past both
+        ("2016-01-01", "2016-01-01", True),  # one day alone
+        ("2019-12-01", None, True),  # open, overlapping the current full-time post
+    ]
+    for start, end, part_time in periods:
+        registry.employment_start(
+            actor=city,
+            worker=worker,
+            data={
+                "institution": home.pk,
+                "post": "兼职" if part_time else "护理员",
+                "start_date": start,
+                "end_date": end,
+                "is_part_time": part_time,
+                "end_reason": "离职" if end else "",
+            },
+        )
+    single = factories.worker(at=home, actor=city, start=datetime.date(2024, 2, 29))
+    rule = compute.active_rule()
+    ids = [worker.pk, single.pk]
+    measures = compute.gather(compute.Batch(ids), rule, timezone.localdate())
+    compute.recompute(ids)
+    stored = dict(CreditScore.objects.filter(worker_id__in=ids).values_list("worker_id", "years_of_service"))
+    assert {pk: float(v) for pk, v in stored.items()} == {
+        pk: m["years_of_service"] for pk, m in measures.items()
+    }
+    assert worker.employments.count() == 8 and stored[worker.pk] > 9

@@ -435,7 +435,7 @@ def recompute_all(
     today, now = timezone.localdate(), timezone.now()
     if connection.vendor == "postgresql":
         _recompute_all_sql(
-            rule, summary, today=today, now=now, chunk_size=chunk_size, log=log, started=started
+            rule, summary, today=today, now=now, chunk_size=chunk_size, log=log, started=started, jobs=jobs
         )
         summary.seconds = time.monotonic() - started
         return summary

@@ -1,7 +1,8 @@
 """The credit recompute as one set-based SQL statement per id range (PostgreSQL).
 
 Same definitions as careforce.credit.compute (the portable path, used on SQLite): years of service are
-the union of employment periods (overlaps once, open periods to today, both ends counted) in days / 365.25;
+the union of employment periods (overlaps once, open periods to today, both ends counted) in days / 365.25
+— in one sweep: periods in order of start, each adds the days after the latest end before it;
 training hours and the skill level are the training and skills capabilities' definitions
 (careforce.training.metrics.training_hours_for_workers: completed enrolments' hours since the window;
 careforce.skills.metrics.current_levels_for_workers: WorkerSkill.current_rank), read here through their
@@ -96,12 +97,10 @@ ordered AS (
   SELECT worker_id, s, e, MAX(e) OVER (PARTITION BY worker_id ORDER BY s, e
     ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) AS prev_end FROM spans
 ),
-grouped AS (
-  SELECT worker_id, s, e, SUM(CASE WHEN prev_end IS NULL OR s > prev_end + 1 THEN 1 ELSE 0 END)
-    OVER (PARTITION BY worker_id ORDER BY s, e) AS island FROM ordered
+tenure AS (
+  SELECT worker_id, ROUND(SUM(GREATEST(e - GREATEST(s, prev_end + 1) + 1, 0)) / 365.25, 1) AS years
+  FROM ordered GROUP BY worker_id
 ),
-islands AS (SELECT worker_id, MIN(s) AS s, MAX(e) AS e FROM grouped GROUP BY worker_id, island),
-tenure AS (SELECT worker_id, ROUND(SUM(e - s + 1) / 365.25, 1) AS years FROM islands GROUP BY worker_id),
 training AS (
   SELECT worker_id, SUM(hours) AS hours FROM {t["enrolment"]}
   WHERE worker_id {where} AND status = 'completed' AND (%(since_training)s::date IS NULL OR completed_on >= %(since_training)s::date)
