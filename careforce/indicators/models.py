@@ -217,14 +217,14 @@ class WorkerFact(models.Model):
     district_id = models.BigIntegerField(null=True)
     institution_id = models.BigIntegerField(null=True, db_index=True)
     is_active = models.BooleanField(default=False)
-    team = models.CharField(max_length=20, blank=True)
+    team = models.CharField(max_length=40, blank=True)
     occupation_id = models.BigIntegerField(null=True)
-    gender = models.CharField(max_length=1, blank=True)
+    gender = models.CharField(max_length=10, blank=True)
     birth_date = models.DateField(null=True, db_index=True)
-    education = models.CharField(max_length=20, blank=True)
-    source_channel = models.CharField(max_length=30, blank=True)
-    ownership = models.CharField(max_length=20, null=True)  # of the worker's institution
-    kind = models.CharField(max_length=30, null=True)
+    education = models.CharField(max_length=40, blank=True)
+    source_channel = models.CharField(max_length=40, blank=True)
+    ownership = models.CharField(max_length=40, null=True)  # of the worker's institution
+    kind = models.CharField(max_length=40, null=True)
     first_post = models.DateField(null=True, db_index=True)
     trained = models.BooleanField(default=False)  # heads only: training completed in the state's year
     # Every post: "employment id|district of its institution|start|end or empty|1 if part-time", ";"-joined.

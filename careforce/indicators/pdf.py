@@ -29,6 +29,7 @@ FONT = Path(__file__).resolve().parent / "fonts" / "CareForceReportSansSC-Regula
 FAMILY = "cfsans"
 MISSING = "□"
 log = logging.getLogger(__name__)
+logging.getLogger("fontTools.subset").setLevel(logging.WARNING)  # fpdf2's subsetting reports every table
 
 
 @cache
