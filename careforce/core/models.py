@@ -105,8 +105,15 @@ class AuditEvent(models.Model):
     """
 
     at = models.DateTimeField(_("time"), auto_now_add=True, db_index=True)
+    # No database constraint: the trail is written beside every change (two rows for each imported person)
+    # and a foreign-key check at commit costs more than the row. The actor is always a saved user, and
+    # Django still applies SET_NULL should an account ever be deleted.
     actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("actor"), null=True, on_delete=models.SET_NULL
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("actor"),
+        null=True,
+        on_delete=models.SET_NULL,
+        db_constraint=False,
     )
     action = models.CharField(_("action"), max_length=20, choices=AuditAction.choices)
     object_type = models.CharField(_("object type"), max_length=40)
