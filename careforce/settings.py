@@ -169,6 +169,8 @@ STATIC_ROOT = VAR_DIR / "static"
 # Uploads: rosters are spreadsheets; anything larger than this is refused before it is read.
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
+# A roster file: a city-wide roster of 1,000,000 people is ~110 MB as GBK CSV (~60 MB as xlsx).
+IMPORT_MAX_UPLOAD_BYTES = int(os.environ.get("CAREFORCE_IMPORT_MAX_UPLOAD_MB", "160")) * 1024 * 1024
 
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_AGE = 8 * 60 * 60

@@ -22,7 +22,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 
-MAX_UPLOAD_BYTES = getattr(settings, "IMPORT_MAX_UPLOAD_BYTES", 100 * 1024 * 1024)
+MAX_UPLOAD_BYTES = settings.IMPORT_MAX_UPLOAD_BYTES
 MAX_ZIP_ENTRIES = getattr(settings, "IMPORT_MAX_ZIP_ENTRIES", 1000)
 MAX_UNCOMPRESSED_BYTES = getattr(settings, "IMPORT_MAX_UNCOMPRESSED_BYTES", 1536 * 1024 * 1024)
 # Real sheets compress about 5–15 times; a zip bomb a thousand times and more.
