@@ -8,7 +8,8 @@ them, VACUUM ANALYZE, then time
 1. the first full recompute (every score new: 1,000,000 rows + 1,000,000 history rows written),
 2. a second full recompute with nothing changed (the nightly steady state: reads and compares only),
 3. a full recompute after 1 % of the workers got a new evaluation (changed rows only),
-4. `ranking_compute` + `ranking_publish` for 10,000 institutions.
+4. `ranking_compute` + `ranking_publish` for 10,000 institutions,
+5. a full recompute after a new rule version is put in force (every score rewritten, a history row each).
 
 Generation is set-based SQL (INSERT … SELECT generate_series), not the services: 10,000 institutions,
 1,000,000 workers with 1–3 employment periods, 500,000 evaluations, 60,000 complaints (40,000
@@ -283,6 +284,26 @@ def main() -> int:
         "ranking published (snapshot copied)",
         lambda: ranking_services.ranking_publish(actor=city, ranking=ranking) and None,
     )
+    # A new rule version (a copy of the one in force, base score moved by one point): every score names
+    # a new rule, so every row is rewritten and gets a history row - the other bulk case beside the first run.
+    from careforce.credit.models import CreditRule
+    from careforce.credit.services import credit_rule_activate
+
+    current = CreditRule.objects.get(is_active=True)
+    factors, bands = list(current.factors.all()), list(current.bands.all())
+    new = CreditRule.objects.create(
+        version=CreditRule.objects.order_by("-version").first().version + 1,
+        name=f"{current.name} (bench copy)",
+        base_score=current.base_score + (1 if current.base_score < 90 else -1),
+        min_score=current.min_score,
+        max_score=current.max_score,
+    )
+    for row in [*factors, *bands]:
+        row.pk, row.rule = None, new
+        row.save()
+    credit_rule_activate(actor=city, rule=new)
+    vacuum()
+    timed("full recompute after a new rule version (every score rewritten, history appended)", run)
     print("\n| step | time |\n| --- | ---: |")
     for label, value in STEPS:
         print(f"| {label} | {value} |")

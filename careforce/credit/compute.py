@@ -470,13 +470,21 @@ def _recompute_all_sql(
     bounds = Worker.objects.aggregate(lo=models.Min("pk"), hi=models.Max("pk"))
     if bounds["lo"] is None:
         return
-    if connection.in_atomic_block:
+    own_transactions = not connection.in_atomic_block
+    if not own_transactions:
         jobs = 1  # other connections would not see the caller's uncommitted changes
 
     def one(lo: int) -> tuple[int, int, int]:
         try:
             with transaction.atomic():
-                return compute_sql.run(rule, today=today, now=now, lo=lo, hi=lo + chunk_size - 1)
+                return compute_sql.run(
+                    rule,
+                    today=today,
+                    now=now,
+                    lo=lo,
+                    hi=lo + chunk_size - 1,
+                    wait_for_disk=not own_transactions,
+                )
         finally:
             if jobs > 1:
                 connections.close_all()  # this thread's connection

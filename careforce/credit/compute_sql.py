@@ -205,6 +205,7 @@ def run(
     lo: int | None = None,
     hi: int | None = None,
     ids: list[int] | None = None,
+    wait_for_disk: bool = True,
 ) -> tuple[int, int, int]:
     """(workers, changed rows, history rows) for an id range or an id list."""
     params = parameters(rule, today, now)
@@ -216,6 +217,10 @@ def run(
         # The planner's row estimates for this many joins are large enough to trigger JIT compilation,
         # which costs far more (seconds) than the query itself; the statement is plain hash joins.
         cursor.execute("SET LOCAL jit = off")
+        if not wait_for_disk:
+            # A range of the full run in its own transaction (see compute._recompute_all_sql): the next run
+            # redoes it, so its commit need not wait for the disk. Never in a caller's transaction.
+            cursor.execute("SET LOCAL synchronous_commit = off")
         cursor.execute(statement(rule, by_range=ids is None), params)
         workers, changed, history = cursor.fetchone()
     return workers, changed, history
