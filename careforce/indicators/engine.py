@@ -41,6 +41,7 @@ from careforce.indicators.sources import Figures
 TAIL = 200  # recent audit ids re-read for late commits
 MAX_EVENTS = 50_000  # more new events than this since the last read: rebuild the facts
 INSTITUTION_TYPE = "institutions.institution"
+REGISTRY_TYPES = ("registry.",)  # worker and employment events: only the workers' part of a block changes
 # Events naming neither a worker nor an institution that cannot move a figure.
 QUIET_TYPES = ("core.", "indicators.", "auth.", "sessions.")
 
@@ -54,8 +55,10 @@ class _State:
     day: datetime.date | None = None
     high: int | None = None  # the newest audit id accounted for
     seen: dict[int, datetime.datetime] = field(default_factory=dict)  # ids in (high - TAIL, high] handled
-    blocks: dict[int, tuple[float, Figures]] = field(default_factory=dict)
-    pending_districts: set[int] = field(default_factory=set)
+    # (district, part) -> (monotonic time, figures); a block is the sum of its district's parts.
+    parts: dict[tuple[int, str], tuple[float, Figures]] = field(default_factory=dict)
+    blocks: dict[int, Figures] = field(default_factory=dict)
+    pending: dict[str, set[int]] = field(default_factory=lambda: {part: set() for part in sources.PARTS})
     everything: bool = False
 
 
@@ -68,6 +71,7 @@ def reset() -> None:
     global _state
     with _lock:
         _state = _State()
+        facts.forget()
 
 
 def rebuild(*, log=None) -> None:
@@ -94,7 +98,8 @@ def mark_dirty(
             Institution.objects.filter(pk__in=institutions).values_list("district_id", flat=True)
         )
     with _lock:
-        _state.pending_districts |= districts
+        for part in sources.PARTS:
+            _state.pending[part] |= districts
 
 
 def mark_all_dirty() -> None:
@@ -136,10 +141,13 @@ def _read_trail() -> None:
     # Ids above the newest seen are new; unseen ids below it committed late.
     fresh = [row for row in rows if row[0] not in _state.seen]
     workers, institutions, moved, names = set(), set(), set(), set()
+    places = False  # an event of another app than the registry: training, certificates, complaints, places
     for _pk, _at, object_type, worker_id, institution_id, changes in fresh:
+        registry = object_type.startswith(REGISTRY_TYPES)
         if worker_id:
             workers.add(worker_id)
-        if institution_id:
+            places |= not registry
+        if institution_id and not registry:
             institutions.add(institution_id)
             if object_type == INSTITUTION_TYPE:
                 moved.add(institution_id)
@@ -153,11 +161,15 @@ def _read_trail() -> None:
         outcome = facts.refresh(workers | facts.workers_of_institutions(moved), high=newest)
         if outcome.everything:
             _state.everything = True
-        _state.pending_districts |= outcome.districts
+        _state.pending[sources.WORKERS] |= outcome.districts
+        if places:
+            _state.pending[sources.PLACES] |= outcome.districts
     if institutions:
-        _state.pending_districts |= _districts_of_institutions(institutions)
+        _state.pending[sources.PLACES] |= _districts_of_institutions(institutions)
     if names:
-        _state.pending_districts |= set(District.objects.filter(name__in=names).values_list("pk", flat=True))
+        _state.pending[sources.WORKERS] |= set(
+            District.objects.filter(name__in=names).values_list("pk", flat=True)
+        )
     _state.high = max(_state.high, newest)
     _state.seen = {pk: at for pk, at in present.items() if pk > _state.high - TAIL}
 
@@ -181,13 +193,16 @@ def _sync(today: datetime.date) -> None:
         _state.day = today
         _state.everything = True
     if _state.everything:
+        _state.parts.clear()
         _state.blocks.clear()
         _state.everything = False
-        _state.pending_districts.clear()
-        return
-    for district_id in _state.pending_districts:
-        _state.blocks.pop(district_id, None)
-    _state.pending_districts.clear()
+    else:
+        for part, districts in _state.pending.items():
+            for district_id in districts:
+                _state.parts.pop((district_id, part), None)
+                _state.blocks.pop(district_id, None)
+    for districts in _state.pending.values():
+        districts.clear()
 
 
 def district_ids() -> list[int]:
@@ -195,19 +210,29 @@ def district_ids() -> list[int]:
 
 
 def blocks(ids: Iterable[int] | None = None) -> dict[int, Figures]:
-    """The figures of each district (all when `ids` is None), fresh with respect to committed records."""
+    """The figures of each district (all when `ids` is None), fresh with respect to committed records:
+    only the parts dropped by a change (or older than CACHE_SECONDS) are read again."""
     today = timezone.localdate()
     wanted = list(ids) if ids is not None else district_ids()
     with _lock:
         _sync(today)
         now = time.monotonic()
         limit = cache_seconds()
-        missing = [d for d in wanted if d not in _state.blocks or now - _state.blocks[d][0] > limit]
-        if missing:
-            computed = sources.district_figures(missing, today)
-            for district_id, figures in computed.items():
-                _state.blocks[district_id] = (now, figures)
-        return {d: _state.blocks[d][1] for d in wanted}
+        for part in sources.PARTS:
+            stale = [
+                d for d in wanted if (d, part) not in _state.parts or now - _state.parts[(d, part)][0] > limit
+            ]
+            if stale:
+                for district_id, found in sources.district_figures(stale, today, (part,)).items():
+                    _state.parts[(district_id, part)] = (now, found[part])
+                    _state.blocks.pop(district_id, None)
+        out = {}
+        for d in wanted:
+            block = _state.blocks.get(d)
+            if block is None:
+                block = _state.blocks[d] = total(_state.parts[(d, part)][1] for part in sources.PARTS)
+            out[d] = block
+        return out
 
 
 def sync() -> None:

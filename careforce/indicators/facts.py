@@ -388,20 +388,31 @@ def _ids_where(ids: Sequence[int]) -> tuple[str, list]:
     return "{column} IN (" + ", ".join(["%s"] * len(ids)) + ")", list(ids)
 
 
+_head: list[int | None] = []  # the head occupation's id, read once per process (forget())
+
+
 def head_occupation_id() -> int | None:
     from careforce.registry.models import Occupation
 
-    return Occupation.objects.filter(code=HEAD_OCCUPATION).values_list("pk", flat=True).first()
+    if not _head:
+        _head.append(Occupation.objects.filter(code=HEAD_OCCUPATION).values_list("pk", flat=True).first())
+    return _head[0]
+
+
+def forget() -> None:
+    """Drop what this module remembers per process (tests, engine.reset)."""
+    _head.clear()
 
 
 # ---------------------------------------------------------------- writing
 
 
-def _lock() -> None:
+def _lock(*, large: bool = False) -> None:
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
             cursor.execute("SELECT pg_advisory_xact_lock(%s)", [LOCK_KEY])
-            cursor.execute("SET LOCAL jit = off")
+            if large:  # JIT compiles big plans for a second each; the build's queries run in milliseconds
+                cursor.execute("SET LOCAL jit = off")
 
 
 def _apply(districts: Counter, institutions: Counter) -> None:
@@ -578,7 +589,7 @@ def build(*, log: Callable[[str], None] | None = None) -> FactState:
     """Recompute every fact and counter from the registry (the first time, after a bulk load that bypassed
     the services, or when the audit trail cannot be followed). One pass over the workers by id ranges."""
     with transaction.atomic():
-        _lock()
+        _lock(large=True)
         high = AuditEvent.objects.aggregate(m=Max("id"))["m"] or 0  # before reading: later events re-apply
         today = timezone.localdate()
         rules = Rules(today, head_occupation_id())

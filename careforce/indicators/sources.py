@@ -161,14 +161,21 @@ def figures_from_counters(counters: Counter, today: datetime.date, codes: dict[i
 def registry_figures(district_ids: list[int] | None, today: datetime.date) -> dict[int, Figures]:
     """Active workers by team, occupation, gender x age, education, source channel, ownership and kind of
     their institution, years since their first recorded post, heads and heads trained; the monthly history
-    and flows (all from the persisted counters, facts.py); institutions, beds and residents."""
+    and flows: all from the persisted counters (facts.py), one query."""
     out: dict[int, Figures] = defaultdict(Figures)
     if district_ids is not None and not district_ids:
         return out
     codes = occupation_codes()
     for district_id, counters in district_counters(district_ids).items():
         out[district_id] = figures_from_counters(counters, today, codes)
+    return out
 
+
+def place_figures(district_ids: list[int] | None) -> dict[int, Figures]:
+    """Institutions, beds and residents by ability level, by district."""
+    out: dict[int, Figures] = defaultdict(Figures)
+    if district_ids is not None and not district_ids:
+        return out
     sums = {field: Sum(field) for field, _label in RESIDENT_LEVEL_FIELDS}
     institutions = _in(Institution.objects.all(), "district_id", district_ids).order_by()
     for row in institutions.values("district_id").annotate(n=Count("id"), beds_=Sum("beds"), **sums):
@@ -183,18 +190,25 @@ def registry_figures(district_ids: list[int] | None, today: datetime.date) -> di
 # ---------------------------------------------------------------- contract figures by district
 
 
+def certification_figures(district_ids: list[int]) -> dict[int, Figures]:
+    """Certified care workers and care workers, by district (skills' tally, kept with placements)."""
+    out: dict[int, Figures] = defaultdict(Figures)
+    if district_ids and has("skills", "certification_counts"):
+        for district_id, (certified, care) in (
+            contract("skills").certification_counts(by="district", ids=district_ids).items()
+        ):
+            out[district_id]["certified_care_workers"] += certified
+            out[district_id]["care_workers"] += care
+    return out
+
+
 def contract_figures(district_ids: list[int], today: datetime.date) -> dict[int, Figures]:
-    """Certification, training, heads' training and complaints, from the apps that keep them."""
+    """Training person-times, training bases and overdue complaints, from the apps that keep them.
+    (Certification: certification_figures; heads and heads trained are counters of the facts.)"""
     out: dict[int, Figures] = defaultdict(Figures)
     if not district_ids:
         return out
-    skills, training, conduct = contract("skills"), contract("training"), contract("conduct")
-    if has("skills", "certification_counts"):
-        for district_id, (certified, care) in skills.certification_counts(
-            by="district", ids=district_ids
-        ).items():
-            out[district_id]["certified_care_workers"] += certified
-            out[district_id]["care_workers"] += care
+    training, conduct = contract("training"), contract("conduct")
     if has("training", "training_person_times"):
         for year_key, year in (
             ("training_person_times", today.year),
@@ -204,7 +218,6 @@ def contract_figures(district_ids: list[int], today: datetime.date) -> dict[int,
                 year=year, district_ids=district_ids
             ).items():
                 out[district_id][year_key] += n
-    # Heads and heads trained this year are counters of the facts (facts.contribution).
     for district_id, n in training_bases(district_ids, today).items():
         out[district_id]["training_bases"] += n
     if has("conduct", "overdue_complaints"):
@@ -339,12 +352,22 @@ def no_jit():
         yield
 
 
-def district_figures(district_ids: list[int], today: datetime.date) -> dict[int, Figures]:
-    """Everything the indicators count, for a set of districts (every id present, empty when no data)."""
+# The figures of a district come in two parts, cached apart by the engine: WORKERS changes with any
+# change to a worker (a post, a transfer, an occupation: the facts' counters and the certification tally
+# kept with placements); PLACES with institutions, training, bases and complaints.
+WORKERS, PLACES = "workers", "places"
+PARTS = (WORKERS, PLACES)
+
+
+def district_figures(
+    district_ids: list[int], today: datetime.date, parts: Iterable[str] = PARTS
+) -> dict[int, dict[str, Figures]]:
+    """{district: {part: figures}} for the parts asked (every district present, empty when no data)."""
+    parts = tuple(parts)
     with no_jit():
-        return _district_figures(district_ids, today)
-
-
-def _district_figures(district_ids: list[int], today: datetime.date) -> dict[int, Figures]:
-    merged = merge(registry_figures(district_ids, today), contract_figures(district_ids, today))
-    return {district_id: merged.get(district_id, Figures()) for district_id in district_ids}
+        found: dict[str, dict[int, Figures]] = {}
+        if WORKERS in parts:
+            found[WORKERS] = merge(registry_figures(district_ids, today), certification_figures(district_ids))
+        if PLACES in parts:
+            found[PLACES] = merge(place_figures(district_ids), contract_figures(district_ids, today))
+    return {d: {part: found[part].get(d, Figures()) for part in parts} for d in district_ids}
