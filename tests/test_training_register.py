@@ -347,10 +347,13 @@ def test_the_register_page_records_results_and_keeps_input_on_error(client, offi
     page = bad.content.decode()
     assert 'value="88"' in page and 'value="abc"' in page and "table-danger" in page
     assert not session.enrolments.exclude(status=EnrolmentStatus.ENROLLED).exists()
+    register = client.get(reverse("training:session_register", args=[session.pk])).content.decode()
+    date_box = register.split('name="completed_on"')[1].split(">")[0]
+    assert 'form="results-form"' in date_box  # the box is outside the form element: it must name it
     good = client.post(
         url,
         {
-            "completed_on": "2025-03-03",
+            "completed_on": "2025-03-02",
             "result": [str(a.pk), str(b.pk)],
             f"score-{a.pk}": "88",
             f"passed-{a.pk}": "true",
@@ -361,6 +364,7 @@ def test_the_register_page_records_results_and_keeps_input_on_error(client, offi
     assert good.status_code == 302
     rows = {e.worker_id: e for e in session.enrolments.all()}
     assert (rows[a.pk].status, rows[a.pk].exam_score) == ("completed", Decimal("88.0"))
+    assert rows[a.pk].completed_on == DAY2
     assert rows[b.pk].status == "not_completed"
     assert tally_matches_records()
 

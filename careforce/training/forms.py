@@ -5,6 +5,7 @@ from __future__ import annotations
 from django import forms
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from careforce.core.forms import StyledForm, date_field
 from careforce.core.scope import Level, scope_of
@@ -23,8 +24,8 @@ class ScheduleForm(StyledForm):
     organiser_institution = forms.ChoiceField(label=_("Organising institution"), required=False)
     modules = forms.MultipleChoiceField(label=_("Content modules"), required=False)
     hours = forms.CharField(label=_("Hours"), max_length=10)
-    start_date = date_field(_("Start date"))
-    end_date = date_field(_("End date"))
+    start_date = date_field(pgettext_lazy("session", "Start date"))
+    end_date = date_field(pgettext_lazy("session", "End date"))
     venue = forms.CharField(label=_("Venue"), max_length=200, required=False)
     base = forms.ChoiceField(label=_("Training base"), required=False)
     capacity = forms.CharField(label=_("Capacity"), max_length=7)
@@ -57,8 +58,8 @@ class ScheduleForm(StyledForm):
 class SessionForm(StyledForm):
     """Change one session: dates, venue or base, capacity, cancelled."""
 
-    start_date = date_field(_("Start date"))
-    end_date = date_field(_("End date"))
+    start_date = date_field(pgettext_lazy("session", "Start date"))
+    end_date = date_field(pgettext_lazy("session", "End date"))
     venue = forms.CharField(label=_("Venue"), max_length=200, required=False)
     base = forms.ChoiceField(label=_("Training base"), required=False)
     capacity = forms.CharField(label=_("Capacity"), max_length=7)
@@ -124,6 +125,11 @@ class ResultsForm(StyledForm):
     score and result)."""
 
     completed_on = date_field(_("Completion date"))
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # The box sits below the register's table; the rows' inputs and it belong to the same form.
+        self.fields["completed_on"].widget.attrs["form"] = "results-form"
 
 
 class SessionFilterForm(StyledForm):

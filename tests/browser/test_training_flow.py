@@ -66,6 +66,7 @@ def test_a_district_closes_its_heads_gap_and_the_public_verifies_a_certificate(p
         page.fill(f"#register input[name=score-{head.pk}]", score)
         page.select_option(f"#register select[name=passed-{head.pk}]", "true")
         expect(page.locator(f"#register input[name=result][value='{head.pk}']")).to_be_checked()
+    expect(page.locator("input[name=completed_on]")).to_have_attribute("form", "results-form")
     page.fill("input[name=completed_on]", today)
     page.locator("button[form=results-form]").click()
     expect(register).not_to_contain_text("已报名")
