@@ -126,20 +126,25 @@ def _read_trail() -> None:
     if _state.high is None:
         _restart_trail()
     low = max(0, _state.high - TAIL)
-    rows = list(
-        AuditEvent.objects.filter(pk__gt=low)
-        .order_by("pk")
-        .values_list("pk", "at", "object_type", "worker_id", "institution_id", "changes")[: MAX_EVENTS + 1]
+    # Ids and times only (the tail is read on every request); the details of unseen events only.
+    tail = list(
+        AuditEvent.objects.filter(pk__gt=low).order_by("pk").values_list("pk", "at")[: MAX_EVENTS + 1]
     )
-    present = {row[0]: row[1] for row in rows}
-    if any(present.get(pk) != at for pk, at in _state.seen.items() if pk > low):
-        rebuild_all(rows)
-        return
-    if len(rows) > MAX_EVENTS:
-        rebuild_all(rows)
+    present = dict(tail)
+    if any(present.get(pk) != at for pk, at in _state.seen.items() if pk > low) or len(tail) > MAX_EVENTS:
+        rebuild_all(tail)
         return
     # Ids above the newest seen are new; unseen ids below it committed late.
-    fresh = [row for row in rows if row[0] not in _state.seen]
+    unseen = [pk for pk, _at in tail if pk not in _state.seen]
+    fresh = []
+    if unseen:
+        fresh = list(
+            AuditEvent.objects.filter(pk__gte=unseen[0], pk__lte=unseen[-1])
+            .exclude(pk__in=[pk for pk in _state.seen if unseen[0] < pk < unseen[-1]])
+            .order_by("pk")
+            .values_list("pk", "at", "object_type", "worker_id", "institution_id", "changes")
+        )
+    rows = tail
     workers, institutions, moved, names = set(), set(), set(), set()
     places = False  # an event of another app than the registry: training, certificates, complaints, places
     for _pk, _at, object_type, worker_id, institution_id, changes in fresh:
