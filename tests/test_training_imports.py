@@ -102,3 +102,21 @@ def test_the_certificates_sheet_checks_a_batch_in_a_fixed_number_of_queries(city
         assert batch[1].status == RowStatus.NEW and batch[3].status == RowStatus.NEW, batch[1].errors
         assert batch[2].status == RowStatus.ERROR and "level" in batch[2].errors  # 高级技师: out of range
         assert batch[4].status == RowStatus.ERROR and "level" in batch[4].errors  # 首席技师: not certified
+
+
+def test_a_training_record_brings_back_a_withdrawn_worker(city, home):
+    from careforce.training import services
+
+    worker = factories.worker(at=home, actor=city, name="张三")
+    session = ft.session()
+    (enrolment,) = services.enrolments_create(actor=city, session=session, workers=[worker])
+    services.enrolment_withdraw(actor=city, enrolment=enrolment)
+    job = _run(
+        city,
+        "training_records",
+        f"身份证号码,姓名,培训班编号,结业日期,学时\n{worker.reveal_id_number()},张三,{session.pk},2025-03-03,8\n",
+    )
+    assert job.rows_update == 1 and job.can_commit, job.message
+    imports.import_commit(actor=city, job=job)
+    enrolment.refresh_from_db()
+    assert (enrolment.status, enrolment.hours) == (EnrolmentStatus.COMPLETED, 8)
