@@ -416,37 +416,49 @@ def _lock(*, large: bool = False) -> None:
 
 
 def _apply(districts: Counter, institutions: Counter) -> None:
-    """Add the differences to the counters (an upsert per key; zero differences skipped)."""
+    """Add the differences to the counters: one multi-row upsert per table (zero differences skipped)."""
     for table, column, delta in (
         (DistrictCounter._meta.db_table, "district_id", districts),
         (InstitutionCounter._meta.db_table, "institution_id", institutions),
     ):
         rows = [(owner, key, n) for (owner, key), n in delta.items() if n and owner is not None]
-        if not rows:
-            continue
-        sql = (
-            f"INSERT INTO {table} ({column}, key, n) VALUES (%s, %s, %s)"
-            f" ON CONFLICT ({column}, key) DO UPDATE SET n = {table}.n + excluded.n"
-        )
-        with connection.cursor() as cursor:
-            cursor.executemany(sql, rows)
+        for start in range(0, len(rows), 500):
+            batch = rows[start : start + 500]
+            values = ", ".join(["(%s, %s, %s)"] * len(batch))
+            sql = (
+                f"INSERT INTO {table} ({column}, key, n) VALUES {values}"
+                f" ON CONFLICT ({column}, key) DO UPDATE SET n = {table}.n + excluded.n"
+            )
+            with connection.cursor() as cursor:
+                cursor.execute(sql, [value for row in batch for value in row])
 
 
 def _write_facts(remove: Sequence[int], facts: Sequence[Fact]) -> None:
-    for chunk in _chunks(remove, CHUNK):
+    """Store these facts (replacing the workers' old ones) and delete the facts of `remove` that are not
+    among them (workers gone). COPY for a build; one multi-row upsert per 500 otherwise."""
+    keep = {f.worker_id for f in facts}
+    gone = [w for w in remove if w not in keep]
+    for chunk in _chunks(gone, CHUNK):
         WorkerFact.objects.filter(worker_id__in=chunk).delete()
     if not facts:
         return
-    if connection.vendor == "postgresql":
-        columns = ", ".join(FACT_FIELDS)
+    columns = ", ".join(FACT_FIELDS)
+    if connection.vendor == "postgresql" and not remove:
         sql = f"COPY {WorkerFact._meta.db_table} ({columns}) FROM STDIN"
         with connection.cursor() as cursor, cursor.cursor.copy(sql) as copy:
             for f in facts:
                 copy.write_row(_fact_values(f))
         return
-    WorkerFact.objects.bulk_create(
-        [WorkerFact(**dict(zip(FACT_FIELDS, _fact_values(f), strict=True))) for f in facts], batch_size=1000
-    )
+    row = "(" + ", ".join(["%s"] * len(FACT_FIELDS)) + ")"
+    update = ", ".join(f"{name} = excluded.{name}" for name in FACT_FIELDS[1:])
+    for start in range(0, len(facts), 500):
+        batch = facts[start : start + 500]
+        sql = (
+            f"INSERT INTO {WorkerFact._meta.db_table} ({columns}) VALUES {', '.join([row] * len(batch))}"
+            f" ON CONFLICT (worker_id) DO UPDATE SET {update}"
+        )
+        with connection.cursor() as cursor:
+            cursor.execute(sql, [value for f in batch for value in _fact_values(f)])
 
 
 def _insert_counters(districts: Counter, institutions: Counter) -> None:

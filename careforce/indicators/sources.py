@@ -18,7 +18,7 @@ import datetime
 import importlib
 from collections import Counter, defaultdict
 from collections.abc import Iterable
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from functools import cache
 from types import ModuleType
 from typing import Any
@@ -364,7 +364,8 @@ def district_figures(
 ) -> dict[int, dict[str, Figures]]:
     """{district: {part: figures}} for the parts asked (every district present, empty when no data)."""
     parts = tuple(parts)
-    with no_jit():
+    # A district or two (after a change) plans far below JIT's threshold: spare the round trips.
+    with no_jit() if len(district_ids) > 2 else nullcontext():
         found: dict[str, dict[int, Figures]] = {}
         if WORKERS in parts:
             found[WORKERS] = merge(registry_figures(district_ids, today), certification_figures(district_ids))
