@@ -39,7 +39,9 @@ from careforce.indicators import facts, sources
 from careforce.indicators.sources import Figures
 
 TAIL = 200  # recent audit ids re-read for late commits
-MAX_EVENTS = 50_000  # more new events than this since the last read: rebuild the facts
+# More new events than this since the last read: rebuild the facts. Below it, the workers named are refreshed
+# (a cost in proportion to their number, e.g. after an import); a build reads every worker (~5 min at 1M).
+MAX_EVENTS = 300_000
 INSTITUTION_TYPE = "institutions.institution"
 REGISTRY_TYPES = ("registry.",)  # worker and employment events: only the workers' part of a block changes
 # Events naming neither a worker nor an institution that cannot move a figure.
