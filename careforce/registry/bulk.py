@@ -9,6 +9,7 @@ at them.
 from __future__ import annotations
 
 import json
+import operator
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -34,47 +35,33 @@ class _Layout:
 
     def __init__(self, model: type[models.Model], now):
         fields = [f for f in model._meta.concrete_fields if not f.primary_key]
-        self.names = [f.attname for f in fields]
-        self.columns = ", ".join(connection.ops.quote_name(f.column) for f in [model._meta.pk, *fields])
-        self.defaults = [f.get_default() if f.has_default() or f.null or f.blank else None for f in fields]
-        self.required = [
-            f.attname
-            for f in fields
-            if not (
-                f.has_default()
-                or f.null
-                or f.blank
-                or getattr(f, "auto_now", False)
-                or getattr(f, "auto_now_add", False)
-            )
-        ]
-        stamped = {
-            f.attname for f in fields if getattr(f, "auto_now", False) or getattr(f, "auto_now_add", False)
-        }
-        for i, name in enumerate(self.names):
-            if name in stamped:
-                self.defaults[i] = now
-        self.stamped = [i for i, name in enumerate(self.names) if name in stamped]
-        self.json = [i for i, f in enumerate(fields) if isinstance(f, models.JSONField)]
-        self.binary = [i for i, f in enumerate(fields) if isinstance(f, models.BinaryField)]
         self.model = model
+        self.columns = ", ".join(connection.ops.quote_name(f.column) for f in [model._meta.pk, *fields])
+        stamped = [
+            f.attname for f in fields if getattr(f, "auto_now", False) or getattr(f, "auto_now_add", False)
+        ]
+        self.defaults = {
+            f.attname: f.get_default() for f in fields if f.has_default() or f.null or f.blank
+        } | dict.fromkeys(stamped, now)
+        self.stamps = dict.fromkeys(stamped, now)  # set on every row, whatever the row says
+        self.required = [f.attname for f in fields if f.attname not in self.defaults]
+        # One C-level call picks the columns in table order out of {defaults, row, stamps} (~24 columns:
+        # a Python loop over them cost more than validating the row).
+        self.pick = operator.itemgetter(*(f.attname for f in fields))
+        self.json = [i for i, f in enumerate(fields, start=1) if isinstance(f, models.JSONField)]
+        self.binary = [i for i, f in enumerate(fields, start=1) if isinstance(f, models.BinaryField)]
 
     def values(self, pk: int, row: Mapping[str, Any]) -> list[Any]:
         for name in self.required:
             if name not in row:
                 raise ValueError(f"{self.model.__name__} row without {name}")
-        values = [
-            pk,
-            *(row.get(name, default) for name, default in zip(self.names, self.defaults, strict=True)),
-        ]
-        for i in self.stamped:
-            values[i + 1] = self.defaults[i]
+        values = [pk, *self.pick({**self.defaults, **row, **self.stamps})]
         for i in self.json:
-            if values[i + 1] is not None:
-                values[i + 1] = json.dumps(values[i + 1], ensure_ascii=False)
+            if values[i] is not None:
+                values[i] = json.dumps(values[i], ensure_ascii=False)
         for i in self.binary:
-            if isinstance(values[i + 1], memoryview):
-                values[i + 1] = bytes(values[i + 1])
+            if isinstance(values[i], memoryview):
+                values[i] = bytes(values[i])
         return values
 
 
