@@ -116,7 +116,11 @@ class CompleteForm(StyledForm):
     exam_passed = forms.ChoiceField(
         label=_("Exam result"),
         required=False,
-        choices=[("", _("No exam")), ("true", _("Passed")), ("false", _("Failed"))],
+        choices=[
+            ("", _("No exam")),
+            ("true", pgettext_lazy("exam result", "Passed")),
+            ("false", pgettext_lazy("exam result", "Failed")),
+        ],
     )
 
 
