@@ -321,3 +321,33 @@ def test_the_district_page_computes_only_the_rows_it_shows(world, city, client):
     assert {r["name"] for r in page["rows"]}.isdisjoint({r["name"] for r in second["rows"]})
     h = next(r for r in page["rows"] + second["rows"] if r["id"] == world["h"].pk)
     assert (h["workers"], h["heads"], h["social_workers"]) == (3, 1, 1)
+
+
+def test_certification_follows_a_certified_care_worker_who_moves_and_leaves(world, city):
+    from careforce.indicators import sources
+
+    ft.certificate(world["w1"])
+    yz, jb = district(YUZHONG).pk, district(JIANGBEI).pk
+
+    def shown_and_direct():
+        ctx = selectors.load_context()
+        direct = sources.certification_figures([yz, jb])
+        return (
+            [(ctx.figures(d)["certified_care_workers"], ctx.figures(d)["care_workers"]) for d in (yz, jb)],
+            [(direct[d]["certified_care_workers"], direct[d]["care_workers"]) for d in (yz, jb)],
+        )
+
+    shown_now, direct = shown_and_direct()
+    assert shown_now == direct and shown_now[0][0] == 1
+    worker_transfer(
+        actor=city,
+        worker=world["w1"],
+        data={"institution": world["j"].pk, "post": "护理员", "start_date": months_ago(0, day=1)},
+    )
+    shown_now, direct = shown_and_direct()
+    assert shown_now == direct and shown_now[1][0] == 1 and shown_now[0][0] == 0
+    employment_end(
+        actor=city, employment=world["w1"].employments.get(end_date__isnull=True), end_date=today()
+    )
+    shown_now, direct = shown_and_direct()
+    assert shown_now == direct and shown_now[1] == (0, 1)  # w5 remains, uncertified

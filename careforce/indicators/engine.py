@@ -53,6 +53,69 @@ def cache_seconds() -> float:
 
 
 @dataclass
+class Certification:
+    """Skills' certification tally per institution, summed by district, kept in memory: after a change only
+    the institutions named are read again (a few indexed rows) and the district sums adjusted by difference,
+    instead of a join of the tally with every institution of the district."""
+
+    loaded_at: float | None = None
+    by_institution: dict[int, tuple[int, int]] = field(default_factory=dict)
+    district_of: dict[int, int] = field(default_factory=dict)
+    by_district: dict[int, list[int]] = field(default_factory=dict)
+    pending: set[int] = field(default_factory=set)  # institutions to read again
+
+    def load(self, now: float) -> None:
+        from careforce.institutions.models import Institution
+
+        self.district_of = dict(Institution.objects.values_list("pk", "district_id"))
+        self.by_institution = sources.certification_by_institution(None)
+        self.by_district = {}
+        for institution_id, (certified, care) in self.by_institution.items():
+            self._add(institution_id, certified, care, 1)
+        self.pending.clear()
+        self.loaded_at = now
+
+    def _add(self, institution_id: int, certified: int, care: int, sign: int) -> None:
+        district_id = self.district_of.get(institution_id)
+        if district_id is not None:
+            sums = self.by_district.setdefault(district_id, [0, 0])
+            sums[0] += sign * certified
+            sums[1] += sign * care
+
+    def catch_up(self) -> set[int]:
+        """Read the pending institutions again; the districts whose sums changed."""
+        ids = sorted(self.pending)
+        self.pending.clear()
+        if not ids:
+            return set()
+        missing = [i for i in ids if i not in self.district_of]
+        if missing:
+            from careforce.institutions.models import Institution
+
+            self.district_of.update(
+                Institution.objects.filter(pk__in=missing).values_list("pk", "district_id")
+            )
+        changed = set()
+        for institution_id, (certified, care) in sources.certification_by_institution(ids).items():
+            old = self.by_institution.get(institution_id, (0, 0))
+            if old != (certified, care):
+                self._add(institution_id, *old, -1)
+                self._add(institution_id, certified, care, 1)
+                self.by_institution[institution_id] = (certified, care)
+                if institution_id in self.district_of:
+                    changed.add(self.district_of[institution_id])
+        return changed
+
+    def figures(self, district_id: int) -> Figures:
+        certified, care = self.by_district.get(district_id, (0, 0))
+        out = Figures()
+        if sources.has("skills", "certification_counts"):
+            out["certified_care_workers"] = certified
+            out["care_workers"] = care
+        return out
+
+
+@dataclass
 class _State:
     day: datetime.date | None = None
     high: int | None = None  # the newest audit id accounted for
@@ -61,6 +124,7 @@ class _State:
     parts: dict[tuple[int, str], tuple[float, Figures]] = field(default_factory=dict)
     blocks: dict[int, Figures] = field(default_factory=dict)
     pending: dict[str, set[int]] = field(default_factory=lambda: {part: set() for part in sources.PARTS})
+    certification: Certification = field(default_factory=Certification)
     everything: bool = False
 
 
@@ -102,6 +166,7 @@ def mark_dirty(
     with _lock:
         for part in sources.PARTS:
             _state.pending[part] |= districts
+        _state.certification.loaded_at = None  # a certificate or training record: read the tally again
 
 
 def mark_all_dirty() -> None:
@@ -169,10 +234,14 @@ def _read_trail() -> None:
         if outcome.everything:
             _state.everything = True
         _state.pending[sources.WORKERS] |= outcome.districts
+        _state.certification.pending |= outcome.institutions
         if places:
             _state.pending[sources.PLACES] |= outcome.districts
     if institutions:
         _state.pending[sources.PLACES] |= _districts_of_institutions(institutions)
+        _state.certification.pending |= institutions
+    if moved:
+        _state.certification.loaded_at = None  # an institution changed (its district, perhaps): read all
     if names:
         _state.pending[sources.WORKERS] |= set(
             District.objects.filter(name__in=names).values_list("pk", flat=True)
@@ -202,6 +271,7 @@ def _sync(today: datetime.date) -> None:
     if _state.everything:
         _state.parts.clear()
         _state.blocks.clear()
+        _state.certification.loaded_at = None
         _state.everything = False
     else:
         for part, districts in _state.pending.items():
@@ -233,11 +303,19 @@ def blocks(ids: Iterable[int] | None = None) -> dict[int, Figures]:
                 for district_id, found in sources.district_figures(stale, today, (part,)).items():
                     _state.parts[(district_id, part)] = (now, found[part])
                     _state.blocks.pop(district_id, None)
+        certification = _state.certification
+        if certification.loaded_at is None or now - certification.loaded_at > limit:
+            certification.load(now)
+            _state.blocks.clear()
+        else:
+            for district_id in certification.catch_up():
+                _state.blocks.pop(district_id, None)
         out = {}
         for d in wanted:
             block = _state.blocks.get(d)
             if block is None:
-                block = _state.blocks[d] = total(_state.parts[(d, part)][1] for part in sources.PARTS)
+                parts = [_state.parts[(d, part)][1] for part in sources.PARTS]
+                block = _state.blocks[d] = total([*parts, certification.figures(d)])
             out[d] = block
         return out
 

@@ -190,6 +190,14 @@ def place_figures(district_ids: list[int] | None) -> dict[int, Figures]:
 # ---------------------------------------------------------------- contract figures by district
 
 
+def certification_by_institution(institution_ids: Iterable[int] | None) -> dict[int, tuple[int, int]]:
+    """institution -> (certified care workers, care workers) from skills' tally (all when ids is None)."""
+    if not has("skills", "certification_counts"):
+        return {}
+    ids = None if institution_ids is None else list(institution_ids)
+    return contract("skills").certification_counts(by="institution", ids=ids)
+
+
 def certification_figures(district_ids: list[int]) -> dict[int, Figures]:
     """Certified care workers and care workers, by district (skills' tally, kept with placements)."""
     out: dict[int, Figures] = defaultdict(Figures)
@@ -353,8 +361,8 @@ def no_jit():
 
 
 # The figures of a district come in two parts, cached apart by the engine: WORKERS changes with any
-# change to a worker (a post, a transfer, an occupation: the facts' counters and the certification tally
-# kept with placements); PLACES with institutions, training, bases and complaints.
+# change to a worker (a post, a transfer, an occupation: the facts' counters); PLACES with institutions,
+# training, bases and complaints. The certification tally is kept per institution (engine.Certification).
 WORKERS, PLACES = "workers", "places"
 PARTS = (WORKERS, PLACES)
 
@@ -367,8 +375,8 @@ def district_figures(
     # A district or two (after a change) plans far below JIT's threshold: spare the round trips.
     with no_jit() if len(district_ids) > 2 else nullcontext():
         found: dict[str, dict[int, Figures]] = {}
-        if WORKERS in parts:
-            found[WORKERS] = merge(registry_figures(district_ids, today), certification_figures(district_ids))
+        if WORKERS in parts:  # certification: engine.Certification (per institution, kept by difference)
+            found[WORKERS] = registry_figures(district_ids, today)
         if PLACES in parts:
             found[PLACES] = merge(place_figures(district_ids), contract_figures(district_ids, today))
     return {d: {part: found[part].get(d, Figures()) for part in parts} for d in district_ids}
