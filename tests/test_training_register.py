@@ -96,7 +96,7 @@ def test_it_refuses_bad_changes_by_field(official, enrolled):
     assert {"end_date", "venue"} <= set(errors)
     with pytest.raises(ValidationError) as exc:
         services.session_update(actor=official, session=session, data={"capacity": "2"})
-    assert "3 workers are already enrolled" in exc.value.message_dict["capacity"][0]
+    assert "已有 3 人报名" in exc.value.message_dict["capacity"][0]
     session.refresh_from_db()
     assert (session.capacity, session.venue, session.start_date) == (5, "渝中区培训中心", DAY1)
 
@@ -151,7 +151,7 @@ def test_dates_are_frozen_once_results_exist_and_the_tally_stays_exact(official,
         with pytest.raises(ValidationError) as exc:
             services.session_update(actor=official, session=session, data=change)
         (field,) = change
-        assert "dates can no longer change" in exc.value.message_dict[field][0]
+        assert "日期不能再修改" in exc.value.message_dict[field][0]
     with pytest.raises(ValidationError) as exc:
         services.session_update(actor=official, session=session, data={"is_cancelled": True})
     assert "is_cancelled" in exc.value.message_dict
@@ -227,7 +227,7 @@ def test_it_refuses_a_bad_register_by_field(city, home, official, enrolled):
             day=datetime.date.today() + datetime.timedelta(days=1),
             present_worker_ids=[],
         )
-    assert "future" in exc.value.message_dict["day"][0]
+    assert "尚未到来" in exc.value.message_dict["day"][0]
     assert not Attendance.objects.exists()
     with pytest.raises(Http404):
         services.attendance_record(
@@ -415,7 +415,7 @@ def test_the_session_edit_page_changes_the_session_and_shows_refusals(client, of
         "capacity": "2",
     }
     bad = client.post(url, data)
-    assert bad.status_code == 200 and "3 workers are already enrolled" in bad.content.decode()
+    assert bad.status_code == 200 and "已有 3 人报名" in bad.content.decode()
     assert client.post(url, {**data, "capacity": "8"}).status_code == 302
     session.refresh_from_db()
     assert (session.end_date, session.venue, session.capacity) == (datetime.date(2025, 3, 4), "区民政局", 8)
