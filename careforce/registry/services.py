@@ -556,7 +556,7 @@ def workers_register(*, actor: User, registrations: Sequence[Registration]) -> l
         raise BulkValidationError(failures)
 
     rows = [_worker_row(values, periods) for _index, values, periods in prepared]
-    seen = [row.pop("_audit") for row in rows]
+    audited_workers = [row.pop("_audit") for row in rows]
     worker_ids = bulk.insert_rows(Worker, rows)
     employments = []
     for worker_id, (_i, _v, periods) in zip(worker_ids, prepared, strict=True):
@@ -566,7 +566,7 @@ def workers_register(*, actor: User, registrations: Sequence[Registration]) -> l
             audited = {**employment, "institution": str(period["institution"])}
             audited = {name: audit.plain(audited[name]) for name in AUDITED_EMPLOYMENT_FIELDS}
             employments.append((employment, audited))
-    employment_ids = bulk.insert_rows(Employment, [row for row, _seen in employments])
+    employment_ids = bulk.insert_rows(Employment, [row for row, _audited in employments])
     worker_type, employment_type = Worker._meta.label_lower, Employment._meta.label_lower
     events = [
         _creation_event(
@@ -574,22 +574,22 @@ def workers_register(*, actor: User, registrations: Sequence[Registration]) -> l
             worker_type,
             worker_id,
             row["name"],
-            view,
+            audited,
             worker_id=worker_id,
             institution_id=row["institution_id"],
         )
-        for worker_id, row, view in zip(worker_ids, rows, seen, strict=True)
+        for worker_id, row, audited in zip(worker_ids, rows, audited_workers, strict=True)
     ] + [
         _creation_event(
             actor,
             employment_type,
             employment_id,
             f"{row['worker_id']} @ {row['institution_id']} {row['start_date']}",
-            view,
+            audited,
             worker_id=row["worker_id"],
             institution_id=row["institution_id"],
         )
-        for employment_id, (row, view) in zip(employment_ids, employments, strict=True)
+        for employment_id, (row, audited) in zip(employment_ids, employments, strict=True)
     ]
     bulk.insert_rows(AuditEvent, events)
     placement_touched(row["institution_id"] for row in rows)
