@@ -249,24 +249,10 @@ FACT_FIELDS = (
 )
 
 
-def _fact_from_row(row: Sequence) -> Fact:
-    (
-        wid,
-        district,
-        inst,
-        active,
-        team,
-        occ,
-        gender,
-        birth,
-        edu,
-        channel,
-        own,
-        kind,
-        first,
-        trained,
-        posts,
-    ) = row
+def _fact(
+    wid, district, inst, active, team, occ, gender, birth, edu, channel, own, kind, *, first, trained, posts
+) -> Fact:
+    """A Fact from the worker's columns (as the registry query and the facts table both give them)."""
     return Fact(
         int(wid),
         district,
@@ -280,10 +266,15 @@ def _fact_from_row(row: Sequence) -> Fact:
         channel or "",
         own,
         kind,
-        _date(first),
-        bool(trained),
-        decode_posts(posts or ""),
+        first,
+        trained,
+        posts,
     )
+
+
+def _fact_from_row(row: Sequence) -> Fact:
+    *worker, first, trained, posts = row
+    return _fact(*worker, first=_date(first), trained=bool(trained), posts=decode_posts(posts or ""))
 
 
 def _fact_values(f: Fact) -> list:
@@ -357,25 +348,9 @@ def _from_source(where: str, params: list, rules: Rules) -> dict[int, Fact]:
         posts.setdefault(wid, []).append(Post(pk, district, _date(start), _date(end), bool(part)))
     out: dict[int, Fact] = {}
     heads: list[int] = []
-    for wid, district, inst, active, team, occ, gender, birth, edu, channel, own, kind in workers:
-        mine = tuple(posts.get(wid, ()))
-        fact = Fact(
-            int(wid),
-            district,
-            inst,
-            bool(active),
-            team or "",
-            occ,
-            gender or "",
-            _date(birth),
-            edu or "",
-            channel or "",
-            own,
-            kind,
-            min((p.start for p in mine), default=None),
-            False,
-            mine,
-        )
+    for worker in workers:
+        mine = tuple(posts.get(worker[0], ()))
+        fact = _fact(*worker, first=min((p.start for p in mine), default=None), trained=False, posts=mine)
         out[fact.worker_id] = fact
         if rules.is_head(fact):
             heads.append(fact.worker_id)
