@@ -41,7 +41,7 @@ def _hash(row: Row, column: str = "id_number", *, required: bool = True) -> str 
 def _workers(rows: Sequence[Row], ctx: ImportContext) -> dict[str, int]:
     """{blind index: worker id} for the batch's ID numbers, in the importer's scope (one query)."""
     hashes = [row.plan["hash"] for row in rows if row.plan and row.plan.get("hash")]
-    qs = workers_visible_to(ctx.actor).filter(id_number_hash__in=hashes)
+    qs = workers_visible_to(ctx.actor).filter(id_number_hash__any_of=hashes)
     return dict(qs.values_list("id_number_hash", "pk"))
 
 

@@ -8,7 +8,6 @@ putting a new one first and re-encrypting (`careforce rotate-pii-keys`).
 from __future__ import annotations
 
 import base64
-import hashlib
 import hmac
 import os
 from functools import lru_cache
@@ -89,4 +88,5 @@ def _blind_key(raw: str) -> bytes:
 def blind_index(value: str, *, purpose: str) -> str:
     """A keyed hash for equality lookups and uniqueness; the purpose keeps indexes of different fields apart."""
     key = _blind_key(settings.BLIND_INDEX_KEY)
-    return hmac.new(key, f"{purpose}:{value}".encode(), hashlib.sha256).hexdigest()
+    # hmac.digest is the one-shot C path: the same HMAC-SHA256 as hmac.new(...).hexdigest(), a third of the cost.
+    return hmac.digest(key, f"{purpose}:{value}".encode(), "sha256").hex()

@@ -75,6 +75,15 @@ def region_is_known(region_code: str) -> bool:
     return any("county" in props for _part, props in numdb.get("cn/loc").info(region_code))
 
 
+def _birth_date(number: str) -> datetime.date:
+    """Characters 7–14 as a date, as stdnum's ric.get_birth_date reads them, without its generic re-cleaning
+    of an already normalised number (a third of the cost of checking a number, at import sizes)."""
+    try:
+        return datetime.date(int(number[6:10]), int(number[10:12]), int(number[12:14]))
+    except ValueError:
+        raise InvalidComponent() from None
+
+
 def parse_id_number(raw: object, *, today: datetime.date | None = None) -> IdNumber:
     number = normalize_code(raw)
     if not number:
@@ -89,7 +98,7 @@ def parse_id_number(raw: object, *, today: datetime.date | None = None) -> IdNum
             raise InvalidLength()
         if not number[:17].isdigit() or not (number[17].isdigit() or number[17] == "X"):
             raise InvalidFormat()
-        birth = ric.get_birth_date(number)
+        birth = _birth_date(number)
         if number[17] != ric.calc_check_digit(number):
             raise InvalidChecksum()
     except InvalidLength:

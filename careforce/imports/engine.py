@@ -22,6 +22,7 @@ from django.db import connection, connections, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from careforce.core.gc_tuning import rare_collections
 from careforce.core.scope import scope_of
 from careforce.imports.models import ImportFile, ImportJob, ImportLock, ImportRow, JobStatus
 from careforce.imports.readers import open_rows
@@ -192,6 +193,10 @@ class Run:
         return opened, header
 
     def execute(self) -> Outcome:
+        with rare_collections():
+            return self._execute()
+
+    def _execute(self) -> Outcome:
         opened, header = self._open()
         self.header = header
         total = max(opened.total - 1, 0)

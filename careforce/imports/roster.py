@@ -256,7 +256,9 @@ class WorkerRosterSheet(SheetSpec):
         records = [r.plan["record"] for r in live if "record" in r.plan]
         by_hash = {
             w.id_number_hash: w
-            for w in Worker.objects.filter(id_number_hash__in=hashes).select_related("occupation", "district")
+            for w in Worker.objects.filter(id_number_hash__any_of=hashes).select_related(
+                "occupation", "district"
+            )
         }
         visible = workers_visible_to(ctx.actor)
         by_record = {w.pk: w for w in visible.filter(pk__in=records).select_related("occupation", "district")}
@@ -328,7 +330,7 @@ class WorkerRosterSheet(SheetSpec):
                 data=data,
                 employments=[employment] if employment else [],
                 district=district,
-                label=_("row %(n)d") % {"n": row.number},
+                label=_RowLabel(row.number),
             )
             row.status = RowStatus.NEW
             row.plan["registration"] = registration
@@ -492,6 +494,18 @@ class WorkerRosterSheet(SheetSpec):
             raise RowErrors(
                 {row.number: {"institution": [_("You may not change records at this institution.")]}}
             ) from None
+
+
+class _RowLabel:
+    """ "row 12", translated only if a message needs it (most rows never do, and gettext per row adds up)."""
+
+    __slots__ = ("number",)
+
+    def __init__(self, number: int):
+        self.number = number
+
+    def __str__(self) -> str:
+        return _("row %(n)d") % {"n": self.number}
 
 
 def mask_phone_of(phone: str) -> str:

@@ -175,7 +175,11 @@ class Resolver:
 
 
 def clean_worker_fields(
-    data: Mapping[str, Any], *, resolver: Resolver, instance: Worker | None = None
+    data: Mapping[str, Any],
+    *,
+    resolver: Resolver,
+    instance: Worker | None = None,
+    today: datetime.date | None = None,
 ) -> tuple[dict[str, Any], list[str]]:
     """Model values for the worker fields present in `data`, and warnings. Raises ValidationError by field."""
     errors: dict[str, list[str]] = {}
@@ -201,7 +205,7 @@ def clean_worker_fields(
         and not (instance is not None and is_masked(str(raw_id)))
     ):
         try:
-            parsed = parse_id_number(raw_id)
+            parsed = parse_id_number(raw_id, today=today)
         except ValidationError as exc:
             errors["id_number"] = exc.messages
         else:
@@ -374,7 +378,7 @@ class Registration:
     data: Mapping[str, Any]
     employments: Sequence[Mapping[str, Any]] = ()
     district: Any = None
-    label: str = ""
+    label: Any = ""  # str, or anything whose str() names the item (made only when a message needs it)
     warnings: list[str] = field(default_factory=list)
 
 
@@ -409,7 +413,7 @@ def _prepare(reg: Registration, *, resolver: Resolver, today: datetime.date) -> 
     errors: dict[str, list[str]] = {}
     values: dict[str, Any] = {}
     try:
-        values, warnings = clean_worker_fields(reg.data, resolver=resolver)
+        values, warnings = clean_worker_fields(reg.data, resolver=resolver, today=today)
         reg.warnings.extend(warnings)
     except ValidationError as exc:
         errors.update(exc.message_dict)
@@ -471,9 +475,9 @@ def _validate_registrations(
             continue
         prepared.append((index, values, periods))
     existing = set(
-        Worker.objects.filter(id_number_hash__in=[v["id_number_hash"] for _i, v, _p in prepared]).values_list(
-            "id_number_hash", flat=True
-        )
+        Worker.objects.filter(
+            id_number_hash__any_of=[v["id_number_hash"] for _i, v, _p in prepared]
+        ).values_list("id_number_hash", flat=True)
     )
     for index, values, _periods in prepared:
         if values["id_number_hash"] in existing:

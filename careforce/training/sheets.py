@@ -34,7 +34,7 @@ def _add(row: Row, exc: ValidationError, mapping: dict[str, str]) -> None:
 def _workers_by_id_number(ctx: ImportContext, rows: Sequence[Row]) -> dict[str, Worker]:
     """The workers of a batch in the actor's scope, by blind index: one query per batch."""
     hashes = {row.plan["hash"] for row in rows if row.plan and row.plan.get("hash")}
-    found = workers_visible_to(ctx.actor).filter(id_number_hash__in=hashes).select_related("institution")
+    found = workers_visible_to(ctx.actor).filter(id_number_hash__any_of=hashes).select_related("institution")
     return {w.id_number_hash: w for w in found}
 
 

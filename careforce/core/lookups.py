@@ -1,0 +1,26 @@
+"""`field__any_of=[...]`: membership in a long list, as one array parameter on PostgreSQL.
+
+`field__in` with the 5,000 ID-number hashes of an import batch builds a query of 5,000 placeholders that
+Django compiles and psycopg re-scans on every batch; `= ANY(%s)` sends the list as one array, and the index
+is used the same. Other databases get the ordinary IN.
+"""
+
+from __future__ import annotations
+
+from django.db import models
+from django.db.models.lookups import In
+
+
+@models.Field.register_lookup
+class AnyOf(In):
+    lookup_name = "any_of"
+
+    def as_postgresql(self, compiler, connection):
+        if self.rhs_is_direct_value() and not any(hasattr(v, "resolve_expression") for v in self.rhs):
+            lhs, lhs_params = self.process_lhs(compiler, connection)
+            field = self.lhs.output_field
+            values = [
+                field.get_db_prep_value(v, connection, prepared=True) for v in self.rhs if v is not None
+            ]
+            return f"{lhs} = ANY(%s)", (*lhs_params, values)
+        return self.as_sql(compiler, connection)  # a subquery or expressions: the ordinary IN

@@ -1,0 +1,68 @@
+"""The pieces that make bulk writes fast: ids taken from the sequence, `__any_of`, rare collections."""
+
+import gc
+import itertools
+
+import pytest
+from django.db import connection
+
+from careforce.core import crypto
+from careforce.core.gc_tuning import BULK_THRESHOLD, rare_collections
+from careforce.core.models import District
+from careforce.registry import bulk
+from careforce.registry.models import Worker
+from tests import factories
+
+pytestmark = pytest.mark.django_db
+
+postgresql_only = pytest.mark.skipif(
+    connection.vendor != "postgresql", reason="the sequence and the array parameter are PostgreSQL's"
+)
+
+
+@postgresql_only
+def test_ids_come_as_a_run_from_the_sequence():
+    ids = bulk._allocate_ids(District, 500)
+    assert ids == list(range(ids[0], ids[0] + 500))
+    assert bulk._allocate_ids(District, 1)[0] > ids[-1]
+
+
+@postgresql_only
+def test_ids_that_are_not_a_run_come_whole():
+    """Another session taking numbers meanwhile leaves gaps; each number given must be the one returned."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_get_serial_sequence('core_district', 'id')")
+        (sequence,) = cursor.fetchone()
+        # ALTER SEQUENCE is transactional: the test's rollback undoes it.
+        cursor.execute(f"ALTER SEQUENCE {sequence} INCREMENT BY 3")
+    ids = bulk._allocate_ids(District, 50)
+    assert len(ids) == 50 and ids == sorted(ids)
+    assert {b - a for a, b in itertools.pairwise(ids)} == {3}
+
+
+def test_any_of_finds_what_in_finds(city, home):
+    workers = [factories.worker(at=home, actor=city) for _ in range(3)]
+    hashes = [w.id_number_hash for w in workers[:2]] + [crypto.blind_index("nobody", purpose="id_number")]
+    by_any = set(Worker.objects.filter(id_number_hash__any_of=hashes).values_list("pk", flat=True))
+    by_in = set(Worker.objects.filter(id_number_hash__in=hashes).values_list("pk", flat=True))
+    assert by_any == by_in == {workers[0].pk, workers[1].pk}
+    assert not Worker.objects.filter(id_number_hash__any_of=[]).exists()
+    assert set(Worker.objects.filter(pk__any_of=[workers[2].pk, None]).values_list("pk", flat=True)) == {
+        workers[2].pk
+    }
+
+
+@postgresql_only
+def test_any_of_sends_one_array_parameter():
+    sql, params = Worker.objects.filter(id_number_hash__any_of=["a", "b", "c"]).query.sql_with_params()
+    assert "= ANY(%s)" in sql and ["a", "b", "c"] in params
+
+
+def test_rare_collections_nests_and_restores():
+    before = gc.get_threshold()
+    with rare_collections():
+        with rare_collections():
+            assert gc.get_threshold() == BULK_THRESHOLD
+        assert gc.get_threshold() == BULK_THRESHOLD and gc.get_freeze_count() > 0
+    assert gc.get_threshold() == before
+    assert gc.get_freeze_count() == 0
