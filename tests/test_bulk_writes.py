@@ -10,7 +10,7 @@ from careforce.core import crypto
 from careforce.core.gc_tuning import BULK_THRESHOLD, rare_collections
 from careforce.core.models import District
 from careforce.registry import bulk
-from careforce.registry.models import Worker
+from careforce.registry.models import Employment, Worker
 from tests import factories
 
 pytestmark = pytest.mark.django_db
@@ -66,3 +66,10 @@ def test_rare_collections_nests_and_restores():
         assert gc.get_threshold() == BULK_THRESHOLD and gc.get_freeze_count() > 0
     assert gc.get_threshold() == before
     assert gc.get_freeze_count() == 0
+
+
+def test_any_of_on_a_foreign_key(city, home):
+    worker = factories.worker(at=home, actor=city)
+    found = Employment.objects.filter(worker_id__any_of=[worker.pk, worker.pk + 10_000])
+    assert list(found) == list(worker.employments.all())
+    assert list(Employment.objects.filter(worker__any_of=[worker])) == list(worker.employments.all())

@@ -8,19 +8,28 @@ is used the same. Other databases get the ordinary IN.
 from __future__ import annotations
 
 from django.db import models
+from django.db.models.fields.related import ForeignObject
+from django.db.models.fields.related_lookups import RelatedIn
 from django.db.models.lookups import In
 
 
-@models.Field.register_lookup
-class AnyOf(In):
-    lookup_name = "any_of"
-
+class _OneArrayParameter:
     def as_postgresql(self, compiler, connection):
         if self.rhs_is_direct_value() and not any(hasattr(v, "resolve_expression") for v in self.rhs):
             lhs, lhs_params = self.process_lhs(compiler, connection)
             field = self.lhs.output_field
-            values = [
-                field.get_db_prep_value(v, connection, prepared=True) for v in self.rhs if v is not None
-            ]
+            values = [field.get_db_prep_value(v, connection, prepared=True) for v in self.rhs if v is not None]
             return f"{lhs} = ANY(%s)", (*lhs_params, values)
         return self.as_sql(compiler, connection)  # a subquery or expressions: the ordinary IN
+
+
+@models.Field.register_lookup
+class AnyOf(_OneArrayParameter, In):
+    lookup_name = "any_of"
+
+
+@ForeignObject.register_lookup
+class RelatedAnyOf(_OneArrayParameter, RelatedIn):
+    """`worker_id__any_of` / `worker__any_of` on foreign keys (Django keeps their lookups apart)."""
+
+    lookup_name = "any_of"
