@@ -18,7 +18,9 @@ class _OneArrayParameter:
         if self.rhs_is_direct_value() and not any(hasattr(v, "resolve_expression") for v in self.rhs):
             lhs, lhs_params = self.process_lhs(compiler, connection)
             field = self.lhs.output_field
-            values = [field.get_db_prep_value(v, connection, prepared=True) for v in self.rhs if v is not None]
+            values = [
+                field.get_db_prep_value(v, connection, prepared=True) for v in self.rhs if v is not None
+            ]
             return f"{lhs} = ANY(%s)", (*lhs_params, values)
         return self.as_sql(compiler, connection)  # a subquery or expressions: the ordinary IN
 
