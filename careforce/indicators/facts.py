@@ -300,7 +300,7 @@ def _fact_values(f: Fact) -> list:
 def stored(worker_ids: Sequence[int]) -> dict[int, Fact]:
     out: dict[int, Fact] = {}
     for chunk in _chunks(worker_ids, CHUNK):
-        for row in WorkerFact.objects.filter(worker_id__in=chunk).values_list(*FACT_FIELDS):
+        for row in WorkerFact.objects.filter(worker_id__any_of=chunk).values_list(*FACT_FIELDS):
             fact = _fact_from_row(row)
             out[fact.worker_id] = fact
     return out
@@ -360,6 +360,9 @@ def _from_source(where: str, params: list, rules: Rules) -> dict[int, Fact]:
 
 
 def _ids_where(ids: Sequence[int]) -> tuple[str, list]:
+    if connection.vendor == "postgresql":
+        # One array parameter: psycopg re-parses a query of 2,000 placeholders on every call.
+        return "{column} = ANY(%s)", [list(ids)]
     return "{column} IN (" + ", ".join(["%s"] * len(ids)) + ")", list(ids)
 
 
@@ -391,49 +394,53 @@ def _lock(*, large: bool = False) -> None:
 
 
 def _apply(districts: Counter, institutions: Counter) -> None:
-    """Add the differences to the counters: one multi-row upsert per table (zero differences skipped)."""
+    """Add the differences to the counters: one upsert a row, sent together (zero differences skipped)."""
     for table, column, delta in (
         (DistrictCounter._meta.db_table, "district_id", districts),
         (InstitutionCounter._meta.db_table, "institution_id", institutions),
     ):
         rows = [(owner, key, n) for (owner, key), n in delta.items() if n and owner is not None]
-        for start in range(0, len(rows), 500):
-            batch = rows[start : start + 500]
-            values = ", ".join(["(%s, %s, %s)"] * len(batch))
-            sql = (
-                f"INSERT INTO {table} ({column}, key, n) VALUES {values}"
-                f" ON CONFLICT ({column}, key) DO UPDATE SET n = {table}.n + excluded.n"
-            )
-            with connection.cursor() as cursor:
-                cursor.execute(sql, [value for row in batch for value in row])
+        if not rows:
+            continue
+        sql = (
+            f"INSERT INTO {table} ({column}, key, n) VALUES (%s, %s, %s)"
+            f" ON CONFLICT ({column}, key) DO UPDATE SET n = {table}.n + excluded.n"
+        )
+        # executemany: one short statement, pipelined on PostgreSQL (a multi-row VALUES of thousands of
+        # placeholders is re-parsed by the driver on every call).
+        with connection.cursor() as cursor:
+            cursor.executemany(sql, rows)
 
 
-def _write_facts(remove: Sequence[int], facts: Sequence[Fact]) -> None:
+def _write_facts(remove: Sequence[int], facts: Sequence[Fact], *, new: Iterable[int] = ()) -> None:
     """Store these facts (replacing the workers' old ones) and delete the facts of `remove` that are not
-    among them (workers gone). COPY for a build; one multi-row upsert per 500 otherwise."""
+    among them (workers gone). Workers in `new` have no stored fact yet: COPY on PostgreSQL (a build, or
+    the people an import registered); the others one upsert a row, sent together."""
     keep = {f.worker_id for f in facts}
     gone = [w for w in remove if w not in keep]
     for chunk in _chunks(gone, CHUNK):
-        WorkerFact.objects.filter(worker_id__in=chunk).delete()
+        WorkerFact.objects.filter(worker_id__any_of=chunk).delete()
     if not facts:
         return
     columns = ", ".join(FACT_FIELDS)
-    if connection.vendor == "postgresql" and not remove:
+    fresh = set(new) if remove else keep
+    if connection.vendor == "postgresql" and fresh:
         sql = f"COPY {WorkerFact._meta.db_table} ({columns}) FROM STDIN"
         with connection.cursor() as cursor, cursor.cursor.copy(sql) as copy:
             for f in facts:
-                copy.write_row(_fact_values(f))
+                if f.worker_id in fresh:
+                    copy.write_row(_fact_values(f))
+        facts = [f for f in facts if f.worker_id not in fresh]
+    if not facts:
         return
     row = "(" + ", ".join(["%s"] * len(FACT_FIELDS)) + ")"
     update = ", ".join(f"{name} = excluded.{name}" for name in FACT_FIELDS[1:])
-    for start in range(0, len(facts), 500):
-        batch = facts[start : start + 500]
-        sql = (
-            f"INSERT INTO {WorkerFact._meta.db_table} ({columns}) VALUES {', '.join([row] * len(batch))}"
-            f" ON CONFLICT (worker_id) DO UPDATE SET {update}"
-        )
-        with connection.cursor() as cursor:
-            cursor.execute(sql, [value for f in batch for value in _fact_values(f)])
+    sql = (
+        f"INSERT INTO {WorkerFact._meta.db_table} ({columns}) VALUES {row}"
+        f" ON CONFLICT (worker_id) DO UPDATE SET {update}"
+    )
+    with connection.cursor() as cursor:
+        cursor.executemany(sql, [_fact_values(f) for f in facts])
 
 
 def _insert_counters(districts: Counter, institutions: Counter) -> None:
@@ -488,20 +495,25 @@ def refresh(worker_ids: Iterable[int], *, high: int | None = None) -> Outcome:
             roll(current, today)
             outcome.everything = True
         rules = Rules(current.as_of, head_occupation_id())
+        # The differences of all chunks are added up before touching the counters: after an import the
+        # same few thousand (district or institution, figure) pairs would otherwise be upserted per chunk.
+        d_delta: Counter = Counter()
+        i_delta: Counter = Counter()
         for chunk in _chunks(ids, CHUNK):
-            _refresh_chunk(chunk, rules, outcome)
+            _refresh_chunk(chunk, rules, outcome, d_delta, i_delta)
+        _apply(d_delta, i_delta)
         if high is not None and high > current.high:
             current.high = high
             current.save(update_fields=["high", "built_at"])
     return outcome
 
 
-def _refresh_chunk(ids: list[int], rules: Rules, outcome: Outcome) -> None:
+def _refresh_chunk(
+    ids: list[int], rules: Rules, outcome: Outcome, d_delta: Counter, i_delta: Counter
+) -> None:
     where, params = _ids_where(ids)
     old = stored(ids)
     new = _from_source(where, params, rules)
-    d_delta: Counter = Counter()
-    i_delta: Counter = Counter()
     changed: list[int] = []
     for wid in ids:
         before, after = old.get(wid), new.get(wid)
@@ -518,8 +530,7 @@ def _refresh_chunk(ids: list[int], rules: Rules, outcome: Outcome) -> None:
                 d, i = contribution(fact, rules)
                 _add(d_delta, d, sign)
                 _add(i_delta, i, sign)
-    _apply(d_delta, i_delta)
-    _write_facts(changed, [new[w] for w in changed if w in new])
+    _write_facts(changed, [new[w] for w in changed if w in new], new=[w for w in changed if w not in old])
 
 
 def workers_of_institutions(institution_ids: Iterable[int]) -> set[int]:
@@ -568,8 +579,10 @@ def roll(current: FactState, today: datetime.date) -> None:
             WorkerFact.objects.filter(occupation_id=head, is_active=True).values_list("worker_id", flat=True)
         )
         outcome = Outcome()
+        d_delta, i_delta = Counter(), Counter()
         for chunk in _chunks(heads, CHUNK):
-            _refresh_chunk(chunk, new_rules, outcome)
+            _refresh_chunk(chunk, new_rules, outcome, d_delta, i_delta)
+        _apply(d_delta, i_delta)
 
 
 def build(*, log: Callable[[str], None] | None = None) -> FactState:
