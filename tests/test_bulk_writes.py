@@ -73,3 +73,38 @@ def test_any_of_on_a_foreign_key(city, home):
     found = Employment.objects.filter(worker_id__any_of=[worker.pk, worker.pk + 10_000])
     assert list(found) == list(worker.employments.all())
     assert list(Employment.objects.filter(worker__any_of=[worker])) == list(worker.employments.all())
+
+
+def test_inserted_rows_get_the_ids_returned_in_order(city, home):
+    """Both write paths (COPY, executemany): each id names the row given at its place, stamps included."""
+    from careforce.core.models import AuditEvent
+
+    AuditEvent.objects.create(action="create", object_type="x.y", object_id=1, object_repr="gone").delete()
+    rows = [
+        {
+            "action": "create",
+            "object_type": "test.thing",
+            "object_id": n,
+            "object_repr": f"thing {n}",
+            "changes": {"name": [None, f"名{n}"]},
+            "note": "",
+        }
+        for n in range(5)
+    ]
+    ids = bulk.insert_rows(AuditEvent, rows)
+    stored = {e.pk: e for e in AuditEvent.objects.filter(object_type="test.thing")}
+    assert sorted(stored) == ids and len(set(ids)) == 5
+    for pk, row in zip(ids, rows, strict=True):
+        event = stored[pk]
+        assert (event.object_id, event.changes) == (row["object_id"], row["changes"])
+        assert event.at is not None and event.at.tzinfo is not None
+    # Stored as Django stores it (on SQLite: naive UTC text, so that time comparisons across rows hold).
+    made_by_orm = AuditEvent.objects.create(
+        action="create", object_type="test.orm", object_id=9, object_repr=""
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT at FROM core_auditevent WHERE id IN (%s, %s) ORDER BY id", [ids[0], made_by_orm.pk]
+        )
+        bulk_at, orm_at = (str(value) for (value,) in cursor.fetchall())
+    assert len(bulk_at) == len(orm_at) and ("+" in bulk_at) == ("+" in orm_at)
