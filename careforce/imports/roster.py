@@ -497,7 +497,7 @@ class WorkerRosterSheet(SheetSpec):
 
 
 class _RowLabel:
-    """ "row 12", translated only if a message needs it (most rows never do, and gettext per row adds up)."""
+    """The label "row 12", translated only if a message needs it (most rows never do; gettext per row adds up)."""
 
     __slots__ = ("number",)
 

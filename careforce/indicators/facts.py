@@ -423,7 +423,7 @@ def _write_facts(remove: Sequence[int], facts: Sequence[Fact], *, new: Iterable[
     if not facts:
         return
     columns = ", ".join(FACT_FIELDS)
-    fresh = set(new) if remove else keep
+    fresh = set(new)
     if connection.vendor == "postgresql" and fresh:
         sql = f"COPY {WorkerFact._meta.db_table} ({columns}) FROM STDIN"
         with connection.cursor() as cursor, cursor.cursor.copy(sql) as copy:
@@ -612,7 +612,7 @@ def build(*, log: Callable[[str], None] | None = None) -> FactState:
                 d_total.update(d)
                 i_total.update(i)
             facts = list(facts)
-            _write_facts((), facts)
+            _write_facts((), facts, new=[f.worker_id for f in facts])
             done += len(facts)
             if log:
                 log(f"  facts {done:,}")
