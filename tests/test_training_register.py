@@ -527,3 +527,69 @@ def test_api_enrols_by_institution_occupation_and_list(client, city, home, offic
     other = ft.session(course=course, actor=official, capacity=20)
     client.post(reverse("training:session_enrol", args=[other.pk]), {"occupation": "director"})
     assert list(other.enrolments.values_list("worker_id", flat=True)) == [head.pk]
+
+
+# ---------------------------------------------------------------- course corrections
+
+
+def test_an_organiser_corrects_a_course_and_the_audit_says_what_changed(official, course):
+    services.course_update(
+        actor=official,
+        course=course,
+        data={"title": " 渝中区在岗轮训（春季） ", "hours": "12", "modules": "law、安全管理"},
+    )
+    course.refresh_from_db()
+    assert (course.title, course.hours) == ("渝中区在岗轮训(春季)", Decimal("12"))  # NFKC, as every text
+    assert sorted(m.code for m in course.modules.all()) == ["law", "safety"]
+    event = AuditEvent.objects.filter(object_type="training.course", action="update").get()
+    assert event.changes["title"] == ["渝中区在岗轮训", "渝中区在岗轮训(春季)"]
+    assert [Decimal(v) for v in event.changes["hours"]] == [Decimal("16"), Decimal("12")]
+    assert event.changes["modules"][1] == ["law", "safety"]
+    # Only what is given changes; the same values again record nothing.
+    services.course_update(actor=official, course=course, data={"description": ""})
+    assert AuditEvent.objects.filter(object_type="training.course", action="update").count() == 1
+
+
+def test_a_course_correction_is_checked_and_refused_whole(official, course):
+    with pytest.raises(ValidationError) as exc:
+        services.course_update(
+            actor=official, course=course, data={"title": " ", "hours": "0", "modules": ["no-such"]}
+        )
+    assert {"title", "hours", "modules"} <= set(exc.value.message_dict)
+    course.refresh_from_db()
+    assert course.title == "渝中区在岗轮训" and course.hours == Decimal("16")
+
+
+def test_only_the_organisers_may_correct_a_course(city, home, official, course):
+    other_district = factories.user(Role.DISTRICT_ADMIN, district=District.objects.get(code="500105"))
+    auditor = factories.user(Role.AUDITOR)
+    for outsider in (other_district, auditor, factories.user(Role.INSTITUTION_ADMIN, institution=home)):
+        with pytest.raises(Http404):
+            services.course_update(actor=outsider, course=course, data={"title": "改名"})
+    assert services.course_update(actor=city, course=course, data={"title": "市里改的"}).title == "市里改的"
+
+
+def test_the_course_page_and_api_change_a_course(client, official, enrolled, course):
+    session, _workers = enrolled
+    client.force_login(official)
+    page = client.get(reverse("training:course_edit", args=[session.pk]))
+    assert page.status_code == 200 and "渝中区在岗轮训" in page.content.decode()
+    refused = client.post(
+        reverse("training:course_edit", args=[session.pk]), {"title": "新名", "hours": "-1"}
+    )
+    assert refused.status_code == 200 and "is-invalid" in refused.content.decode()
+    done = client.post(
+        reverse("training:course_edit", args=[session.pk]), {"title": "新名", "hours": "20", "modules": []}
+    )
+    assert done.status_code == 302
+    course.refresh_from_db()
+    assert (course.title, course.hours) == ("新名", Decimal("20"))
+    response = client.patch(
+        f"/api/v1/training/courses/{course.pk}", {"hours": "18"}, content_type="application/json"
+    )
+    assert response.status_code == 200, response.content
+    assert response.json()["hours"] in ("18", "18.0") and response.json()["title"] == "新名"
+    bad = client.patch(
+        f"/api/v1/training/courses/{course.pk}", {"hours": "x"}, content_type="application/json"
+    )
+    assert bad.status_code == 422 and "hours" in str(bad.json())

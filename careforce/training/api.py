@@ -88,6 +88,13 @@ class ScheduleIn(InputSchema):
     capacity: IdOrCode = None
 
 
+class CourseUpdateIn(InputSchema):
+    title: Text = None
+    hours: Text = None
+    description: Text = None
+    modules: list[Text] | None = Field(None, description="Content module codes or names (the whole list)")
+
+
 class EnrolIn(InputSchema):
     workers: list[Id] = Field(default_factory=list, max_length=5000, description="Worker record ids")
     institution: IdOrCode = Field(
@@ -297,6 +304,17 @@ def update_session(request: HttpRequest, session_id: Id, payload: SessionUpdateI
     session = selectors.session_get(request.auth, session_id)
     services.session_update(actor=request.auth, session=session, data=payload.model_dump(exclude_unset=True))
     return _session(request, session_id)
+
+
+@router.patch(
+    "/training/courses/{course_id}",
+    response={200: CourseOut, **ERROR_RESPONSES},
+    summary="Correct a course (title, hours, description, content modules)",
+)
+def update_course(request: HttpRequest, course_id: Id, payload: CourseUpdateIn):
+    course = selectors.course_get(request.auth, course_id)
+    services.course_update(actor=request.auth, course=course, data=payload.model_dump(exclude_unset=True))
+    return selectors.courses_visible_to(request.auth).prefetch_related("modules").get(pk=course_id)
 
 
 @router.get(

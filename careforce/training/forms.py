@@ -71,6 +71,22 @@ class SessionForm(StyledForm):
         self.fields["base"].choices = [("", "—")] + [(str(b.pk), b.name) for b in bases[:200]]
 
 
+class CourseForm(StyledForm):
+    """Correct a course: title, hours, description, content modules."""
+
+    title = forms.CharField(label=_("Course title"), max_length=120)
+    hours = forms.CharField(label=_("Hours"), max_length=10)
+    modules = forms.MultipleChoiceField(label=_("Content modules"), required=False)
+    description = forms.CharField(
+        label=_("Description"), required=False, widget=forms.Textarea(attrs={"rows": 3})
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["modules"].choices = [(m.code, m.name) for m in ContentModule.objects.all()]
+        self.fields["modules"].widget.attrs["size"] = 5
+
+
 class BaseForm(StyledForm):
     name = forms.CharField(label=_("Name"), max_length=120)
     kind = forms.ChoiceField(label=_("Kind"), choices=BaseKind.choices)

@@ -205,8 +205,15 @@ def _clean_course(scope: Scope, data: Mapping[str, Any]) -> tuple[dict, list[Con
         values["organiser_institution"] = institution
     values["hours"] = inputs.decimal(data, "hours", errors, required=True, low=Decimal("0.5"), high=MAX_HOURS)
     values["description"] = inputs.text(data, "description", errors, max_length=2000) or ""
+    modules = _clean_modules(data.get("modules"), errors)
+    errors.raise_if_any()
+    return values, modules
+
+
+def _clean_modules(raw_modules: Any, errors: Errors) -> list[ContentModule]:
+    """Content modules by code or name, as a list or a text separated by commas or 、."""
     modules: list[ContentModule] = []
-    raw_modules = data.get("modules") or []
+    raw_modules = raw_modules or []
     if isinstance(raw_modules, str):
         raw_modules = [
             part for part in raw_modules.replace("，", ",").replace("、", ",").split(",") if part.strip()
@@ -219,8 +226,52 @@ def _clean_course(scope: Scope, data: Mapping[str, Any]) -> tuple[dict, list[Con
             )
         else:
             modules.append(module)
+    return modules
+
+
+def _course_snapshot(course: Course) -> dict[str, Any]:
+    return {
+        **audit.snapshot(course, (*COURSE_FIELDS, "description")),
+        "modules": sorted(m.code for m in course.modules.all()),
+    }
+
+
+@transaction.atomic
+def course_update(*, actor: User, course: Course, data: Mapping[str, Any]) -> Course:
+    """Correct a course's title, hours, description or content modules (its organisers only); fields not
+    in `data` are kept. Kind, tier and organiser stay as created: they decide who sees and runs the
+    course and how its sessions count. Results already recorded keep their own hours."""
+    _require_organiser(actor, course)
+    course = Course.objects.select_for_update().get(pk=course.pk)
+    before = _course_snapshot(course)
+    errors = Errors()
+    values: dict[str, Any] = {}
+    if "title" in data:
+        values["title"] = inputs.text(data, "title", errors, required=True, max_length=120)
+    if "hours" in data:
+        values["hours"] = inputs.decimal(
+            data, "hours", errors, required=True, low=Decimal("0.5"), high=MAX_HOURS
+        )
+    if "description" in data:
+        values["description"] = inputs.text(data, "description", errors, max_length=2000) or ""
+    modules = _clean_modules(data.get("modules"), errors) if "modules" in data else None
     errors.raise_if_any()
-    return values, modules
+    for name, value in values.items():
+        setattr(course, name, value)
+    if values:
+        course.save(update_fields=list(values))
+    if modules is not None:
+        course.modules.set(modules)
+    changes = audit.diff(before, _course_snapshot(course))
+    if changes:
+        audit.record(
+            actor=actor,
+            action=AuditAction.UPDATE,
+            instance=course,
+            changes=changes,
+            institution_id=course.organiser_institution_id,
+        )
+    return course
 
 
 @transaction.atomic

@@ -12,6 +12,7 @@ urlpatterns = [
     path("sessions/<int:pk>/enrol/", views.session_enrol, name="session_enrol"),
     path("sessions/<int:pk>/complete/", views.session_complete, name="session_complete"),
     path("sessions/<int:pk>/edit/", views.session_edit, name="session_edit"),
+    path("sessions/<int:pk>/course/", views.course_edit, name="course_edit"),
     path("sessions/<int:pk>/register/", views.session_register, name="session_register"),
     path("sessions/<int:pk>/register/attendance/", views.attendance_save, name="attendance_save"),
     path("sessions/<int:pk>/register/results/", views.results_save, name="results_save"),

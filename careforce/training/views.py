@@ -26,6 +26,7 @@ from careforce.training.forms import (
     BaseEditForm,
     BaseForm,
     CompleteForm,
+    CourseForm,
     EnrolForm,
     LessonForm,
     ResultsForm,
@@ -213,6 +214,30 @@ def session_edit(request: HttpRequest, pk: int) -> HttpResponse:
             messages.success(request, _("The session has been changed."))
             return redirect("training:session_detail", pk=session.pk)
     return render(request, "training/session_edit.html", {"form": form, "session": session})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def course_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    """Correct the course of this session (title, hours, description, modules); back to the session."""
+    session = _managed_session(request, pk)
+    course = session.course
+    initial = {
+        "title": course.title,
+        "hours": course.hours,
+        "description": course.description,
+        "modules": [m.code for m in course.modules.all()],
+    }
+    form = CourseForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.course_update(actor=request.user, course=course, data=form.cleaned_data)
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+        else:
+            messages.success(request, _("The course has been changed."))
+            return redirect("training:session_detail", pk=session.pk)
+    return render(request, "training/course_edit.html", {"form": form, "session": session})
 
 
 # ---------------------------------------------------------------- the register: attendance and results

@@ -28,6 +28,8 @@ ROUTES = [
     Route("training:lesson_create", "session", WRITE, "post"),
     Route("training:session_edit", "session", WRITE),
     Route("training:session_edit", "session", WRITE, "post"),
+    Route("training:course_edit", "session", WRITE),
+    Route("training:course_edit", "session", WRITE, "post"),
     Route("training:session_register", "session", READ, expect=_staff_sees),
     Route("training:attendance_save", "session", WRITE, "post"),
     Route("training:results_save", "session", WRITE, "post"),
@@ -63,6 +65,7 @@ ROUTES = [
     Route("POST /api/v1/training/sessions/{session_id}/enrolments", "session", WRITE, "post", {}),
     Route("POST /api/v1/training/sessions/{session_id}/completions", "session", WRITE, "post", {}),
     Route("PATCH /api/v1/training/sessions/{session_id}", "session", WRITE, "patch", {}),
+    Route("PATCH /api/v1/training/courses/{course_id}", "course", WRITE, "patch", {}),
     Route("GET /api/v1/training/sessions/{session_id}/attendance", "session", READ),
     Route("POST /api/v1/training/sessions/{session_id}/attendance", "session", WRITE, "post", {}),
     Route("POST /api/v1/training/sessions/{session_id}/results", "session", WRITE, "post", {}),
@@ -102,6 +105,7 @@ def make_targets(city, world):
         )
         out[in_scope] = {
             "session": session,
+            "course": course,
             "heads_session": ft.session(course=heads, actor=city),
             "online_session": online_session,
             "online_enrolment": online_enrolment,
