@@ -3,8 +3,9 @@
 import pytest
 from django.core.exceptions import ValidationError
 from django.http import Http404
+from django.urls import reverse
 
-from careforce.core.models import Role
+from careforce.core.models import AuditEvent, District, Role
 from careforce.pools import services
 from careforce.pools.models import Draw
 from tests import factories
@@ -96,3 +97,71 @@ def test_a_worker_joins_a_pool_once_and_institution_admins_cannot_manage_pools(c
     admin = factories.user(Role.INSTITUTION_ADMIN, institution=home)
     with pytest.raises(Http404):
         _external(admin, 9)
+
+
+def test_a_members_qualifications_and_employer_change_and_the_draw_follows(city, home):
+    outsider = _external(city, 1)
+    services.member_update(
+        actor=city, member=outsider, data={"qualifications": "高级评审员", "employer": home.uscc}
+    )
+    outsider.refresh_from_db()
+    assert (outsider.qualifications, outsider.employer_id) == ("高级评审员", home.pk)
+    event = AuditEvent.objects.get(object_type="pools.poolmember", action="update")
+    assert event.changes["qualifications"] == ["等级评定培训合格", "高级评审员"]
+    # Now employed by the subject institution: a draw for it leaves them out.
+    with pytest.raises(ValidationError):
+        services.draw_make(
+            actor=city,
+            data={
+                "pool": "grading_assessor",
+                "task_title": "评定",
+                "subject_institutions": [home.pk],
+                "count": 1,
+            },
+        )
+    services.member_update(actor=city, member=outsider, data={"employer": ""})
+    outsider.refresh_from_db()
+    assert outsider.employer_id is None
+
+
+def test_member_changes_are_checked_and_scoped(city, home):
+    worker = factories.worker(at=home, actor=city)
+    insider = services.member_join(
+        actor=city, data={"pool": "expert", "worker": worker.pk, "qualifications": "护理专家"}
+    )
+    with pytest.raises(ValidationError) as exc:
+        services.member_update(
+            actor=city, member=insider, data={"qualifications": " ", "organisation": "别处"}
+        )
+    assert {"qualifications", "organisation"} <= set(exc.value.message_dict)
+    other = factories.user(Role.DISTRICT_ADMIN, district=District.objects.get(code="500105"))
+    for outsider_actor in (other, factories.user(Role.AUDITOR)):
+        with pytest.raises(Http404):
+            services.member_update(actor=outsider_actor, member=insider, data={"qualifications": "x"})
+    services.member_leave(actor=city, member=insider)
+    with pytest.raises(ValidationError):
+        services.member_update(actor=city, member=insider, data={"qualifications": "新资格"})
+
+
+def test_the_member_page_and_api_change_qualifications(client, city):
+    member = _external(city, 2)
+    client.force_login(city)
+    page = client.get(reverse("pools:member_detail", args=[member.pk]))
+    assert 'id="member-edit-form"' in page.content.decode()
+    refused = client.post(reverse("pools:member_edit", args=[member.pk]), {"qualifications": ""})
+    assert refused.status_code == 200 and "is-invalid" in refused.content.decode()
+    done = client.post(
+        reverse("pools:member_edit", args=[member.pk]),
+        {"qualifications": "副主任护师", "organisation": "某医院", "employer": ""},
+    )
+    assert done.status_code == 302
+    member.refresh_from_db()
+    assert (member.qualifications, member.organisation) == ("副主任护师", "某医院")
+    response = client.patch(
+        f"/api/v1/pools/members/{member.pk}", {"qualifications": "主任护师"}, content_type="application/json"
+    )
+    assert response.status_code == 200 and response.json()["qualifications"] == "主任护师"
+    bad = client.patch(
+        f"/api/v1/pools/members/{member.pk}", {"employer": "NOPE"}, content_type="application/json"
+    )
+    assert bad.status_code == 422 and bad.json()["errors"][0]["field"] == "employer"

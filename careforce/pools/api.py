@@ -60,6 +60,12 @@ class MemberIn(InputSchema):
     joined_on: DateText = None
 
 
+class MemberUpdateIn(InputSchema):
+    qualifications: Text = None
+    organisation: Text = Field(None, description="Members outside the registry only")
+    employer: IdOrCode = Field(None, description="Members outside the registry only; null or empty: none")
+
+
 class LeaveIn(InputSchema):
     left_on: DateText = None
     reason: Text = None
@@ -121,6 +127,18 @@ def leave(request: HttpRequest, member_id: Id, payload: LeaveIn):
     member = selectors.member_get(request.auth, member_id)
     return services.member_leave(
         actor=request.auth, member=member, left_on=payload.left_on, reason=payload.reason or ""
+    )
+
+
+@router.patch(
+    "/pools/members/{member_id}",
+    response={200: MemberOut, **ERROR_RESPONSES},
+    summary="Change a current member's qualifications (and an outside member's organisation, employer)",
+)
+def update_member(request: HttpRequest, member_id: Id, payload: MemberUpdateIn):
+    member = selectors.member_get(request.auth, member_id)
+    return services.member_update(
+        actor=request.auth, member=member, data=payload.model_dump(exclude_unset=True)
     )
 
 

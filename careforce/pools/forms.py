@@ -26,6 +26,25 @@ class MemberForm(StyledForm):
     joined_on = date_field(_("Joined"))
 
 
+class MemberEditForm(StyledForm):
+    """A current member's qualifications; organisation and employer only for people outside the registry."""
+
+    qualifications = forms.CharField(label=_("Qualifications"), max_length=300)
+    organisation = forms.CharField(label=_("Organisation"), required=False, max_length=120)
+    employer = forms.CharField(
+        label=_("Employing institution (credit code)"),
+        required=False,
+        max_length=40,
+        help_text=_("For the conflict check of draws; empty if none."),
+    )
+
+    def __init__(self, *args, outsider: bool, **kwargs):
+        super().__init__(*args, **kwargs)
+        if not outsider:
+            del self.fields["organisation"]
+            del self.fields["employer"]
+
+
 class LeaveForm(StyledForm):
     left_on = date_field(_("Left"))
     reason = forms.CharField(label=_("Reason for leaving"), max_length=200, required=False)

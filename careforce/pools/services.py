@@ -161,6 +161,51 @@ def member_leave(*, actor: User, member: PoolMember, left_on: Any = None, reason
     return member
 
 
+@transaction.atomic
+def member_update(*, actor: User, member: PoolMember, data: Mapping[str, Any]) -> PoolMember:
+    """Change a current member's qualifications, and for someone outside the registry their organisation
+    and employing institution (the conflict check reads it). Fields not in `data` are kept. A registry
+    worker's organisation follows their record; an evaluation body's follows its registration."""
+    scope = _pool_scope(actor)
+    member = PoolMember.objects.select_for_update().get(pk=member.pk)
+    if not may_manage_member(scope, member):
+        raise Http404
+    errors = Errors()
+    if member.left_on is not None:
+        errors.add("qualifications", _("This member has left the pool; add them again to change it."))
+    values: dict[str, Any] = {}
+    if "qualifications" in data:
+        values["qualifications"] = inputs.text(data, "qualifications", errors, required=True, max_length=300)
+    outsider = member.worker_id is None and member.evaluation_body_id is None
+    for name in ("organisation", "employer"):
+        if name in data and not outsider:
+            errors.add(name, _("This follows the member's own record; change it there."))
+    if outsider and "organisation" in data:
+        values["organisation"] = inputs.text(data, "organisation", errors, max_length=120) or ""
+    if outsider and "employer" in data:
+        employer = None
+        if not inputs.is_blank(data.get("employer")):
+            employer = inputs.pick(Institution.objects.all(), data.get("employer"), keys=("uscc",))
+            if employer is None:
+                errors.add("employer", _("Unknown institution; give its id or credit code."))
+        values["employer"] = employer
+    errors.raise_if_any()
+    before = audit.snapshot(member, MEMBER_FIELDS)
+    for name, value in values.items():
+        setattr(member, name, value)
+    changes = audit.diff(before, audit.snapshot(member, MEMBER_FIELDS))
+    if changes:
+        member.save(update_fields=list(values))
+        audit.record(
+            actor=actor,
+            action=AuditAction.UPDATE,
+            instance=member,
+            changes=changes,
+            worker_id=member.worker_id,
+        )
+    return member
+
+
 def conflicted_member_ids(pool: str, institution_ids: set[int]) -> set[int]:
     """Members employed by a subject institution: a registry worker with any current post there (full- or
     part-time, or placed there), or an outside member whose employer it is."""

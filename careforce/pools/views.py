@@ -14,7 +14,7 @@ from careforce.core.forms import add_service_errors
 from careforce.core.paging import paginate
 from careforce.core.scope import Level, scope_of
 from careforce.pools import selectors, services
-from careforce.pools.forms import DrawForm, LeaveForm, MemberForm
+from careforce.pools.forms import DrawForm, LeaveForm, MemberEditForm, MemberForm
 from careforce.pools.models import PoolKind
 
 
@@ -47,12 +47,51 @@ def member_create(request: HttpRequest) -> HttpResponse:
     return render(request, "pools/form.html", {"form": form, "title": _("Add a pool member")})
 
 
+def _edit_form(member, data=None) -> MemberEditForm:
+    outsider = member.worker_id is None and member.evaluation_body_id is None
+    initial = {
+        "qualifications": member.qualifications,
+        "organisation": member.organisation,
+        "employer": member.employer.uscc if member.employer_id else "",
+    }
+    return MemberEditForm(data, initial=initial, outsider=outsider)
+
+
 @login_required
 def member_detail(request: HttpRequest, pk: int) -> HttpResponse:
     member = selectors.member_get(request.user, pk)
     can_manage = services.may_manage_member(scope_of(request.user), member) and member.is_current
     return render(
-        request, "pools/member_detail.html", {"member": member, "form": LeaveForm() if can_manage else None}
+        request,
+        "pools/member_detail.html",
+        {
+            "member": member,
+            "form": LeaveForm() if can_manage else None,
+            "edit_form": _edit_form(member) if can_manage else None,
+        },
+    )
+
+
+@login_required
+@require_POST
+def member_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    member = selectors.member_get(request.user, pk)
+    if not services.may_manage_member(scope_of(request.user), member):
+        raise Http404
+    form = _edit_form(member, request.POST)
+    if form.is_valid():
+        try:
+            services.member_update(actor=request.user, member=member, data=form.cleaned_data)
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+        else:
+            messages.success(request, _("The member's details have been changed."))
+            return redirect("pools:member_detail", pk=member.pk)
+    return render(
+        request,
+        "pools/member_detail.html",
+        {"member": member, "form": LeaveForm(), "edit_form": form},
+        status=200,
     )
 
 

@@ -16,6 +16,8 @@ def _managers(role: str, in_scope: bool) -> bool:
 
 ROUTES = [
     Route("pools:member_detail", "member", READ, expect=_officials),
+    Route("pools:member_edit", "member", WRITE, "post", expect=_managers),
+    Route("PATCH /api/v1/pools/members/{member_id}", "member", WRITE, "patch", {}, expect=_managers),
     Route("pools:member_leave", "member", WRITE, "post", expect=_managers),
     Route("pools:draw_detail", "draw", READ, expect=_officials),
     Route("GET /api/v1/pools/members/{member_id}", "member", READ, expect=_officials),
