@@ -1,4 +1,4 @@
-"""The certificates import sheet's classify step (issue #4): queries and time per batch as the batch grows.
+"""The certificates import sheet's classify and commit steps (issue #4): queries and time per batch as it grows.
 
     python bench/certificates_sheet.py                      # fresh SQLite file under var/bench/
     python bench/certificates_sheet.py --database-url postgres://postgres@127.0.0.1:5432/t4_certs_bench
@@ -6,7 +6,8 @@
 Steps: a fresh database (migrated), one city administrator, one institution, as many workers as the largest
 batch (through the registry service), one registered evaluation body with its range; then, for each batch
 size, rows naming those workers by ID number are identified and classified exactly as the importer does,
-and the queries and seconds of `classify` are printed. The queries must not grow with the batch.
+and the queries and seconds of `classify` and then of `commit` (the batch saved, in one transaction) are
+printed. The queries must not grow with the batch.
 """
 
 from __future__ import annotations
@@ -42,7 +43,7 @@ def main() -> None:
     import random
 
     from django.core.management import call_command
-    from django.db import connection
+    from django.db import connection, transaction
     from django.test.utils import CaptureQueriesContext
 
     from careforce.core.models import District, Role
@@ -106,7 +107,10 @@ def main() -> None:
     )
     sheet = get_sheet("certificates")
     print(f"# {machine()}; {connection.vendor}; {git_revision()}")
-    print("| rows | queries | seconds |\n| ---: | ---: | ---: |")
+    print(
+        "| rows | classify queries | classify seconds | commit queries | commit seconds |\n"
+        "| ---: | ---: | ---: | ---: | ---: |"
+    )
     for size in sizes:
         rows = [
             Row(
@@ -133,7 +137,11 @@ def main() -> None:
         bad = [row.errors for row in rows if not row.ok]
         if bad:
             raise SystemExit(f"rows refused: {bad[:3]}")
-        print(f"| {size:,} | {len(queries)} | {took:.3f} |")
+        started = time.perf_counter()
+        with CaptureQueriesContext(connection) as written, transaction.atomic():
+            sheet.commit(rows, ctx)
+        wrote = time.perf_counter() - started
+        print(f"| {size:,} | {len(queries)} | {took:.3f} | {len(written)} | {wrote:.3f} |")
 
 
 if __name__ == "__main__":

@@ -98,3 +98,57 @@ def test_the_rate_limit_counts_per_client(settings):
 def test_the_qr_code_is_inline_svg():
     svg = public.qr_svg("http://example.org/skills/verify/?number=S1")
     assert svg.startswith("<svg") and "path" in svg
+
+
+def _item(worker, number, level="junior", body=None):
+    return {
+        "number": number,
+        "worker": worker,
+        "occupation": "care_worker",
+        "level": level,
+        "issuer": (body or ft.evaluation_body()).pk,
+        "issued_on": datetime.date(2024, 6, 1),
+    }
+
+
+def test_many_certificates_are_issued_together_with_the_same_effects_as_one(city, home):
+    from careforce.core.models import AuditEvent
+    from careforce.skills.models import Certificate, CertificationTally, WorkerSkill
+
+    body = ft.evaluation_body()
+    workers = [factories.worker(at=home, actor=city) for _ in range(3)]
+    one = ft.certificate(workers[0], issuer=body, level="intermediate")
+    issued = services.certificates_issue(
+        actor=city,
+        items=[_item(workers[1], "B0001", body=body), _item(workers[2], "B0002", "senior", body=body)],
+    )
+    assert [c.pk for c in issued] == list(
+        Certificate.objects.filter(number__in=["B0001", "B0002"])
+        .order_by("number")
+        .values_list("pk", flat=True)
+    )
+    ranks = dict(WorkerSkill.objects.filter(worker__in=workers).values_list("worker_id", "current_rank"))
+    assert len(set(ranks.values()) | {0}) > 1 and all(ranks[w.pk] > 0 for w in workers)
+    assert CertificationTally.objects.get(institution=home).certified == 3
+    created = AuditEvent.objects.filter(object_type="skills.certificate", action="create")
+    by_one = created.get(object_id=one.pk).changes
+    by_many = created.get(object_id=issued[0].pk).changes
+    assert set(by_one) == set(by_many) and by_many["number"] == [None, "B0001"]
+    assert created.get(object_id=issued[0].pk).institution_id == home.pk
+
+
+def test_a_batch_with_a_bad_item_writes_nothing_and_names_it(city, home):
+    from careforce.skills.models import Certificate
+
+    body = ft.evaluation_body()
+    worker = factories.worker(at=home, actor=city)
+    items = [
+        _item(worker, "C0001", body=body),
+        _item(worker, "C0001", body=body),
+        _item(worker, "C0003", "senior_technician", body=body),
+    ]
+    with pytest.raises(services.CertificateErrors) as exc:
+        services.certificates_issue(actor=city, items=items)
+    assert set(exc.value.by_index) == {1, 2}
+    assert "number" in exc.value.by_index[1].message_dict and "level" in exc.value.by_index[2].message_dict
+    assert not Certificate.objects.filter(number__startswith="C000").exists()

@@ -7,7 +7,7 @@ institution administrators record professional titles of workers in their scope.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -19,9 +19,10 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from careforce.core import audit
-from careforce.core.models import AuditAction, District, User
+from careforce.core.models import AuditAction, AuditEvent, District, User
 from careforce.core.scope import Level, require_write
 from careforce.core.validators import normalize_code, normalize_text, parse_uscc
+from careforce.registry import bulk
 from careforce.registry.models import Occupation, Worker
 from careforce.registry.selectors import workers_visible_to
 from careforce.skills import tally
@@ -277,10 +278,75 @@ def certificate_issue(
     *, actor: User, data: Mapping[str, Any], lookups: CertificateLookups | None = None
 ) -> Certificate:
     """Record a certificate issued by a registered body within its range (city administrator)."""
-    _require_city(actor)
-    cert = Certificate.objects.create(**clean_certificate(actor, data, lookups=lookups))
-    _after_certificate_change(actor, cert, AuditAction.CREATE, {})
+    try:
+        (cert,) = certificates_issue(actor=actor, items=[data], lookups=lookups)
+    except CertificateErrors as exc:
+        raise exc.by_index[0] from None
     return cert
+
+
+@transaction.atomic
+def certificates_issue(
+    *, actor: User, items: Sequence[Mapping[str, Any]], lookups: CertificateLookups | None = None
+) -> list[Certificate]:
+    """certificate_issue for many certificates (an import's batch), all or nothing.
+
+    The same checks row by row (clean_certificate), then one insert, one refresh of the workers' standing,
+    one recount of their institutions and the audit rows in bulk. Raises CertificateErrors naming every
+    refused item by its index, numbers repeated within `items` included."""
+    _require_city(actor)
+    lookups = lookups or CertificateLookups.load(items)
+    failures: dict[int, ValidationError] = {}
+    cleaned: list[dict[str, Any]] = []
+    first_of: dict[str, int] = {}
+    for index, data in enumerate(items):
+        try:
+            values = clean_certificate(actor, data, lookups=lookups)
+        except ValidationError as exc:
+            failures[index] = exc
+            continue
+        first = first_of.setdefault(values["number"], index)
+        if first != index:
+            failures[index] = ValidationError(
+                {"number": [_("The same certificate number appears twice in this batch.")]}
+            )
+            continue
+        cleaned.append(values)
+    if failures:
+        raise CertificateErrors(failures)
+    certificates = [Certificate(**values) for values in cleaned]
+    bulk.insert_many(Certificate, certificates)
+    placed = dict(
+        Worker.objects.filter(pk__in={c.worker_id for c in certificates}).values_list("pk", "institution_id")
+    )
+    tally.refresh_worker_skills(placed)
+    tally.recount_institutions(placed.values())
+    fields = (*CERTIFICATE_FIELDS, "revoked_on", "revoke_reason")
+    bulk.insert_many(
+        AuditEvent,
+        [
+            audit.build_event(
+                actor=actor,
+                action=AuditAction.CREATE,
+                instance=cert,
+                changes=audit.creation_changes(audit.snapshot(cert, fields)),
+                worker_id=cert.worker_id,
+                institution_id=placed.get(cert.worker_id),
+            )
+            for cert in certificates
+        ],
+    )
+    return certificates
+
+
+class CertificateErrors(ValidationError):
+    """The items certificates_issue refused: {index: ValidationError}."""
+
+    def __init__(self, by_index: dict[int, ValidationError]):
+        self.by_index = by_index
+        super().__init__(
+            [f"#{index + 1}: {'; '.join(error.messages)}" for index, error in sorted(by_index.items())]
+        )
 
 
 @transaction.atomic

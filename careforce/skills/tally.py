@@ -31,6 +31,38 @@ def refresh_worker_skill(worker_id: int) -> WorkerSkill:
     return skill
 
 
+def refresh_worker_skills(worker_ids: Iterable[int]) -> None:
+    """refresh_worker_skill for many workers: one grouped read and one upsert (a certificates import)."""
+    ids = sorted({int(i) for i in worker_ids if i})
+    if not ids:
+        return
+    figures = {
+        row["worker_id"]: row
+        for row in Certificate.objects.filter(worker_id__in=ids, status=CertificateStatus.VALID)
+        .values("worker_id")
+        .annotate(
+            top=Max("level__rank"),
+            counted=Count(
+                "id", filter=Q(occupation__code=COUNTED_OCCUPATION, level__rank__gte=COUNTED_MIN_RANK)
+            ),
+        )
+        .order_by()
+    }
+    WorkerSkill.objects.bulk_create(
+        [
+            WorkerSkill(
+                worker_id=i,
+                current_rank=(figures.get(i) or {}).get("top") or 0,
+                care_certified=bool((figures.get(i) or {}).get("counted")),
+            )
+            for i in ids
+        ],
+        update_conflicts=True,
+        unique_fields=["worker"],
+        update_fields=["current_rank", "care_certified"],
+    )
+
+
 def recount_institutions(institution_ids: Iterable[int | None]) -> None:
     ids = sorted({int(i) for i in institution_ids if i})
     if not ids:

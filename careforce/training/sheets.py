@@ -248,12 +248,15 @@ class CertificateSheet(SheetSpec):
             row.status = RowStatus.NEW
 
     def commit(self, rows: Sequence[Row], ctx: ImportContext) -> None:
-        failures: dict[int, dict[str, list[str]]] = {}
-        lookups = skills_services.CertificateLookups.load(row.plan["data"] for row in rows)
-        for row in rows:
-            try:
-                skills_services.certificate_issue(actor=ctx.actor, data=row.plan["data"], lookups=lookups)
-            except ValidationError as exc:
-                failures[row.number] = {k if k != "__all__" else "": v for k, v in exc.message_dict.items()}
-        if failures:
-            raise RowErrors(failures)
+        items = [row.plan["data"] for row in rows]
+        try:
+            skills_services.certificates_issue(actor=ctx.actor, items=items)
+        except skills_services.CertificateErrors as exc:
+            raise RowErrors(
+                {
+                    rows[index].number: {
+                        k if k != "__all__" else "": v for k, v in error.message_dict.items()
+                    }
+                    for index, error in exc.by_index.items()
+                }
+            ) from None
