@@ -125,6 +125,10 @@ def insert_rows(model: type[models.Model], rows: Sequence[Mapping[str, Any]]) ->
     if not rows:
         return []
     if connection.vendor != "postgresql":
+        if not isinstance(model._meta.pk, models.AutoField | models.BigAutoField | models.SmallAutoField):
+            objs = [model(**row) for row in rows]  # ids that are not the table's own: the plain way
+            model.objects.bulk_create(objs, batch_size=BATCH)
+            return [obj.pk for obj in objs]
         return _insert_elsewhere(model, rows)
     ids = _allocate_ids(model, len(rows))
     layout = _Layout(model, timezone.now())
