@@ -73,6 +73,11 @@ class PoolMember(models.Model):
     def is_current(self) -> bool:
         return self.left_on is None
 
+    @property
+    def is_outside_registry(self) -> bool:
+        """Neither a registry worker nor an evaluation body: organisation and employer are kept here."""
+        return self.worker_id is None and self.evaluation_body_id is None
+
 
 class TaskKind(models.TextChoices):
     GRADING = "grading", _("Institution grading (等级评定)")

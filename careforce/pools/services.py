@@ -60,6 +60,25 @@ def may_manage_member(scope: Scope, member: PoolMember) -> bool:
     )
 
 
+def _clean_employer(raw: Any, errors: Errors) -> Institution | None:
+    """An outside member's employing institution (id or credit code); empty: none."""
+    if inputs.is_blank(raw):
+        return None
+    employer = inputs.pick(Institution.objects.all(), raw, keys=("uscc",))
+    if employer is None:
+        errors.add("employer", _("Unknown institution; give its id or credit code."))
+    return employer
+
+
+def _locked_for_change(actor: User, member: PoolMember) -> PoolMember:
+    """The member, locked for the change, if the actor manages it (else it does not exist for them)."""
+    scope = _pool_scope(actor)
+    member = PoolMember.objects.select_for_update().get(pk=member.pk)
+    if not may_manage_member(scope, member):
+        raise Http404
+    return member
+
+
 @transaction.atomic
 def member_join(*, actor: User, data: Mapping[str, Any]) -> PoolMember:
     scope = _pool_scope(actor)
@@ -98,11 +117,7 @@ def member_join(*, actor: User, data: Mapping[str, Any]) -> PoolMember:
     else:
         values["name"] = inputs.text(data, "name", errors, required=True, max_length=120)
         values["organisation"] = inputs.text(data, "organisation", errors, max_length=120) or ""
-        if not inputs.is_blank(data.get("employer")):
-            employer = inputs.pick(Institution.objects.all(), data.get("employer"), keys=("uscc",))
-            if employer is None:
-                errors.add("employer", _("Unknown institution; give its id or credit code."))
-            values["employer"] = employer
+        values["employer"] = _clean_employer(data.get("employer"), errors)
         districts = (
             District.objects.all()
             if scope.level == Level.CITY
@@ -137,10 +152,7 @@ def member_join(*, actor: User, data: Mapping[str, Any]) -> PoolMember:
 
 @transaction.atomic
 def member_leave(*, actor: User, member: PoolMember, left_on: Any = None, reason: Any = "") -> PoolMember:
-    scope = _pool_scope(actor)
-    member = PoolMember.objects.select_for_update().get(pk=member.pk)
-    if not may_manage_member(scope, member):
-        raise Http404
+    member = _locked_for_change(actor, member)
     errors = Errors()
     if member.left_on is not None:
         errors.add("left_on", _("This member has already left."))
@@ -166,29 +178,21 @@ def member_update(*, actor: User, member: PoolMember, data: Mapping[str, Any]) -
     """Change a current member's qualifications, and for someone outside the registry their organisation
     and employing institution (the conflict check reads it). Fields not in `data` are kept. A registry
     worker's organisation follows their record; an evaluation body's follows its registration."""
-    scope = _pool_scope(actor)
-    member = PoolMember.objects.select_for_update().get(pk=member.pk)
-    if not may_manage_member(scope, member):
-        raise Http404
+    member = _locked_for_change(actor, member)
     errors = Errors()
     if member.left_on is not None:
         errors.add("qualifications", _("This member has left the pool; add them again to change it."))
     values: dict[str, Any] = {}
     if "qualifications" in data:
         values["qualifications"] = inputs.text(data, "qualifications", errors, required=True, max_length=300)
-    outsider = member.worker_id is None and member.evaluation_body_id is None
+    outsider = member.is_outside_registry
     for name in ("organisation", "employer"):
         if name in data and not outsider:
             errors.add(name, _("This follows the member's own record; change it there."))
     if outsider and "organisation" in data:
         values["organisation"] = inputs.text(data, "organisation", errors, max_length=120) or ""
     if outsider and "employer" in data:
-        employer = None
-        if not inputs.is_blank(data.get("employer")):
-            employer = inputs.pick(Institution.objects.all(), data.get("employer"), keys=("uscc",))
-            if employer is None:
-                errors.add("employer", _("Unknown institution; give its id or credit code."))
-        values["employer"] = employer
+        values["employer"] = _clean_employer(data.get("employer"), errors)
     errors.raise_if_any()
     before = audit.snapshot(member, MEMBER_FIELDS)
     for name, value in values.items():

@@ -48,13 +48,12 @@ def member_create(request: HttpRequest) -> HttpResponse:
 
 
 def _edit_form(member, data=None) -> MemberEditForm:
-    outsider = member.worker_id is None and member.evaluation_body_id is None
     initial = {
         "qualifications": member.qualifications,
         "organisation": member.organisation,
         "employer": member.employer.uscc if member.employer_id else "",
     }
-    return MemberEditForm(data, initial=initial, outsider=outsider)
+    return MemberEditForm(data, initial=initial, outsider=member.is_outside_registry)
 
 
 @login_required

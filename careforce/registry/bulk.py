@@ -76,11 +76,14 @@ class _Layout:
         self.json = [i for i, f in enumerate(fields, start=1) if isinstance(f, models.JSONField)]
         self.binary = [i for i, f in enumerate(fields, start=1) if isinstance(f, models.BinaryField)]
 
-    def values(self, pk: int, row: Mapping[str, Any]) -> list[Any]:
+    def _ordered(self, row: Mapping[str, Any]) -> tuple:
         for name in self.required:
             if name not in row:
                 raise ValueError(f"{self.model.__name__} row without {name}")
-        values = [pk, *self.pick({**self.defaults, **row, **self.stamps})]
+        return self.pick({**self.defaults, **row, **self.stamps})
+
+    def values(self, pk: int, row: Mapping[str, Any]) -> list[Any]:
+        values = [pk, *self._ordered(row)]
         for i in self.json:
             if values[i] is not None:
                 values[i] = json.dumps(values[i], ensure_ascii=False)
@@ -91,10 +94,7 @@ class _Layout:
 
     def prepared(self, row: Mapping[str, Any]) -> list[Any]:
         """The row as the database backend stores it (Django's own conversion of each field), pk unset."""
-        for name in self.required:
-            if name not in row:
-                raise ValueError(f"{self.model.__name__} row without {name}")
-        values = [None, *self.pick({**self.defaults, **row, **self.stamps})]
+        values = [None, *self._ordered(row)]
         for i, f in self.converted:
             values[i] = f.get_db_prep_save(values[i], connection)
         return values
