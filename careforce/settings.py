@@ -171,6 +171,9 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 # A roster file: a city-wide roster of 1,000,000 people is ~110 MB as GBK CSV (~60 MB as xlsx).
 IMPORT_MAX_UPLOAD_BYTES = int(os.environ.get("CAREFORCE_IMPORT_MAX_UPLOAD_MB", "160")) * 1024 * 1024
+# Files with at least this many rows are read and prepared in a helper process, one batch ahead of the
+# writer (careforce/imports/ahead.py); below it the fork and the hand-over cost more than they save.
+IMPORT_AHEAD_MIN_ROWS = int(os.environ.get("CAREFORCE_IMPORT_AHEAD_MIN_ROWS", "10000"))
 
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_AGE = 8 * 60 * 60

@@ -40,7 +40,7 @@ def diff(before: Mapping[str, Any], after: Mapping[str, Any]) -> dict[str, list[
 
 def creation_changes(after: Mapping[str, Any]) -> dict[str, list[Any]]:
     """diff({}, after), for a new record: each field that has a value, from nothing to it."""
-    return {key: [None, value] for key, value in sorted(after.items()) if value is not None}
+    return {key: [None, after[key]] for key in sorted(after) if after[key] is not None}
 
 
 def build_event(

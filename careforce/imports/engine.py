@@ -17,6 +17,7 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import connection, connections, transaction
 from django.utils import timezone
@@ -24,6 +25,7 @@ from django.utils.translation import gettext as _
 
 from careforce.core.gc_tuning import rare_collections
 from careforce.core.scope import scope_of
+from careforce.imports import ahead
 from careforce.imports.models import ImportFile, ImportJob, ImportLock, ImportRow, JobStatus
 from careforce.imports.readers import open_rows
 from careforce.imports.sheets import (
@@ -128,9 +130,29 @@ class Run:
 
     # ---- rows
 
-    def _duplicates(self, batch: list[Row]) -> None:
+    def _identify(self, batch: list[Row]) -> list[Row]:
         for row in batch:
             row.key = self.spec.identify(row, self.ctx)
+        return batch
+
+    def _identify_and_prepare(self, batch: list[Row]) -> list[Row]:
+        """The database-free part of a batch, done ahead in the helper process."""
+        self._identify(batch)
+        self.spec.prepare(batch, self.ctx)
+        return batch
+
+    def _batches(self, opened: Any, header: HeaderMap) -> Iterator[list[Row]]:
+        batches = iter_rows(opened.rows, header, self.spec.batch_size)
+        if not self._ahead(opened.total):
+            return (self._identify(batch) for batch in batches)
+        self.spec.prime(self.ctx)
+        return ahead.run_ahead(batches, self._identify_and_prepare, shared=self.spec.shared_objects(self.ctx))
+
+    def _ahead(self, total_rows: int) -> bool:
+        return self.spec.prepares_ahead and total_rows >= settings.IMPORT_AHEAD_MIN_ROWS and ahead.available()
+
+    def _duplicates(self, batch: list[Row]) -> None:
+        for row in batch:
             if not row.key:
                 continue
             first = self.seen.setdefault(row.key, row.number)
@@ -202,7 +224,7 @@ class Run:
         total = max(opened.total - 1, 0)
         done = 0
         failed = False
-        for batch in iter_rows(opened.rows, header, self.spec.batch_size):
+        for batch in self._batches(opened, header):
             self._duplicates(batch)
             self.spec.classify(batch, self.ctx)
             if self.commit and not failed:

@@ -239,6 +239,35 @@ class WorkerRosterSheet(SheetSpec):
         row.plan = {"hash": crypto.blind_index(code, purpose="id_number") if len(code) == 18 else None}
         return f"id:{row.plan['hash']}" if row.plan["hash"] else f"raw:{code}"
 
+    # ---- work ahead (big files): every identified row cleaned as a registration, away from the database
+
+    prepares_ahead = True
+    batch_size = 2500
+
+    def prime(self, ctx: ImportContext) -> None:
+        self._resolver(ctx).prime_all()
+
+    def shared_objects(self, ctx: ImportContext) -> list[Any]:
+        return self._resolver(ctx).known_objects()
+
+    def prepare(self, rows: Sequence[Row], ctx: ImportContext) -> None:
+        """Most rows of a big roster are new people: their registration is cleaned (and, when committing,
+        encrypted into its worker row) here; a row that turns out to be in the registry ignores it."""
+        resolver = self._resolver(ctx)
+        today = timezone.localdate()
+        for row in rows:
+            if row.errors or not row.plan or not row.plan.get("hash"):
+                continue
+            registration = self._registration(row, resolver, ctx)
+            if registration is not None:
+                services.registration_prepare(
+                    registration, resolver=resolver, today=today, for_writing=ctx.committing
+                )
+                # The raw cells stay in row.values; what is prepared is all the services read now, and
+                # the batch travels back to the parent by pickle.
+                registration.data, registration.employments = {}, ()
+                row.plan["registration"] = registration
+
     # ---- classification
 
     def _resolver(self, ctx: ImportContext) -> services.Resolver:
@@ -314,24 +343,31 @@ class WorkerRosterSheet(SheetSpec):
         data.setdefault("post", "")
         return data
 
+    def _registration(
+        self, row: Row, resolver: services.Resolver, ctx: ImportContext
+    ) -> services.Registration | None:
+        """The row as a registration, or None when it names a post but no institution."""
+        values = dict(row.values)
+        self._team_from_occupation(values, resolver)
+        employment = self._employment_data(values)
+        if employment is None and any(values.get(k) is not None for k in ("post", "start_date")):
+            return None
+        data = {k: values.get(k) for k in WORKER_KEYS}
+        data["team"] = data["team"] or ""
+        return services.Registration(
+            data=data,
+            employments=[employment] if employment else [],
+            district=ctx.scope.district_id if ctx.scope.level == Level.DISTRICT else None,
+            label=_RowLabel(row.number),
+        )
+
     def _classify_new(self, rows: list[Row], resolver: services.Resolver, ctx: ImportContext) -> None:
-        district = ctx.scope.district_id if ctx.scope.level == Level.DISTRICT else None
         registrations = []
         for row in rows:
-            values = dict(row.values)
-            self._team_from_occupation(values, resolver)
-            employment = self._employment_data(values)
-            if employment is None and any(values.get(k) is not None for k in ("post", "start_date")):
+            registration = row.plan.get("registration") or self._registration(row, resolver, ctx)
+            if registration is None:
                 row.error("institution", _("Give the credit code of the institution of this post."))
                 continue
-            data = {k: values.get(k) for k in WORKER_KEYS}
-            data["team"] = data["team"] or ""
-            registration = services.Registration(
-                data=data,
-                employments=[employment] if employment else [],
-                district=district,
-                label=_RowLabel(row.number),
-            )
             row.status = RowStatus.NEW
             row.plan["registration"] = registration
             registrations.append((row, registration))

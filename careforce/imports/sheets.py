@@ -174,6 +174,24 @@ class SheetSpec:
         """Write the batch's NEW and UPDATE rows through the capability's services (raise RowErrors)."""
         raise NotImplementedError
 
+    # ---- optional: work ahead in a helper process (big files)
+
+    # A sheet whose `identify` never queries and which implements `prepare` may have big files read,
+    # identified and prepared in a helper process one batch ahead of `classify` / `commit`.
+    prepares_ahead: bool = False
+
+    def prime(self, ctx: ImportContext) -> None:
+        """Load into ctx.memo everything `identify` and `prepare` need, before the helper starts."""
+
+    def prepare(self, rows: Sequence[Row], ctx: ImportContext) -> None:
+        """Database-free work on a batch, kept in row.plan for `classify` / `commit`. Runs in the helper,
+        so it may not query (the helper refuses) and must not record errors: `classify` and `commit`
+        give the same outcome whether it ran or not."""
+
+    def shared_objects(self, ctx: ImportContext) -> Sequence[Any]:
+        """Records `prepare` may put in row.plan that the parent already holds (after `prime`)."""
+        return ()
+
     # ---- template
 
     def example_rows(self) -> Iterable[Sequence[Any]]:

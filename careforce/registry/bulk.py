@@ -8,11 +8,11 @@ at them.
 
 from __future__ import annotations
 
-import json
 import operator
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+import orjson
 from django.db import connection, models, transaction
 from django.utils import timezone
 
@@ -86,7 +86,7 @@ class _Layout:
         values = [pk, *self._ordered(row)]
         for i in self.json:
             if values[i] is not None:
-                values[i] = json.dumps(values[i], ensure_ascii=False)
+                values[i] = orjson.dumps(values[i], option=orjson.OPT_NON_STR_KEYS).decode()
         for i in self.binary:
             if isinstance(values[i], memoryview):
                 values[i] = bytes(values[i])

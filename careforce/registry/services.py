@@ -111,6 +111,9 @@ class Resolver:
         self.scope: Scope = require_write(actor)
         self._occupations: dict[str, Occupation] | None = None
         self._institutions: dict[str, Institution | None] = {}
+        self._districts: dict[str, District] | None = None
+        # After prime_all() every answer is in memory: unknown keys are None without a query.
+        self.complete = False
 
     def occupation(self, raw: Any) -> Occupation | None:
         if isinstance(raw, Occupation):
@@ -127,6 +130,8 @@ class Resolver:
     def institution(self, raw: Any) -> Institution | None:
         """The institution named by object, id or credit code, if the actor may record staff there."""
         key = str(raw.pk) if isinstance(raw, Institution) else normalize_text(raw).upper()
+        if self.complete:
+            return self._institutions.get(key)
         if key not in self._institutions:
             qs = Institution.objects.select_related("district")
             if self.scope.level == Level.DISTRICT:
@@ -139,22 +144,53 @@ class Resolver:
 
     def prime_institutions(self, keys: Sequence[str]) -> None:
         """Fetch the institutions of a batch in one query instead of one per row."""
+        if self.complete:
+            return
         wanted = {normalize_text(k).upper() for k in keys} - set(self._institutions)
         codes = [k for k in wanted if len(k) == 18]
         if not codes:
             return
-        qs = Institution.objects.select_related("district").filter(uscc__in=codes)
+        found = {inst.uscc: inst for inst in self._writable_institutions().filter(uscc__in=codes)}
+        for code in codes:
+            self._institutions[code] = found.get(code)
+
+    def _writable_institutions(self):
+        qs = Institution.objects.select_related("district")
         if self.scope.level == Level.DISTRICT:
             qs = qs.filter(district_id=self.scope.district_id)
         elif self.scope.level == Level.INSTITUTION:
             qs = qs.filter(pk=self.scope.institution_id)
-        found = {inst.uscc: inst for inst in qs}
-        for code in codes:
-            self._institutions[code] = found.get(code)
+        return qs
+
+    def prime_all(self) -> None:
+        """Load every occupation, district and writable institution, so that no later lookup queries.
+
+        For work done away from the database (an import's helper process): the same answers as the lazy
+        lookups, taken at one moment."""
+        self.occupation(None)
+        self._districts = {}
+        for district in District.objects.all():
+            for key in (str(district.pk), district.code, district.name):
+                self._districts.setdefault(key, district)
+        for inst in self._writable_institutions():
+            self._institutions[inst.uscc] = inst
+            self._institutions[str(inst.pk)] = inst
+        self.complete = True
+
+    def known_objects(self) -> list[Any]:
+        """The records this resolver hands out (for passing references between processes)."""
+        return [
+            *(self._occupations or {}).values(),
+            *(self._districts or {}).values(),
+            *(i for i in self._institutions.values() if i is not None),
+            *(i.district for i in self._institutions.values() if i is not None),
+        ]
 
     def district(self, raw: Any) -> District | None:
         if isinstance(raw, District):
             district = raw
+        elif self._districts is not None:
+            district = self._districts.get(normalize_text(raw))
         else:
             text = normalize_text(raw)
             district = (
@@ -380,6 +416,34 @@ class Registration:
     district: Any = None
     label: Any = ""  # str, or anything whose str() names the item (made only when a message needs it)
     warnings: list[str] = field(default_factory=list)
+    # What registration_prepare made of it, when that ran ahead (in an import's helper process).
+    prepared: Prepared | ValidationError | None = None
+
+
+@dataclass
+class Prepared:
+    """What the database checks and the writer read of a cleaned registration: the ID number's keyed
+    hash, the employment periods, and (when it is to be written) the worker's row."""
+
+    id_number_hash: str
+    periods: list[dict[str, Any]]
+    row: dict[str, Any] | None = None
+
+
+def registration_prepare(
+    reg: Registration, *, resolver: Resolver, today: datetime.date, for_writing: bool
+) -> None:
+    """Clean one registration ahead of workers_check / workers_register, which then take the result.
+
+    No database access when `resolver` is primed (Resolver.prime_all); the checks that need the
+    database (the ID number already registered, duplicates in the batch) stay with the callers."""
+    try:
+        values, periods = _prepare(reg, resolver=resolver, today=today)
+    except ValidationError as exc:
+        reg.prepared = exc
+    else:
+        row = _worker_row(values, periods) if for_writing else None
+        reg.prepared = Prepared(values["id_number_hash"], periods, row)
 
 
 def _placement(periods: Sequence[Mapping[str, Any]]) -> tuple[Institution | None, bool]:
@@ -446,23 +510,26 @@ def _prepare(reg: Registration, *, resolver: Resolver, today: datetime.date) -> 
 
 
 def _validate_registrations(
-    registrations: Sequence[Registration], *, resolver: Resolver
-) -> tuple[list[tuple[int, dict, list[dict]]], dict[int, ValidationError]]:
-    """The cleaned values of every valid item, and the errors of the others, by index."""
+    registrations: Sequence[Registration], *, resolver: Resolver, for_writing: bool
+) -> tuple[list[tuple[int, str, Prepared]], dict[int, ValidationError]]:
+    """(index, ID number hash, prepared) of every valid item, and the errors of the others, by index."""
     today = timezone.localdate()
     resolver.prime_institutions(
         [str(e["institution"]) for r in registrations for e in r.employments if e.get("institution")]
     )
     failures: dict[int, ValidationError] = {}
-    prepared: list[tuple[int, dict, list[dict]]] = []
+    prepared: list[tuple[int, str, Prepared]] = []
     seen: dict[str, int] = {}
     for index, reg in enumerate(registrations):
-        try:
-            values, periods = _prepare(reg, resolver=resolver, today=today)
-        except ValidationError as exc:
-            failures[index] = exc
+        if reg.prepared is None or (
+            for_writing and isinstance(reg.prepared, Prepared) and reg.prepared.row is None
+        ):
+            registration_prepare(reg, resolver=resolver, today=today, for_writing=for_writing)
+        if isinstance(reg.prepared, ValidationError):
+            failures[index] = reg.prepared
             continue
-        first = seen.setdefault(values["id_number_hash"], index)
+        hash_ = reg.prepared.id_number_hash
+        first = seen.setdefault(hash_, index)
         if first != index:
             failures[index] = ValidationError(
                 {
@@ -473,14 +540,14 @@ def _validate_registrations(
                 }
             )
             continue
-        prepared.append((index, values, periods))
+        prepared.append((index, hash_, reg.prepared))
     existing = set(
-        Worker.objects.filter(
-            id_number_hash__any_of=[v["id_number_hash"] for _i, v, _p in prepared]
-        ).values_list("id_number_hash", flat=True)
+        Worker.objects.filter(id_number_hash__any_of=[hash_ for _i, hash_, _p in prepared]).values_list(
+            "id_number_hash", flat=True
+        )
     )
-    for index, values, _periods in prepared:
-        if values["id_number_hash"] in existing:
+    for index, hash_, _p in prepared:
+        if hash_ in existing:
             failures[index] = ValidationError(
                 {"id_number": [_("A worker with this ID number is already in the registry.")]}
             )
@@ -491,7 +558,7 @@ def workers_check(*, actor: User, registrations: Sequence[Registration]) -> dict
     """What workers_register would refuse, by item index, without writing anything (an import's preview).
 
     The same validation as workers_register, because it is the same code."""
-    _prepared, failures = _validate_registrations(registrations, resolver=Resolver(actor))
+    _prepared, failures = _validate_registrations(registrations, resolver=Resolver(actor), for_writing=False)
     return failures
 
 
@@ -555,16 +622,16 @@ def workers_register(*, actor: User, registrations: Sequence[Registration]) -> l
     Rows are written with COPY on PostgreSQL (registry/bulk.py), bulk_create elsewhere, straight from the
     cleaned values: at import sizes, building model instances would cost more than the validation.
     """
-    prepared, failures = _validate_registrations(registrations, resolver=Resolver(actor))
+    prepared, failures = _validate_registrations(registrations, resolver=Resolver(actor), for_writing=True)
     if failures:
         raise BulkValidationError(failures)
 
-    rows = [_worker_row(values, periods) for _index, values, periods in prepared]
+    rows = [item.row for _index, _hash, item in prepared]
     audited_workers = [row.pop("_audit") for row in rows]
     worker_ids = bulk.insert_rows(Worker, rows)
     employments = []
-    for worker_id, (_i, _v, periods) in zip(worker_ids, prepared, strict=True):
-        for period in periods:
+    for worker_id, (_index, _hash, item) in zip(worker_ids, prepared, strict=True):
+        for period in item.periods:
             employment = {**_EMPLOYMENT_DEFAULTS, **period, "worker_id": worker_id}
             employment["institution_id"] = employment.pop("institution").pk
             audited = {**employment, "institution": str(period["institution"])}

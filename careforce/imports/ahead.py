@@ -1,0 +1,127 @@
+"""Running an import's database-free row work in a helper process, one batch ahead of the writer.
+
+A big import is CPU-bound in Python (normalising cells, checksums, keyed hashes, encryption, audit
+snapshots), and one Python process uses one core. The helper is forked from the importing process, so
+it starts with everything that process has loaded (settings, the active language, the file's rows,
+the sheet's reference tables) and needs no start-up. It reads the file and does each batch's pure work
+while the parent classifies and writes the batch before; batches come back in file order.
+
+The helper never touches the database: the connection it inherited belongs to the parent (its
+transaction, its socket), so every query from the helper is refused, loudly, and the import fails
+instead of corrupting the parent's session. Records the parent shares with it (occupations,
+institutions …) cross back as references to the parent's own objects, not copies.
+"""
+
+from __future__ import annotations
+
+import copyreg
+import io
+import multiprocessing
+import os
+import pickle
+import traceback
+from collections.abc import Callable, Iterator, Sequence
+from typing import Any, TypeVar
+
+from django.db import connections
+
+T = TypeVar("T")
+
+
+class HelperFailed(RuntimeError):
+    """The helper process stopped before the end of the file (its traceback, when it could send one)."""
+
+
+def available() -> bool:
+    """Fork is how the helper starts without repeating the parent's set-up (Linux; not macOS/Windows)."""
+    return "fork" in multiprocessing.get_all_start_methods() and (os.cpu_count() or 1) > 1
+
+
+def _shared(index: int) -> Any:
+    """Stands for a shared object in a pickle; the parent's unpickler puts its own lookup here."""
+    raise AssertionError("only the parent's unpickler resolves shared objects")
+
+
+class _Pickler(pickle.Pickler):
+    """Pickles shared objects as their index. Through dispatch_table, so the check costs a C dictionary
+    lookup by type instead of a Python call for every object of the message."""
+
+    def __init__(self, file: io.BytesIO, shared: Sequence[Any]):
+        super().__init__(file, protocol=pickle.HIGHEST_PROTOCOL)
+        index = {id(obj): i for i, obj in enumerate(shared)}
+
+        def reduce(obj: Any) -> Any:
+            i = index.get(id(obj))
+            return (_shared, (i,)) if i is not None else obj.__reduce_ex__(pickle.HIGHEST_PROTOCOL)
+
+        self.dispatch_table = copyreg.dispatch_table | {type(obj): reduce for obj in shared}
+
+
+class _Unpickler(pickle.Unpickler):
+    def __init__(self, file: io.BytesIO, shared: Sequence[Any]):
+        super().__init__(file)
+        self.shared = shared
+
+    def find_class(self, module: str, name: str) -> Any:
+        if module == __name__ and name == "_shared":
+            return self.shared.__getitem__
+        return super().find_class(module, name)
+
+
+def _refuse_queries(execute, sql, params, many, context):
+    raise RuntimeError("The import helper process may not use the database; this work belongs in the parent.")
+
+
+def _helper(items: Iterator[T], work: Callable[[T], Any], shared: Sequence[Any], sender: Any) -> None:
+    for alias in connections:
+        connections[alias].execute_wrappers.append(_refuse_queries)
+    buffer = io.BytesIO()
+    pickler = _Pickler(buffer, shared)
+
+    def send(message: Any) -> None:
+        buffer.seek(0)
+        buffer.truncate()
+        pickler.clear_memo()
+        pickler.dump(message)
+        sender.send_bytes(buffer.getbuffer())
+
+    try:
+        for item in items:
+            send(("item", work(item)))
+        send(("done", None))
+    except BaseException:
+        sender.send_bytes(pickle.dumps(("failed", traceback.format_exc())))
+
+
+def run_ahead(items: Iterator[T], work: Callable[[T], Any], *, shared: Sequence[Any] = ()) -> Iterator[Any]:
+    """work(item) for each item, computed in a forked helper process, yielded in order.
+
+    `items` is consumed in the helper only. `shared` are objects both processes hold (made before this
+    call); when the helper's results refer to them, the parent gets its own objects back.
+    The helper is at most one result ahead (the pipe holds one message), so memory stays flat; it is
+    stopped when the caller stops iterating, whatever the reason."""
+    context = multiprocessing.get_context("fork")
+    receiver, sender = context.Pipe(duplex=False)
+    process = context.Process(target=_helper, args=(items, work, shared, sender), daemon=True)
+    process.start()
+    sender.close()
+    try:
+        while True:
+            try:
+                data = receiver.recv_bytes()
+            except EOFError:
+                raise HelperFailed(
+                    f"the import helper process ended unexpectedly (exit code {process.exitcode})"
+                ) from None
+            kind, payload = _Unpickler(io.BytesIO(data), shared).load()
+            if kind == "item":
+                yield payload
+            elif kind == "done":
+                return
+            else:
+                raise HelperFailed(payload)
+    finally:
+        receiver.close()
+        if process.is_alive():
+            process.kill()
+        process.join()
