@@ -55,7 +55,19 @@ def test_any_of_finds_what_in_finds(city, home):
 @postgresql_only
 def test_any_of_sends_one_array_parameter():
     sql, params = Worker.objects.filter(id_number_hash__any_of=["a", "b", "c"]).query.sql_with_params()
-    assert "= ANY(%s)" in sql and ["a", "b", "c"] in params
+    assert "= ANY(%s::text[])" in sql and '{"a","b","c"}' in params
+    sql, params = Worker.objects.filter(pk__any_of=[3, 1]).query.sql_with_params()
+    assert "= ANY(%s::bigint[])" in sql and "{3,1}" in params
+
+
+def test_any_of_matches_text_that_an_array_literal_must_quote(city):
+    awkward = ['他说"好"', "a,b", "{x}", "back\\slash", " spaced ", "NULL", ""]
+    districts = [
+        District.objects.create(code=f"9{n:05d}", name=name, kind="district")
+        for n, name in enumerate(awkward)
+    ]
+    found = District.objects.filter(name__any_of=awkward).values_list("pk", flat=True)
+    assert sorted(found) == sorted(d.pk for d in districts)
 
 
 def test_rare_collections_nests_and_restores():
