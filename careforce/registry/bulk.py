@@ -31,7 +31,10 @@ def _allocate_ids(model: type[models.Model], count: int) -> list[int]:
         cursor.execute(
             "SELECT min(v), max(v), CASE WHEN max(v) - min(v) + 1 = count(*) THEN NULL "
             "ELSE array_agg(v ORDER BY v) END "
-            "FROM (SELECT nextval(pg_get_serial_sequence(%s, %s)) AS v FROM generate_series(1, %s)) AS taken",
+            # The sequence is looked up once (a scalar subquery); named inside nextval() it was looked up
+            # for every number, which cost six times the numbers themselves.
+            "FROM (SELECT nextval((SELECT pg_get_serial_sequence(%s, %s)::regclass)) AS v "
+            "FROM generate_series(1, %s)) AS taken",
             [table, column, count],
         )
         low, high, scattered = cursor.fetchone()
