@@ -66,6 +66,12 @@ def rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
+def helper_rss_mb() -> float:
+    """Peak RSS of the import's helper process (0 when there was none). Pages it shares with the parent
+    since the fork (the file, the loaded code) count in both figures."""
+    return resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+
+
 def setup_django():
     import django
 
@@ -460,6 +466,7 @@ def child(args) -> None:
         with transaction.atomic():
             result = run_floor(path)
     result["peak_mb"] = rss_mb()
+    result["helper_peak_mb"] = helper_rss_mb()
     result["vendor"] = connection.vendor
     print("RESULT " + json.dumps(result))
 
@@ -531,6 +538,8 @@ def main() -> None:
                 notes = ""
                 if kind == "importer":
                     notes = "one pass (careforce import --commit)"
+                if result.get("helper_peak_mb"):
+                    notes += f"; helper process peak {result['helper_peak_mb']:,.0f} MB"
                 if kind == "web":
                     notes = (
                         f"preview {result['check_seconds']:.1f} s + commit {result['commit_seconds']:.1f} s"
