@@ -33,8 +33,13 @@ class HelperFailed(RuntimeError):
 
 
 def available() -> bool:
-    """Fork is how the helper starts without repeating the parent's set-up (Linux; not macOS/Windows)."""
-    return "fork" in multiprocessing.get_all_start_methods() and (os.cpu_count() or 1) > 1
+    """Fork is how the helper starts without repeating the parent's set-up (Linux; not macOS/Windows);
+    a daemonic process (a multiprocessing pool's worker) may not start one."""
+    return (
+        "fork" in multiprocessing.get_all_start_methods()
+        and (os.cpu_count() or 1) > 1
+        and not multiprocessing.current_process().daemon
+    )
 
 
 def _shared(index: int) -> Any:

@@ -222,9 +222,17 @@ class Run:
         opened, header = self._open()
         self.header = header
         total = max(opened.total - 1, 0)
+        # Closed on the way out, whatever happens, so that a helper process is stopped at once.
+        with contextlib.closing(self._batches(opened, header)) as batches:
+            failed = self._run_batches(batches, total)
+        self.outcome.failed = failed or bool(self.outcome.counts[RowStatus.ERROR])
+        return self.outcome
+
+    def _run_batches(self, batches: Iterator[list[Row]], total: int) -> bool:
+        """Classify (and when committing, write) every batch; whether a batch's commit was refused."""
         done = 0
         failed = False
-        for batch in self._batches(opened, header):
+        for batch in batches:
             self._duplicates(batch)
             self.spec.classify(batch, self.ctx)
             if self.commit and not failed:
@@ -247,8 +255,7 @@ class Run:
             self._record(batch)
             done += len(batch)
             self.progress(done, max(total, done))
-        self.outcome.failed = failed or bool(self.outcome.counts[RowStatus.ERROR])
-        return self.outcome
+        return failed
 
 
 def _plain(value: Any) -> Any:
