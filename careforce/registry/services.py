@@ -178,13 +178,16 @@ class Resolver:
         self.complete = True
 
     def known_objects(self) -> list[Any]:
-        """The records this resolver hands out (for passing references between processes)."""
-        return [
+        """The records this resolver hands out, once each (for passing references between processes);
+        its tables hold each record under several keys (id, code, name)."""
+        institutions = [i for i in self._institutions.values() if i is not None]
+        records = [
             *(self._occupations or {}).values(),
             *(self._districts or {}).values(),
-            *(i for i in self._institutions.values() if i is not None),
-            *(i.district for i in self._institutions.values() if i is not None),
+            *institutions,
+            *(i.district for i in institutions),
         ]
+        return list({id(record): record for record in records}.values())
 
     def district(self, raw: Any) -> District | None:
         if isinstance(raw, District):

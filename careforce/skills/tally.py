@@ -17,13 +17,30 @@ from careforce.skills.metrics import COUNTED_MIN_RANK, COUNTED_OCCUPATION
 from careforce.skills.models import Certificate, CertificateStatus, CertificationTally, WorkerSkill
 
 
+def _skill_figures() -> dict:
+    """What WorkerSkill keeps, over a worker's valid certificates: the highest rank (`top`), and how many
+    count for the certification rate (`counted`)."""
+    return {
+        "top": Max("level__rank"),
+        "counted": Count(
+            "id", filter=Q(occupation__code=COUNTED_OCCUPATION, level__rank__gte=COUNTED_MIN_RANK)
+        ),
+    }
+
+
+def _figures_per_worker(**filters):
+    return (
+        Certificate.objects.filter(status=CertificateStatus.VALID, **filters)
+        .values("worker_id")
+        .annotate(**_skill_figures())
+        .order_by()
+    )
+
+
 def refresh_worker_skill(worker_id: int) -> WorkerSkill:
     """Recompute one worker's highest valid rank and whether a certificate counts for the rate."""
     valid = Certificate.objects.filter(worker_id=worker_id, status=CertificateStatus.VALID)
-    figures = valid.aggregate(
-        top=Max("level__rank"),
-        counted=Count("id", filter=Q(occupation__code=COUNTED_OCCUPATION, level__rank__gte=COUNTED_MIN_RANK)),
-    )
+    figures = valid.aggregate(**_skill_figures())
     skill, _created = WorkerSkill.objects.update_or_create(
         worker_id=worker_id,
         defaults={"current_rank": figures["top"] or 0, "care_certified": bool(figures["counted"])},
@@ -36,18 +53,7 @@ def refresh_worker_skills(worker_ids: Iterable[int]) -> None:
     ids = sorted({int(i) for i in worker_ids if i})
     if not ids:
         return
-    figures = {
-        row["worker_id"]: row
-        for row in Certificate.objects.filter(worker_id__in=ids, status=CertificateStatus.VALID)
-        .values("worker_id")
-        .annotate(
-            top=Max("level__rank"),
-            counted=Count(
-                "id", filter=Q(occupation__code=COUNTED_OCCUPATION, level__rank__gte=COUNTED_MIN_RANK)
-            ),
-        )
-        .order_by()
-    }
+    figures = {row["worker_id"]: row for row in _figures_per_worker(worker_id__in=ids)}
     WorkerSkill.objects.bulk_create(
         [
             WorkerSkill(
@@ -97,17 +103,7 @@ def rebuild_all() -> None:
     """Recompute every WorkerSkill and tally from the records (after a bulk load, or to verify)."""
     with transaction.atomic():
         WorkerSkill.objects.all().delete()
-        per_worker = (
-            Certificate.objects.filter(status=CertificateStatus.VALID)
-            .values("worker_id")
-            .annotate(
-                top=Max("level__rank"),
-                counted=Count(
-                    "id", filter=Q(occupation__code=COUNTED_OCCUPATION, level__rank__gte=COUNTED_MIN_RANK)
-                ),
-            )
-            .order_by()
-        )
+        per_worker = _figures_per_worker()
         batch = []
         for row in per_worker.iterator(chunk_size=10000):
             batch.append(
