@@ -9,10 +9,11 @@ import multiprocessing
 import os
 
 import pytest
+from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from careforce.core.models import AuditEvent
-from careforce.imports import ahead
+from careforce.imports import ahead, engine
 from careforce.imports.models import ImportJob, ImportRow, JobStatus
 from careforce.imports.roster import WorkerRosterSheet
 from careforce.registry.models import Employment, Worker
@@ -197,14 +198,14 @@ def test_a_helper_that_dies_fails_the_import_and_saves_nothing(city, places, set
 
 def test_results_come_back_in_order_with_the_parents_own_shared_objects(places):
     shared = list(places.values())
-    results = ahead.run_ahead(iter(range(5)), lambda n: (n, shared[n % 3], {"n": n}), shared=shared)
+    results = ahead.run_ahead(((n, shared[n % 3], {"n": n}) for n in range(5)), shared=shared)
     got = list(results)
     assert [n for n, _obj, _d in got] == list(range(5))
     assert all(obj is shared[n % 3] for n, obj, _d in got)
 
 
 def test_stopping_early_stops_the_helper(places):
-    results = ahead.run_ahead(iter(range(1000)), lambda n: n)
+    results = ahead.run_ahead(iter(range(1000)))
     assert next(results) == 0
     results.close()
     assert not multiprocessing.active_children()
@@ -216,7 +217,60 @@ def test_the_helper_reports_what_stopped_it():
             raise ValueError("bad row")
         return n
 
-    results = ahead.run_ahead(iter(range(5)), failing)
+    results = ahead.run_ahead(failing(n) for n in range(5))
     assert [next(results), next(results)] == [0, 1]
     with pytest.raises(ahead.HelperFailed, match="ValueError: bad row"):
         next(results)
+
+
+def test_a_file_problem_found_by_the_helper_reaches_the_parent_as_itself():
+    def reading():
+        yield 1
+        raise ValidationError({"file": ["文件第 3 行起无法读取。"]})
+
+    results = ahead.run_ahead(reading())
+    assert next(results) == 1
+    with pytest.raises(ValidationError) as caught:
+        next(results)
+    assert caught.value.message_dict == {"file": ["文件第 3 行起无法读取。"]}
+
+
+def test_with_a_helper_only_the_helper_opens_the_file(city, places, settings, monkeypatch, helper_calls):
+    """A workbook's decoded sheet is the biggest thing in a big xlsx import: one process holds it."""
+    settings.IMPORT_AHEAD_MIN_ROWS = 1
+    parent = os.getpid()
+    real = engine.open_rows
+
+    def open_in_helper_only(*args, **kwargs):
+        assert os.getpid() != parent, "the importing process opened the file itself"
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(engine, "open_rows", open_in_helper_only)
+    job = commit(city, upload(city, "roster.xlsx", _clean_roster_xlsx()))
+    assert (job.status, job.rows_new, job.rows_update) == (JobStatus.COMMITTED, 5, 0)
+    assert len(helper_calls) == 2
+
+
+def test_a_missing_column_reads_the_same_with_the_helper(city, places, settings):
+    data = _clean_roster().replace("身份证号码".encode(), "证件".encode())
+    settings.IMPORT_AHEAD_MIN_ROWS = 10**9
+    alone = upload(city, "roster.csv", data)
+    settings.IMPORT_AHEAD_MIN_ROWS = 1
+    helped = upload(city, "roster.csv", data)
+    assert "身份证号码" in alone.message
+    assert (helped.status, helped.message) == (alone.status, alone.message)
+    assert helped.rows_new == helped.rows_error == 0
+
+
+def _clean_roster_xlsx() -> bytes:
+    import csv
+    import io
+
+    from openpyxl import Workbook
+
+    book = Workbook()
+    for line in csv.reader(io.StringIO(_clean_roster().decode())):
+        book.active.append(line)
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import re
 import zipfile
 
 import openpyxl
@@ -13,7 +14,7 @@ from django.http import Http404
 from careforce.core.models import AuditEvent, District, PiiAccess, Role
 from careforce.imports import engine, exports, services
 from careforce.imports.models import ExportLog, ImportJob, ImportRow, JobStatus
-from careforce.imports.readers import check_upload
+from careforce.imports.readers import check_upload, estimate_rows, open_rows
 from careforce.registry import services as registry
 from careforce.registry.models import Employment, Worker
 from careforce.registry.selectors import WorkerFilters
@@ -52,6 +53,31 @@ def test_it_reads_every_format_and_saves_all_rows(city, places, name, count):
     job = commit(city, job)
     assert job.status == JobStatus.COMMITTED
     assert Worker.objects.count() == count
+
+
+def _without_dimension(xlsx: bytes) -> bytes:
+    out = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(xlsx)) as source, zipfile.ZipFile(out, "w") as target:
+        for entry in source.infolist():
+            data = source.read(entry)
+            if entry.filename.startswith("xl/worksheets/"):
+                data = re.sub(rb"<dimension [^>]*/>", b"", data)
+            target.writestr(entry, data)
+    return out.getvalue()
+
+
+@pytest.mark.parametrize("name", ["roster_utf8_bom.csv", "roster_gbk.csv", "roster.xls", "roster_dates.xlsx"])
+def test_the_row_estimate_never_counts_fewer_rows_than_there_are(name):
+    """Whether a helper process reads the file is decided on it, before the sheet is decoded."""
+    data = (FIXTURES / name).read_bytes()
+    opened = open_rows(name, data)
+    rows = sum(1 for _ in opened.rows)
+    variants = [data, _without_dimension(data)] if opened.format == "xlsx" else [data]
+    for variant in variants:
+        assert rows <= estimate_rows(opened.format, variant) <= rows + 200
+    if opened.format == "xlsx":
+        assert estimate_rows("xlsx", data) == rows  # read from the sheet's <dimension>
+    assert estimate_rows("xlsx", b"PK\x03\x04 not a zip") == 0
 
 
 def test_it_detects_gbk_without_being_told(city, places):

@@ -2,14 +2,17 @@
 
 A big import is CPU-bound in Python (normalising cells, checksums, keyed hashes, encryption, audit
 snapshots), and one Python process uses one core. The helper is forked from the importing process, so
-it starts with everything that process has loaded (settings, the active language, the file's rows,
-the sheet's reference tables) and needs no start-up. It reads the file and does each batch's pure work
-while the parent classifies and writes the batch before; batches come back in file order.
+it starts with everything that process has loaded (settings, the active language, the file's bytes,
+the sheet's reference tables) and needs no start-up. It opens the file (so only the helper ever holds
+a workbook's decoded sheet, the biggest thing in an xlsx import's memory) and does each batch's pure
+work while the parent classifies and writes the batch before; batches come back in file order.
 
 The helper never touches the database: the connection it inherited belongs to the parent (its
 transaction, its socket), so every query from the helper is refused, loudly, and the import fails
 instead of corrupting the parent's session. Records the parent shares with it (occupations,
-institutions …) cross back as references to the parent's own objects, not copies.
+institutions …) cross back as references to the parent's own objects, not copies. A ValidationError
+(a file that turns out unreadable halfway) is raised in the parent as itself, so the user gets its
+message; anything else is a HelperFailed.
 """
 
 from __future__ import annotations
@@ -20,12 +23,11 @@ import multiprocessing
 import os
 import pickle
 import traceback
-from collections.abc import Callable, Iterator, Sequence
-from typing import Any, TypeVar
+from collections.abc import Iterator, Sequence
+from typing import Any
 
+from django.core.exceptions import ValidationError
 from django.db import connections
-
-T = TypeVar("T")
 
 
 class HelperFailed(RuntimeError):
@@ -77,7 +79,7 @@ def _refuse_queries(execute, sql, params, many, context):
     raise RuntimeError("The import helper process may not use the database; this work belongs in the parent.")
 
 
-def _helper(items: Iterator[T], work: Callable[[T], Any], shared: Sequence[Any], sender: Any) -> None:
+def _helper(items: Iterator[Any], shared: Sequence[Any], sender: Any) -> None:
     for alias in connections:
         connections[alias].execute_wrappers.append(_refuse_queries)
     buffer = io.BytesIO()
@@ -92,22 +94,25 @@ def _helper(items: Iterator[T], work: Callable[[T], Any], shared: Sequence[Any],
 
     try:
         for item in items:
-            send(("item", work(item)))
+            send(("item", item))
         send(("done", None))
+    except ValidationError as exc:
+        sender.send_bytes(pickle.dumps(("invalid", exc)))
     except BaseException:
         sender.send_bytes(pickle.dumps(("failed", traceback.format_exc())))
 
 
-def run_ahead(items: Iterator[T], work: Callable[[T], Any], *, shared: Sequence[Any] = ()) -> Iterator[Any]:
-    """work(item) for each item, computed in a forked helper process, yielded in order.
+def run_ahead(items: Iterator[Any], *, shared: Sequence[Any] = ()) -> Iterator[Any]:
+    """The items of `items`, produced in a forked helper process, yielded in order.
 
-    `items` is consumed in the helper only. `shared` are objects both processes hold (made before this
-    call); when the helper's results refer to them, the parent gets its own objects back.
-    The helper is at most one result ahead (the pipe holds one message), so memory stays flat; it is
+    `items` is a lazy iterator (a generator) that only the helper advances: the work it does per item
+    happens there. `shared` are objects both processes hold (made before this call); when the helper's
+    items refer to them, the parent gets its own objects back.
+    The helper is at most one item ahead (the pipe holds one message), so memory stays flat; it is
     stopped when the caller stops iterating, whatever the reason."""
     context = multiprocessing.get_context("fork")
     receiver, sender = context.Pipe(duplex=False)
-    process = context.Process(target=_helper, args=(items, work, shared, sender), daemon=True)
+    process = context.Process(target=_helper, args=(items, shared, sender), daemon=True)
     process.start()
     sender.close()
     try:
@@ -123,6 +128,8 @@ def run_ahead(items: Iterator[T], work: Callable[[T], Any], *, shared: Sequence[
                 yield payload
             elif kind == "done":
                 return
+            elif kind == "invalid":
+                raise payload
             else:
                 raise HelperFailed(payload)
     finally:

@@ -27,7 +27,7 @@ from careforce.core.gc_tuning import rare_collections
 from careforce.core.scope import scope_of
 from careforce.imports import ahead
 from careforce.imports.models import ImportFile, ImportJob, ImportLock, ImportRow, JobStatus
-from careforce.imports.readers import open_rows
+from careforce.imports.readers import estimate_rows, open_rows
 from careforce.imports.sheets import (
     REPORT_HEADER,
     Column,
@@ -141,15 +141,26 @@ class Run:
         self.spec.prepare(batch, self.ctx)
         return batch
 
-    def _batches(self, opened: Any, header: HeaderMap) -> Iterator[list[Row]]:
-        batches = iter_rows(opened.rows, header, self.spec.batch_size)
-        if not self._ahead(opened.total):
-            return (self._identify(batch) for batch in batches)
-        self.spec.prime(self.ctx)
-        return ahead.run_ahead(batches, self._identify_and_prepare, shared=self.spec.shared_objects(self.ctx))
+    def _read(self, data: bytes, *, prepare: bool) -> Iterator[Any]:
+        """The file's (data row count, encoding, header map), then its batches, identified (and, in the
+        helper, prepared). A generator: with a helper, the helper runs it, file opening included."""
+        opened, header = self._open(data)
+        yield max(opened.total - 1, 0), opened.encoding, header
+        for batch in iter_rows(opened.rows, header, self.spec.batch_size):
+            yield self._identify_and_prepare(batch) if prepare else self._identify(batch)
 
-    def _ahead(self, total_rows: int) -> bool:
-        return self.spec.prepares_ahead and total_rows >= settings.IMPORT_AHEAD_MIN_ROWS and ahead.available()
+    def _reader(self, data: bytes) -> Iterator[Any]:
+        if not self._ahead(estimate_rows(self.job.file_format, data)):
+            return self._read(data, prepare=False)
+        self.spec.prime(self.ctx)
+        return ahead.run_ahead(self._read(data, prepare=True), shared=self.spec.shared_objects(self.ctx))
+
+    def _ahead(self, estimated_rows: int) -> bool:
+        return (
+            self.spec.prepares_ahead
+            and estimated_rows >= settings.IMPORT_AHEAD_MIN_ROWS
+            and ahead.available()
+        )
 
     def _duplicates(self, batch: list[Row]) -> None:
         for row in batch:
@@ -194,10 +205,8 @@ class Run:
 
     # ---- the pass
 
-    def _open(self):
-        data = bytes(ImportFile.objects.get(job_id=self.job.pk).data)
+    def _open(self, data: bytes):
         opened = open_rows(self.job.file_name, data, self.job.file_format)
-        self.encoding = opened.encoding
         try:
             header_cells = next(opened.rows)
         except StopIteration:
@@ -219,12 +228,11 @@ class Run:
             return self._execute()
 
     def _execute(self) -> Outcome:
-        opened, header = self._open()
-        self.header = header
-        total = max(opened.total - 1, 0)
+        data = bytes(ImportFile.objects.get(job_id=self.job.pk).data)
         # Closed on the way out, whatever happens, so that a helper process is stopped at once.
-        with contextlib.closing(self._batches(opened, header)) as batches:
-            failed = self._run_batches(batches, total)
+        with contextlib.closing(self._reader(data)) as reader:
+            total, self.encoding, self.header = next(reader)
+            failed = self._run_batches(reader, total)
         self.outcome.failed = failed or bool(self.outcome.counts[RowStatus.ERROR])
         return self.outcome
 

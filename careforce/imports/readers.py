@@ -12,6 +12,7 @@ from __future__ import annotations
 import codecs
 import csv
 import io
+import re
 import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -161,6 +162,42 @@ def _sheet_rows(data: bytes, fmt: str) -> tuple[Iterator[list[Any]], int]:
             _("The workbook cannot be read; open it in Excel, save it again and upload that.")
         ) from None
     return rows, height
+
+
+_DIMENSION = re.compile(rb'<(?:\w+:)?dimension\s+ref="[A-Z]+\d+:[A-Z]+(\d+)"')
+# No real sheet's row is shorter than this in the formats' own encoding (two or three short cells);
+# estimates from sizes err towards more rows, which only costs a process fork for a small file.
+_MIN_XML_ROW_BYTES = 100
+_MIN_XLS_ROW_BYTES = 30
+
+
+def estimate_rows(fmt: str, data: bytes) -> int:
+    """Roughly how many rows the file holds, without decoding its sheet (which for a big workbook costs
+    seconds and hundreds of MB): whether to import it with a helper process is decided on this."""
+    if fmt == "csv":
+        return data.count(b"\n") + 1
+    if fmt == "xlsx":
+        return _xlsx_rows(data)
+    return len(data) // _MIN_XLS_ROW_BYTES
+
+
+def _xlsx_rows(data: bytes) -> int:
+    """The biggest worksheet's row count from its <dimension> element (Excel, WPS and the usual writers
+    put it at the top), else from the part's unpacked size."""
+    best = 0
+    try:
+        archive = zipfile.ZipFile(io.BytesIO(data))
+    except zipfile.BadZipFile:
+        return 0  # opening it says what is wrong, in the user's words
+    with archive:
+        for entry in archive.infolist():
+            if not (entry.filename.startswith("xl/worksheets/") and entry.filename.endswith(".xml")):
+                continue
+            with archive.open(entry) as part:
+                found = _DIMENSION.search(part.read(4096))
+            rows = int(found.group(1)) if found else 0
+            best = max(best, rows if rows > 1 else entry.file_size // _MIN_XML_ROW_BYTES)
+    return best
 
 
 def open_rows(name: str, data: bytes, fmt: str | None = None) -> OpenedFile:
