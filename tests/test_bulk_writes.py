@@ -4,7 +4,7 @@ import gc
 import itertools
 
 import pytest
-from django.db import connection
+from django.db import IntegrityError, connection, transaction
 
 from careforce.core import crypto
 from careforce.core.gc_tuning import BULK_THRESHOLD, rare_collections
@@ -120,3 +120,60 @@ def test_inserted_rows_get_the_ids_returned_in_order(city, home):
         )
         bulk_at, orm_at = (str(value) for (value,) in cursor.fetchall())
     assert len(bulk_at) == len(orm_at) and ("+" in bulk_at) == ("+" in orm_at)
+
+
+def _events(kind: str, count: int) -> list[dict]:
+    return [
+        {"action": "create", "object_type": kind, "object_id": n, "object_repr": f"{kind} {n}", "note": ""}
+        for n in range(count)
+    ]
+
+
+@postgresql_only
+def test_background_copies_are_in_place_before_the_next_query():
+    from careforce.core.models import AuditEvent
+
+    with transaction.atomic(), bulk.copies_in_background() as copies:
+        assert copies is not None
+        ids = bulk.insert_rows(AuditEvent, _events("test.background", 3000))
+        more = bulk.insert_rows(AuditEvent, _events("test.more", 10))
+        # the query waits for both copies, which were sent while this thread went on
+        assert AuditEvent.objects.filter(object_type__startswith="test.").count() == 3010
+    assert len(set(ids) | set(more)) == 3010 and min(more) > max(ids)
+
+
+@postgresql_only
+def test_a_background_copy_that_fails_stops_the_transaction_and_keeps_nothing(city, home):
+    """Foreign keys are checked as each copy ends: an employment of nobody fails at the next query."""
+    from careforce.core.models import AuditEvent
+
+    before = (AuditEvent.objects.count(), Employment.objects.count())
+    orphan = {"worker_id": 987654321, "institution_id": home.pk, "post": "护理员", "start_date": "2024-01-01"}
+    with pytest.raises(IntegrityError), transaction.atomic(), bulk.copies_in_background():
+        bulk.insert_rows(AuditEvent, _events("test.first", 5))
+        bulk.insert_rows(Employment, [orphan])
+        bulk.insert_rows(AuditEvent, _events("test.after", 5))  # dropped: the transaction is lost
+        Worker.objects.count()
+    assert (AuditEvent.objects.count(), Employment.objects.count()) == before
+
+
+@postgresql_only
+def test_leaving_the_block_with_an_error_stops_the_thread_and_keeps_nothing():
+    from careforce.core.models import AuditEvent
+
+    with pytest.raises(ZeroDivisionError), transaction.atomic(), bulk.copies_in_background() as copies:
+        bulk.insert_rows(AuditEvent, _events("test.dropped", 2000))
+        raise ZeroDivisionError
+    assert not copies.thread.is_alive()
+    assert not AuditEvent.objects.filter(object_type="test.dropped").exists()
+    assert bulk.insert_rows(AuditEvent, _events("test.sync", 1))  # back to writing at once
+
+
+@pytest.mark.skipif(connection.vendor == "postgresql", reason="elsewhere than PostgreSQL")
+def test_elsewhere_rows_are_written_at_once():
+    from careforce.core.models import AuditEvent
+
+    with transaction.atomic(), bulk.copies_in_background() as copies:
+        assert copies is None
+        bulk.insert_rows(AuditEvent, _events("test.now", 2))
+        assert AuditEvent.objects.filter(object_type="test.now").count() == 2

@@ -10,12 +10,13 @@ import os
 
 import pytest
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import connection, transaction
 
 from careforce.core.models import AuditEvent
 from careforce.imports import ahead, engine
 from careforce.imports.models import ImportJob, ImportRow, JobStatus
 from careforce.imports.roster import WorkerRosterSheet
+from careforce.registry import bulk
 from careforce.registry.models import Employment, Worker
 from tests import factories
 from tests.factories_imports import commit, fixture_institutions, upload
@@ -274,3 +275,24 @@ def _clean_roster_xlsx() -> bytes:
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="copies in the background are PostgreSQL's")
+def test_a_write_that_fails_in_the_background_fails_the_import_and_saves_nothing(
+    city, places, settings, monkeypatch
+):
+    settings.IMPORT_AHEAD_MIN_ROWS = 1
+    job = upload(city, "roster.csv", _clean_roster())
+    before = _snapshot()
+    real = bulk._copy
+
+    def failing_for_employments(cursor, sql, values):
+        if "registry_employment" in sql:
+            raise RuntimeError("the disk is full")
+        real(cursor, sql, values)
+
+    monkeypatch.setattr(bulk, "_copy", failing_for_employments)
+    commit(city, job)
+    job.refresh_from_db()
+    assert job.status == JobStatus.FAILED
+    assert _snapshot() == before

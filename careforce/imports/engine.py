@@ -40,6 +40,7 @@ from careforce.imports.sheets import (
     header_key,
 )
 from careforce.imports.workbooks import unescape
+from careforce.registry.bulk import copies_in_background
 from careforce.registry.signals import placement_batch
 
 # Rows kept for the preview and the error report; beyond this the job says the list is cut short.
@@ -386,7 +387,9 @@ def commit(job: ImportJob, *, echo: Progress | None = None) -> ImportJob:
             # Summaries kept per institution (staff counts, certification tallies) are recomputed once
             # for the whole file, not once per batch.
             with placement_batch():
-                outcome = run.execute()
+                # PostgreSQL writes a batch while the next one is prepared (registry/bulk.py).
+                with copies_in_background():
+                    outcome = run.execute()
                 if outcome.failed:
                     raise Rollback
     except Rollback:
