@@ -20,6 +20,7 @@ from django.db import connection, connections, models, transaction
 from django.utils import timezone
 
 BATCH = 2000
+ID_STOCK = 10_000
 
 
 def _allocate_ids(model: type[models.Model], count: int) -> list[int]:
@@ -27,13 +28,18 @@ def _allocate_ids(model: type[models.Model], count: int) -> list[int]:
 
     Usually they are one unbroken run and only its ends cross the wire (fetching 100,000 numbers a row
     each cost more than taking them); when another session took numbers meanwhile, the list comes whole.
-    While copies run in the background the numbers come through its side connection: sequences are
-    outside transactions, so they are as safe there, and the writes queued ahead need not finish first.
+    While copies run in the background the numbers come from its stock (see BackgroundCopies.take_ids).
     """
+    background = _background()
+    if background is not None:
+        return background.take_ids(model, count)
+    return _take_from_sequence(connection, model, count)
+
+
+def _take_from_sequence(database: Any, model: type[models.Model], count: int) -> list[int]:
     table = model._meta.db_table
     column = model._meta.pk.column
-    background = _background()
-    with background.side.cursor() if background else connection.cursor() as cursor:
+    with database.cursor() as cursor:
         cursor.execute(
             "SELECT min(v), max(v), CASE WHEN max(v) - min(v) + 1 = count(*) THEN NULL "
             "ELSE array_agg(v ORDER BY v) END "
@@ -182,6 +188,7 @@ class BackgroundCopies:
         self.queue: queue.Queue = queue.Queue(maxsize=8)
         self.error: BaseException | None = None
         self.abandoned = False
+        self.stock: dict[type[models.Model], list[int]] = {}
         self.thread = threading.Thread(target=self._run, name="careforce-copies", daemon=True)
 
     def _run(self) -> None:
@@ -195,6 +202,17 @@ class BackgroundCopies:
             finally:
                 self.queue.task_done()
         self.queue.task_done()
+
+    def take_ids(self, model: type[models.Model], count: int) -> list[int]:
+        """Ids from the sequence through the side connection (sequences are outside transactions, so they
+        are as safe there, and the copies queued ahead need not finish first), a stock of them at a time:
+        each round trip waits for a busy machine to schedule the side connection's server process. What
+        is left of the stock at the end is a gap in the numbering, as a rollback leaves."""
+        stock = self.stock.setdefault(model, [])
+        if len(stock) < count:
+            stock.extend(_take_from_sequence(self.side, model, max(count - len(stock), ID_STOCK)))
+        taken, self.stock[model] = stock[:count], stock[count:]
+        return taken
 
     def submit(self, sql: str, values: Sequence[Sequence[Any]]) -> None:
         self.check()
