@@ -9,6 +9,7 @@ import zipfile
 import openpyxl
 import pytest
 from django.core.exceptions import ValidationError
+from django.db import connection
 from django.http import Http404
 
 from careforce.core.models import AuditEvent, District, PiiAccess, Role
@@ -325,3 +326,17 @@ def test_the_command_line_import_checks_and_commits_with_a_progress_bar(city, pl
     captured = capsys.readouterr()
     assert "rows/s" in captured.err and "new 2" in captured.out
     assert Worker.objects.count() == 2
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL's column compression")
+def test_uploaded_files_are_compressed_with_lz4_where_the_server_has_it():
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT 1 FROM pg_settings WHERE name = 'default_toast_compression' AND 'lz4' = ANY(enumvals)"
+        )
+        has_lz4 = cursor.fetchone() is not None
+        cursor.execute(
+            "SELECT attcompression FROM pg_attribute "
+            "WHERE attrelid = 'imports_importfile'::regclass AND attname = 'data'"
+        )
+        assert cursor.fetchone()[0] == ("l" if has_lz4 else "")

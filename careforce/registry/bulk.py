@@ -53,6 +53,15 @@ def _take_from_sequence(database: Any, model: type[models.Model], count: int) ->
     return list(scattered) if scattered is not None else list(range(low, high + 1))
 
 
+class JsonText(str):
+    """A JSON column's value already serialised (e.g. by a helper process that had time to spare): written
+    as it is, not encoded again."""
+
+
+def json_text(value: Any) -> JsonText:
+    return JsonText(orjson.dumps(value, option=orjson.OPT_NON_STR_KEYS).decode())
+
+
 _STORED_AS_IS = (
     models.CharField,
     models.TextField,
@@ -100,8 +109,8 @@ class _Layout:
     def values(self, pk: int, row: Mapping[str, Any]) -> list[Any]:
         values = [pk, *self._ordered(row)]
         for i in self.json:
-            if values[i] is not None:
-                values[i] = orjson.dumps(values[i], option=orjson.OPT_NON_STR_KEYS).decode()
+            if values[i] is not None and type(values[i]) is not JsonText:
+                values[i] = json_text(values[i])
         for i in self.binary:
             if isinstance(values[i], memoryview):
                 values[i] = bytes(values[i])
@@ -111,7 +120,8 @@ class _Layout:
         """The row as the database backend stores it (Django's own conversion of each field), pk unset."""
         values = [None, *self._ordered(row)]
         for i, f in self.converted:
-            values[i] = f.get_db_prep_save(values[i], connection)
+            if type(values[i]) is not JsonText:
+                values[i] = f.get_db_prep_save(values[i], connection)
         return values
 
 

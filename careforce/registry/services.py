@@ -583,35 +583,42 @@ def _worker_row(values: Mapping[str, Any], periods: Sequence[Mapping[str, Any]])
     row["district_id"] = district.pk
     row["institution_id"] = institution.pk if institution is not None else None
     row["is_active"] = active
-    # What audit.snapshot(worker, AUDITED_WORKER_FIELDS) gives, without building a worker (the test of the
-    # creation events holds the two together): related records by name, personal data masked.
-    row["_audit"] = {
-        "name": row["name"],
-        "id_number_masked": mask_id_number(row["id_region"], row["id_last4"]),
-        "phone_masked": mask_phone(row.get("phone_prefix", ""), row.get("phone_last4", "")),
-        "education": row["education"],
-        "hukou_type": row["hukou_type"],
-        "source_channel": row["source_channel"],
-        "team": row["team"],
-        "occupation": str(values["occupation"]),
-        "district": str(district),
-        "institution": str(institution) if institution is not None else None,
-        "is_active": active,
-    }
+    # The creation event's changes: what audit.snapshot(worker, AUDITED_WORKER_FIELDS) gives, without
+    # building a worker (the test of the creation events holds the two together), related records by name,
+    # personal data masked. Serialised here, so that an import's helper process does it (and sends one
+    # string instead of a dictionary) rather than the process that writes.
+    row["_audit"] = bulk.json_text(
+        audit.creation_changes(
+            {
+                "name": row["name"],
+                "id_number_masked": mask_id_number(row["id_region"], row["id_last4"]),
+                "phone_masked": mask_phone(row.get("phone_prefix", ""), row.get("phone_last4", "")),
+                "education": row["education"],
+                "hukou_type": row["hukou_type"],
+                "source_channel": row["source_channel"],
+                "team": row["team"],
+                "occupation": str(values["occupation"]),
+                "district": str(district),
+                "institution": str(institution) if institution is not None else None,
+                "is_active": active,
+            }
+        )
+    )
     return row
 
 
 def _creation_event(
-    actor: User, object_type: str, object_id: int, repr_: str, audited: Mapping[str, Any], **ids: Any
+    actor: User, object_type: str, object_id: int, repr_: str, changes: Any, **ids: Any
 ) -> dict[str, Any]:
-    """An audit row for a new record, as audit.record_create writes it, for the bulk insert."""
+    """An audit row for a new record, as audit.record_create writes it, for the bulk insert. `changes`
+    is audit.creation_changes(...) of the record, or that already serialised (bulk.JsonText)."""
     return {
         "actor_id": actor.pk if actor is not None and actor.pk else None,
         "action": AuditAction.CREATE,
         "object_type": object_type,
         "object_id": object_id,
         "object_repr": repr_[:200],
-        "changes": audit.creation_changes(audited),
+        "changes": changes,
         "note": "",
         **ids,
     }
@@ -630,7 +637,7 @@ def workers_register(*, actor: User, registrations: Sequence[Registration]) -> l
         raise BulkValidationError(failures)
 
     rows = [item.row for _index, _hash, item in prepared]
-    audited_workers = [row.pop("_audit") for row in rows]
+    worker_changes = [row.pop("_audit") for row in rows]
     worker_ids = bulk.insert_rows(Worker, rows)
     employments = []
     for worker_id, (_index, _hash, item) in zip(worker_ids, prepared, strict=True):
@@ -639,7 +646,7 @@ def workers_register(*, actor: User, registrations: Sequence[Registration]) -> l
             employment["institution_id"] = employment.pop("institution").pk
             audited = {**employment, "institution": str(period["institution"])}
             audited = {name: audit.plain(audited[name]) for name in AUDITED_EMPLOYMENT_FIELDS}
-            employments.append((employment, audited))
+            employments.append((employment, audit.creation_changes(audited)))
     employment_ids = bulk.insert_rows(Employment, [row for row, _audited in employments])
     worker_type, employment_type = Worker._meta.label_lower, Employment._meta.label_lower
     events = [
@@ -652,7 +659,7 @@ def workers_register(*, actor: User, registrations: Sequence[Registration]) -> l
             worker_id=worker_id,
             institution_id=row["institution_id"],
         )
-        for worker_id, row, audited in zip(worker_ids, rows, audited_workers, strict=True)
+        for worker_id, row, audited in zip(worker_ids, rows, worker_changes, strict=True)
     ] + [
         _creation_event(
             actor,
