@@ -5,8 +5,10 @@ it may not touch the database, and when it fails the import saves nothing."""
 
 from __future__ import annotations
 
+import dataclasses
 import multiprocessing
 import os
+import pickle
 
 import pytest
 from django.core.exceptions import ValidationError
@@ -16,8 +18,10 @@ from careforce.core.models import AuditEvent
 from careforce.imports import ahead, engine
 from careforce.imports.models import ImportJob, ImportRow, JobStatus
 from careforce.imports.roster import WorkerRosterSheet
+from careforce.imports.sheets import Row
 from careforce.registry import bulk
 from careforce.registry.models import Employment, Worker
+from careforce.registry.services import Prepared, Registration
 from tests import factories
 from tests.factories_imports import commit, fixture_institutions, upload
 from tests.fixtures.make_fixtures import JIANGBEI, YUZHONG_A, YUZHONG_B, person
@@ -296,3 +300,10 @@ def test_a_write_that_fails_in_the_background_fails_the_import_and_saves_nothing
     job.refresh_from_db()
     assert job.status == JobStatus.FAILED
     assert _snapshot() == before
+
+
+@pytest.mark.parametrize("kind", [Row, Registration, Prepared])
+def test_what_crosses_the_pipe_keeps_every_field(kind):
+    """These pickle as their fields in order (cheaper); a field added later must not be lost on the way."""
+    original = kind(**{f.name: f"value of {f.name}" for f in dataclasses.fields(kind)})
+    assert pickle.loads(pickle.dumps(original)) == original

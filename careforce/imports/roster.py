@@ -540,6 +540,9 @@ class _RowLabel:
     def __init__(self, number: int):
         self.number = number
 
+    def __reduce__(self):
+        return (_RowLabel, (self.number,))
+
     def __str__(self) -> str:
         return _("row %(n)d") % {"n": self.number}
 

@@ -108,6 +108,17 @@ class Row:
     label: str = ""  # how the preview names the row, e.g. "张三 500103********123X" (never unmasked)
     plan: Any = None  # the sheet's own working data for commit; never stored
 
+    def __reduce__(self):
+        # An import's helper process pickles every row to its parent: as its fields in order this costs
+        # about a third less, both ways, than the default's state dictionary.
+        return (
+            Row,
+            (
+                self.number, self.values, self.status, self.errors, self.warnings, self.changes, self.key,
+                self.label, self.plan,
+            ),
+        )  # fmt: skip
+
     def error(self, column: str, message: str) -> None:
         self.errors.setdefault(column, []).append(str(message))
         self.status = RowStatus.ERROR
