@@ -7,7 +7,14 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from careforce.core.synthetic import credit_code, id_number
-from careforce.core.validators import parse_id_number, parse_phone, parse_uscc
+from careforce.core.validators import (
+    _already_normal,
+    _normalize,
+    normalize_text,
+    parse_id_number,
+    parse_phone,
+    parse_uscc,
+)
 
 FULL_WIDTH = str.maketrans("0123456789X", "０１２３４５６７８９Ｘ")
 TODAY = datetime.date(2026, 11, 29)
@@ -103,3 +110,29 @@ def test_phones():
     for bad in ("12812345678", "1381234567", "023-63891234"):
         with pytest.raises(ValidationError):
             parse_phone(bad)
+
+
+# Cells as rosters bring them: Chinese, full-width forms, every kind of space and control character.
+CELL_TEXT = st.text(
+    alphabet=st.one_of(
+        st.characters(),
+        st.sampled_from(" \t\n\r\x00\x1f\x7f\u3000\u00a0\u2003\u200b\ufeff０１Ｘｘ张三李四（）"),
+    ),
+    max_size=40,
+)
+
+
+@settings(max_examples=3000, deadline=None)
+@given(CELL_TEXT)
+def test_cells_returned_as_they_are_are_exactly_those_normalising_leaves_alone(text):
+    assert normalize_text(text) == _normalize(text)
+    if _already_normal(text):
+        assert _normalize(text) == text
+
+
+def test_normalising_text_trims_folds_and_widens():
+    assert normalize_text("  张\u3000\u3000三 ") == "张 三"
+    assert normalize_text("１３８\x00") == "138"
+    assert normalize_text("张三") == "张三"
+    assert normalize_text(None) == ""
+    assert normalize_text(2024) == "2024"
