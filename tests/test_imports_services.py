@@ -78,7 +78,21 @@ def test_the_row_estimate_never_counts_fewer_rows_than_there_are(name):
         assert rows <= estimate_rows(opened.format, variant) <= rows + 200
     if opened.format == "xlsx":
         assert estimate_rows("xlsx", data) == rows  # read from the sheet's <dimension>
+        assert estimate_rows("xlsx", _damaged_sheet(data)) >= 1  # by size; opening it then reports it
     assert estimate_rows("xlsx", b"PK\x03\x04 not a zip") == 0
+
+
+def _damaged_sheet(xlsx: bytes) -> bytes:
+    """The workbook with the compressed bytes of its first sheet overwritten (the zip directory intact)."""
+    with zipfile.ZipFile(io.BytesIO(xlsx)) as archive:
+        entry = next(e for e in archive.infolist() if e.filename.startswith("xl/worksheets/"))
+    damaged = bytearray(xlsx)
+    # the local header: 30 bytes, then the name and the extra field, then the data
+    name_length = int.from_bytes(damaged[entry.header_offset + 26 : entry.header_offset + 28], "little")
+    extra_length = int.from_bytes(damaged[entry.header_offset + 28 : entry.header_offset + 30], "little")
+    start = entry.header_offset + 30 + name_length + extra_length
+    damaged[start : start + entry.compress_size] = b"\xff" * entry.compress_size
+    return bytes(damaged)
 
 
 def test_it_detects_gbk_without_being_told(city, places):

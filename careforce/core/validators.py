@@ -47,7 +47,7 @@ def normalize_text(raw: object) -> str:
 
 def _already_normal(text: str) -> bool:
     """Whether _normalize would give `text` back unchanged, checked in C: most cells of a roster are
-    (names, ID numbers, dates), and normalising them cost a tenth of an import's cleaning. A printable
+    (names, ID numbers, dates), and normalising them took a tenth of the import helper's time. A printable
     string holds no control character and no whitespace but the ASCII space (property-tested)."""
     return (
         text.isprintable()

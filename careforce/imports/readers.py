@@ -14,6 +14,7 @@ import csv
 import io
 import re
 import zipfile
+import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -193,8 +194,11 @@ def _xlsx_rows(data: bytes) -> int:
         for entry in archive.infolist():
             if not (entry.filename.startswith("xl/worksheets/") and entry.filename.endswith(".xml")):
                 continue
-            with archive.open(entry) as part:
-                found = _DIMENSION.search(part.read(4096))
+            try:
+                with archive.open(entry) as part:
+                    found = _DIMENSION.search(part.read(4096))
+            except (zipfile.BadZipFile, zlib.error, OSError, EOFError, RuntimeError, NotImplementedError):
+                found = None  # a damaged part: opening the workbook reports it; the estimate goes by size
             rows = int(found.group(1)) if found else 0
             best = max(best, rows if rows > 1 else entry.file_size // _MIN_XML_ROW_BYTES)
     return best
