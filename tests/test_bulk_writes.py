@@ -1,5 +1,6 @@
 """The pieces that make bulk writes fast: ids taken from the sequence, `__any_of`, rare collections."""
 
+import contextlib
 import gc
 import itertools
 
@@ -167,6 +168,54 @@ def test_leaving_the_block_with_an_error_stops_the_thread_and_keeps_nothing():
     assert not copies.thread.is_alive()
     assert not AuditEvent.objects.filter(object_type="test.dropped").exists()
     assert bulk.insert_rows(AuditEvent, _events("test.sync", 1))  # back to writing at once
+
+
+@postgresql_only
+def test_savepoints_are_sent_after_the_copies_without_waiting_for_them(monkeypatch):
+    """A service's own atomic block (a savepoint) does not hold the caller at its end; queries still wait."""
+    from careforce.core.models import AuditEvent
+
+    with transaction.atomic(), bulk.copies_in_background() as copies:
+        waits = []
+        real_wait = copies.wait
+        monkeypatch.setattr(copies, "wait", lambda: (waits.append(1), real_wait())[1])
+        with transaction.atomic():
+            bulk.insert_rows(AuditEvent, _events("test.inner", 2000))
+        with transaction.atomic():
+            bulk.insert_rows(AuditEvent, _events("test.inner2", 10))
+        assert waits == []  # two savepoints set and released, none waited for the copies
+        assert AuditEvent.objects.filter(object_type__startswith="test.inner").count() == 2010
+        assert waits == [1]
+
+
+@postgresql_only
+def test_rolling_back_to_a_savepoint_undoes_its_copies_only():
+    from careforce.core.models import AuditEvent
+
+    with transaction.atomic(), bulk.copies_in_background():
+        bulk.insert_rows(AuditEvent, _events("test.kept", 3))
+        with contextlib.suppress(ZeroDivisionError), transaction.atomic():
+            bulk.insert_rows(AuditEvent, _events("test.undone", 2000))
+            raise ZeroDivisionError
+        bulk.insert_rows(AuditEvent, _events("test.kept", 2))
+    assert AuditEvent.objects.filter(object_type="test.kept").count() == 5
+    assert not AuditEvent.objects.filter(object_type="test.undone").exists()
+
+
+@postgresql_only
+def test_a_copy_failing_inside_a_savepoint_keeps_nothing(home):
+    """The error surfaces at a later query, after the savepoint was (to Django) released: all is lost."""
+    from careforce.core.models import AuditEvent
+
+    before = (AuditEvent.objects.count(), Employment.objects.count())
+    orphan = {"worker_id": 987654321, "institution_id": home.pk, "post": "护理员", "start_date": "2024-01-01"}
+    with pytest.raises(IntegrityError), transaction.atomic(), bulk.copies_in_background():
+        with transaction.atomic():
+            bulk.insert_rows(AuditEvent, _events("test.first", 5))
+            bulk.insert_rows(Employment, [orphan])
+        with transaction.atomic():
+            Worker.objects.count()
+    assert (AuditEvent.objects.count(), Employment.objects.count()) == before
 
 
 @pytest.mark.skipif(connection.vendor == "postgresql", reason="elsewhere than PostgreSQL")
