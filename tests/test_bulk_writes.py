@@ -1,11 +1,12 @@
 """The pieces that make bulk writes fast: ids taken from the sequence, `__any_of`, rare collections."""
 
 import contextlib
+import datetime
 import gc
 import itertools
 
 import pytest
-from django.db import IntegrityError, connection, transaction
+from django.db import DataError, IntegrityError, connection, transaction
 
 from careforce.core import crypto
 from careforce.core.gc_tuning import BULK_THRESHOLD, rare_collections
@@ -216,6 +217,96 @@ def test_a_copy_failing_inside_a_savepoint_keeps_nothing(home):
         with transaction.atomic():
             Worker.objects.count()
     assert (AuditEvent.objects.count(), Employment.objects.count()) == before
+
+
+def _stored(model, pk) -> dict:
+    return model.objects.filter(pk=pk).values().get() | {"id": None}
+
+
+@postgresql_only
+def test_typed_rows_are_stored_as_the_text_format_stores_them(city, home, monkeypatch):
+    """Binary COPY (typed=True) against text COPY, row for row, over every column of the three tables the
+    registration writes: text with escapes and CJK, bytes, dates, aware datetimes, flags, keys, JSON."""
+    from careforce.core.models import AuditEvent
+
+    stamp = datetime.datetime(2026, 3, 1, 8, 30, 15, 123456, tzinfo=datetime.UTC)
+    monkeypatch.setattr(bulk.timezone, "now", lambda: stamp)
+    formats, copy = [], bulk._copy
+    monkeypatch.setattr(bulk, "_copy", lambda *a: (formats.append("binary" if a[3] else "text"), copy(*a))[1])
+
+    worker = factories.worker(at=home, actor=city)
+    person = {
+        f.attname: getattr(worker, f.attname) for f in Worker._meta.concrete_fields if not f.primary_key
+    }
+    person |= {"name": "王\t小\n明\\"}
+    employment = {
+        "worker_id": worker.pk, "institution_id": home.pk, "post": "护理员\t主管", "end_reason": "",
+        "start_date": datetime.date(2024, 5, 1), "end_date": datetime.date(2025, 1, 31),
+        "has_labour_contract": True, "is_part_time": False,
+    }  # fmt: skip
+    event = {
+        "action": "create", "object_type": "test.typed", "object_id": 7, "object_repr": "王\\x",
+        "changes": {"name": [None, '王"小"'], "n": [1, 2.5], "ok": [False, None]}, "note": "",
+        "worker_id": worker.pk, "institution_id": None, "actor_id": city.pk,
+    }  # fmt: skip
+    # Unique columns differ between the two copies of the person; everything else is the same.
+    unique = {"id_number_hash": "h" * 64, "phone_hash": "p" * 64}
+    formats.clear()  # the factory's own registration above was typed too
+    for model, values, second in [
+        (Worker, person | unique, person | {"id_number_hash": "i" * 64, "phone_hash": "q" * 64}),
+        (Employment, employment, employment),
+        (AuditEvent, event, event),
+    ]:
+        (as_text,) = bulk.insert_rows(model, [values])
+        (as_binary,) = bulk.insert_rows(model, [second], typed=True)
+        text_row = _stored(model, as_text) | dict.fromkeys(unique if model is Worker else ())
+        binary_row = _stored(model, as_binary) | dict.fromkeys(unique if model is Worker else ())
+        assert binary_row == text_row, model.__name__
+        assert binary_row["created_at" if model is not AuditEvent else "at"] == stamp
+    assert formats == ["text", "binary"] * 3
+
+
+@postgresql_only
+def test_typed_rows_still_respect_column_lengths_and_keep_nothing_when_refused(city, home):
+    from careforce.core.models import AuditEvent
+
+    before = AuditEvent.objects.count()
+    too_long = _events("test.long", 1)[0] | {"object_type": "x" * 41}
+    with pytest.raises(DataError), transaction.atomic():
+        bulk.insert_rows(AuditEvent, _events("test.fine", 3), typed=True)
+        bulk.insert_rows(AuditEvent, [too_long], typed=True)
+    assert AuditEvent.objects.count() == before
+
+
+@postgresql_only
+def test_typed_rows_of_the_wrong_type_fail_instead_of_being_guessed(city, home):
+    """The contract of typed=True: a date given as text is refused (the text format would parse it)."""
+    from careforce.core.models import AuditEvent
+
+    worker = factories.worker(at=home, actor=city)
+    loose = {
+        "worker_id": worker.pk, "institution_id": home.pk, "post": "护理员",
+        "start_date": "2024-01-01", "end_date": "2024-02-01",
+    }  # fmt: skip
+    before = Employment.objects.count()
+    with (
+        pytest.raises((TypeError, AttributeError, DataError)),
+        transaction.atomic(),
+        bulk.copies_in_background(),
+    ):
+        bulk.insert_rows(AuditEvent, _events("test.first", 2), typed=True)
+        bulk.insert_rows(Employment, [loose], typed=True)
+        Worker.objects.count()
+    assert Employment.objects.count() == before
+    assert bulk.insert_rows(Employment, [loose])  # the text format parses it
+
+
+@postgresql_only
+def test_every_column_of_every_model_has_a_binary_type():
+    from django.apps import apps
+
+    untyped = [m.__name__ for m in apps.get_models() if bulk._Layout(m, None).type_oids is None]
+    assert untyped == []
 
 
 @pytest.mark.skipif(connection.vendor == "postgresql", reason="elsewhere than PostgreSQL")

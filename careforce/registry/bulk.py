@@ -101,6 +101,7 @@ class _Layout:
         ]
         self.json = [i for i, f in enumerate(fields, start=1) if isinstance(f, models.JSONField)]
         self.binary = [i for i, f in enumerate(fields, start=1) if isinstance(f, models.BinaryField)]
+        self.type_oids = _type_oids([model._meta.pk, *fields]) if connection.vendor == "postgresql" else None
 
     def _ordered(self, row: Mapping[str, Any]) -> tuple:
         for name in self.required:
@@ -127,6 +128,22 @@ class _Layout:
         return values
 
 
+def _type_oids(fields: Sequence[models.Field]) -> list[int] | None:
+    """The PostgreSQL type of each column, for a binary COPY; None if one is not a type psycopg knows."""
+    from psycopg import adapters
+
+    oids = []
+    for f in fields:
+        info = adapters.types.get(_TYPMOD.sub("", f.db_type(connection) or "").strip())
+        if info is None:
+            return None
+        oids.append(info.oid)
+    return oids
+
+
+_TYPMOD = re.compile(r"\(.*\)")  # varchar(50) → varchar, numeric(5, 2) → numeric
+
+
 def _insert_elsewhere(model: type[models.Model], rows: Sequence[Mapping[str, Any]]) -> list[int]:
     """SQLite: the first row takes its id from the table, the others follow it (executemany).
 
@@ -147,8 +164,16 @@ def _insert_elsewhere(model: type[models.Model], rows: Sequence[Mapping[str, Any
     return list(range(first, first + len(values)))
 
 
-def insert_rows(model: type[models.Model], rows: Sequence[Mapping[str, Any]]) -> list[int]:
-    """INSERT `rows` ({attname: value}, no primary key) and return their new primary keys, in order."""
+def insert_rows(
+    model: type[models.Model], rows: Sequence[Mapping[str, Any]], *, typed: bool = False
+) -> list[int]:
+    """INSERT `rows` ({attname: value}, no primary key) and return their new primary keys, in order.
+
+    `typed`: the caller vouches that every value is already of its column's Python type (str for text,
+    int for integers and keys, date and aware datetime, bytes, bool; JSON anything). On PostgreSQL the rows
+    then go in COPY's binary format, which psycopg builds in a quarter of the time of the text format (the
+    text format lets PostgreSQL parse "2024-05-01" for a date; the binary one does not, and a value of
+    the wrong type fails the COPY, so the whole transaction)."""
     if not rows:
         return []
     if connection.vendor != "postgresql":
@@ -160,21 +185,33 @@ def insert_rows(model: type[models.Model], rows: Sequence[Mapping[str, Any]]) ->
     ids = _allocate_ids(model, len(rows))
     layout = _Layout(model, timezone.now())
     table = connection.ops.quote_name(model._meta.db_table)
-    sql = f"COPY {table} ({layout.columns}) FROM STDIN"
+    types = layout.type_oids if typed else None
+    sql = f"COPY {table} ({layout.columns}) FROM STDIN" + (" (FORMAT BINARY)" if types else "")
     values = [layout.values(pk, row) for pk, row in zip(ids, rows, strict=True)]
     background = _background()
     if background is not None:
-        background.submit(sql, values)
+        background.submit(sql, values, types)
         return ids
-    with connection.cursor() as cursor:
-        _copy(cursor.cursor, sql, values)
+    # psycopg's own cursor, so its errors are turned into Django's here (IntegrityError, DataError …).
+    with connection.wrap_database_errors, connection.cursor() as cursor:
+        _copy(cursor.cursor, sql, values, types)
     return ids
 
 
-def _copy(cursor: Any, sql: str, values: Sequence[Sequence[Any]]) -> None:
+def _copy(cursor: Any, sql: str, values: Sequence[Sequence[Any]], types: Sequence[int] | None = None) -> None:
     with cursor.copy(sql) as copy:
+        if types is not None:
+            from psycopg.types.json import set_json_dumps
+
+            # JSON values arrive serialised (JsonText, see _Layout.values); psycopg would encode them again.
+            set_json_dumps(_serialised, context=cursor)
+            copy.set_types(types)
         for row in values:
             copy.write_row(row)
+
+
+def _serialised(value: JsonText) -> str:
+    return value
 
 
 def _statement(cursor: Any, sql: str) -> None:
@@ -235,9 +272,9 @@ class BackgroundCopies:
         taken, self.stock[model] = stock[:count], stock[count:]
         return taken
 
-    def submit(self, sql: str, values: Sequence[Sequence[Any]]) -> None:
+    def submit(self, sql: str, values: Sequence[Sequence[Any]], types: Sequence[int] | None = None) -> None:
         self.check()
-        self.queue.put(functools.partial(_copy, sql=sql, values=values))
+        self.queue.put(functools.partial(_copy, sql=sql, values=values, types=types))
 
     def check(self) -> None:
         if self.error is not None:

@@ -647,7 +647,7 @@ def workers_register(*, actor: User, registrations: Sequence[Registration]) -> l
 
     rows = [item.row for _index, _hash, item in prepared]
     worker_changes = [row.pop("_audit") for row in rows]
-    worker_ids = bulk.insert_rows(Worker, rows)
+    worker_ids = bulk.insert_rows(Worker, rows, typed=True)
     employments = []
     for worker_id, (_index, _hash, item) in zip(worker_ids, prepared, strict=True):
         for period in item.periods:
@@ -656,7 +656,7 @@ def workers_register(*, actor: User, registrations: Sequence[Registration]) -> l
             audited = {**employment, "institution": str(period["institution"])}
             audited = {name: audit.plain(audited[name]) for name in AUDITED_EMPLOYMENT_FIELDS}
             employments.append((employment, audit.creation_changes(audited)))
-    employment_ids = bulk.insert_rows(Employment, [row for row, _audited in employments])
+    employment_ids = bulk.insert_rows(Employment, [row for row, _audited in employments], typed=True)
     worker_type, employment_type = Worker._meta.label_lower, Employment._meta.label_lower
     events = [
         _creation_event(
@@ -681,7 +681,7 @@ def workers_register(*, actor: User, registrations: Sequence[Registration]) -> l
         )
         for employment_id, (row, audited) in zip(employment_ids, employments, strict=True)
     ]
-    bulk.insert_rows(AuditEvent, events)
+    bulk.insert_rows(AuditEvent, events, typed=True)
     placement_touched(row["institution_id"] for row in rows)
     return worker_ids
 
