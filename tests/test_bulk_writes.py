@@ -204,6 +204,24 @@ def test_rolling_back_to_a_savepoint_undoes_its_copies_only():
 
 
 @postgresql_only
+def test_a_copy_error_caught_inside_the_block_is_raised_again_on_leaving_it(home):
+    """The error of a background copy surfaces at whatever query comes next; code that catches it there
+    (get_or_create catches IntegrityError) and rolls back to its savepoint must not go on without the
+    copy's rows: leaving the block raises it again, and nothing is kept."""
+    from careforce.core.models import AuditEvent
+
+    before = (AuditEvent.objects.count(), Employment.objects.count())
+    orphan = {"worker_id": 987654321, "institution_id": home.pk, "post": "护理员", "start_date": "2024-01-01"}
+    with pytest.raises(IntegrityError), transaction.atomic(), bulk.copies_in_background():
+        with contextlib.suppress(IntegrityError), transaction.atomic():
+            bulk.insert_rows(Employment, [orphan])
+            AuditEvent.objects.create(action="create", object_type="test.x", object_id=1, object_repr="x")
+        bulk.insert_rows(AuditEvent, _events("test.after", 3))  # not written: the copies stopped for good
+        assert AuditEvent.objects.filter(object_type="test.after").count() == 0
+    assert (AuditEvent.objects.count(), Employment.objects.count()) == before
+
+
+@postgresql_only
 def test_a_copy_failing_inside_a_savepoint_keeps_nothing(home):
     """The error surfaces at a later query, after the savepoint was (to Django) released: all is lost."""
     from careforce.core.models import AuditEvent

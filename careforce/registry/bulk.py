@@ -244,7 +244,8 @@ class BackgroundCopies:
         self.side = connections.create_connection(connection.alias)
         # Bounded, so that a caller that never queries cannot pile up batches in memory.
         self.queue: queue.Queue = queue.Queue(maxsize=8)
-        self.error: BaseException | None = None
+        self.error: BaseException | None = None  # a copy's error not yet raised in the caller's thread
+        self.failed: BaseException | None = None  # the first copy's error, for good
         self.abandoned = False
         self.stock: dict[type[models.Model], list[int]] = {}
         self.thread = threading.Thread(target=self._run, name="careforce-copies", daemon=True)
@@ -252,11 +253,11 @@ class BackgroundCopies:
     def _run(self) -> None:
         while (job := self.queue.get()) is not None:
             try:
-                if self.error is None and not self.abandoned:
+                if self.failed is None and not self.abandoned:
                     with self.raw.cursor() as cursor:
                         job(cursor)
             except BaseException as exc:  # raised in the caller's thread by wait()
-                self.error = exc
+                self.error = self.failed = exc
             finally:
                 self.queue.task_done()
         self.queue.task_done()
@@ -320,6 +321,11 @@ class BackgroundCopies:
         self.side.close()
         if kind is None:
             self.check()
+            if self.failed is not None:
+                # Raised earlier inside the block and caught there: a rollback to a savepoint may have let
+                # the transaction go on without the rows that copy held. The block cannot end well.
+                with connection.wrap_database_errors:
+                    raise self.failed
             with connection.cursor() as cursor:
                 cursor.execute("SET CONSTRAINTS ALL DEFERRED")
 
