@@ -323,7 +323,7 @@ def test_typed_rows_of_the_wrong_type_fail_instead_of_being_guessed(city, home):
 def test_every_column_of_every_model_has_a_binary_type():
     from django.apps import apps
 
-    untyped = [m.__name__ for m in apps.get_models() if bulk._Layout(m, None).type_oids is None]
+    untyped = [m.__name__ for m in apps.get_models() if bulk._Layout(m, None).type_oids() is None]
     assert untyped == []
 
 

@@ -101,7 +101,7 @@ class _Layout:
         ]
         self.json = [i for i, f in enumerate(fields, start=1) if isinstance(f, models.JSONField)]
         self.binary = [i for i, f in enumerate(fields, start=1) if isinstance(f, models.BinaryField)]
-        self.type_oids = _type_oids([model._meta.pk, *fields]) if connection.vendor == "postgresql" else None
+        self.fields = [model._meta.pk, *fields]  # in the order of `columns`
 
     def _ordered(self, row: Mapping[str, Any]) -> tuple:
         for name in self.required:
@@ -127,9 +127,12 @@ class _Layout:
                 values[i] = f.get_db_prep_save(values[i], connection)
         return values
 
+    def type_oids(self) -> list[int] | None:
+        """The PostgreSQL type of each column, for a binary COPY; None if one is not a type psycopg knows."""
+        return _type_oids(self.fields)
+
 
 def _type_oids(fields: Sequence[models.Field]) -> list[int] | None:
-    """The PostgreSQL type of each column, for a binary COPY; None if one is not a type psycopg knows."""
     from psycopg import adapters
 
     oids = []
@@ -185,7 +188,7 @@ def insert_rows(
     ids = _allocate_ids(model, len(rows))
     layout = _Layout(model, timezone.now())
     table = connection.ops.quote_name(model._meta.db_table)
-    types = layout.type_oids if typed else None
+    types = layout.type_oids() if typed else None
     sql = f"COPY {table} ({layout.columns}) FROM STDIN" + (" (FORMAT BINARY)" if types else "")
     values = [layout.values(pk, row) for pk, row in zip(ids, rows, strict=True)]
     background = _background()
