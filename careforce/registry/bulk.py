@@ -80,7 +80,8 @@ class _Layout:
     def __init__(self, model: type[models.Model], now):
         fields = [f for f in model._meta.concrete_fields if not f.primary_key]
         self.model = model
-        self.columns = ", ".join(connection.ops.quote_name(f.column) for f in [model._meta.pk, *fields])
+        self.fields = [model._meta.pk, *fields]  # every column, in the order of `columns`
+        self.columns = ", ".join(connection.ops.quote_name(f.column) for f in self.fields)
         stamped = [
             f.attname for f in fields if getattr(f, "auto_now", False) or getattr(f, "auto_now_add", False)
         ]
@@ -101,7 +102,6 @@ class _Layout:
         ]
         self.json = [i for i, f in enumerate(fields, start=1) if isinstance(f, models.JSONField)]
         self.binary = [i for i, f in enumerate(fields, start=1) if isinstance(f, models.BinaryField)]
-        self.fields = [model._meta.pk, *fields]  # in the order of `columns`
 
     def _ordered(self, row: Mapping[str, Any]) -> tuple:
         for name in self.required:
@@ -129,19 +129,15 @@ class _Layout:
 
     def type_oids(self) -> list[int] | None:
         """The PostgreSQL type of each column, for a binary COPY; None if one is not a type psycopg knows."""
-        return _type_oids(self.fields)
+        from psycopg import adapters
 
-
-def _type_oids(fields: Sequence[models.Field]) -> list[int] | None:
-    from psycopg import adapters
-
-    oids = []
-    for f in fields:
-        info = adapters.types.get(_TYPMOD.sub("", f.db_type(connection) or "").strip())
-        if info is None:
-            return None
-        oids.append(info.oid)
-    return oids
+        oids = []
+        for f in self.fields:
+            info = adapters.types.get(_TYPMOD.sub("", f.db_type(connection) or "").strip())
+            if info is None:
+                return None
+            oids.append(info.oid)
+        return oids
 
 
 _TYPMOD = re.compile(r"\(.*\)")  # varchar(50) → varchar, numeric(5, 2) → numeric
