@@ -239,16 +239,17 @@ register(
         code="heads_training_coverage",
         label=_("Heads trained this year"),
         definition=_(
-            "Share of institution heads (active workers whose occupation is head of institution, 院长/机构负责人) "
-            "with at least one training completed since 1 January (any course: the training records' "
-            "contract gives hours per person, not kinds). Deputy heads do not count as heads."
+            "Share of institutions whose head (负责人, named on the institution's record) completed, this "
+            "calendar year (Asia/Shanghai), a district-tier heads' course (领雁) organised by the district of "
+            "that institution: the policy asks each district to train every head of its area once a year. "
+            "An institution with no head recorded, a head not yet registered or no longer in post counts as "
+            "not trained. The city's own heads' course is the next figure."
         ),
         unit="%",
         kind=RATE,
-        compute=lambda f: ratio(f.get("heads_trained", 0), f.get("heads", 0), 100),
-        requires=(("training", "training_hours_for_workers"),),
+        compute=lambda f: ratio(f.get("heads_trained", 0), f.get("institutions", 0), 100),
+        requires=(("training", "heads_trained"),),
         period=YEAR,
-        records={"active": "yes", "occupation": sources.HEAD_OCCUPATION},
         decimals=1,
         order=60,
     )

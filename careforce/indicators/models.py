@@ -226,9 +226,10 @@ class WorkerFact(models.Model):
     ownership = models.CharField(max_length=40, null=True)  # of the worker's institution
     kind = models.CharField(max_length=40, null=True)
     first_post = models.DateField(null=True, db_index=True)
-    trained = models.BooleanField(default=False)  # heads only: training completed in the state's year
+    trained = models.BooleanField(default=False)  # heads only: trained in the state's year (领雁 rule)
     # Every post: "employment id|district of its institution|start|end or empty|1 if part-time", ";"-joined.
     posts = models.TextField(blank=True)
+    is_head = models.BooleanField(default=False)  # the head (负责人) its institution names
 
     class Meta:
         indexes = [

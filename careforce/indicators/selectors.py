@@ -572,7 +572,7 @@ def institution_table(
             "social_workers": int(f.get(f"occupation:{sources.SOCIAL_WORKER_OCCUPATION}", 0)),
             "heads": int(f.get("heads", 0)),
             "heads_trained": int(f.get("heads_trained", 0))
-            if sources.has("training", "training_hours_for_workers")
+            if sources.has("training", "heads_trained")
             else None,
             "care_workers": int(f.get("care_workers", 0))
             if sources.has("skills", "certification_counts")
@@ -630,7 +630,7 @@ def institution_view(user: User, institution_id: object) -> dict[str, Any]:
         "care": int(figures.get("team:care", 0)),
         "short": max(0, required - int(figures.get("team:care", 0))),
         "heads_trained": inst["figures"].get("heads_trained")
-        if sources.has("training", "training_hours_for_workers")
+        if sources.has("training", "heads_trained")
         else None,
         "heads": int(figures.get("heads", 0)),
         "scope": scope,
@@ -716,17 +716,15 @@ def action_items(
             "detail": [{"id": r["id"], "name": r["name"], "value": r["short"]} for r in short],
         }
     )
-    if sources.has("training", "training_hours_for_workers"):
-        missing = [r for r in institutions if r["heads"] and (r["heads_trained"] or 0) < r["heads"]]
+    if sources.has("training", "heads_trained"):
+        # The 领雁 rule counts institutions: one whose head is missing, unregistered or untrained is a gap.
+        missing = [r for r in institutions if not r["heads_trained"]]
         items.append(
             {
                 "code": "untrained_heads",
-                "label": _("Heads not trained this year"),
-                "count": sum(r["heads"] - (r["heads_trained"] or 0) for r in missing),
-                "detail": [
-                    {"id": r["id"], "name": r["name"], "value": r["heads"] - (r["heads_trained"] or 0)}
-                    for r in missing
-                ],
+                "label": _("Institutions whose head is not trained this year"),
+                "count": len(missing),
+                "detail": [{"id": r["id"], "name": r["name"], "value": 1} for r in missing],
             }
         )
     if sources.has("skills", "certification_counts"):

@@ -26,15 +26,15 @@ from typing import Any
 from django.db import connection, transaction
 from django.db.models import Count, Sum
 
-from careforce.indicators.facts import AGE_BANDS, HEAD_OCCUPATION, SERVICE_BANDS, years_before
-from careforce.indicators.models import DistrictCounter, InstitutionCounter, WorkerFact
+from careforce.indicators.facts import AGE_BANDS, SERVICE_BANDS, years_before
+from careforce.indicators.models import DistrictCounter, InstitutionCounter
 from careforce.institutions.models import RESIDENT_LEVEL_FIELDS, Institution
 from careforce.registry.models import Occupation
 
 Figures = Counter  # name → number; adds up across districts
 
 # Age bands of the pyramid (lower bound inclusive) and years-of-service bands: facts.AGE_BANDS, SERVICE_BANDS.
-__all__ = ["AGE_BANDS", "HEAD_OCCUPATION", "SERVICE_BANDS", "years_before"]
+__all__ = ["AGE_BANDS", "SERVICE_BANDS", "years_before"]
 HISTORY_MONTHS = 24
 SOCIAL_WORKER_OCCUPATION = "social_worker"
 CARE_WORKER_OCCUPATION = "care_worker"
@@ -266,21 +266,6 @@ def heads_courses(year: int) -> int:
     ).count()
 
 
-def head_ids_by_institution(institution_ids: Iterable[int]) -> dict[int, set[int]]:
-    """institution id -> ids of its heads (active workers placed there whose occupation is the head of an
-    institution), from the facts."""
-    head = Occupation.objects.filter(code=HEAD_OCCUPATION).values_list("pk", flat=True).first()
-    ids = list(institution_ids)
-    out: dict[int, set[int]] = {}
-    if head is None or not ids:
-        return out
-    for worker_id, institution_id in WorkerFact.objects.filter(
-        occupation_id=head, is_active=True, institution_id__in=ids
-    ).values_list("worker_id", "institution_id"):
-        out.setdefault(institution_id, set()).add(worker_id)
-    return out
-
-
 # ---------------------------------------------------------------- institutions of one district
 
 INSTITUTION_FIELDS = ["id", "name", "kind", "ownership", "beds", *[f for f, _l in RESIDENT_LEVEL_FIELDS]]
@@ -302,7 +287,7 @@ def institution_rows(
         qs = qs.filter(pk__in=list(institution_ids))
     rows: dict[int, dict[str, Any]] = {}
     for inst in qs.values(*INSTITUTION_FIELDS):
-        inst["figures"] = Figures()
+        inst["figures"] = Figures(institutions=1)  # the 领雁 rate's denominator at this level
         rows[inst["id"]] = inst
     if not rows:
         return []
