@@ -130,7 +130,7 @@ class InstitutionForm(StyledForm):
         self.fields["district"].choices = districts if len(districts) == 1 else _BLANK + districts
         if instance is not None:
             self.initial["head"] = str(instance.head_id or "")
-        self.fields["head"].choices = [("", _("Not recorded"))] + _current_staff(instance)
+        self.fields["head"].choices = [("", _("Not recorded")), *_current_staff(instance)]
 
     def service_data(self) -> dict[str, object]:
         return {name: self.cleaned_data.get(name) for name in EDITABLE_FIELDS}
