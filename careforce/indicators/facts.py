@@ -577,7 +577,9 @@ def roll(current: FactState, today: datetime.date) -> None:
     current.as_of = today
     current.save(update_fields=["as_of", "built_at"])
     if old_day.year != today.year:
-        heads = list(WorkerFact.objects.filter(is_head=True, is_active=True).values_list("worker_id", flat=True))
+        heads = list(
+            WorkerFact.objects.filter(is_head=True, is_active=True).values_list("worker_id", flat=True)
+        )
         outcome = Outcome()
         d_delta, i_delta = Counter(), Counter()
         for chunk in _chunks(heads, CHUNK):

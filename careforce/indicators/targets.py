@@ -41,7 +41,9 @@ def due_date(target: Target, today: datetime.date) -> datetime.date:
 def city_targets(indicator: str, today: datetime.date) -> list[Due]:
     """The city-wide targets in use for an indicator, soonest first; a yearly target once, for this year."""
     rows = Target.objects.filter(indicator=indicator, district__isnull=True, is_active=True)
-    return sorted((Due(t, plain(t.value), due_date(t, today)) for t in rows), key=lambda d: (d.due_date, d.value))
+    return sorted(
+        (Due(t, plain(t.value), due_date(t, today)) for t in rows), key=lambda d: (d.due_date, d.value)
+    )
 
 
 def upcoming(indicator: str, today: datetime.date) -> list[Due]:

@@ -26,4 +26,3 @@ class EquivalenceAdmin(admin.ModelAdmin):
 @admin.register(CreditRule)
 class CreditRuleAdmin(admin.ModelAdmin):
     list_display = ("source", "level", "credits")
-
