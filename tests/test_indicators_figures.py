@@ -106,3 +106,30 @@ def test_a_district_official_sees_the_same_targets(client, city, places):
     data = {i["code"]: i for i in client.get(f"/api/v1/indicators?district={district('500103').pk}").json()}
     assert [t["value"] for t in data["registry_workers"]["targets"]] == [18750, 22500]
     assert today().year <= int(data["registry_workers"]["target_due"][:4])
+
+
+def test_every_stock_figure_has_a_history_read_back_from_the_records(city, places):
+    """The care team, social-worker ratios, density and exit rate are projected from month ends rebuilt
+    from the employment dates, not from snapshots nobody took."""
+    from careforce.indicators.models import OlderPopulation
+    from careforce.indicators.sources import month_key
+
+    factories.worker(
+        at=places["yz"],
+        actor=city,
+        name="社工",
+        start=months_ago(4),
+        team="professional",
+        occupation="social_worker",
+    )
+    OlderPopulation.objects.create(district=district("500103"), year=2024, count=2000, source="测试")
+    sw = dict(reading("social_workers_per_1000_older", "500103", city).points)
+    assert sw[month_key(months_ago(6))] == 0 and sw[month_key(months_ago(2))] == Decimal("0.5")
+    care = dict(reading("care_workers_team", "500103", city).points)
+    assert care[month_key(months_ago(11))] == 2 and care[month_key(months_ago(2))] == 3
+    density = dict(reading("density_per_1000_older", "500103", city).points)
+    assert density[month_key(months_ago(2))] == 2  # 4 posts per 2,000 older people
+    for code in ("care_workers_team", "social_workers_per_1000_older", "density_per_1000_older"):
+        assert len(reading(code, "500103", city).points) >= 6, code
+    exits = dict(reading("exit_rate", "500105", city).points)
+    assert exits[month_key(months_ago(1))] == 100  # 1 exit in 12 months, 1 post held at that month end

@@ -105,15 +105,36 @@ class Fact:
         return out
 
 
+# Month-end series kept besides all full-time posts, so that the stock figures built on a part of the
+# workforce have a history too: the care team, social workers and care workers (by their current team and
+# occupation: the registry keeps no history of those).
+SERIES_TEAMS = {"care": "care"}
+SERIES_OCCUPATIONS = {"social_worker": "sw", "care_worker": "cw"}
+
+
 @dataclass(frozen=True)
 class Rules:
-    """What a contribution depends on besides the fact: the day of the bands."""
+    """What a contribution depends on besides the fact: the day of the bands, the series' occupations."""
 
     day: datetime.date
+    series_occupations: tuple[tuple[int, str], ...] = ()  # (occupation id, series name)
 
     @staticmethod
     def is_head(f: Fact) -> bool:
         return f.is_active and f.institution_id is not None and f.is_head
+
+    def series(self, f: Fact) -> list[str]:
+        """The month-end series a worker's full-time posts count in, besides all posts."""
+        out = [SERIES_TEAMS[f.team]] if f.team in SERIES_TEAMS else []
+        out += [name for pk, name in self.series_occupations if pk == f.occupation_id]
+        return out
+
+
+def rules_for(day: datetime.date) -> Rules:
+    from careforce.registry.models import Occupation
+
+    codes = Occupation.objects.filter(code__in=SERIES_OCCUPATIONS).values_list("pk", "code")
+    return Rules(day, tuple(sorted((pk, SERIES_OCCUPATIONS[code]) for pk, code in codes)))
 
 
 def _is_join(post: Post, posts: Sequence[Post]) -> bool:
@@ -170,15 +191,17 @@ def contribution(f: Fact, rules: Rules) -> tuple[Counter, Counter]:
             if f.trained:
                 d[(k, "heads_trained")] += 1
                 i[(f.institution_id, "heads_trained")] += 1
+    series = ["", *(f".{name}" for name in rules.series(f))]
     for p in f.posts:
         if p.district_id is None:
             continue
         k = p.district_id
         if not p.part_time:
             # Held at the end of month M  <=>  started by M and (open, or its day after ending is past M).
-            d[(k, f"ft_start:{month_key(p.start)}")] += 1
-            if p.end is not None:
-                d[(k, f"ft_gone:{month_key(p.end + ONE_DAY)}")] += 1
+            for s in series:
+                d[(k, f"ft_start{s}:{month_key(p.start)}")] += 1
+                if p.end is not None:
+                    d[(k, f"ft_gone{s}:{month_key(p.end + ONE_DAY)}")] += 1
         if _is_join(p, f.posts):
             d[(k, f"join:{month_key(p.start)}")] += 1
         if p.end is not None and _is_leave(p, f.posts):
@@ -497,7 +520,7 @@ def refresh(worker_ids: Iterable[int], *, high: int | None = None) -> Outcome:
         if current.as_of != today:
             roll(current, today)
             outcome.everything = True
-        rules = Rules(current.as_of)
+        rules = rules_for(current.as_of)
         # The differences of all chunks are added up before touching the counters: after an import the
         # same few thousand (district or institution, figure) pairs would otherwise be upserted per chunk.
         d_delta: Counter = Counter()
@@ -553,7 +576,7 @@ def roll(current: FactState, today: datetime.date) -> None:
     only workers whose birth date or first post lies between the two days' band boundaries change band.
     A new year recomputes every head's "trained this year"."""
     old_day = current.as_of
-    old_rules, new_rules = Rules(old_day), Rules(today)
+    old_rules, new_rules = rules_for(old_day), rules_for(today)
     ranges: list[str] = []
     params: list = []
     for column, bands in (("birth_date", AGE_BANDS), ("first_post", SERVICE_BANDS)):
@@ -594,7 +617,7 @@ def build(*, log: Callable[[str], None] | None = None) -> FactState:
         _lock(large=True)
         high = AuditEvent.objects.aggregate(m=Max("id"))["m"] or 0  # before reading: later events re-apply
         today = timezone.localdate()
-        rules = Rules(today)
+        rules = rules_for(today)
         for model in (WorkerFact, DistrictCounter, InstitutionCounter):
             if connection.vendor == "postgresql":
                 with connection.cursor() as cursor:

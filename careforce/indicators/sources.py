@@ -115,46 +115,46 @@ def district_counters(district_ids: list[int] | None) -> dict[int, Counter]:
     return out
 
 
-HISTORY_PREFIXES = ("ft_start", "ft_gone", "join", "leave")
-
-
 def figures_from_counters(counters: Counter, today: datetime.date, codes: dict[int, str]) -> Figures:
     """A district's figures from its counters: occupations by code, and the history cut to the last
     HISTORY_MONTHS months.
 
     History: full-time posts held at each month end = posts started by that month less posts whose day
-    after ending is by that month (the current month: as recorded so far); joins and leaves by month."""
+    after ending is by that month (the current month: as recorded so far), for all posts ("posts:M") and
+    per series ("posts.care:M", "posts.sw:M", "posts.cw:M"); joins and leaves by month."""
     f = Figures()
     window = [month_key(m) for m in months_back(today)]
     first, inside = window[0], set(window)
-    opening = 0
+    opening: Counter = Counter()
     started: Counter = Counter()
     gone: Counter = Counter()
-    has_posts = False
+    series: set[str] = set()
     for key, n in counters.items():
         prefix, _sep, rest = key.partition(":")
-        if prefix in HISTORY_PREFIXES:
-            if prefix in ("ft_start", "ft_gone"):
-                has_posts = True
-                sign = 1 if prefix == "ft_start" else -1
-                if rest < first:
-                    opening += sign * n
-                elif prefix == "ft_start":
-                    started[rest] += n
-                else:
-                    gone[rest] += n
-            elif rest in inside:
+        base, _dot, name = prefix.partition(".")
+        if base in ("ft_start", "ft_gone"):
+            series.add(name)
+            sign = 1 if base == "ft_start" else -1
+            if rest < first:
+                opening[name] += sign * n
+            elif base == "ft_start":
+                started[(name, rest)] += n
+            else:
+                gone[(name, rest)] += n
+        elif prefix in ("join", "leave"):
+            if rest in inside:
                 f[f"{'joins' if prefix == 'join' else 'leaves'}:{rest}"] += n
         elif prefix == "occ":
             pk = int(rest) if rest.isdigit() else None
             f[f"occupation:{codes.get(pk, '?')}"] += n
         else:
             f[key] += n
-    if has_posts:
-        held = opening
+    for name in series:
+        held = opening[name]
+        label = f"posts.{name}" if name else "posts"
         for month in window:
-            held += started.get(month, 0) - gone.get(month, 0)
-            f[f"posts:{month}"] += held
+            held += started.get((name, month), 0) - gone.get((name, month), 0)
+            f[f"{label}:{month}"] += held
     return f
 
 
