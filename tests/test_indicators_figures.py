@@ -133,3 +133,28 @@ def test_every_stock_figure_has_a_history_read_back_from_the_records(city, place
         assert len(reading(code, "500103", city).points) >= 6, code
     exits = dict(reading("exit_rate", "500105", city).points)
     assert exits[month_key(months_ago(1))] == 100  # 1 exit in 12 months, 1 post held at that month end
+
+
+def test_bases_and_overdue_complaints_have_a_history_too(city, places):
+    from careforce.indicators.sources import month_key
+    from careforce.training import services as training_services
+    from tests import factories_conduct as fc
+
+    training_services.training_base_register(
+        actor=city,
+        data={
+            "name": "渝中区养老服务人才培训基地",
+            "kind": "training",
+            "host": "重庆城市管理职业学院",
+            "district": "500103",
+            "accredited_on": months_ago(5),
+            "capacity": "100",
+        },
+    )
+    bases = dict(reading("training_bases", "500103", city).points)
+    assert bases.get(month_key(months_ago(7)), 0) == 0 and bases[month_key(months_ago(3))] == 1
+    # Received four months ago with a 30-day deadline and never concluded: overdue since.
+    fc.complaint(actor=city, institution=places["yz"], received_on=months_ago(4, day=1))
+    overdue = dict(reading("overdue_complaints", "500103", city).points)
+    assert overdue[month_key(months_ago(5))] == 0
+    assert overdue[month_key(months_ago(2))] == 1

@@ -118,16 +118,6 @@ def _held(series: str = ""):
     return held
 
 
-def _history_count(series: str):
-    held = _held(series)
-
-    def history(f: Figures, month: str) -> Result | None:
-        n = held(f, month)
-        return None if n is None else Result(Decimal(n), Decimal(n))
-
-    return history
-
-
 def _history_ratio(series: str, denominator: Callable[[Figures], float | None], per: int):
     """A ratio's past values: the series at the month end over today's denominator (older population and
     beds are entered as figures of now, not as monthly history)."""
@@ -136,6 +126,16 @@ def _history_ratio(series: str, denominator: Callable[[Figures], float | None], 
     def history(f: Figures, month: str) -> Result | None:
         n = held(f, month)
         return None if n is None else ratio(n, denominator(f), per)
+
+    return history
+
+
+def _history_key(prefix: str):
+    """A count's past values: the figure "<prefix>:<month>" kept for each past month end."""
+
+    def history(f: Figures, month: str) -> Result | None:
+        n = f.get(f"{prefix}:{month}")
+        return None if n is None else Result(Decimal(n), Decimal(n))
 
     return history
 
@@ -187,7 +187,7 @@ register(
         kind=COUNT,
         compute=count("team:care"),
         records={"active": "yes", "team": "care"},
-        history=_history_count("care"),
+        history=_history_key("posts.care"),
         order=15,
     )
 )
@@ -311,6 +311,7 @@ register(
         unit=_("complaints"),
         kind=COUNT,
         compute=count("overdue_complaints"),
+        history=_history_key("overdue"),
         requires=(("conduct", "overdue_complaints"),),
         higher_is_better=False,
         institution_level=False,
@@ -346,6 +347,7 @@ register(
         unit=_("bases"),
         kind=COUNT,
         compute=count("training_bases"),
+        history=_history_key("bases"),
         requires=(("model", "training.TrainingBase"),),
         institution_level=False,
         order=55,

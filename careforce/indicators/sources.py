@@ -228,9 +228,18 @@ def contract_figures(district_ids: list[int], today: datetime.date) -> dict[int,
                 out[district_id][year_key] += n
     for district_id, n in training_bases(district_ids, today).items():
         out[district_id]["training_bases"] += n
+    ends = {month_key(m): month_end(m) for m in months_back(today)[:-1]}  # past month ends
+    for (district_id, month), n in training_bases_history(district_ids, ends).items():
+        out[district_id][f"bases:{month}"] += n
     if has("conduct", "overdue_complaints"):
         for district_id, n in conduct.overdue_complaints(district_ids=district_ids).items():
             out[district_id]["overdue_complaints"] += n
+    if has("conduct", "overdue_complaints_at"):
+        keys = {day: key for key, day in ends.items()}
+        found = conduct.overdue_complaints_at(list(keys), district_ids=district_ids)
+        for district_id in district_ids:
+            for day, key in keys.items():  # zeros too: the history starts where the records do
+                out[district_id][f"overdue:{key}"] += found.get((district_id, day), 0)
     return out
 
 
@@ -254,6 +263,22 @@ def training_bases(district_ids: list[int], today: datetime.date) -> dict[int, i
         kind="training", is_active=True, accredited_on__lte=today, district_id__in=district_ids
     )
     return dict(qs.order_by().values("district_id").annotate(n=Count("id")).values_list("district_id", "n"))
+
+
+def training_bases_history(
+    district_ids: list[int], ends: dict[str, datetime.date]
+) -> dict[tuple[int, str], int]:
+    """Training bases (as counted now) already accredited at each past month end: {(district, month): n}."""
+    base = model("training.TrainingBase")
+    if base is None or not ends:
+        return {}
+    out: dict[tuple[int, str], int] = {}
+    accredited = base.objects.filter(kind="training", is_active=True, district_id__in=district_ids)
+    for district_id, day in accredited.values_list("district_id", "accredited_on"):
+        for month, end in ends.items():
+            if day is not None and day <= end:
+                out[(district_id, month)] = out.get((district_id, month), 0) + 1
+    return out
 
 
 def heads_courses(year: int) -> int:
