@@ -5,10 +5,11 @@ large district (its wide worker rows are scattered over the table, the flows nee
 Instead each worker has a narrow row here (`WorkerFact`: district, institution, team, occupation,
 gender, birth date, education, source channel, ownership and kind of the institution, first post, posts,
 whether they are the head their institution names, and trained this year by the 领雁 rule), and every
-figure of a district or institution is a counter equal to the sum of
-its workers' contributions (`contribution`). When records change, `refresh` re-reads only the workers
-named, compares the new fact with the stored one and adds the difference of their contributions to the
-counters: a handful of small queries, the same for a district of 100 or 100,000 workers.
+figure of a district or institution is a counter equal to the sum of its workers' contributions
+(`contribution`). When records change, `refresh` — called inside the change's own transaction, just before
+it commits (marks.py) — re-reads only the workers named, compares the new fact with the stored one and adds
+the difference of their contributions to the counters: a handful of small queries, the same for a district
+of 100 or 100,000 workers.
 
 What depends on the date is kept exact:
 - age bands and years-since-first-post bands are counters computed for `FactState.as_of`; when the date
@@ -18,9 +19,10 @@ What depends on the date is kept exact:
 - month-bucketed history (full-time posts started and ended, joins, leaves) does not depend on the date:
   the window of the last 24 months is cut at read time (sources.figures_from_counters).
 
-Everything happens in one transaction under a lock (PostgreSQL advisory lock), so concurrent processes
-never apply a difference twice; refreshing a worker whose fact is already current changes nothing, which
-makes it safe to refresh the same worker again (a late commit, another process, a restart).
+Everything happens in the writer's transaction under a lock (PostgreSQL advisory lock, held until the
+commit), so concurrent writers apply their differences one after the other, each reading the registry as
+committed plus its own change; refreshing a worker whose fact is already current changes nothing, which
+makes it safe to refresh the same worker again (two transactions touching one person, a restart).
 """
 
 from __future__ import annotations
@@ -34,7 +36,6 @@ from django.db import connection, transaction
 from django.db.models import Max
 from django.utils import timezone
 
-from careforce.core.models import AuditEvent
 from careforce.indicators.models import DistrictCounter, FactState, InstitutionCounter, WorkerFact
 
 AGE_BANDS = ((0, "<30"), (30, "30-39"), (40, "40-49"), (50, "50-59"), (60, "60+"))
@@ -504,11 +505,10 @@ class Outcome:
     everything: bool = False  # a full build or a date roll: every district may differ
 
 
-def refresh(worker_ids: Iterable[int], *, high: int | None = None) -> Outcome:
-    """Bring these workers' facts and the counters up to date with the registry (idempotent).
-
-    `high`: the newest audit event these ids come from, recorded in the state. Builds everything first
-    when nothing was ever built, and rolls the date bands forward when the day changed."""
+def refresh(worker_ids: Iterable[int]) -> Outcome:
+    """Bring these workers' facts and the counters up to date with the registry (idempotent), inside the
+    caller's transaction and under the facts' lock (held until it commits). Builds everything first when
+    nothing was ever built, and rolls the date bands forward when the day changed."""
     ids = sorted({int(i) for i in worker_ids if i})
     with transaction.atomic():
         current = _state_for_update()
@@ -528,9 +528,6 @@ def refresh(worker_ids: Iterable[int], *, high: int | None = None) -> Outcome:
         for chunk in _chunks(ids, CHUNK):
             _refresh_chunk(chunk, rules, outcome, d_delta, i_delta)
         _apply(d_delta, i_delta)
-        if high is not None and high > current.high:
-            current.high = high
-            current.save(update_fields=["high", "built_at"])
     return outcome
 
 
@@ -615,7 +612,6 @@ def build(*, log: Callable[[str], None] | None = None) -> FactState:
     the services, or when the audit trail cannot be followed). One pass over the workers by id ranges."""
     with transaction.atomic():
         _lock(large=True)
-        high = AuditEvent.objects.aggregate(m=Max("id"))["m"] or 0  # before reading: later events re-apply
         today = timezone.localdate()
         rules = rules_for(today)
         for model in (WorkerFact, DistrictCounter, InstitutionCounter):
@@ -643,7 +639,7 @@ def build(*, log: Callable[[str], None] | None = None) -> FactState:
                 log(f"  facts {done:,}")
         _insert_counters(d_total, i_total)
         current = FactState.objects.order_by("pk").first() or FactState(as_of=today)
-        current.as_of, current.high, current.rebuilt_high = today, high, high
+        current.as_of = today
         current.save()
         FactState.objects.exclude(pk=current.pk).delete()
     return current
