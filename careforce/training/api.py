@@ -14,6 +14,7 @@ from ninja import Field, Query, Router, Schema
 from ninja.responses import Status
 
 from careforce.core.api import paginate
+from careforce.core.api_auth import SELF_SERVICE_AUTH
 from careforce.core.models import Role
 from careforce.core.schemas import (
     ERROR_RESPONSES,
@@ -529,6 +530,7 @@ def online_sessions(request: HttpRequest):
 
 @router.post(
     "/training/sessions/{session_id}/start",
+    auth=SELF_SERVICE_AUTH,
     response={201: ProgressOut, **ERROR_RESPONSES},
     summary="The calling worker starts an online course",
 )
@@ -549,6 +551,7 @@ def get_progress(request: HttpRequest, enrolment_id: Id):
 
 @router.post(
     "/training/enrolments/{enrolment_id}/progress",
+    auth=SELF_SERVICE_AUTH,
     response={200: ProgressOut, **ERROR_RESPONSES},
     summary="Mark one lesson done (the last one completes the course)",
 )
