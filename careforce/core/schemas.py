@@ -8,7 +8,7 @@ field-specific message in the user's language, the same one a form or an import 
 from __future__ import annotations
 
 import datetime
-from typing import Annotated, Any
+from typing import Annotated, Any, ClassVar
 
 from django.utils import timezone
 from ninja import Field, Schema
@@ -88,10 +88,36 @@ def _local_iso(value: datetime.datetime | None) -> str | None:
 LocalDateTime = Annotated[datetime.datetime, PlainSerializer(_local_iso, return_type=str)]
 
 
-class InputSchema(Schema):
-    """Base of request bodies: unknown fields are refused by name rather than silently ignored."""
+def _document_required(schema: dict[str, Any], model: type) -> None:
+    """The OpenAPI `required` list of a body: the fields its service requires (`required_fields`), which
+    may not be null either. Parsing stays permissive, so that a missing field gets the service's message in
+    the user's language, the same one a form or an import shows, rather than pydantic's."""
+    names = [name for name in getattr(model, "required_fields", ()) if name in schema.get("properties", {})]
+    if not names:
+        return
+    schema["required"] = names
+    for name in names:
+        prop = schema["properties"][name]
+        options = [option for option in prop.get("anyOf", []) if option.get("type") != "null"]
+        if "anyOf" in prop and options:
+            if len(options) == 1:
+                del prop["anyOf"]
+                prop.update(options[0])
+            else:
+                prop["anyOf"] = options
+        if isinstance(prop.get("type"), list):
+            prop["type"] = [kind for kind in prop["type"] if kind != "null"]
+        prop.pop("default", None)
 
-    model_config = ConfigDict(extra="forbid")
+
+class InputSchema(Schema):
+    """Base of request bodies: unknown fields are refused by name rather than silently ignored.
+
+    `required_fields` names the fields the service requires: they are marked required in the OpenAPI
+    document, while the service (not pydantic) answers a missing one, naming it, in the user's language."""
+
+    required_fields: ClassVar[tuple[str, ...]] = ()
+    model_config = ConfigDict(extra="forbid", json_schema_extra=_document_required)
 
 
 class DistrictOut(Schema):

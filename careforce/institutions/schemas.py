@@ -78,3 +78,9 @@ class InstitutionIn(InputSchema):
     address: Text = None
     contact_name: Text = None
     contact_phone: Text = None
+
+
+class InstitutionCreateIn(InstitutionIn):
+    """A new institution: uscc, name, district, kind and ownership are required."""
+
+    required_fields = ("uscc", "name", "district", "kind", "ownership")

@@ -971,13 +971,14 @@ def pii_reveal(
     """
     if not can_unmask(actor):
         raise Http404
+    errors: dict[str, list[str]] = {}
     if field not in PiiField.values:
-        raise ValidationError({"field": [_("Unknown field.")]})
+        errors["field"] = [_("Unknown field.")]
     reason = normalize_text(reason)
     if len(reason) < 2:
-        raise ValidationError(
-            {"reason": [_("Say why you need to see the full value (for example 核对社保).")]}
-        )
+        errors["reason"] = [_("Say why you need to see the full value (for example 核对社保).")]
+    if errors:
+        raise ValidationError(errors)
     PiiAccess.objects.create(
         actor=actor, worker=worker, field=field, reason=reason[:300], ip_address=ip_address, channel=channel
     )

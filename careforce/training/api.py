@@ -74,6 +74,8 @@ class SessionFilters(PageIn):
 
 
 class ScheduleIn(InputSchema):
+    required_fields = ("title", "kind", "hours")
+
     title: Text = None
     kind: Text = None
     tier: Text = None
@@ -113,6 +115,8 @@ class EnrolOut(Schema):
 
 
 class CompleteIn(InputSchema):
+    required_fields = ("workers",)
+
     workers: list[Id] = Field(default_factory=list, max_length=5000)
     completed_on: DateText = None
     hours: Text = None
@@ -130,6 +134,8 @@ class SessionUpdateIn(InputSchema):
 
 
 class AttendanceIn(InputSchema):
+    required_fields = ("day",)
+
     day: DateText = None
     present: list[Id] = Field(default_factory=list, max_length=5000, description="Worker ids present")
     workers: list[Id] | None = Field(
@@ -158,6 +164,8 @@ class ResultIn(InputSchema):
 
 
 class ResultsIn(InputSchema):
+    required_fields = ("results",)
+
     completed_on: DateText = Field(None, description="For every row that gives none")
     results: list[ResultIn] = Field(default_factory=list, max_length=5000)
 
@@ -190,6 +198,10 @@ class BaseIn(InputSchema):
     is_active: Flag = None
 
 
+class BaseCreateIn(BaseIn):
+    required_fields = ("name", "kind", "host", "district", "accredited_on", "capacity")
+
+
 class LessonOut(Schema):
     id: int
     order: int
@@ -215,6 +227,8 @@ class OnlineSessionOut(Schema):
 
 
 class ProgressIn(InputSchema):
+    required_fields = ("lesson",)
+
     lesson: Id | None = Field(None, description="The lesson done")
 
 
@@ -459,7 +473,7 @@ def get_base(request: HttpRequest, base_id: Id):
 @router.post(
     "/training/bases", response={201: BaseOut, **ERROR_RESPONSES}, summary="Register a training base"
 )
-def create_base(request: HttpRequest, payload: BaseIn):
+def create_base(request: HttpRequest, payload: BaseCreateIn):
     base = services.training_base_register(actor=request.auth, data=payload.model_dump(exclude_none=True))
     return Status(201, selectors.base_get(request.auth, base.pk))
 
