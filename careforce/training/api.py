@@ -26,6 +26,7 @@ from careforce.core.schemas import (
     IdOrCode,
     InputSchema,
     PageIn,
+    QueryDate,
     QueryText,
     Text,
 )
@@ -146,7 +147,7 @@ class AttendanceIn(InputSchema):
 
 
 class AttendanceFilters(Schema):
-    day: datetime.date | None = Field(None, description="Only this day (2025-05-01)")
+    day: QueryDate | None = Field(None, description="Only this day (2025-05-01)")
 
 
 class AttendanceOut(Schema):
