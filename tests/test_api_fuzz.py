@@ -28,7 +28,7 @@ from tests.scope.common import ROLES as SCOPE_ROLES
 from tests.test_scope_matrix import ROUTES
 from tests.test_scope_matrix import world as world  # the scope matrix's records, as a fixture here
 
-pytestmark = [pytest.mark.django_db, pytest.mark.xdist_group("api-fuzz")]
+pytestmark = pytest.mark.django_db
 
 EXAMPLES = int(os.environ.get("CAREFORCE_FUZZ_EXAMPLES", "8"))
 STATS = os.environ.get("CAREFORCE_FUZZ_STATS")
