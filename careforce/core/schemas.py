@@ -48,7 +48,8 @@ def _text(value: Any) -> str | None:
 def _id_or_text(value: Any) -> int | str | None:
     value = _scalar(value)
     if isinstance(value, bool):
-        return str(value).lower()
+        # Neither an id, a code nor a date: `false` must not pass for "none given".
+        raise PydanticCustomError("scalar_type", "Enter an id, a code or a date, not true or false.")
     if isinstance(value, float) and value.is_integer():
         value = int(value)
     if isinstance(value, int) and abs(value) > MAX_ID:
