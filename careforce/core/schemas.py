@@ -50,7 +50,10 @@ def _id_or_text(value: Any) -> int | str | None:
     if isinstance(value, bool):
         # Neither an id, a code nor a date: `false` must not pass for "none given".
         raise PydanticCustomError("scalar_type", "Enter an id, a code or a date, not true or false.")
-    if isinstance(value, float) and value.is_integer():
+    if isinstance(value, float):
+        if not value.is_integer():
+            # An id is a whole number and a code or a date is text: 2.5 is neither (the schema says so).
+            raise PydanticCustomError("int_type", "Enter a whole number, or the code as text.")
         value = int(value)
     if isinstance(value, int) and abs(value) > MAX_ID:
         raise PydanticCustomError("less_than_equal", "Too large.", {"le": MAX_ID})
