@@ -33,7 +33,6 @@ def load(apps, schema_editor):
     SkillLevel = apps.get_model("skills", "SkillLevel")
     Equivalence = apps.get_model("skills", "Equivalence")
     CreditRule = apps.get_model("skills", "CreditRule")
-    Target = apps.get_model("skills", "Target")
     levels = {}
     for rank, code, name, grade, certified in LEVELS:
         levels[code], _ = SkillLevel.objects.update_or_create(
@@ -44,9 +43,16 @@ def load(apps, schema_editor):
     CreditRule.objects.update_or_create(source="training_hour", level=None, defaults={"credits": HOUR_CREDITS})
     for code, credits in CERTIFICATE_CREDITS.items():
         CreditRule.objects.update_or_create(source="certificate", level=levels[code], defaults={"credits": credits})
-    Target.objects.update_or_create(
-        key="certification_rate", defaults={"label": "养老护理员持证率", "value": Decimal(60), "due_year": 2027}
-    )
+    # The certification target lived here until the one targets table (indicators.Target) took it over
+    # (skills/0003); a re-run on a migrated database (the browser tests' reference-data reload) skips it.
+    try:
+        Target = apps.get_model("skills", "Target")
+    except LookupError:
+        return
+    if Target._meta.db_table in schema_editor.connection.introspection.table_names():
+        Target.objects.update_or_create(
+            key="certification_rate", defaults={"label": "养老护理员持证率", "value": Decimal(60), "due_year": 2027}
+        )
 
 
 def build_tallies(apps, schema_editor):
