@@ -134,7 +134,13 @@ DEFAULT_SQLITE_URL = f"sqlite:///{VAR_DIR / 'careforce.sqlite3'}"
 DATABASES = {
     "default": dj_database_url.parse(os.environ.get("DATABASE_URL") or DEFAULT_SQLITE_URL, conn_max_age=60)
 }
-if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+# Django's backends with callbacks run inside a transaction just before it commits (the dashboard's facts
+# are brought up to date there: careforce/core/db/precommit.py).
+DATABASES["default"]["ENGINE"] = {
+    "django.db.backends.postgresql": "careforce.core.db.postgresql",
+    "django.db.backends.sqlite3": "careforce.core.db.sqlite3",
+}.get(DATABASES["default"]["ENGINE"], DATABASES["default"]["ENGINE"])
+if DATABASES["default"]["ENGINE"] == "careforce.core.db.sqlite3":
     VAR_DIR.mkdir(parents=True, exist_ok=True)
     # WAL lets the web server read while the background worker writes.
     DATABASES["default"]["OPTIONS"] = {

@@ -15,7 +15,7 @@ from unittest import mock
 import pytest
 from django.utils import timezone
 
-from careforce.indicators import engine, facts, selectors
+from careforce.indicators import engine, facts, selectors, tasks
 from careforce.indicators.models import DistrictCounter, FactState, WorkerFact
 from careforce.indicators.sources import add_months, month_key, month_start
 from careforce.institutions.services import institution_update
@@ -191,7 +191,7 @@ def world(city):
     w3 = ft.director(h, actor=city, name="丙")
     w4 = factories.worker(at=g, actor=city, name="丁", start=months_ago(14))
     w5 = factories.worker(at=j, actor=city, name="戊", start=months_ago(20), education="bachelor")
-    assert_exact(YUZHONG, JIANGBEI, None)  # the first read builds the facts
+    assert_exact(YUZHONG, JIANGBEI, None)  # the first registration built the facts
     return {"h": h, "g": g, "j": j, "w1": w1, "w2": w2, "w3": w3, "w4": w4, "w5": w5}
 
 
@@ -272,6 +272,7 @@ def test_age_and_service_bands_move_with_the_date_without_a_rebuild(world, city)
     for days in (40, 200, 400, 3700):
         patch, day = _later(days)
         with patch, mock.patch.object(facts, "build", side_effect=AssertionError("no rebuild")):
+            tasks.daily_roll.call()  # the worker, at 00:05: reads never move the bands
             assert_exact(YUZHONG, JIANGBEI, None, on=day)
         assert FactState.objects.get().as_of == day
 
@@ -282,6 +283,7 @@ def test_a_new_year_clears_heads_trained_this_year(world, city):
     assert selectors.load_context().figures(district(YUZHONG).pk)["heads_trained"] == 1
     new_year = datetime.date(today().year + 1, 1, 2)
     with mock.patch("django.utils.timezone.localdate", return_value=new_year):
+        tasks.daily_roll.call()
         figures = selectors.load_context().figures(district(YUZHONG).pk)
         assert (figures["heads"], figures["heads_trained"]) == (1, 0)
         assert_exact(YUZHONG, None, on=new_year)
@@ -358,3 +360,92 @@ def test_certification_follows_a_certified_care_worker_who_moves_and_leaves(worl
     )
     shown_now, direct = shown_and_direct()
     assert shown_now == direct and shown_now[1] == (0, 1)  # w5 remains, uncertified
+
+
+# ---------------------------------------------------------------- reads only read, writes carry their facts
+
+
+def test_a_dashboard_read_only_reads(world, city, client):
+    """No read catches up, rebuilds, rolls the date or takes the facts' lock: every statement a dashboard
+    page, its API and a district page send is a SELECT."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    employment_end(actor=city, employment=world["w4"].employments.get(), end_date=months_ago(1))
+    engine.reset()  # a process that has read nothing yet
+    client.force_login(city)
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get("/indicators/").status_code == 200
+        assert client.get(f"/indicators/districts/{district(YUZHONG).pk}/").status_code == 200
+        assert client.get("/api/v1/indicators").status_code == 200
+    written = [
+        q["sql"]
+        for q in queries.captured_queries
+        if not q["sql"].lstrip().upper().startswith(("SELECT", "SAVEPOINT", "RELEASE", "ROLLBACK TO"))
+    ]
+    # Sessions and the account's last-seen bookkeeping are not the dashboard's.
+    assert [sql for sql in written if "indicators_" in sql or "advisory" in sql] == []
+
+
+def test_a_change_and_its_facts_commit_together(world, city):
+    """If the facts cannot be brought up to date, the change itself is not saved."""
+    before = Worker.objects.get(pk=world["w2"].pk).occupation_id
+    with (
+        mock.patch.object(facts, "_apply", side_effect=RuntimeError("counters unavailable")),
+        pytest.raises(RuntimeError),
+    ):
+        worker_update(actor=city, worker=world["w2"], data={"occupation": "care_worker", "team": "care"})
+    assert Worker.objects.get(pk=world["w2"].pk).occupation_id == before
+    assert_exact(YUZHONG, None)
+
+
+def test_the_versions_tell_every_process_what_changed(world, city):
+    from careforce.indicators import marks
+
+    selectors.load_context()  # this process holds every block now
+    before = marks.versions()
+    worker_transfer(
+        actor=city,
+        worker=world["w1"],
+        data={"institution": world["j"].pk, "post": "护理员", "start_date": months_ago(1)},
+    )
+    after = marks.versions()
+    changed = {d for d in after if after[d] != before.get(d)}
+    assert changed == {district(YUZHONG).pk, district(JIANGBEI).pk}
+    assert_exact(YUZHONG, JIANGBEI, None)
+
+
+def test_the_set_based_build_equals_the_worker_by_worker_path(world, city):
+    """On PostgreSQL the rebuild is a few SQL statements; they give the same facts and counters as the
+    contributions computed worker by worker (part-time posts, overlaps, returns, heads trained included)."""
+    from django.db import transaction
+
+    w1, w4 = world["w1"], world["w4"]
+    employment_start(
+        actor=city,
+        worker=w1,
+        data={"institution": world["g"].pk, "post": "兼职", "start_date": months_ago(3), "is_part_time": "是"},
+    )
+    employment_end(actor=city, employment=w4.employments.get(), end_date=months_ago(6, day=10))
+    employment_start(
+        actor=city,
+        worker=w4,
+        data={"institution": world["j"].pk, "post": "护理员", "start_date": months_ago(6, day=11)},
+    )
+    ft.completion(world["w3"], session=ft.heads_session(YUZHONG, actor=city, day=today()), actor=city, hours="8")
+
+    def snapshot():
+        return (
+            sorted(WorkerFact.objects.values_list(*facts.FACT_FIELDS)),
+            sorted(DistrictCounter.objects.exclude(n=0).values_list("district_id", "key", "n")),
+            sorted(facts.InstitutionCounter.objects.exclude(n=0).values_list("institution_id", "key", "n")),
+        )
+
+    facts.build()  # set-based on PostgreSQL
+    set_based = snapshot()
+    with transaction.atomic():
+        facts._build_by_ranges(facts.rules_for(today()), log=None)
+        by_worker = snapshot()
+        transaction.set_rollback(True)
+    assert set_based == by_worker
+    assert any(key.startswith("ft_start.care:") for _d, key, _n in set_based[1])

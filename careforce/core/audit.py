@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime
 import decimal
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
 from django.db import models
@@ -69,7 +69,28 @@ def build_event(
 def record(**kwargs: Any) -> AuditEvent:
     event = build_event(**kwargs)
     event.save()
+    announce([(event.object_type, event.worker_id, event.institution_id)])
     return event
+
+
+# Who is told of each change, inside its transaction (the dashboard keeps its facts current this way).
+# An observer receives (object type, worker id, institution id) of the events just written; it must not
+# query or write, only register the work it will do before the transaction commits
+# (careforce.core.db.precommit).
+Announced = tuple[str, int | None, int | None]
+_observers: list[Callable[[Sequence[Announced]], None]] = []
+
+
+def observe(observer: Callable[[Sequence[Announced]], None]) -> None:
+    if observer not in _observers:
+        _observers.append(observer)
+
+
+def announce(events: Sequence[Announced]) -> None:
+    """Tell the observers of events written in the current transaction. record() does; a bulk path that
+    inserts AuditEvent rows itself calls it with (object_type, worker_id, institution_id) of each."""
+    for observer in _observers:
+        observer(events)
 
 
 def record_create(

@@ -67,3 +67,10 @@ def first_of_next_month(now: datetime.datetime, *, hour: int = 0, minute: int = 
     local = timezone.localtime(now)
     year, month = (local.year + 1, 1) if local.month == 12 else (local.year, local.month + 1)
     return timezone.make_aware(datetime.datetime(year, month, 1, hour, minute))
+
+
+def next_day(now: datetime.datetime, *, hour: int = 0, minute: int = 5) -> datetime.datetime:
+    """hour:minute of the day after `now`'s day, in Asia/Shanghai (TIME_ZONE)."""
+    local = timezone.localtime(now)
+    day = local.date() + datetime.timedelta(days=1)
+    return timezone.make_aware(datetime.datetime(day.year, day.month, day.day, hour, minute))

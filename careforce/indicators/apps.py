@@ -1,7 +1,7 @@
 from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
 
-# Apps whose records feed indicators, watched with post_save / post_delete for cache invalidation only.
+# Apps whose records feed indicators, watched with post_save / post_delete (marks.touch).
 WATCHED_APPS = ("training", "skills", "conduct")
 
 
@@ -28,26 +28,25 @@ class IndicatorsConfig(AppConfig):
         from careforce.indicators import tasks  # noqa: F401  (registers the monthly snapshot)
 
     def _watch(self) -> None:
-        """Dirty the dashboard's blocks when a training, certificate or complaint record changes, in this
-        process, after the change commits. Receivers only read ids already on the instance (no query, no
-        write inside the other app's transaction)."""
+        """Keep the dashboard current from the write side: audit events announced by every service
+        (core/audit.py), and saves and deletes of training, certificate and complaint records — some of
+        which (tallies, derived rows) write no audit event — are noted in the change's transaction and
+        applied just before it commits (marks.py). Receivers only read ids already on the instance."""
         from django.apps import apps
-        from django.db import transaction
         from django.db.models.signals import post_delete, post_save
 
-        from careforce.indicators import engine
+        from careforce.core import audit
+        from careforce.indicators import marks
+
+        audit.observe(marks.observe)
 
         def receiver(sender, instance, **kwargs):
             workers = [getattr(instance, "worker_id", None)]
             institutions = [getattr(instance, "institution_id", None)]
             districts = [getattr(instance, "district_id", None)]
             if not any(workers + institutions + districts):
-                return  # sessions, courses, bases: counted live or by a record that names people
-            transaction.on_commit(
-                lambda: engine.mark_dirty(
-                    worker_ids=workers, institution_ids=institutions, district_ids=districts
-                )
-            )
+                return  # sessions, courses, bases: their services' audit events name nobody: every district
+            marks.touch(worker_ids=workers, institution_ids=institutions, district_ids=districts)
 
         for label in WATCHED_APPS:
             try:

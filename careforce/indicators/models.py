@@ -272,14 +272,24 @@ class InstitutionCounter(models.Model):
         return f"{self.institution_id} {self.key}={self.n}"
 
 
+class DistrictVersion(models.Model):
+    """A number each change to a district's figures increases, in the change's own transaction
+    (marks.py); district 0 stands for "every district". A page compares these with the versions of the
+    figures it holds in memory and reads again only what changed: a read never catches up or writes."""
+
+    district_id = models.BigIntegerField(primary_key=True)
+    version = models.BigIntegerField(default=0)
+
+    def __str__(self) -> str:
+        return f"{self.district_id} v{self.version}"
+
+
 class FactState(models.Model):
-    """The one row saying how far the facts are: the day their date bands are computed for and the newest
-    audit event applied. Absent until the first build."""
+    """The one row saying how far the facts are: the day their date bands are computed for. Absent until
+    the first build."""
 
     as_of = models.DateField()
-    high = models.BigIntegerField(default=0)
-    rebuilt_high = models.BigIntegerField(default=0)  # the audit high at the last full build
     built_at = models.DateTimeField(auto_now=True)
 
     def __str__(self) -> str:
-        return f"facts as of {self.as_of}, audit {self.high}"
+        return f"facts as of {self.as_of}"

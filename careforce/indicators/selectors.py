@@ -589,7 +589,6 @@ def institution_table(
     ratios = staffing_ratios()
     kinds, ownerships = dict(InstitutionKind.choices), dict(Ownership.choices)
     rows = []
-    engine.sync()
     for inst in sources.institution_rows(district_id, ctx.today, institution_ids=institution_ids):
         f = inst["figures"]
         required = required_care_staff(inst, ratios)
@@ -627,7 +626,6 @@ def institution_table(
 def institution_view(user: User, institution_id: object) -> dict[str, Any]:
     institution = institution_for_dashboard(user, institution_id)
     scope = scope_of(user)
-    engine.sync()
     found = sources.institution_rows(
         institution.district_id, timezone.localdate(), institution_ids=[institution.pk]
     )

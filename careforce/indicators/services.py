@@ -22,7 +22,7 @@ from careforce.core import audit
 from careforce.core.models import AuditAction, District, User
 from careforce.core.scope import Level, require_write
 from careforce.core.validators import normalize_text
-from careforce.indicators import definitions, engine, selectors
+from careforce.indicators import definitions, selectors
 from careforce.indicators.models import (
     MonthlyFigure,
     OlderPopulation,
@@ -241,8 +241,7 @@ def older_population_set(
         instance=row,
         changes=audit.diff(before, audit.snapshot(row, ("count", "source", "is_estimate"))),
     )
-    engine.mark_all_dirty()
-    return row
+    return row  # older population is read on every request (selectors.older_population), not held
 
 
 def _json(value: Any) -> Any:

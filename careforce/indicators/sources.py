@@ -370,9 +370,8 @@ def no_jit():
         yield
 
 
-# The figures of a district come in two parts, cached apart by the engine: WORKERS changes with any
-# change to a worker (a post, a transfer, an occupation: the facts' counters); PLACES with institutions,
-# training, bases and complaints. The certification tally is kept per institution (engine.Certification).
+# The figures of a district come in two parts, read apart by the engine: WORKERS, the facts' counters;
+# PLACES, institutions, beds and residents, certification, training, bases and complaints.
 WORKERS, PLACES = "workers", "places"
 PARTS = (WORKERS, PLACES)
 
@@ -385,8 +384,12 @@ def district_figures(
     # A district or two (after a change) plans far below JIT's threshold: spare the round trips.
     with no_jit() if len(district_ids) > 2 else nullcontext():
         found: dict[str, dict[int, Figures]] = {}
-        if WORKERS in parts:  # certification: engine.Certification (per institution, kept by difference)
+        if WORKERS in parts:
             found[WORKERS] = registry_figures(district_ids, today)
         if PLACES in parts:
-            found[PLACES] = merge(place_figures(district_ids), contract_figures(district_ids, today))
+            found[PLACES] = merge(
+                place_figures(district_ids),
+                contract_figures(district_ids, today),
+                certification_figures(district_ids),
+            )
     return {d: {part: found[part].get(d, Figures()) for part in parts} for d in district_ids}

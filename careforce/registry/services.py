@@ -701,6 +701,7 @@ def workers_register(*, actor: User, registrations: Sequence[Registration]) -> l
         for employment_id, (row, audited) in zip(employment_ids, employments, strict=True)
     ]
     bulk.insert_rows(AuditEvent, events, typed=True)
+    audit.announce([(e["object_type"], e.get("worker_id"), e.get("institution_id")) for e in events])
     placement_touched(row["institution_id"] for row in rows)
     return worker_ids
 
@@ -725,7 +726,7 @@ def worker_register(
 def worker_update(*, actor: User, worker: Worker, data: Mapping[str, Any]) -> list[str]:
     """Change a worker's own fields (not placement). Returns warnings. The caller fetched `worker` scoped."""
     resolver = Resolver(actor)
-    worker = Worker.objects.select_for_update().select_related("occupation").get(pk=worker.pk)
+    worker = Worker.objects.select_for_update(of=("self",)).select_related("occupation").get(pk=worker.pk)
     before = audit.snapshot(worker, AUDITED_WORKER_FIELDS)
     values, warnings = clean_worker_fields(
         {k: v for k, v in data.items() if k in (*WORKER_FIELDS, "gender", "birth_date")},

@@ -529,7 +529,7 @@ def enrolments_create(*, actor: User, session: Session, workers: Iterable[Worker
     for row in returning:
         row.status = EnrolmentStatus.ENROLLED
     placement = dict(Worker.objects.filter(pk__in=new_ids + back).values_list("pk", "institution_id"))
-    AuditEvent.objects.bulk_create(
+    events = AuditEvent.objects.bulk_create(
         [
             audit.build_event(
                 actor=actor,
@@ -554,6 +554,7 @@ def enrolments_create(*, actor: User, session: Session, workers: Iterable[Worker
         ],
         batch_size=2000,
     )
+    audit.announce([(e.object_type, e.worker_id, e.institution_id) for e in events])
     return rows + returning
 
 

@@ -1,25 +1,35 @@
-"""careforce indicators_rebuild: recompute the dashboard's persisted facts and counters from the registry.
+"""careforce indicators_rebuild [--if-needed]: recompute the dashboard's persisted facts and counters from
+the registry.
 
-Needed once after `migrate` on a database that already holds workers (the first dashboard read would do
-it otherwise, slowly), and after any bulk load that bypassed the services (no audit events to follow).
-Changes made through the services are applied incrementally on the next read; this is not a cron job."""
+Needed after any bulk load that bypassed the services (no audit events were announced), and once on a
+database whose facts were never built (`--if-needed` does it only then: `make run` calls it after
+`migrate`; the worker's daily task does the same). Changes made through the services keep the facts current
+in their own transactions; this is not a cron job."""
 
 from __future__ import annotations
 
 import time
 
 from django.core.management.base import BaseCommand
+from django.db import transaction
 
-from careforce.indicators import engine, facts
+from careforce.indicators import engine, facts, marks
 
 
 class Command(BaseCommand):
     help = "Recompute the dashboard's per-worker facts and counters from the registry."
 
-    def handle(self, *args, **options):
-        started = time.monotonic()
-        engine.rebuild(log=self.stdout.write)
-        state = facts.state()
-        self.stdout.write(
-            f"Facts rebuilt in {time.monotonic() - started:.1f} s (as of {state.as_of}, audit {state.high})."
+    def add_arguments(self, parser):
+        parser.add_argument(
+            "--if-needed", action="store_true", help="Only when the facts were never built on this database."
         )
+
+    def handle(self, *args, if_needed=False, **options):
+        if if_needed and facts.state() is not None:
+            return
+        started = time.monotonic()
+        with transaction.atomic():
+            engine.rebuild(log=self.stdout.write)
+            marks.bump((), everything=True)  # every process reads its districts again
+        state = facts.state()
+        self.stdout.write(f"Facts rebuilt in {time.monotonic() - started:.1f} s (as of {state.as_of}).")
