@@ -13,6 +13,8 @@ from pathlib import Path
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 
+from careforce.core import keys
+
 BASE_DIR = Path(__file__).resolve().parent
 PROJECT_DIR = BASE_DIR.parent
 VAR_DIR = Path(os.environ.get("CAREFORCE_VAR_DIR", PROJECT_DIR / "var"))
@@ -54,8 +56,6 @@ def _require(name: str, dev_default: str) -> str:
             f"{name} is not set. Production mode needs real keys (see docs/operations.md); "
             "for a development machine set CAREFORCE_ENV=development."
         )
-    if value == dev_default:
-        raise ImproperlyConfigured(f"{name} is the public development key; production refuses it.")
     return value
 
 
@@ -64,11 +64,16 @@ SECRET_KEY = _require("CAREFORCE_SECRET_KEY", DEV_SECRET_KEY)
 PII_KEYS = _require("CAREFORCE_PII_KEYS", DEV_PII_KEYS)
 BLIND_INDEX_KEY = _require("CAREFORCE_BLIND_INDEX_KEY", DEV_BLIND_INDEX_KEY)
 
+# Every key is decoded and its length checked in both modes; production also compares the decoded bytes with
+# every development key (careforce/core/keys.py: base64 spells the same bytes more than one way).
+_KEYS = keys.read_keys(secret_key=SECRET_KEY, pii_keys=PII_KEYS, blind_index_key=BLIND_INDEX_KEY)
 if not DEVELOPMENT:
     if DEBUG:
         raise ImproperlyConfigured("DEBUG is on in production mode; unset DEBUG or set it to 0.")
-    if DEV_PII_KEYS.split(":", 1)[1] in PII_KEYS:
-        raise ImproperlyConfigured("CAREFORCE_PII_KEYS contains the public development key.")
+    keys.refuse_development_keys(
+        _KEYS,
+        keys.read_keys(secret_key=DEV_SECRET_KEY, pii_keys=DEV_PII_KEYS, blind_index_key=DEV_BLIND_INDEX_KEY),
+    )
 
 ALLOWED_HOSTS = _env_list("ALLOWED_HOSTS", ["127.0.0.1", "localhost", "testserver"] if DEVELOPMENT else [])
 CSRF_TRUSTED_ORIGINS = _env_list("CSRF_TRUSTED_ORIGINS", [])
