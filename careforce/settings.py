@@ -6,6 +6,7 @@ says so; anything else is production, which refuses to start without real keys o
 
 from __future__ import annotations
 
+import datetime
 import os
 import sys
 from pathlib import Path
@@ -155,7 +156,7 @@ LOGOUT_REDIRECT_URL = "core:login"
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 10}},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 12}},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
@@ -201,3 +202,45 @@ LOGGING = {
 # Pagination: lists never COUNT past this; beyond it they say "more than N".
 LIST_COUNT_CAP = 10_000
 LIST_PAGE_SIZE = 25
+
+
+# ---------------------------------------------------------------- accounts: sign-in, second factor, sessions
+# (docs/security.md, "Accounts"). Kept together so that other settings can change around them.
+INSTALLED_APPS += ["django_otp", "django_otp.plugins.otp_totp", "axes"]
+# After the messages middleware (the idle timeout leaves a message): the second-factor state of the session,
+# then the idle and absolute timeouts, then the gate that treats an unverified session as signed out.
+MIDDLEWARE[MIDDLEWARE.index("django.contrib.messages.middleware.MessageMiddleware") + 1 : 0] = [
+    "django_otp.middleware.OTPMiddleware",
+    "careforce.core.sessions.SessionTimeoutMiddleware",
+    "careforce.core.sessions.SecondFactorMiddleware",
+]
+MIDDLEWARE.append("axes.middleware.AxesMiddleware")  # django-axes wants to be last
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",  # refuses a locked-out account/address before the password is checked
+    "django.contrib.auth.backends.ModelBackend",
+]
+
+# Password guessing: after this many wrong passwords for one account from one address, that pair is locked
+# for the cool-off time (0 = until the security administrator unlocks it). Counted in the database, so all
+# processes share the count.
+AXES_FAILURE_LIMIT = int(os.environ.get("CAREFORCE_LOGIN_FAILURE_LIMIT", "5"))
+_lockout_minutes = int(os.environ.get("CAREFORCE_LOGIN_LOCKOUT_MINUTES", "30"))
+AXES_COOLOFF_TIME = datetime.timedelta(minutes=_lockout_minutes) if _lockout_minutes > 0 else None
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_HANDLER = "axes.handlers.database.AxesDatabaseHandler"
+AXES_RESET_ON_SUCCESS = True
+AXES_ENABLE_ACCESS_FAILURE_LOG = True
+AXES_ENABLE_ADMIN = False  # careforce/core/admin.py shows its tables read-only; unlocking is audited
+AXES_LOCKOUT_CALLABLE = "careforce.core.lockouts.lockout_response"
+AXES_VERBOSE = False  # no start-up banner in every command
+LOGGING["loggers"]["axes"] = {"level": "WARNING"}  # lockouts and failures, not every successful sign-in
+
+# Second factor (TOTP, RFC 6238) for every role that can write and for the administrators.
+OTP_TOTP_ISSUER = "CareForce"
+OTP_TOTP_THROTTLE_FACTOR = 1  # 1, 2, 4, 8 … seconds between tries after wrong codes
+RECOVERY_CODE_COUNT = 10
+
+# Sessions end after this much inactivity; SESSION_COOKIE_AGE stays their longest life from sign-in. The
+# last-activity time is written at most once a minute.
+IDLE_TIMEOUT_SECONDS = int(os.environ.get("CAREFORCE_IDLE_TIMEOUT_MINUTES", "30")) * 60
+IDLE_CLOCK_RESOLUTION_SECONDS = 60
