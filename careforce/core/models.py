@@ -6,6 +6,7 @@ import hashlib
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser
+from django.core.exceptions import PermissionDenied
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
@@ -107,6 +108,17 @@ class User(AbstractUser):
 
     def __str__(self) -> str:
         return self.display_name or self.username
+
+    def save(self, *args, **kwargs):
+        # A superuser holds every duty at once (records, accounts, roles, the audit trail), which separation of
+        # duties forbids: production runs with the system, security and audit administrators instead.
+        if self.is_superuser and not settings.DEVELOPMENT:
+            raise PermissionDenied(
+                "Production has no superuser: create the three administrators with "
+                "`careforce create-account USERNAME --role system_admin|security_admin|audit_admin` "
+                "(docs/operations.md)."
+            )
+        super().save(*args, **kwargs)
 
 
 class AuditAction(models.TextChoices):
