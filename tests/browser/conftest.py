@@ -106,8 +106,30 @@ def pytest_runtest_makereport(item, call):
 
 
 def login(page, live_server, username, password="pass-word-123"):
+    """Sign in through the form, and through the second step for an account that can write: the first time by
+    enrolling (reading the secret off the page, as a person would type it into an app), later with the code
+    the enrolled authenticator shows now."""
+    from urllib.parse import urlparse
+
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    from tests.second_factor import fresh_code, totp_code
+
     page.goto(f"{live_server.url}/accounts/login/")
     page.fill("input[name=username]", username)
     page.fill("input[name=password]", password)
     page.click('form[action$="/accounts/login/"] button[type=submit]')
     page.wait_for_load_state("networkidle")
+    step = urlparse(page.url).path
+    if step == "/accounts/two-factor/setup/":
+        secret = page.locator("#totp-secret").inner_text()
+        page.fill("input[name=code]", totp_code(secret))
+        page.click('form[action*="/accounts/two-factor/setup/"] button[type=submit]')
+        page.locator("#recovery-codes li").first.wait_for()
+        page.click("#recovery-continue")
+        page.wait_for_load_state("networkidle")
+    elif step == "/accounts/two-factor/":
+        device = TOTPDevice.objects.get(user__username=username, confirmed=True)
+        page.fill("input[name=code]", fresh_code(device))
+        page.click('form[action*="/accounts/two-factor/"] button[type=submit]')
+        page.wait_for_load_state("networkidle")
