@@ -87,9 +87,11 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "django.contrib.humanize",
+    # Before django_tasks_db: careforce.core's db_worker (the same worker, which also schedules the
+    # periodic tasks) takes precedence over the library's command of the same name.
+    "careforce.core",
     "django_tasks",
     "django_tasks_db",
-    "careforce.core",
     "careforce.institutions",
     "careforce.registry",
     "careforce.imports",

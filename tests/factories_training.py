@@ -92,4 +92,30 @@ def certificate(
 
 
 def director(at: Institution, *, actor: User | None = None, name: str = "李院长") -> Worker:
-    return factories.worker(at=at, actor=actor, name=name, team="management", occupation="director")
+    """A director, named as the institution's head (负责人)."""
+    from careforce.institutions.services import institution_update
+
+    actor = _city(actor)
+    worker = factories.worker(at=at, actor=actor, name=name, team="management", occupation="director")
+    institution_update(actor=actor, institution=at, data={"head": worker.pk})
+    return worker
+
+
+def heads_session(
+    district_code: str = "500103", *, actor: User | None = None, day: datetime.date | None = None
+) -> Session:
+    """A district-tier heads' course (领雁) of a district, one day long: what trains a head of it."""
+    from careforce.core.models import District
+
+    actor = _city(actor)
+    district = District.objects.get(code=district_code)
+    heads_course = course(
+        actor=actor,
+        title=f"{district.name}养老机构负责人轮训{next(_counter)}",
+        kind="heads",
+        tier="district",
+        organiser_district=district.pk,
+        hours="8",
+    )
+    day = day or datetime.date.today()
+    return session(course=heads_course, actor=actor, start_date=day, end_date=day)

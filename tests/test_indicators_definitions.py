@@ -47,7 +47,7 @@ def world(city):
         actor=city, worker=w5, data={"institution": j.pk, "post": "护理员", "start_date": months_ago(2)}
     )
     ft.certificate(w1)
-    session = ft.session(actor=city, start_date=today(), end_date=today())
+    session = ft.heads_session("500103", actor=city, day=today())
     ft.completion(w3, session=session, actor=city, hours="8")
     OlderPopulation.objects.create(district=district("500103"), year=2024, count=3000, source="测试")
     return {"h": h, "j": j, "w1": w1, "w2": w2, "w3": w3, "w4": w4, "w5": w5, "w6": w6}
@@ -84,7 +84,40 @@ def test_it_reads_certification_training_and_heads_from_their_modules(world, cit
     assert value("certification_rate", "500103", city).value == 50  # w1 of w1 + w6
     assert value("training_person_times", "500103", city).value == 1
     assert value("heads_training_coverage", "500103", city).value == 100
-    assert value("heads_training_coverage", "500105", city).value is None  # no head there
+    # 康乐院 records no head: a gap of the 领雁 list, so 0 of 1 institution, not "no data".
+    coverage = value("heads_training_coverage", "500105", city)
+    assert (coverage.numerator, coverage.denominator) == (0, 1)
+
+
+def test_heads_training_follows_the_one_lingyan_rule(world, city):
+    """Only a district-tier heads' course of the head's own district, completed this calendar year,
+    trains a head; the dashboard, the 领雁 page and the API agree."""
+    from careforce.institutions.services import institution_update
+    from careforce.training import selectors as training_selectors
+
+    j = world["j"]
+    head = ft.director(j, actor=city, name="庚")
+    city_course = ft.session(
+        course=ft.course(actor=city, kind="heads", tier="city", hours="8"),
+        actor=city,
+        start_date=today(),
+        end_date=today(),
+    )
+    ft.completion(head, session=city_course, actor=city, hours="8")  # the city's own course
+    ft.completion(head, session=ft.heads_session("500103", actor=city, day=today()), actor=city, hours="8")
+    assert value("heads_training_coverage", "500105", city).value == 0  # neither is 江北区's rotation
+    coverage = training_selectors.heads_coverage(city, year=today().year)
+    jiangbei = next(r for r in coverage["districts"] if r["district"].code == "500105")
+    assert (jiangbei["institutions"], jiangbei["trained"]) == (1, 0)
+    assert [g["reason"] for g in jiangbei["gaps"]] == ["not_trained"]
+    ft.completion(head, session=ft.heads_session("500105", actor=city, day=today()), actor=city, hours="8")
+    assert value("heads_training_coverage", "500105", city).value == 100
+    # A head named only by name (not yet registered) is a gap, and so is no head at all.
+    institution_update(actor=city, institution=j, data={"head": "", "head_pending_name": "王某"})
+    assert value("heads_training_coverage", "500105", city).value == 0
+    coverage = training_selectors.heads_coverage(city, year=today().year)
+    jiangbei = next(r for r in coverage["districts"] if r["district"].code == "500105")
+    assert [g["reason"] for g in jiangbei["gaps"]] == ["not_registered"]
 
 
 def test_it_rebuilds_the_monthly_history_and_flows_from_employment_dates(world, city):

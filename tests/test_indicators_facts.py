@@ -89,10 +89,17 @@ def reference(district_id: int | None, on: datetime.date) -> Counter:
         if w.institution_id:
             f[f"ownership:{w.institution.ownership}"] += 1
             f[f"kind:{w.institution.kind}"] += 1
-            if w.occupation.code == "director":
+            if w.institution.head_id == w.pk:  # the head the institution names (负责人)
                 f["heads"] += 1
+                # 领雁: a district-tier heads' course of the institution's district, completed this year.
                 trained = Enrolment.objects.filter(
-                    worker=w, status="completed", completed_on__gte=year_start, hours__gt=0
+                    worker=w,
+                    status="completed",
+                    completed_on__gte=year_start,
+                    completed_on__year=on.year,
+                    session__course__kind="heads",
+                    session__course__tier="district",
+                    session__course__organiser_district_id=w.institution.district_id,
                 ).exists()
                 f["heads_trained"] += int(trained)
     # History: full-time posts held at each past month end, joins and leaves, by the post's district.
@@ -233,7 +240,7 @@ def test_it_is_exact_right_after_a_change_of_occupation_and_of_the_institution(w
 def test_it_is_exact_right_after_a_training_completion_and_a_certificate(world, city):
     before = selectors.load_context().figures(district(YUZHONG).pk)
     assert (before["heads"], before["heads_trained"]) == (1, 0)
-    session = ft.session(actor=city, start_date=today(), end_date=today())
+    session = ft.heads_session(YUZHONG, actor=city, day=today())
     ft.completion(world["w3"], session=session, actor=city, hours="8")
     after = selectors.load_context().figures(district(YUZHONG).pk)
     assert (after["heads"], after["heads_trained"]) == (1, 1)
@@ -270,7 +277,7 @@ def test_age_and_service_bands_move_with_the_date_without_a_rebuild(world, city)
 
 
 def test_a_new_year_clears_heads_trained_this_year(world, city):
-    session = ft.session(actor=city, start_date=today(), end_date=today())
+    session = ft.heads_session(YUZHONG, actor=city, day=today())
     ft.completion(world["w3"], session=session, actor=city, hours="8")
     assert selectors.load_context().figures(district(YUZHONG).pk)["heads_trained"] == 1
     new_year = datetime.date(today().year + 1, 1, 2)

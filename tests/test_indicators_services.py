@@ -102,7 +102,7 @@ def test_spreadsheet_text_that_looks_like_a_formula_is_defused():
 def test_the_projection_fits_a_line_and_gives_the_verdict():
     today = datetime.date(2026, 1, 1)
     due = datetime.date(2027, 1, 1)  # 12 months ahead
-    rising = [Decimal(v) for v in (100, 110, 120, 130)]
+    rising = [Decimal(v) for v in (80, 90, 100, 110, 120, 130)]
     p = projection.project_stock(
         history=rising,
         now=Decimal(130),
@@ -125,8 +125,8 @@ def test_the_projection_fits_a_line_and_gives_the_verdict():
     )
     assert p.status == "on_track"
     p = projection.project_stock(
-        history=rising[:2],
-        now=Decimal(110),
+        history=rising[:5],  # five months: a trend needs six
+        now=Decimal(120),
         target=Decimal(200),
         due=due,
         today=today,
@@ -141,3 +141,9 @@ def test_the_projection_fits_a_line_and_gives_the_verdict():
         at_risk_ratio=Decimal("0.9"),
     )
     assert year.status == "off_track" and 9900 < year.projected < 10100
+    # People are whole: a projected 18,687.31 people is shown as 18,687, and 0.2 more a month is one.
+    shown = projection.Projection("at_risk", Decimal("18687.31"), None, Decimal("120.2"), Decimal(12))
+    assert (shown.rounded(0, whole=True).projected, shown.rounded(0, whole=True).needed_per_month) == (
+        18687,
+        121,
+    )

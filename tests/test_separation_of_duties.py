@@ -80,7 +80,7 @@ def test_duties_do_not_overlap():
     assert {"core.assign_roles", "core.manage_sign_in", "core.change_apitoken"} <= security
     assert "core.add_user" not in security
     assert not {"core.add_user", "core.assign_roles", "core.manage_sign_in"} & audit
-    assert "training.change_target" in system and "training.change_target" not in security | audit
+    assert "training.change_contentmodule" in system and "training.change_contentmodule" not in security | audit
 
 
 def test_the_system_administrator_creates_accounts_but_gives_no_role(client, admins):

@@ -158,7 +158,7 @@ def test_api_schedules_enrols_completes_and_reports(client, city, home):
     )
     assert done.json() == {"count": 1}
     figures = client.get("/api/v1/training/person-times?year=2025").json()
-    assert figures["total"] == 1 and figures["target"] == "20000.00"
+    assert figures["total"] == 1 and figures["target"] == "20000"
     assert client.get(f"/api/v1/workers/{worker.pk}/training").json()[0]["status"] == "completed"
     bad = client.post(
         "/api/v1/training/sessions", {"title": "", "kind": "x"}, content_type="application/json"

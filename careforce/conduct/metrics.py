@@ -26,6 +26,32 @@ def overdue_complaints(*, district_ids: Iterable[int] | None = None) -> dict[int
     return dict(rows)
 
 
+def overdue_complaints_at(
+    month_ends: list[datetime.date], *, district_ids: Iterable[int] | None = None
+) -> dict[tuple[int, datetime.date], int]:
+    """Complaints overdue at each of these days, by district: received by then, past their deadline, and
+    neither concluded nor closed by then (the records' own dates, so past months can be read back)."""
+    if not month_ends:
+        return {}
+    first, last = min(month_ends), max(month_ends)
+    qs = (
+        Complaint.objects.filter(received_on__lte=last, deadline__lt=last)
+        .exclude(concluded_on__lte=first)
+        .exclude(closed_on__lte=first)
+    )
+    if district_ids is not None:
+        qs = qs.filter(district_id__in=list(district_ids))
+    out: dict[tuple[int, datetime.date], int] = {}
+    for district_id, deadline, concluded, closed in qs.values_list(
+        "district_id", "deadline", "concluded_on", "closed_on"
+    ):
+        ended = min((d for d in (concluded, closed) if d is not None), default=None)
+        for day in month_ends:
+            if deadline < day and (ended is None or ended > day):
+                out[(district_id, day)] = out.get((district_id, day), 0) + 1
+    return out
+
+
 def complaint_counts(
     *,
     by: str = "institution",

@@ -70,8 +70,6 @@ CONFIGURATION_MODELS = [
     "skills.skilllevel",
     "skills.equivalence",
     "skills.creditrule",
-    "skills.target",
-    "training.target",
     "training.contentmodule",
 ]
 

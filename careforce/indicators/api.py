@@ -25,6 +25,14 @@ class PointOut(Schema):
     value: float | None
 
 
+class GoalOut(Schema):
+    value: float = Field(description="The target here (whole units for counts)")
+    due: str = Field(description="Its due date (the end of this year for a yearly target)")
+    status: str = Field(description="achieved, on_track, at_risk, off_track, missed, no_trend, no_data")
+    projected: float | None = Field(description="The figure projected to the due date")
+    needed_per_month: float | None
+
+
 class IndicatorOut(Schema):
     code: str
     label: str
@@ -35,7 +43,7 @@ class IndicatorOut(Schema):
     numerator: float
     denominator: float | None
     target: float | None = Field(
-        description="The target that applies here (a district's share of a city count target)"
+        description="The nearest target not yet due here (a district's share of a city count target)"
     )
     target_due: str | None
     status: str | None = Field(
@@ -43,6 +51,7 @@ class IndicatorOut(Schema):
     )
     projected: float | None
     needed_per_month: float | None
+    targets: list[GoalOut] = Field(description="Every target of the place, soonest first, each projected")
     records_url: str | None = Field(description="The worker list behind the number, if the caller may see it")
     series: list[PointOut]
 
@@ -83,9 +92,17 @@ def _reading_out(r: Reading) -> dict[str, Any]:
         "target_due": r.target.due_date.isoformat() if r.target else None,
         "status": p.status if p else None,
         "projected": _f(r.indicator.round(p.projected)) if p and p.projected is not None else None,
-        "needed_per_month": _f(p.needed_per_month.quantize(p.needed_per_month.__class__("0.01")))
-        if p and p.needed_per_month is not None
-        else None,
+        "needed_per_month": _f(p.needed_per_month) if p and p.needed_per_month is not None else None,
+        "targets": [
+            {
+                "value": _f(g.target.value),
+                "due": g.target.due_date.isoformat(),
+                "status": g.projection.status,
+                "projected": _f(g.projection.projected),
+                "needed_per_month": _f(g.projection.needed_per_month),
+            }
+            for g in r.goals
+        ],
         "records_url": r.url,
         "series": [{"month": m, "value": _f(v)} for m, v in r.points],
     }
@@ -107,6 +124,7 @@ def _institution_out(data: dict[str, Any]) -> list[dict[str, Any]]:
             "status": None,
             "projected": None,
             "needed_per_month": None,
+            "targets": [],
             "records_url": row["url"],
             "series": [],
         }

@@ -25,6 +25,7 @@ class IndicatorsConfig(AppConfig):
             )
         )
         self._watch()
+        from careforce.indicators import tasks  # noqa: F401  (registers the monthly snapshot)
 
     def _watch(self) -> None:
         """Dirty the dashboard's blocks when a training, certificate or complaint record changes, in this

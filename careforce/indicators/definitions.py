@@ -107,6 +107,48 @@ def _posts_history(f: Figures, month: str) -> Result | None:
     return Result(Decimal(f[key]), Decimal(f[key])) if key in f else None
 
 
+def _held(series: str = ""):
+    """Full-time posts held at a month end, all or in one series (care team, social workers, care
+    workers), read back from the employment dates (facts.contribution): the history of a stock figure."""
+    prefix = f"posts.{series}" if series else "posts"
+
+    def held(f: Figures, month: str) -> int | None:
+        return f.get(f"{prefix}:{month}")  # absent (None) before the records begin
+
+    return held
+
+
+def _history_ratio(series: str, denominator: Callable[[Figures], float | None], per: int):
+    """A ratio's past values: the series at the month end over today's denominator (older population and
+    beds are entered as figures of now, not as monthly history)."""
+    held = _held(series)
+
+    def history(f: Figures, month: str) -> Result | None:
+        n = held(f, month)
+        return None if n is None else ratio(n, denominator(f), per)
+
+    return history
+
+
+def _history_key(prefix: str):
+    """A count's past values: the figure "<prefix>:<month>" kept for each past month end."""
+
+    def history(f: Figures, month: str) -> Result | None:
+        n = f.get(f"{prefix}:{month}")
+        return None if n is None else Result(Decimal(n), Decimal(n))
+
+    return history
+
+
+def _exit_history(f: Figures, month: str) -> Result | None:
+    """Exits in the 12 months to the month end per 100 posts held then; only where all 12 are known."""
+    months = sorted(k.split(":", 1)[1] for k in f if k.startswith("posts:"))
+    if month not in months or months.index(month) < 11:
+        return None
+    last12 = months[months.index(month) - 11 : months.index(month) + 1]
+    return ratio(sum(f.get(f"leaves:{m}", 0) for m in last12), f[f"posts:{month}"], 100)
+
+
 def _leaves_12(f: Figures) -> int:
     keys = sorted(k for k in f if k.startswith("leaves:"))
     months = sorted({k.split(":", 1)[1] for k in f if k.startswith(("posts:", "joins:", "leaves:"))})
@@ -145,6 +187,7 @@ register(
         kind=COUNT,
         compute=count("team:care"),
         records={"active": "yes", "team": "care"},
+        history=_history_key("posts.care"),
         order=15,
     )
 )
@@ -160,6 +203,7 @@ register(
         kind=RATE,
         compute=lambda f: ratio(f.get("workers", 0), _older(f), 1000),
         records={"active": "yes"},
+        history=_history_ratio("", _older, 1000),
         decimals=2,
         institution_level=False,
         order=20,
@@ -177,6 +221,7 @@ register(
         kind=RATE,
         compute=lambda f: ratio(_sw(f), _older(f), 1000),
         records={"active": "yes", "occupation": sources.SOCIAL_WORKER_OCCUPATION},
+        history=_history_ratio("sw", _older, 1000),
         decimals=3,
         institution_level=False,
         order=30,
@@ -194,6 +239,7 @@ register(
         kind=RATE,
         compute=lambda f: ratio(_sw(f), f.get("beds", 0), 100),
         records={"active": "yes", "occupation": sources.SOCIAL_WORKER_OCCUPATION},
+        history=_history_ratio("sw", lambda f: f.get("beds", 0) or None, 100),
         decimals=2,
         order=35,
     )
@@ -239,16 +285,17 @@ register(
         code="heads_training_coverage",
         label=_("Heads trained this year"),
         definition=_(
-            "Share of institution heads (active workers whose occupation is head of institution, 院长/机构负责人) "
-            "with at least one training completed since 1 January (any course: the training records' "
-            "contract gives hours per person, not kinds). Deputy heads do not count as heads."
+            "Share of institutions whose head (负责人, named on the institution's record) completed, this "
+            "calendar year (Asia/Shanghai), a district-tier heads' course (领雁) organised by the district of "
+            "that institution: the policy asks each district to train every head of its area once a year. "
+            "An institution with no head recorded, a head not yet registered or no longer in post counts as "
+            "not trained. The city's own heads' course is the next figure."
         ),
         unit="%",
         kind=RATE,
-        compute=lambda f: ratio(f.get("heads_trained", 0), f.get("heads", 0), 100),
-        requires=(("training", "training_hours_for_workers"),),
+        compute=lambda f: ratio(f.get("heads_trained", 0), f.get("institutions", 0), 100),
+        requires=(("training", "heads_trained"),),
         period=YEAR,
-        records={"active": "yes", "occupation": sources.HEAD_OCCUPATION},
         decimals=1,
         order=60,
     )
@@ -264,6 +311,7 @@ register(
         unit=_("complaints"),
         kind=COUNT,
         compute=count("overdue_complaints"),
+        history=_history_key("overdue"),
         requires=(("conduct", "overdue_complaints"),),
         higher_is_better=False,
         institution_level=False,
@@ -281,6 +329,7 @@ register(
         unit="%",
         kind=RATE,
         compute=lambda f: ratio(_leaves_12(f), f.get("workers", 0), 100),
+        history=_exit_history,
         decimals=1,
         higher_is_better=False,
         institution_level=False,
@@ -298,6 +347,7 @@ register(
         unit=_("bases"),
         kind=COUNT,
         compute=count("training_bases"),
+        history=_history_key("bases"),
         requires=(("model", "training.TrainingBase"),),
         institution_level=False,
         order=55,

@@ -4,7 +4,8 @@ Why: recomputing a district's figures from the registry's tables after every cha
 large district (its wide worker rows are scattered over the table, the flows need per-post probes).
 Instead each worker has a narrow row here (`WorkerFact`: district, institution, team, occupation,
 gender, birth date, education, source channel, ownership and kind of the institution, first post, posts,
-head trained this year), and every figure of a district or institution is a counter equal to the sum of
+whether they are the head their institution names, and trained this year by the 领雁 rule), and every
+figure of a district or institution is a counter equal to the sum of
 its workers' contributions (`contribution`). When records change, `refresh` re-reads only the workers
 named, compares the new fact with the stored one and adds the difference of their contributions to the
 counters: a handful of small queries, the same for a district of 100 or 100,000 workers.
@@ -38,7 +39,6 @@ from careforce.indicators.models import DistrictCounter, FactState, InstitutionC
 
 AGE_BANDS = ((0, "<30"), (30, "30-39"), (40, "40-49"), (50, "50-59"), (60, "60+"))
 SERVICE_BANDS = ((0, "<1"), (1, "1-2"), (3, "3-4"), (5, "5-9"), (10, "10+"))
-HEAD_OCCUPATION = "director"
 ONE_DAY = datetime.timedelta(days=1)
 LOCK_KEY = 60_06_2026  # pg_advisory_xact_lock key of the facts
 CHUNK = 2000  # workers per query when refreshing a set
@@ -96,6 +96,7 @@ class Fact:
     first_post: datetime.date | None
     trained: bool
     posts: tuple[Post, ...] = field(default=())
+    is_head: bool = False  # the head (负责人) named by the institution the worker is placed at
 
     def districts(self) -> set[int]:
         out = {p.district_id for p in self.posts if p.district_id is not None}
@@ -104,20 +105,36 @@ class Fact:
         return out
 
 
+# Month-end series kept besides all full-time posts, so that the stock figures built on a part of the
+# workforce have a history too: the care team, social workers and care workers (by their current team and
+# occupation: the registry keeps no history of those).
+SERIES_TEAMS = {"care": "care"}
+SERIES_OCCUPATIONS = {"social_worker": "sw", "care_worker": "cw"}
+
+
 @dataclass(frozen=True)
 class Rules:
-    """What a contribution depends on besides the fact: the day of the bands, the head occupation."""
+    """What a contribution depends on besides the fact: the day of the bands, the series' occupations."""
 
     day: datetime.date
-    head_occupation_id: int | None
+    series_occupations: tuple[tuple[int, str], ...] = ()  # (occupation id, series name)
 
-    def is_head(self, f: Fact) -> bool:
-        return (
-            f.is_active
-            and f.institution_id is not None
-            and f.occupation_id is not None
-            and f.occupation_id == self.head_occupation_id
-        )
+    @staticmethod
+    def is_head(f: Fact) -> bool:
+        return f.is_active and f.institution_id is not None and f.is_head
+
+    def series(self, f: Fact) -> list[str]:
+        """The month-end series a worker's full-time posts count in, besides all posts."""
+        out = [SERIES_TEAMS[f.team]] if f.team in SERIES_TEAMS else []
+        out += [name for pk, name in self.series_occupations if pk == f.occupation_id]
+        return out
+
+
+def rules_for(day: datetime.date) -> Rules:
+    from careforce.registry.models import Occupation
+
+    codes = Occupation.objects.filter(code__in=SERIES_OCCUPATIONS).values_list("pk", "code")
+    return Rules(day, tuple(sorted((pk, SERIES_OCCUPATIONS[code]) for pk, code in codes)))
 
 
 def _is_join(post: Post, posts: Sequence[Post]) -> bool:
@@ -174,15 +191,17 @@ def contribution(f: Fact, rules: Rules) -> tuple[Counter, Counter]:
             if f.trained:
                 d[(k, "heads_trained")] += 1
                 i[(f.institution_id, "heads_trained")] += 1
+    series = ["", *(f".{name}" for name in rules.series(f))]
     for p in f.posts:
         if p.district_id is None:
             continue
         k = p.district_id
         if not p.part_time:
             # Held at the end of month M  <=>  started by M and (open, or its day after ending is past M).
-            d[(k, f"ft_start:{month_key(p.start)}")] += 1
-            if p.end is not None:
-                d[(k, f"ft_gone:{month_key(p.end + ONE_DAY)}")] += 1
+            for s in series:
+                d[(k, f"ft_start{s}:{month_key(p.start)}")] += 1
+                if p.end is not None:
+                    d[(k, f"ft_gone{s}:{month_key(p.end + ONE_DAY)}")] += 1
         if _is_join(p, f.posts):
             d[(k, f"join:{month_key(p.start)}")] += 1
         if p.end is not None and _is_leave(p, f.posts):
@@ -246,11 +265,28 @@ FACT_FIELDS = (
     "first_post",
     "trained",
     "posts",
+    "is_head",
 )
 
 
 def _fact(
-    wid, district, inst, active, team, occ, gender, birth, edu, channel, own, kind, *, first, trained, posts
+    wid,
+    district,
+    inst,
+    active,
+    team,
+    occ,
+    gender,
+    birth,
+    edu,
+    channel,
+    own,
+    kind,
+    head=False,
+    *,
+    first,
+    trained,
+    posts,
 ) -> Fact:
     """A Fact from the worker's columns (as the registry query and the facts table both give them)."""
     return Fact(
@@ -269,12 +305,13 @@ def _fact(
         first,
         trained,
         posts,
+        bool(head),
     )
 
 
 def _fact_from_row(row: Sequence) -> Fact:
-    *worker, first, trained, posts = row
-    return _fact(*worker, first=_date(first), trained=bool(trained), posts=decode_posts(posts or ""))
+    *worker, first, trained, posts, head = row
+    return _fact(*worker, head, first=_date(first), trained=bool(trained), posts=decode_posts(posts or ""))
 
 
 def _fact_values(f: Fact) -> list:
@@ -294,6 +331,7 @@ def _fact_values(f: Fact) -> list:
         f.first_post,
         f.trained,
         encode_posts(f.posts),
+        f.is_head,
     ]
 
 
@@ -314,7 +352,8 @@ def _chunks(ids: Sequence[int], size: int) -> Iterator[list[int]]:
 
 _WORKER_SQL = (
     "SELECT w.id, w.district_id, w.institution_id, w.is_active, w.team, w.occupation_id, w.gender,"
-    " w.birth_date, w.education, w.source_channel, i.ownership, i.kind"
+    " w.birth_date, w.education, w.source_channel, i.ownership, i.kind,"
+    " CASE WHEN i.head_id = w.id THEN 1 ELSE 0 END"
     " FROM registry_worker w LEFT JOIN institutions_institution i ON i.id = w.institution_id WHERE {where}"
 )
 _POST_SQL = (
@@ -325,14 +364,13 @@ _POST_SQL = (
 
 
 def _trained(head_ids: Iterable[int], year: int) -> set[int]:
-    """Heads with training hours completed since 1 January of `year` (training's contract)."""
+    """Heads trained in `year` by the one 领雁 rule (training's contract, metrics.heads_trained)."""
     from careforce.indicators import sources
 
     ids = list(head_ids)
-    if not ids or not sources.has("training", "training_hours_for_workers"):
+    if not ids or not sources.has("training", "heads_trained"):
         return set()
-    hours = sources.contract("training").training_hours_for_workers(ids, since=datetime.date(year, 1, 1))
-    return {worker_id for worker_id, total in hours.items() if total and total > 0}
+    return sources.contract("training").heads_trained(ids, year=year)
 
 
 def _from_source(where: str, params: list, rules: Rules) -> dict[int, Fact]:
@@ -366,20 +404,8 @@ def _ids_where(ids: Sequence[int]) -> tuple[str, list]:
     return "{column} IN (" + ", ".join(["%s"] * len(ids)) + ")", list(ids)
 
 
-_head: list[int | None] = []  # the head occupation's id, read once per process (forget())
-
-
-def head_occupation_id() -> int | None:
-    from careforce.registry.models import Occupation
-
-    if not _head:
-        _head.append(Occupation.objects.filter(code=HEAD_OCCUPATION).values_list("pk", flat=True).first())
-    return _head[0]
-
-
 def forget() -> None:
-    """Drop what this module remembers per process (tests, engine.reset)."""
-    _head.clear()
+    """Drop what this module remembers per process (tests, engine.reset): nothing at present."""
 
 
 # ---------------------------------------------------------------- writing
@@ -494,7 +520,7 @@ def refresh(worker_ids: Iterable[int], *, high: int | None = None) -> Outcome:
         if current.as_of != today:
             roll(current, today)
             outcome.everything = True
-        rules = Rules(current.as_of, head_occupation_id())
+        rules = rules_for(current.as_of)
         # The differences of all chunks are added up before touching the counters: after an import the
         # same few thousand (district or institution, figure) pairs would otherwise be upserted per chunk.
         d_delta: Counter = Counter()
@@ -550,8 +576,7 @@ def roll(current: FactState, today: datetime.date) -> None:
     only workers whose birth date or first post lies between the two days' band boundaries change band.
     A new year recomputes every head's "trained this year"."""
     old_day = current.as_of
-    head = head_occupation_id()
-    old_rules, new_rules = Rules(old_day, head), Rules(today, head)
+    old_rules, new_rules = rules_for(old_day), rules_for(today)
     ranges: list[str] = []
     params: list = []
     for column, bands in (("birth_date", AGE_BANDS), ("first_post", SERVICE_BANDS)):
@@ -574,9 +599,9 @@ def roll(current: FactState, today: datetime.date) -> None:
         _apply(d_delta, Counter())
     current.as_of = today
     current.save(update_fields=["as_of", "built_at"])
-    if old_day.year != today.year and head is not None:
+    if old_day.year != today.year:
         heads = list(
-            WorkerFact.objects.filter(occupation_id=head, is_active=True).values_list("worker_id", flat=True)
+            WorkerFact.objects.filter(is_head=True, is_active=True).values_list("worker_id", flat=True)
         )
         outcome = Outcome()
         d_delta, i_delta = Counter(), Counter()
@@ -592,7 +617,7 @@ def build(*, log: Callable[[str], None] | None = None) -> FactState:
         _lock(large=True)
         high = AuditEvent.objects.aggregate(m=Max("id"))["m"] or 0  # before reading: later events re-apply
         today = timezone.localdate()
-        rules = Rules(today, head_occupation_id())
+        rules = rules_for(today)
         for model in (WorkerFact, DistrictCounter, InstitutionCounter):
             if connection.vendor == "postgresql":
                 with connection.cursor() as cursor:

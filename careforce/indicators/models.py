@@ -29,6 +29,7 @@ class ShareBasis(models.TextChoices):
     WORKERS = "workers", _("In proportion to each district's current workers")
     OLDER_POPULATION = "older_population", _("In proportion to each district's older population")
     EQUAL = "equal", _("Equal shares")
+    CITY_ONLY = "city_only", _("Not split: a city-wide target only")
 
 
 class Target(models.Model):
@@ -58,7 +59,7 @@ class Target(models.Model):
         default=Decimal("0.9"),
         help_text=_("A projection below the target but at or above this share of it is 'at risk'."),
     )
-    trend_months = models.PositiveSmallIntegerField(_("months of trend for the projection"), default=12)
+    trend_months = models.PositiveSmallIntegerField(_("months of trend for the projection"), default=24)
     source = models.CharField(_("source"), max_length=200, blank=True)
     is_active = models.BooleanField(_("in use"), default=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -226,9 +227,10 @@ class WorkerFact(models.Model):
     ownership = models.CharField(max_length=40, null=True)  # of the worker's institution
     kind = models.CharField(max_length=40, null=True)
     first_post = models.DateField(null=True, db_index=True)
-    trained = models.BooleanField(default=False)  # heads only: training completed in the state's year
+    trained = models.BooleanField(default=False)  # heads only: trained in the state's year (领雁 rule)
     # Every post: "employment id|district of its institution|start|end or empty|1 if part-time", ";"-joined.
     posts = models.TextField(blank=True)
+    is_head = models.BooleanField(default=False)  # the head (负责人) its institution names
 
     class Meta:
         indexes = [

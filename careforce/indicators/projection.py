@@ -1,9 +1,10 @@
 """Projection of an indicator to its target's due date, and the verdict: on track, at risk, off track.
 
 Method (docs/indicators.md):
-- a stock (workers, a rate): a least-squares line through the last `trend_months` monthly values (month
-  ends, the current month being today's value); projected = today's value + slope × months left. Fewer
-  than three points: no projection, only the rate needed.
+- a stock (workers, a rate): a least-squares line through the last `trend_months` (default 24) monthly
+  values (month ends read back from the records' own dates — posts, completions, certificates — the
+  current month being today's value); projected = today's value + slope × months left. Fewer than six
+  points: no projection ("not enough history"), only the rate needed.
 - a yearly flow (training person-times): the year-to-date figure at the same pace for the rest of the
   year (run rate: year to date ÷ share of the year elapsed).
 - verdict: reached already → achieved; projected ≥ target → on track; projected ≥ target × at-risk ratio
@@ -15,11 +16,12 @@ from __future__ import annotations
 
 import datetime
 from dataclasses import dataclass
-from decimal import Decimal
+from decimal import ROUND_CEILING, ROUND_HALF_UP, Decimal
 
 from django.utils.translation import gettext_lazy as _
 
 AVERAGE_MONTH_DAYS = Decimal("30.4375")
+MIN_POINTS = 6  # months of history a trend needs
 
 STATUS_LABELS = {
     "achieved": _("Achieved"),
@@ -53,6 +55,20 @@ class Projection:
     def label(self):
         return STATUS_LABELS[self.status]
 
+    def rounded(self, decimals: int, *, whole: bool) -> Projection:
+        """In the figure's own units: a projected count of people is a whole number (18,687, not
+        18,687.31), and the number still needed per month is rounded up (a 0.4 person is one more)."""
+        step = Decimal(1).scaleb(-decimals)
+        projected = None if self.projected is None else self.projected.quantize(step, ROUND_HALF_UP)
+        needed = self.needed_per_month
+        if needed is not None:
+            needed = (
+                needed.quantize(Decimal(1), ROUND_CEILING)
+                if whole
+                else needed.quantize(Decimal(1).scaleb(-(decimals + 1)), ROUND_HALF_UP)
+            )
+        return Projection(self.status, projected, self.slope_per_month, needed, self.months_left)
+
     @property
     def colour(self) -> str:
         return STATUS_COLOURS[self.status]
@@ -63,9 +79,9 @@ def months_between(start: datetime.date, end: datetime.date) -> Decimal:
 
 
 def slope(values: list[Decimal]) -> Decimal | None:
-    """Least-squares slope per step of equally spaced values; None with fewer than three."""
+    """Least-squares slope per step of equally spaced values; None with fewer than MIN_POINTS."""
     n = len(values)
-    if n < 3:
+    if n < MIN_POINTS:
         return None
     xs = [Decimal(i) for i in range(n)]
     mean_x = sum(xs) / n
@@ -105,7 +121,7 @@ def project_stock(
     left = max(Decimal(0), months_between(today, due))
     if now is None:
         return Projection("no_data", None, None, None, left)
-    points = [v for v in history if v is not None][-max(window, 3) :]
+    points = [v for v in history if v is not None][-max(window, MIN_POINTS) :]
     step = slope(points)
     projected = now + step * left if step is not None else None
     needed = (target - now) / left if left > 0 else None

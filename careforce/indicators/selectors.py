@@ -226,36 +226,43 @@ def _default_share(target: Target, district_id: int, ctx: Context) -> Decimal | 
     return Decimal(ctx.blocks.get(district_id, Figures()).get("workers", 0)) / Decimal(total)
 
 
-def place_target(indicator: Indicator, district_id: int | None, ctx: Context) -> PlaceTarget | None:
-    """The target that applies here: the nearest one not yet due (else the latest), a district's own row
-    before the city's; a count target of the city split by the district's share."""
+def _due(target: Target, today: datetime.date) -> datetime.date:
+    return datetime.date(today.year, 12, 31) if target.recurrence == Recurrence.YEARLY else target.due_date
+
+
+def place_targets(indicator: Indicator, district_id: int | None, ctx: Context) -> list[PlaceTarget]:
+    """Every target that applies here, soonest first (25,000 by 2027 and 30,000 by 2029 are both shown):
+    a district's own rows if it has any, else the city's; a count target of the city split by the
+    district's share, rounded to whole units (people, bases) — a city target that is not split among
+    districts applies to the city only."""
     rows = [t for t in ctx.targets if t.indicator == indicator.code]
-    if not rows:
-        return None
-    today = ctx.today
+    own = [t for t in rows if district_id is not None and t.district_id == district_id]
+    if own:
+        return sorted(
+            (PlaceTarget(t, indicator.round(t.value), None, False, _due(t, ctx.today)) for t in own),
+            key=lambda p: p.due_date,
+        )
+    out = []
+    for city in (t for t in rows if t.district_id is None):
+        if district_id is None or indicator.kind != COUNT:
+            out.append(PlaceTarget(city, indicator.round(city.value), None, False, _due(city, ctx.today)))
+            continue
+        if city.share_basis == ShareBasis.CITY_ONLY:
+            continue
+        explicit = ctx.shares.get(city.pk, {}).get(district_id)
+        share = explicit if explicit is not None else _default_share(city, district_id, ctx)
+        if share is None:
+            continue
+        value = indicator.round(city.value * share)
+        out.append(PlaceTarget(city, value, share, explicit is None, _due(city, ctx.today)))
+    return sorted(out, key=lambda p: p.due_date)
 
-    def due(t: Target) -> datetime.date:
-        return datetime.date(today.year, 12, 31) if t.recurrence == Recurrence.YEARLY else t.due_date
 
-    def pick(candidates: list[Target]) -> Target | None:
-        if not candidates:
-            return None
-        upcoming = [t for t in candidates if due(t) >= today]
-        return min(upcoming, key=due) if upcoming else max(candidates, key=due)
-
-    own = pick([t for t in rows if district_id is not None and t.district_id == district_id])
-    if own is not None:
-        return PlaceTarget(own, own.value, None, False, due(own))
-    city = pick([t for t in rows if t.district_id is None])
-    if city is None:
-        return None
-    if district_id is None or indicator.kind != COUNT:
-        return PlaceTarget(city, city.value, None, False, due(city))
-    explicit = ctx.shares.get(city.pk, {}).get(district_id)
-    share = explicit if explicit is not None else _default_share(city, district_id, ctx)
-    if share is None:
-        return None
-    return PlaceTarget(city, city.value * share, share, explicit is None, due(city))
+def place_target(indicator: Indicator, district_id: int | None, ctx: Context) -> PlaceTarget | None:
+    """The target a page leads with: the nearest one not yet due, else the latest."""
+    found = place_targets(indicator, district_id, ctx)
+    upcoming = [t for t in found if t.due_date >= ctx.today]
+    return upcoming[0] if upcoming else (found[-1] if found else None)
 
 
 # ---------------------------------------------------------------- trend
@@ -300,19 +307,35 @@ def series(
 # ---------------------------------------------------------------- one indicator at one place
 
 
+@dataclass(frozen=True)
+class Goal:
+    """One target of a place and how the figure stands against it by its due date."""
+
+    target: PlaceTarget
+    projection: Projection
+
+
 @dataclass
 class Reading:
     indicator: Indicator
     result: Result
     value: Decimal | None
-    target: PlaceTarget | None
-    projection: Projection | None
+    goals: list[Goal]
     points: list[tuple[str, Decimal | None]]
     url: str | None
+    lead: Goal | None = None  # the nearest goal not yet due, else the latest
 
     @property
     def code(self) -> str:
         return self.indicator.code
+
+    @property
+    def target(self) -> PlaceTarget | None:
+        return self.lead.target if self.lead else None
+
+    @property
+    def projection(self) -> Projection | None:
+        return self.lead.projection if self.lead else None
 
     @property
     def sparkline(self) -> list:
@@ -321,6 +344,28 @@ class Reading:
     @property
     def months(self) -> list[str]:
         return [k for k, _v in self.points]
+
+
+def project(indicator: Indicator, target: PlaceTarget, result: Result, points, today) -> Projection:
+    """The projection to one target's due date, in the indicator's own units (whole people, bases)."""
+    if indicator.period == YEAR or target.target.recurrence == Recurrence.YEARLY:
+        found = project_year(
+            year_to_date=result.value,
+            target=target.value,
+            today=today,
+            at_risk_ratio=target.target.at_risk_ratio,
+        )
+    else:
+        found = project_stock(
+            history=[v for _k, v in points if v is not None],
+            now=result.value,
+            target=target.value,
+            due=target.due_date,
+            today=today,
+            at_risk_ratio=target.target.at_risk_ratio,
+            window=target.target.trend_months,
+        )
+    return found.rounded(indicator.decimals, whole=indicator.kind == COUNT)
 
 
 def read(
@@ -335,55 +380,46 @@ def read(
     figures = figures if figures is not None else ctx.figures(district_id)
     result = indicator.compute(figures)
     value = indicator.round(result.value)
-    target = place_target(indicator, district_id, ctx)
     points = series(indicator, figures, result.value, stored.get(indicator.code, {}), ctx.today)
-    projection = None
-    if target is not None:
-        if indicator.period == YEAR or target.target.recurrence == Recurrence.YEARLY:
-            projection = project_year(
-                year_to_date=result.value,
-                target=target.value,
-                today=ctx.today,
-                at_risk_ratio=target.target.at_risk_ratio,
-            )
-        else:
-            projection = project_stock(
-                history=[v for _k, v in points if v is not None],
-                now=result.value,
-                target=target.value,
-                due=target.due_date,
-                today=ctx.today,
-                at_risk_ratio=target.target.at_risk_ratio,
-                window=target.target.trend_months,
-            )
+    goals = [
+        Goal(t, project(indicator, t, result, points, ctx.today))
+        for t in place_targets(indicator, district_id, ctx)
+    ]
+    upcoming = [g for g in goals if g.target.due_date >= ctx.today]
+    lead = upcoming[0] if upcoming else (goals[-1] if goals else None)
     url = records_url(indicator, scope, district_id=district_id, occupations=ctx.occupations)
-    return Reading(indicator, result, value, target, projection, points, url)
+    return Reading(indicator, result, value, goals, points, url, lead)
 
 
 def ranking(indicator: Indicator, ctx: Context, scope: Scope) -> list[dict[str, Any]]:
-    """Every district's value, best first (districts without data last), with its rank and link."""
+    """Every district's value, best first, with its rank and link. A district with no worker in the
+    registry is not ranked (its zeros say nothing: no overdue complaint where nothing is recorded is not
+    the best result), nor one without data; both are listed last."""
     rows = []
     for district_id, district in ctx.districts.items():
-        result = indicator.compute(ctx.figures(district_id))
+        figures = ctx.figures(district_id)
+        result = indicator.compute(figures)
         rows.append(
             {
                 "district": district,
                 "value": indicator.round(result.value),
+                "ranked": result.value is not None and figures.get("workers", 0) > 0,
                 "numerator": result.numerator,
                 "denominator": result.denominator,
                 "url": records_url(indicator, scope, district_id=district_id, occupations=ctx.occupations),
                 "can_drill": sees_district(scope, district_id),
             }
         )
-    with_value = [r for r in rows if r["value"] is not None]
-    with_value.sort(key=lambda r: r["value"], reverse=indicator.higher_is_better)
+    ranked = [r for r in rows if r["ranked"]]
+    ranked.sort(key=lambda r: r["value"], reverse=indicator.higher_is_better)
     rank, previous = 0, None
-    for position, row in enumerate(with_value, start=1):
+    for position, row in enumerate(ranked, start=1):
         if row["value"] != previous:
             rank, previous = position, row["value"]
         row["rank"] = rank
-    without = [dict(r, rank=None) for r in rows if r["value"] is None]
-    return with_value + without
+    unranked = [dict(r, rank=None) for r in rows if not r["ranked"]]
+    unranked.sort(key=lambda r: r["value"] is None)  # with a value (unranked) before no data
+    return ranked + unranked
 
 
 # ---------------------------------------------------------------- workforce structure
@@ -572,7 +608,7 @@ def institution_table(
             "social_workers": int(f.get(f"occupation:{sources.SOCIAL_WORKER_OCCUPATION}", 0)),
             "heads": int(f.get("heads", 0)),
             "heads_trained": int(f.get("heads_trained", 0))
-            if sources.has("training", "training_hours_for_workers")
+            if sources.has("training", "heads_trained")
             else None,
             "care_workers": int(f.get("care_workers", 0))
             if sources.has("skills", "certification_counts")
@@ -630,7 +666,7 @@ def institution_view(user: User, institution_id: object) -> dict[str, Any]:
         "care": int(figures.get("team:care", 0)),
         "short": max(0, required - int(figures.get("team:care", 0))),
         "heads_trained": inst["figures"].get("heads_trained")
-        if sources.has("training", "training_hours_for_workers")
+        if sources.has("training", "heads_trained")
         else None,
         "heads": int(figures.get("heads", 0)),
         "scope": scope,
@@ -716,17 +752,15 @@ def action_items(
             "detail": [{"id": r["id"], "name": r["name"], "value": r["short"]} for r in short],
         }
     )
-    if sources.has("training", "training_hours_for_workers"):
-        missing = [r for r in institutions if r["heads"] and (r["heads_trained"] or 0) < r["heads"]]
+    if sources.has("training", "heads_trained"):
+        # The 领雁 rule counts institutions: one whose head is missing, unregistered or untrained is a gap.
+        missing = [r for r in institutions if not r["heads_trained"]]
         items.append(
             {
                 "code": "untrained_heads",
-                "label": _("Heads not trained this year"),
-                "count": sum(r["heads"] - (r["heads_trained"] or 0) for r in missing),
-                "detail": [
-                    {"id": r["id"], "name": r["name"], "value": r["heads"] - (r["heads_trained"] or 0)}
-                    for r in missing
-                ],
+                "label": _("Institutions whose head is not trained this year"),
+                "count": len(missing),
+                "detail": [{"id": r["id"], "name": r["name"], "value": 1} for r in missing],
             }
         )
     if sources.has("skills", "certification_counts"):

@@ -94,7 +94,7 @@ def _clean_target(data: Mapping[str, Any]) -> dict[str, Any]:
         )
     if "trend_months" in data:
         months = _decimal(
-            data["trend_months"], field="trend_months", errors=errors, low=Decimal(3), high=Decimal(24)
+            data["trend_months"], field="trend_months", errors=errors, low=Decimal(6), high=Decimal(24)
         )
         values["trend_months"] = int(months) if months is not None else None
     if "source" in data:

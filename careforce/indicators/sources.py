@@ -26,15 +26,15 @@ from typing import Any
 from django.db import connection, transaction
 from django.db.models import Count, Sum
 
-from careforce.indicators.facts import AGE_BANDS, HEAD_OCCUPATION, SERVICE_BANDS, years_before
-from careforce.indicators.models import DistrictCounter, InstitutionCounter, WorkerFact
+from careforce.indicators.facts import AGE_BANDS, SERVICE_BANDS, years_before
+from careforce.indicators.models import DistrictCounter, InstitutionCounter
 from careforce.institutions.models import RESIDENT_LEVEL_FIELDS, Institution
 from careforce.registry.models import Occupation
 
 Figures = Counter  # name → number; adds up across districts
 
 # Age bands of the pyramid (lower bound inclusive) and years-of-service bands: facts.AGE_BANDS, SERVICE_BANDS.
-__all__ = ["AGE_BANDS", "HEAD_OCCUPATION", "SERVICE_BANDS", "years_before"]
+__all__ = ["AGE_BANDS", "SERVICE_BANDS", "years_before"]
 HISTORY_MONTHS = 24
 SOCIAL_WORKER_OCCUPATION = "social_worker"
 CARE_WORKER_OCCUPATION = "care_worker"
@@ -115,46 +115,46 @@ def district_counters(district_ids: list[int] | None) -> dict[int, Counter]:
     return out
 
 
-HISTORY_PREFIXES = ("ft_start", "ft_gone", "join", "leave")
-
-
 def figures_from_counters(counters: Counter, today: datetime.date, codes: dict[int, str]) -> Figures:
     """A district's figures from its counters: occupations by code, and the history cut to the last
     HISTORY_MONTHS months.
 
     History: full-time posts held at each month end = posts started by that month less posts whose day
-    after ending is by that month (the current month: as recorded so far); joins and leaves by month."""
+    after ending is by that month (the current month: as recorded so far), for all posts ("posts:M") and
+    per series ("posts.care:M", "posts.sw:M", "posts.cw:M"); joins and leaves by month."""
     f = Figures()
     window = [month_key(m) for m in months_back(today)]
     first, inside = window[0], set(window)
-    opening = 0
+    opening: Counter = Counter()
     started: Counter = Counter()
     gone: Counter = Counter()
-    has_posts = False
+    series: set[str] = set()
     for key, n in counters.items():
         prefix, _sep, rest = key.partition(":")
-        if prefix in HISTORY_PREFIXES:
-            if prefix in ("ft_start", "ft_gone"):
-                has_posts = True
-                sign = 1 if prefix == "ft_start" else -1
-                if rest < first:
-                    opening += sign * n
-                elif prefix == "ft_start":
-                    started[rest] += n
-                else:
-                    gone[rest] += n
-            elif rest in inside:
+        base, _dot, name = prefix.partition(".")
+        if base in ("ft_start", "ft_gone"):
+            series.add(name)
+            sign = 1 if base == "ft_start" else -1
+            if rest < first:
+                opening[name] += sign * n
+            elif base == "ft_start":
+                started[(name, rest)] += n
+            else:
+                gone[(name, rest)] += n
+        elif prefix in ("join", "leave"):
+            if rest in inside:
                 f[f"{'joins' if prefix == 'join' else 'leaves'}:{rest}"] += n
         elif prefix == "occ":
             pk = int(rest) if rest.isdigit() else None
             f[f"occupation:{codes.get(pk, '?')}"] += n
         else:
             f[key] += n
-    if has_posts:
-        held = opening
+    for name in series:
+        held = opening[name]
+        label = f"posts.{name}" if name else "posts"
         for month in window:
-            held += started.get(month, 0) - gone.get(month, 0)
-            f[f"posts:{month}"] += held
+            held += started.get((name, month), 0) - gone.get((name, month), 0)
+            f[f"{label}:{month}"] += held
     return f
 
 
@@ -228,9 +228,18 @@ def contract_figures(district_ids: list[int], today: datetime.date) -> dict[int,
                 out[district_id][year_key] += n
     for district_id, n in training_bases(district_ids, today).items():
         out[district_id]["training_bases"] += n
+    ends = {month_key(m): month_end(m) for m in months_back(today)[:-1]}  # past month ends
+    for (district_id, month), n in training_bases_history(district_ids, ends).items():
+        out[district_id][f"bases:{month}"] += n
     if has("conduct", "overdue_complaints"):
         for district_id, n in conduct.overdue_complaints(district_ids=district_ids).items():
             out[district_id]["overdue_complaints"] += n
+    if has("conduct", "overdue_complaints_at"):
+        keys = {day: key for key, day in ends.items()}
+        found = conduct.overdue_complaints_at(list(keys), district_ids=district_ids)
+        for district_id in district_ids:
+            for day, key in keys.items():  # zeros too: the history starts where the records do
+                out[district_id][f"overdue:{key}"] += found.get((district_id, day), 0)
     return out
 
 
@@ -256,6 +265,22 @@ def training_bases(district_ids: list[int], today: datetime.date) -> dict[int, i
     return dict(qs.order_by().values("district_id").annotate(n=Count("id")).values_list("district_id", "n"))
 
 
+def training_bases_history(
+    district_ids: list[int], ends: dict[str, datetime.date]
+) -> dict[tuple[int, str], int]:
+    """Training bases (as counted now) already accredited at each past month end: {(district, month): n}."""
+    base = model("training.TrainingBase")
+    if base is None or not ends:
+        return {}
+    out: dict[tuple[int, str], int] = {}
+    accredited = base.objects.filter(kind="training", is_active=True, district_id__in=district_ids)
+    for district_id, day in accredited.values_list("district_id", "accredited_on"):
+        for month, end in ends.items():
+            if day is not None and day <= end:
+                out[(district_id, month)] = out.get((district_id, month), 0) + 1
+    return out
+
+
 def heads_courses(year: int) -> int:
     """City-tier heads' course sessions (领雁) starting in the year, not cancelled (training model by name)."""
     session = model("training.Session")
@@ -264,21 +289,6 @@ def heads_courses(year: int) -> int:
     return session.objects.filter(
         course__kind="heads", course__tier="city", is_cancelled=False, start_date__year=year
     ).count()
-
-
-def head_ids_by_institution(institution_ids: Iterable[int]) -> dict[int, set[int]]:
-    """institution id -> ids of its heads (active workers placed there whose occupation is the head of an
-    institution), from the facts."""
-    head = Occupation.objects.filter(code=HEAD_OCCUPATION).values_list("pk", flat=True).first()
-    ids = list(institution_ids)
-    out: dict[int, set[int]] = {}
-    if head is None or not ids:
-        return out
-    for worker_id, institution_id in WorkerFact.objects.filter(
-        occupation_id=head, is_active=True, institution_id__in=ids
-    ).values_list("worker_id", "institution_id"):
-        out.setdefault(institution_id, set()).add(worker_id)
-    return out
 
 
 # ---------------------------------------------------------------- institutions of one district
@@ -302,7 +312,7 @@ def institution_rows(
         qs = qs.filter(pk__in=list(institution_ids))
     rows: dict[int, dict[str, Any]] = {}
     for inst in qs.values(*INSTITUTION_FIELDS):
-        inst["figures"] = Figures()
+        inst["figures"] = Figures(institutions=1)  # the 领雁 rate's denominator at this level
         rows[inst["id"]] = inst
     if not rows:
         return []

@@ -62,6 +62,21 @@ def _count(label) -> forms.CharField:
     )
 
 
+def _current_staff(institution: Institution | None) -> list[tuple[str, str]]:
+    """The people holding a current post at the institution (a new one has none yet)."""
+    if institution is None:
+        return []
+    from careforce.registry.models import Worker
+
+    staff = Worker.objects.filter(
+        employments__institution=institution, employments__end_date__isnull=True
+    ).distinct()
+    return [
+        (str(pk), f"{name}（{occupation}）")
+        for pk, name, occupation in staff.order_by("name", "pk").values_list("pk", "name", "occupation__name")
+    ]
+
+
 class InstitutionForm(StyledForm):
     """The fields of `institutions.services.EDITABLE_FIELDS`, passed to the services as typed."""
 
@@ -90,6 +105,17 @@ class InstitutionForm(StyledForm):
     address = forms.CharField(label=_("Address"), required=False, max_length=200)
     contact_name = forms.CharField(label=_("Contact person"), required=False, max_length=50)
     contact_phone = forms.CharField(label=_("Contact phone"), required=False, max_length=30)
+    head = forms.ChoiceField(
+        label=_("Head (负责人)"),
+        required=False,
+        help_text=_("One of the institution's current staff."),
+    )
+    head_pending_name = forms.CharField(
+        label=_("Head not yet registered: name"),
+        required=False,
+        max_length=50,
+        help_text=_("Until the head is registered as a worker here; cleared once a head is chosen above."),
+    )
 
     resident_fields = tuple(field for field, _label in RESIDENT_LEVEL_FIELDS)
 
@@ -102,6 +128,9 @@ class InstitutionForm(StyledForm):
         super().__init__(*args, **kwargs)
         districts = _districts(user)
         self.fields["district"].choices = districts if len(districts) == 1 else _BLANK + districts
+        if instance is not None:
+            self.initial["head"] = str(instance.head_id or "")
+        self.fields["head"].choices = [("", _("Not recorded")), *_current_staff(instance)]
 
     def service_data(self) -> dict[str, object]:
         return {name: self.cleaned_data.get(name) for name in EDITABLE_FIELDS}

@@ -52,6 +52,17 @@ class Institution(models.Model):
     address = models.CharField(_("address"), max_length=200, blank=True)
     contact_name = models.CharField(_("contact person"), max_length=50, blank=True)
     contact_phone = models.CharField(_("contact phone"), max_length=30, blank=True)
+    # The head (负责人): a worker of the registry holding a current post here or, until that person is
+    # registered, their name. An institution with neither is a gap on the heads' training (领雁) list.
+    head = models.ForeignKey(
+        "registry.Worker",
+        verbose_name=_("head (负责人)"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="headed_institutions",
+    )
+    head_pending_name = models.CharField(_("head pending registration"), max_length=50, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -66,6 +77,10 @@ class Institution(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    @property
+    def has_head(self) -> bool:
+        return self.head_id is not None or bool(self.head_pending_name)
 
     @property
     def residents(self) -> int:

@@ -36,6 +36,8 @@ class InstitutionOut(Schema):
     address: str
     contact_name: str
     contact_phone: str
+    head_id: int | None = Field(description="The head (负责人): a worker of the registry, if registered")
+    head_pending_name: str = Field(description="The head's name while not yet registered")
     created_at: LocalDateTime
     updated_at: LocalDateTime
 
@@ -78,3 +80,5 @@ class InstitutionIn(InputSchema):
     address: Text = None
     contact_name: Text = None
     contact_phone: Text = None
+    head: IdOrCode = Field(None, description="Worker id of the head (负责人); must hold a current post here")
+    head_pending_name: Text = Field(None, description="The head's name while not yet registered")

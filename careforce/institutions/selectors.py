@@ -24,7 +24,7 @@ def institutions_visible_to(user: User) -> QuerySet[Institution]:
 
 def institution_get(user: User, pk: object) -> Institution:
     try:
-        return institutions_visible_to(user).get(pk=int(pk))
+        return institutions_visible_to(user).select_related("head").get(pk=int(pk))
     except (Institution.DoesNotExist, TypeError, ValueError):
         raise Http404 from None
 

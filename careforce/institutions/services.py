@@ -28,6 +28,8 @@ EDITABLE_FIELDS = (
     "address",
     "contact_name",
     "contact_phone",
+    "head",
+    "head_pending_name",
 )
 _COUNT_FIELDS = ("beds", *(field for field, _label in RESIDENT_LEVEL_FIELDS))
 
@@ -110,9 +112,48 @@ def _clean(actor: User, data: Mapping[str, Any], *, instance: Institution | None
     for field in ("address", "contact_name", "contact_phone"):
         if field in data:
             cleaned[field] = normalize_text(data[field])
+    if "head" in data:
+        cleaned["head"] = _head(actor, data["head"], instance=instance, errors=errors)
+    if "head_pending_name" in data:
+        # A person's name as typed (only surrounding spaces dropped): it is matched by eye, not by key.
+        cleaned["head_pending_name"] = str(data["head_pending_name"] or "").strip()
+        if len(cleaned["head_pending_name"]) > 50:
+            errors["head_pending_name"] = [_("Enter at most 50 characters.")]
+    if cleaned.get("head") is not None:
+        cleaned["head_pending_name"] = ""  # the head is registered now: the pending name has done its job
     if errors:
         raise ValidationError(errors)
     return cleaned
+
+
+def _head(actor: User, value: Any, *, instance: Institution | None, errors: dict[str, list[str]]):
+    """The worker named as head: one the actor may see, holding a current post at this institution."""
+    from careforce.registry.models import Employment, Worker
+    from careforce.registry.selectors import workers_visible_to
+
+    if value in (None, ""):
+        return None
+    key = value.pk if isinstance(value, Worker) else str(value).strip()
+    worker = (
+        workers_visible_to(actor).filter(pk=int(key)).first()
+        if str(key).isdigit() and len(str(key)) < 19
+        else None
+    )
+    if worker is None:
+        errors["head"] = [_("Choose the head from the registry's workers.")]
+        return None
+    if (
+        instance is None
+        or not Employment.objects.filter(worker=worker, institution=instance, end_date__isnull=True).exists()
+    ):
+        errors["head"] = [
+            _(
+                "The head must hold a current post at this institution. Record the post first, or enter the "
+                "head's name as pending registration."
+            )
+        ]
+        return None
+    return worker
 
 
 @transaction.atomic

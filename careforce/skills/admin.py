@@ -1,9 +1,9 @@
-"""Skills configuration editable in the admin: the ladder's names, the equivalence table, credit rules and
-the certification target. Certificates themselves change only through the services (audited)."""
+"""Skills configuration editable in the admin: the ladder's names, the equivalence table, credit rules
+(targets, the certification rate's included, live in the indicators' one targets table). Certificates themselves change only through the services (audited)."""
 
 from django.contrib import admin
 
-from careforce.skills.models import CreditRule, Equivalence, SkillLevel, Target
+from careforce.skills.models import CreditRule, Equivalence, SkillLevel
 
 
 @admin.register(SkillLevel)
@@ -26,11 +26,3 @@ class EquivalenceAdmin(admin.ModelAdmin):
 @admin.register(CreditRule)
 class CreditRuleAdmin(admin.ModelAdmin):
     list_display = ("source", "level", "credits")
-
-
-@admin.register(Target)
-class TargetAdmin(admin.ModelAdmin):
-    list_display = ("key", "label", "value", "due_year")
-
-    def has_delete_permission(self, request, obj=None):
-        return False

@@ -230,7 +230,8 @@ def certification_rates(
     by: str = Query("district", pattern="^(district|institution)$"),
     district: Id | None = None,
 ):
-    target = selectors.certification_target()
+    targets = selectors.certification_targets()
+    target = targets[0] if targets else None
     if by == "district":
         rows = [
             {
@@ -252,7 +253,7 @@ def certification_rates(
     return {
         "rule": RULE,
         "target": target.value if target else None,
-        "target_year": target.due_year if target else None,
+        "target_year": target.due_date.year if target else None,
         "rows": rows,
     }
 

@@ -12,22 +12,6 @@ from careforce.institutions.models import Institution
 from careforce.registry.models import Education, Occupation, Worker
 
 
-class Target(models.Model):
-    """A certification target as data. Key: certification_rate (percent of care workers, by a year)."""
-
-    key = models.CharField(_("key"), max_length=40, unique=True)
-    label = models.CharField(_("label"), max_length=100)
-    value = models.DecimalField(_("value"), max_digits=8, decimal_places=2)
-    due_year = models.PositiveSmallIntegerField(_("by year"), null=True, blank=True)
-
-    class Meta:
-        verbose_name = _("certification target")
-        verbose_name_plural = _("certification targets")
-
-    def __str__(self) -> str:
-        return self.label
-
-
 class SkillLevel(models.Model):
     """A rung of the eight-level ladder. Only the five certified levels are issued as certificates."""
 

@@ -6,9 +6,12 @@ from decimal import Decimal
 
 from django.db.models import Prefetch, QuerySet
 from django.http import Http404
+from django.utils import timezone
 
 from careforce.core.models import User
 from careforce.core.scope import Level, scope_of
+from careforce.indicators import targets as targets_of
+from careforce.indicators.targets import Due
 from careforce.institutions.selectors import institutions_visible_to
 from careforce.registry.models import Worker
 from careforce.registry.selectors import workers_visible_to
@@ -22,7 +25,6 @@ from careforce.skills.models import (
     EvaluationRange,
     ProfessionalTitle,
     SkillLevel,
-    Target,
 )
 from careforce.training.metrics import training_hours_for_workers
 from careforce.training.selectors import districts_in_scope
@@ -102,8 +104,9 @@ def worker_credits(worker: Worker) -> dict:
     }
 
 
-def certification_target() -> Target | None:
-    return Target.objects.filter(key="certification_rate").first()
+def certification_targets() -> list[Due]:
+    """The certification-rate targets still to reach (the one targets table the dashboard reads too)."""
+    return targets_of.upcoming("certification_rate", timezone.localdate())
 
 
 def certification_by_district(user: User) -> list[dict]:

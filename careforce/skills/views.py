@@ -45,7 +45,7 @@ def overview(request: HttpRequest) -> HttpResponse:
         )
         if district or scope_of(request.user).level == Level.INSTITUTION
         else None,
-        "target": selectors.certification_target(),
+        "targets": selectors.certification_targets(),
         "levels": SkillLevel.objects.all(),
         "equivalence": Equivalence.objects.select_related("level"),
         "credit_rules": CreditRule.objects.select_related("level"),

@@ -1,16 +1,9 @@
-"""Training configuration editable in the admin: targets and content modules (data, not code)."""
+"""Training configuration editable in the admin: content modules (data, not code). Training targets live in
+the indicators' one targets table."""
 
 from django.contrib import admin
 
-from careforce.training.models import ContentModule, Target
-
-
-@admin.register(Target)
-class TargetAdmin(admin.ModelAdmin):
-    list_display = ("key", "label", "value", "due_year", "note")
-
-    def has_delete_permission(self, request, obj=None):
-        return False
+from careforce.training.models import ContentModule
 
 
 @admin.register(ContentModule)

@@ -252,11 +252,32 @@ class HeadOut(Schema):
     institution_id: int
 
 
+class HeadGapOut(Schema):
+    institution_id: int
+    institution: str
+    head: HeadOut | None = Field(description="The head recorded, if registered")
+    head_pending_name: str
+    reason: str = Field(description="not_recorded, not_registered, not_in_post or not_trained")
+
+    @staticmethod
+    def resolve_institution_id(obj) -> int:
+        return obj["institution"].pk
+
+    @staticmethod
+    def resolve_institution(obj) -> str:
+        return obj["institution"].name
+
+    @staticmethod
+    def resolve_head_pending_name(obj) -> str:
+        return obj["institution"].head_pending_name
+
+
 class CoverageRow(Schema):
     district: DistrictRef
-    heads: int
-    trained: int
-    missing: list[HeadOut]
+    institutions: int = Field(description="Institutions of the district: each should have its head trained")
+    trained: int = Field(description="Institutions whose head was trained this year (领雁 rule)")
+    missing: list[HeadOut] = Field(description="Registered heads in post not yet trained")
+    gaps: list[HeadGapOut] = Field(description="Every institution not counted as trained, with the reason")
 
 
 class CoverageOut(Schema):

@@ -5,7 +5,12 @@ Definitions:
 - a completion (一人次) is an enrolment with status `completed`; its year is the year of its completion date;
 - it counts for the district of the worker's institution at the moment of completion (kept on the
   enrolment, so a later transfer does not move it);
-- hours are the hours credited on the completion.
+- hours are the hours credited on the completion;
+- 领雁 (heads' training), the one rule every page and the dashboard read (`heads_trained`): the policy asks
+  each district to train every institution head of its area once a year (区县每年至少轮训辖区养老服务机构负责人
+  一次). A head — the worker an institution names as its head (负责人) — counts as trained in a calendar
+  year when they completed, in that year, a district-tier heads' course organised by the district of the
+  institution they head. The city's own heads' course (at least one a year) is a separate figure.
 """
 
 from __future__ import annotations
@@ -14,10 +19,10 @@ import datetime
 from collections.abc import Iterable
 from decimal import Decimal
 
-from django.db.models import Count, Exists, OuterRef, Sum
+from django.db.models import Count, Exists, F, OuterRef, Sum
 
 from careforce.registry.models import Worker
-from careforce.training.models import Enrolment, EnrolmentStatus, TrainingTally
+from careforce.training.models import CourseKind, Enrolment, EnrolmentStatus, Tier, TrainingTally
 
 _CHUNK = 5000
 
@@ -110,3 +115,22 @@ def trained_worker_counts(*, year: int, institution_ids: Iterable[int] | None = 
         result.update(dict.fromkeys(chunk, 0))
         result.update(grouped(staff.filter(institution_id__in=chunk)))
     return result
+
+
+def heads_trained(worker_ids: Iterable[int], *, year: int) -> set[int]:
+    """The heads among `worker_ids` trained in `year` by the 领雁 rule (module docstring)."""
+    trained: set[int] = set()
+    for chunk in _chunks(worker_ids):
+        trained.update(
+            Enrolment.objects.filter(
+                worker_id__in=chunk,
+                status=EnrolmentStatus.COMPLETED,
+                completed_year=year,
+                session__course__kind=CourseKind.HEADS,
+                session__course__tier=Tier.DISTRICT,
+                worker__headed_institutions__district_id=F("session__course__organiser_district_id"),
+            )
+            .values_list("worker_id", flat=True)
+            .distinct()
+        )
+    return trained

@@ -1,5 +1,6 @@
 """Training (教育培训): bases, courses and their sessions, enrolments with attendance and completion, online
-lessons with per-worker progress, the yearly tallies the dashboards read, and the training targets."""
+lessons with per-worker progress, and the yearly tallies the dashboards read. (Training targets are rows of the
+indicators' one targets table.)"""
 
 from __future__ import annotations
 
@@ -10,27 +11,6 @@ from django.utils.translation import gettext_lazy as _
 from careforce.core.models import District
 from careforce.institutions.models import Institution
 from careforce.registry.models import Worker
-
-
-class Target(models.Model):
-    """A training target of the policy as data (issue 6 owns targets generally; this table is the minimum
-    the training pages need). Keys: person_times (a year), training_bases (by a year)."""
-
-    key = models.CharField(_("key"), max_length=40, unique=True)
-    label = models.CharField(_("label"), max_length=100)
-    value = models.DecimalField(_("value"), max_digits=12, decimal_places=2)
-    due_year = models.PositiveSmallIntegerField(
-        _("by year"), null=True, blank=True, help_text=_("Empty: every year.")
-    )
-    note = models.CharField(_("note"), max_length=200, blank=True)
-
-    class Meta:
-        ordering = ["key"]
-        verbose_name = _("training target")
-        verbose_name_plural = _("training targets")
-
-    def __str__(self) -> str:
-        return self.label
 
 
 class BaseKind(models.TextChoices):

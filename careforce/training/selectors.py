@@ -9,9 +9,12 @@ from decimal import Decimal
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from careforce.core.models import District, User
 from careforce.core.scope import Level, scope_of
+from careforce.indicators import targets as targets_of
+from careforce.institutions.models import Institution
 from careforce.registry.models import Worker
 from careforce.registry.selectors import workers_visible_to
 from careforce.training import metrics
@@ -22,12 +25,9 @@ from careforce.training.models import (
     Enrolment,
     EnrolmentStatus,
     Session,
-    Target,
     Tier,
     TrainingBase,
 )
-
-HEAD_OCCUPATION = "director"  # 院长（机构负责人）: who counts as an institution head for 领雁
 
 
 def courses_visible_to(user: User) -> QuerySet[Course]:
@@ -206,11 +206,6 @@ def base_get(user: User, pk: object) -> TrainingBase:
         raise Http404 from None
 
 
-def target_value(key: str) -> Decimal | None:
-    row = Target.objects.filter(key=key).first()
-    return row.value if row else None
-
-
 def districts_in_scope(user: User) -> QuerySet[District]:
     scope = scope_of(user)
     if scope.level == Level.CITY:
@@ -228,50 +223,68 @@ def person_times(user: User, *, year: int) -> dict:
     rows = [(d, counts.get(d.pk, 0), hours.get(d.pk, Decimal(0))) for d in districts]
     scope = scope_of(user)
     total = sum(metrics.training_person_times(year=year).values()) if scope.is_city else None
-    return {"rows": rows, "total": total, "target": target_value("person_times"), "year": year}
+    today = timezone.localdate()
+    targets = targets_of.upcoming("training_person_times", today)
+    return {"rows": rows, "total": total, "target": targets[0].value if targets else None, "year": year}
 
 
 # ---------------------------------------------------------------- 领雁 (heads' training)
 
 
-def heads_of(district_ids: list[int]) -> QuerySet[Worker]:
-    """Institution heads: workers whose occupation is `director` and who are currently employed, placed at
-    an institution of the districts."""
-    return Worker.objects.filter(
-        occupation__code=HEAD_OCCUPATION, is_active=True, institution__district_id__in=district_ids
-    )
+class HeadGap:
+    """Why an institution is a gap on the 领雁 list."""
+
+    NOT_RECORDED = "not_recorded"  # no head named
+    NOT_REGISTERED = "not_registered"  # a name only, the person is not in the registry yet
+    NOT_IN_POST = "not_in_post"  # the named head no longer holds a current post there
+    NOT_TRAINED = "not_trained"  # registered and in post, not trained this year
+
+
+HEAD_GAP_LABELS = {
+    HeadGap.NOT_RECORDED: _("No head recorded"),
+    HeadGap.NOT_REGISTERED: _("Head not yet registered"),
+    HeadGap.NOT_IN_POST: _("The recorded head no longer works here"),
+    HeadGap.NOT_TRAINED: _("Not yet trained this year"),
+}
 
 
 def heads_coverage(user: User, *, year: int | None = None) -> dict:
-    """Whether the city ran a heads' course this year; per district, heads trained by their district and
-    the list of those not yet trained."""
+    """领雁 coverage by district: every institution is expected to have its head trained by its district
+    this year (metrics.heads_trained, the one rule); an institution whose head is not recorded, not
+    registered or not in post is itself a gap. Also whether the city ran its heads' course this year."""
     year = year or timezone.localdate().year
     districts = list(districts_in_scope(user))
-    ids = [d.pk for d in districts]
-    trained = Enrolment.objects.filter(
-        worker_id=OuterRef("pk"),
-        status=EnrolmentStatus.COMPLETED,
-        completed_year=year,
-        session__course__kind=CourseKind.HEADS,
-        session__course__tier=Tier.DISTRICT,
-        session__course__organiser_district_id=OuterRef("institution__district_id"),
+    institutions = list(
+        Institution.objects.filter(district__in=districts)
+        .select_related("head")
+        .order_by("district__sort_order", "name", "id")
     )
-    heads = (
-        heads_of(ids)
-        .annotate(trained=Exists(trained))
-        .select_related("institution", "institution__district")
-        .order_by("institution__district__sort_order", "institution__name", "id")
-    )
+    heads = [
+        i.head
+        for i in institutions
+        if i.head is not None and i.head.institution_id == i.pk and i.head.is_active
+    ]
+    trained = metrics.heads_trained([h.pk for h in heads], year=year)
     by_district: dict[int, dict] = {
-        d.pk: {"district": d, "heads": 0, "trained": 0, "missing": []} for d in districts
+        d.pk: {"district": d, "institutions": 0, "trained": 0, "missing": [], "gaps": []} for d in districts
     }
-    for head in heads:
-        row = by_district[head.institution.district_id]
-        row["heads"] += 1
-        if head.trained:
+    for institution in institutions:
+        row = by_district[institution.district_id]
+        row["institutions"] += 1
+        head = institution.head
+        if head is None:
+            reason = HeadGap.NOT_REGISTERED if institution.head_pending_name else HeadGap.NOT_RECORDED
+        elif head.institution_id != institution.pk or not head.is_active:
+            reason = HeadGap.NOT_IN_POST
+        elif head.pk in trained:
             row["trained"] += 1
+            continue
         else:
+            reason = HeadGap.NOT_TRAINED
             row["missing"].append(head)
+        row["gaps"].append(
+            {"institution": institution, "head": head, "reason": reason, "label": HEAD_GAP_LABELS[reason]}
+        )
     city_sessions = Session.objects.filter(
         course__kind=CourseKind.HEADS, course__tier=Tier.CITY, start_date__year=year, is_cancelled=False
     ).count()

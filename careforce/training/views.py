@@ -18,6 +18,7 @@ from careforce.core.forms import add_service_errors
 from careforce.core.paging import paginate
 from careforce.core.scope import Level, require_write, scope_of
 from careforce.core.views import page_or_fragment
+from careforce.indicators import targets as targets_of
 from careforce.institutions.selectors import institutions_visible_to
 from careforce.registry.dates import parse_date
 from careforce.registry.selectors import worker_get
@@ -58,7 +59,7 @@ def overview(request: HttpRequest) -> HttpResponse:
         "person_times": selectors.person_times(request.user, year=year),
         "coverage": selectors.heads_coverage(request.user, year=year),
         "bases": selectors.bases_visible_to(request.user).filter(kind="training", is_active=True).count(),
-        "bases_target": selectors.target_value("training_bases"),
+        "bases_targets": targets_of.upcoming("training_bases", timezone.localdate()),
     }
     return render(request, "training/overview.html", context)
 
@@ -472,7 +473,7 @@ def base_list(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "training/base_list.html",
-        {"page": page, "target": selectors.target_value("training_bases")},
+        {"page": page, "targets": targets_of.upcoming("training_bases", timezone.localdate())},
     )
 
 

@@ -45,8 +45,8 @@ class Migration(migrations.Migration):
         ('credit', '0005_score_without_db_constraint'),
         ('rankings', '0002_defaults'),
         ('registry', '0006_lean_indexes'),
-        ('skills', '0002_defaults'),
-        ('training', '0002_defaults'),
+        ('skills', '0003_targets_in_indicators'),
+        ('training', '0003_targets_in_indicators'),
     ]
 
     operations = [
