@@ -1,6 +1,9 @@
 """Sessions end after CAREFORCE_IDLE_TIMEOUT_MINUTES without a request (30 by default) and, however busy,
 SESSION_COOKIE_AGE after sign-in. The idle clock is written at most once a minute."""
 
+import os
+import subprocess
+import sys
 import time
 
 import pytest
@@ -72,3 +75,11 @@ def test_a_busy_session_still_ends_at_its_absolute_age(signed_in):
     response = signed_in.get(reverse("core:home"))
     assert response.status_code == 302
     assert "8 小时" in signed_in.get(response.url).content.decode()
+
+
+def test_the_environment_sets_the_timeout():
+    env = {k: v for k, v in os.environ.items() if not k.startswith("CAREFORCE_")}
+    env.update(CAREFORCE_ENV="development", CAREFORCE_IDLE_TIMEOUT_MINUTES="5")
+    probe = "import careforce.settings as s; print(s.IDLE_TIMEOUT_SECONDS)"
+    result = subprocess.run([sys.executable, "-c", probe], env=env, capture_output=True, text=True)
+    assert result.stdout.strip() == "300", result.stderr
