@@ -9,7 +9,7 @@ from django.core.exceptions import ValidationError
 from django.core.management import CommandError, call_command
 from django.urls import reverse
 
-from careforce.core.models import Role, User
+from careforce.core.models import AuditEvent, Role, User
 from careforce.core.services import account_create
 from careforce.registry import demo
 from tests import factories
@@ -49,6 +49,8 @@ def test_the_create_account_command_checks_the_password(monkeypatch):
     user = User.objects.get(username="sec1")
     assert user.role == Role.SECURITY_ADMIN and user.is_staff and user.check_password("guard-the-keys-2026")
     assert list(user.groups.values_list("name", flat=True)) == ["security_admin"]
+    created = AuditEvent.objects.get(object_type="core.user", object_id=user.pk)
+    assert created.action == "create" and created.actor is None  # the command line
 
 
 def test_the_admin_checks_the_password_it_sets(client):

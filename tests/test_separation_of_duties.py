@@ -80,7 +80,9 @@ def test_duties_do_not_overlap():
     assert {"core.assign_roles", "core.manage_sign_in", "core.change_apitoken"} <= security
     assert "core.add_user" not in security
     assert not {"core.add_user", "core.assign_roles", "core.manage_sign_in"} & audit
-    assert "training.change_contentmodule" in system and "training.change_contentmodule" not in security | audit
+    assert (
+        "training.change_contentmodule" in system and "training.change_contentmodule" not in security | audit
+    )
 
 
 def test_the_system_administrator_creates_accounts_but_gives_no_role(client, admins):
@@ -92,6 +94,8 @@ def test_the_system_administrator_creates_accounts_but_gives_no_role(client, adm
     assert response.status_code == 302
     newcomer = User.objects.get(username="newcomer")
     assert newcomer.role == Role.NONE and scope_of(newcomer).level == Level.NONE
+    created = AuditEvent.objects.get(object_type="core.user", object_id=newcomer.pk)
+    assert created.action == "create" and created.actor == admins[Role.SYSTEM_ADMIN]
     page = client.get(reverse("admin:core_user_change", args=[newcomer.pk])).content.decode()
     assert 'name="display_name"' in page and 'name="role"' not in page  # the role is shown, not editable
     assert client.get(reverse("admin:core_auditevent_changelist")).status_code == 403

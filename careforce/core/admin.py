@@ -11,7 +11,7 @@ from django.core.exceptions import PermissionDenied
 from django.utils.translation import gettext_lazy as _
 
 from careforce.core.models import ApiToken, AuditEvent, District, PiiAccess, User
-from careforce.core.services import ROLE_FIELDS, account_role_set
+from careforce.core.services import ROLE_FIELDS, account_created_in_admin, account_role_set
 
 
 @admin.register(District)
@@ -68,7 +68,7 @@ class UserAdmin(BaseUserAdmin):
         if not role_changed:
             super().save_model(request, obj, form, change)
             if not change:
-                account_role_set(user=obj, role=obj.role, actor=request.user)
+                account_created_in_admin(user=obj, actor=request.user)
             return
         # Other fields save as Django saves them; the role goes through the service (group, flag, audit).
         new = {field: getattr(obj, field) for field in ROLE_FIELDS}

@@ -37,7 +37,10 @@ def account_create(
     institution=None,
     worker=None,
     actor: User | None = None,
+    audited: bool = False,
 ) -> User:
+    """A new account. Audited when made by someone (`actor`) or from the command line (`audited`); the demo
+    and the tests make theirs unaudited."""
     if role not in Role.values:
         raise ValidationError({"role": [_("Unknown role.")]})
     if User.objects.filter(username=username).exists():
@@ -62,13 +65,26 @@ def account_create(
     user.full_clean(exclude=["password"])
     user.save()
     _sync_role(user)
-    if actor is not None:
+    if actor is not None or audited:
         audit.record(
             actor=actor,
             action=AuditAction.CREATE,
             instance=user,
             changes=audit.creation_changes({"username": user.username, **_role_snapshot(user)}),
         )
+    return user
+
+
+def account_created_in_admin(*, user: User, actor: User) -> User:
+    """The Django admin saved a new account itself (its form sets the password): give it its role's group
+    and flag, and record its creation."""
+    _sync_role(user)
+    audit.record(
+        actor=actor,
+        action=AuditAction.CREATE,
+        instance=user,
+        changes=audit.creation_changes({"username": user.username, **_role_snapshot(user)}),
+    )
     return user
 
 

@@ -55,7 +55,12 @@ class Command(BaseCommand):
             raise CommandError("A password is needed.")
         try:
             user = account_create(
-                username=username, password=password, role=role, display_name=display_name, **binding
+                username=username,
+                password=password,
+                role=role,
+                display_name=display_name,
+                audited=True,  # the trail names no actor: it was the command line
+                **binding,
             )
         except ValidationError as exc:
             raise CommandError("; ".join(exc.messages)) from None
