@@ -4,6 +4,7 @@ These tests sign in through the real pages (password, then the code an authentic
 the suite's force_login shortcut.
 """
 
+import datetime
 import io
 import re
 import time
@@ -140,16 +141,23 @@ def test_enrolment_shows_a_qr_code_and_the_secret_and_confirms_with_a_code(clien
     )
 
 
-def test_a_wrong_code_is_refused_then_tries_slow_down(client, accounts):
+def test_a_wrong_code_is_refused_then_tries_slow_down(client, accounts, settings):
+    # The delay after n wrong codes is factor × 2^(n-1) seconds (1, 2, 4 … in production); a long factor
+    # here so that a slow test machine cannot outwait it between two requests.
+    settings.OTP_TOTP_THROTTLE_FACTOR = 60
     user = accounts[Role.CITY_ADMIN]
     device = enrolled_device(user)
     sign_in(client, user)
     response = client.post(reverse("core:two_factor"), {"code": "123456"})
     assert response.status_code == 200 and client.get(reverse("core:home")).status_code == 302
-    # Right after a wrong code even the right one waits (1 s, then 2, 4 …): guessing 10^6 codes is not on.
+    # Right after a wrong code even the right one waits: guessing 10^6 codes is not on.
     response = client.post(reverse("core:two_factor"), {"code": fresh_code(device)})
-    assert "稍等" in response.content.decode() or "Wait" in response.content.decode()
-    time.sleep(1.1)
+    assert "稍等" in response.content.decode()
+    device.refresh_from_db()
+    assert device.throttling_failure_count == 1
+    TOTPDevice.objects.filter(pk=device.pk).update(
+        throttling_failure_timestamp=device.throttling_failure_timestamp - datetime.timedelta(seconds=61)
+    )
     response = client.post(reverse("core:two_factor"), {"code": fresh_code(device)})
     assert response.status_code == 302
 

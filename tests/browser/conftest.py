@@ -4,6 +4,7 @@ Playwright's sync API runs an event loop in the test thread; Django's ORM calls 
 still synchronous, so the async-safety guard is lifted for browser tests only.
 """
 
+import contextlib
 import os
 from pathlib import Path
 
@@ -81,7 +82,9 @@ def _reference_data(request):
                 continue
             for operation in migration.operations:
                 if isinstance(operation, RunPython):
-                    operation.code(apps, editor)
+                    # LookupError: rows of a model a later migration removed or moved; nothing to reload.
+                    with contextlib.suppress(LookupError):
+                        operation.code(apps, editor)
 
 
 @pytest.fixture
