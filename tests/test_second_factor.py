@@ -152,7 +152,7 @@ def test_a_wrong_code_is_refused_then_tries_slow_down(client, accounts, settings
     assert response.status_code == 200 and client.get(reverse("core:home")).status_code == 302
     # Right after a wrong code even the right one waits: guessing 10^6 codes is not on.
     response = client.post(reverse("core:two_factor"), {"code": fresh_code(device)})
-    assert "稍等" in response.content.decode()
+    assert "请等待几秒" in response.content.decode()
     device.refresh_from_db()
     assert device.throttling_failure_count == 1
     TOTPDevice.objects.filter(pk=device.pk).update(
