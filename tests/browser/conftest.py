@@ -54,7 +54,10 @@ def pytest_collection_modifyitems(items):
 
 class _RemovedModel:
     """Stands in for a model a later migration removed or moved (training's and skills' targets): a data
-    migration's rows for it are dropped, its reads find nothing."""
+    migration's rows for it are dropped, its reads find nothing, and it has no table."""
+
+    class _meta:
+        db_table = "removed_model_has_no_table"
 
     class objects:  # a manager's few methods the data migrations call
         @staticmethod
