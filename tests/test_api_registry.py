@@ -301,6 +301,24 @@ def test_it_updates_a_worker_and_ignores_a_masked_value_sent_back(api, city, hom
     assert fields_of(send(api, "patch", f"/workers/{worker.pk}", {"district": 1})) == {"district"}
 
 
+def test_a_change_of_gender_or_birth_date_alone_is_checked_not_silently_dropped(api, city, home):
+    """Without a new ID number, the gender is checked against the record's; a birth date is refused (it
+    follows from the ID number, and checking a guess against the stored one would tell it)."""
+    worker = factories.worker(at=home, actor=city)
+    wrong_gender = "M" if worker.gender == "F" else "F"
+    response = send(api, "patch", f"/workers/{worker.pk}", {"gender": wrong_gender})
+    assert response.status_code == 422 and fields_of(response) == {"gender"}
+    assert send(api, "patch", f"/workers/{worker.pk}", {"gender": worker.gender}).status_code == 200
+    for birth in ("2024-13-01", worker.birth_date.isoformat(), "1970-01-01"):
+        response = send(api, "patch", f"/workers/{worker.pk}", {"birth_date": birth})
+        assert response.status_code == 422 and fields_of(response) == {"birth_date"}
+        assert birth not in response.content.decode() and worker.birth_date.isoformat() not in str(
+            response.json()
+        )
+    assert len({str(send(api, "patch", f"/workers/{worker.pk}", {"birth_date": b}).json()) for b in (
+        worker.birth_date.isoformat(), "1970-01-01")}) == 1  # fmt: skip
+
+
 def test_it_adds_corrects_and_ends_employment_periods(api, city, home):
     worker = factories.worker(at=home, actor=city, start=datetime.date(2022, 1, 1))
     part_time = factories.institution(actor=city, district_code="500103")

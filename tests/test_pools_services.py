@@ -165,3 +165,27 @@ def test_the_member_page_and_api_change_qualifications(client, city):
         f"/api/v1/pools/members/{member.pk}", {"employer": "NOPE"}, content_type="application/json"
     )
     assert bad.status_code == 422 and bad.json()["errors"][0]["field"] == "employer"
+
+
+def test_a_district_cannot_name_an_employer_outside_its_area(city, home):
+    """An institution of another district answers like one that does not exist, on joining and on change."""
+    yuzhong = District.objects.get(code="500103")
+    official = factories.user(Role.DISTRICT_ADMIN, district=yuzhong)
+    elsewhere = factories.institution(actor=city, district_code="500105")
+    data = {"pool": "grading_assessor", "name": "评审员", "qualifications": "合格", "employer": elsewhere.pk}
+    with pytest.raises(ValidationError) as outside:
+        services.member_join(actor=official, data=data)
+    with pytest.raises(ValidationError) as missing:
+        services.member_join(actor=official, data={**data, "employer": 999_999_999})
+    assert outside.value.message_dict == missing.value.message_dict
+    assert list(outside.value.message_dict) == ["employer"]
+    member = services.member_join(actor=official, data={**data, "employer": home.uscc})
+    assert member.employer_id == home.pk
+    with pytest.raises(ValidationError) as changed:
+        services.member_update(actor=official, member=member, data={"employer": elsewhere.uscc})
+    assert changed.value.message_dict == missing.value.message_dict
+    # The city's area is the whole city.
+    assert (
+        services.member_update(actor=city, member=member, data={"employer": elsewhere.pk}).employer
+        == elsewhere
+    )

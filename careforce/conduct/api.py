@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import re
+
+from django.core.exceptions import ValidationError
 from django.http import HttpRequest
 from ninja import Query, Router
 from ninja.responses import Status
@@ -25,6 +28,7 @@ from careforce.core.api import paginate
 from careforce.core.schemas import ERROR_RESPONSES, READ_RESPONSES, Id, PageIn
 
 router = Router(tags=["conduct"])
+_SCORE_FIELD = re.compile(r"^score_(.+)$")
 
 
 @router.get("/evaluations", response={200: EvaluationPage, **READ_RESPONSES}, summary="List evaluations")
@@ -34,9 +38,15 @@ def list_evaluations(request: HttpRequest, filters: Query[PageIn]):
 
 @router.post("/evaluations", response={201: EvaluationOut, **ERROR_RESPONSES}, summary="Record an evaluation")
 def create_evaluation(request: HttpRequest, payload: EvaluationIn):
-    evaluation = services.evaluation_create(
-        actor=request.auth, data=payload.model_dump(exclude_unset=True), source=EvaluationSource.API
-    )
+    try:
+        evaluation = services.evaluation_create(
+            actor=request.auth, data=payload.model_dump(exclude_unset=True), source=EvaluationSource.API
+        )
+    except ValidationError as exc:
+        # The service names a score as the page's form does (score_attitude); the API's field is scores.
+        raise ValidationError(
+            {_SCORE_FIELD.sub(r"scores.\1", name): messages for name, messages in exc.message_dict.items()}
+        ) from None
     return Status(201, selectors.evaluation_list(request.auth).get(pk=evaluation.pk))
 
 

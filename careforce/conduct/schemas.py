@@ -67,6 +67,8 @@ class EvaluationOut(Schema):
 
 
 class EvaluationIn(InputSchema):
+    required_fields = ("worker", "evaluator_kind", "scores")
+
     worker: IdOrCode = Field(None, description="Worker id")
     institution: IdOrCode = Field(
         None, description="Institution id or credit code (default: the worker's current)"
@@ -99,6 +101,10 @@ class ComplaintOut(Schema):
 
 
 class ComplaintIn(InputSchema):
+    """Give `worker`, `institution` or both."""
+
+    required_fields = ("channel", "content")
+
     channel: IdOrCode = Field(None, description="Channel code, e.g. hotline")
     worker: IdOrCode = Field(None, description="Worker id")
     institution: IdOrCode = Field(None, description="Institution id or credit code")
@@ -107,6 +113,8 @@ class ComplaintIn(InputSchema):
 
 
 class TransitionIn(InputSchema):
+    required_fields = ("to",)
+
     to: Text = Field(None, description="investigating, substantiated, unsubstantiated or closed")
     note: Text = Field(None, description="The investigation's outcome (required for a finding)")
     on: DateText = None
@@ -134,6 +142,10 @@ class PenaltyOut(Schema):
 
 
 class PenaltyIn(InputSchema):
+    """Give `worker`, `institution` or both. `effective_from` defaults to `decided_on`."""
+
+    required_fields = ("kind", "deciding_body", "legal_basis", "decided_on")
+
     worker: IdOrCode = None
     institution: IdOrCode = None
     complaint: IdOrCode = None

@@ -8,11 +8,12 @@ field-specific message in the user's language, the same one a form or an import 
 from __future__ import annotations
 
 import datetime
-from typing import Annotated, Any
+import re
+from typing import Annotated, Any, ClassVar
 
 from django.utils import timezone
 from ninja import Field, Schema
-from pydantic import AfterValidator, ConfigDict, PlainSerializer, PlainValidator
+from pydantic import AfterValidator, BeforeValidator, ConfigDict, PlainSerializer, PlainValidator
 from pydantic_core import PydanticCustomError
 
 MAX_TEXT = 2000
@@ -39,14 +40,16 @@ def _text(value: Any) -> str | None:
     if value is None or isinstance(value, str):
         return value
     if isinstance(value, bool):
-        return "true" if value else "false"
+        # A yes/no is not text: what would "false" mean as a name or a reason?
+        raise PydanticCustomError("string_type", "Enter text.")
     return str(value)
 
 
 def _id_or_text(value: Any) -> int | str | None:
     value = _scalar(value)
     if isinstance(value, bool):
-        return str(value).lower()
+        # Neither an id, a code nor a date: `false` must not pass for "none given".
+        raise PydanticCustomError("scalar_type", "Enter an id, a code or a date, not true or false.")
     if isinstance(value, float) and value.is_integer():
         value = int(value)
     if isinstance(value, int) and abs(value) > MAX_ID:
@@ -59,18 +62,35 @@ def _flag(value: Any) -> bool | str | None:
     return value if value is None or isinstance(value, bool | str) else str(value)
 
 
+# The OpenAPI document states what each of these accepts (json_schema_input_type), loose types included, so
+# that a client (and the fuzzer) knows that a number is taken as text; the service checks the value.
 # Text: a string (numbers are taken as their text).
-Text = Annotated[str | None, PlainValidator(_text, json_schema_input_type=str | None)]
+Text = Annotated[str | None, PlainValidator(_text, json_schema_input_type=str | float | None)]
 # An id, or a code or name the service also understands (credit code, occupation code, district code).
 IdOrCode = Annotated[int | str | None, PlainValidator(_id_or_text, json_schema_input_type=int | str | None)]
-# A yes/no: true/false, or text the service reads (是/否, yes/no, 1/0).
-Flag = Annotated[bool | str | None, PlainValidator(_flag, json_schema_input_type=bool | str | None)]
-# A date: 2024-05-01 (also 2024/5/1, 2024年5月1日, an Excel serial number).
+# A yes/no: true/false, or what the service reads (是/否, yes/no, 1/0).
+Flag = Annotated[bool | str | None, PlainValidator(_flag, json_schema_input_type=bool | str | float | None)]
+# A date: 2024-05-01, also 2024/5/1, 2024年5月1日 or an Excel serial number (so no `format: date`).
 DateText = Annotated[
     str | int | None,
-    PlainValidator(_id_or_text, json_schema_input_type=str | None),
-    Field(json_schema_extra={"format": "date", "examples": ["2024-05-01"]}),
+    PlainValidator(_id_or_text, json_schema_input_type=str | int | None),
+    Field(
+        description="A date: 2024-05-01 (also 2024/5/1, 2024年5月1日, an Excel serial number)",
+        json_schema_extra={"examples": ["2024-05-01"]},
+    ),
 ]
+
+
+def _iso_date(value: Any) -> Any:
+    # A query-string date is written one way, 2024-05-01: pydantic alone would also read "0" as 1970-01-01.
+    if isinstance(value, str) and not _ISO_DATE.fullmatch(value):
+        raise PydanticCustomError("date_parsing", "Enter a valid date.")
+    return value
+
+
+_ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+# A date in a query string (a filter): 2024-05-01.
+QueryDate = Annotated[datetime.date, BeforeValidator(_iso_date)]
 
 
 # An id in a path or a filter: out-of-range numbers are an input error, not a database overflow.
@@ -88,10 +108,36 @@ def _local_iso(value: datetime.datetime | None) -> str | None:
 LocalDateTime = Annotated[datetime.datetime, PlainSerializer(_local_iso, return_type=str)]
 
 
-class InputSchema(Schema):
-    """Base of request bodies: unknown fields are refused by name rather than silently ignored."""
+def _document_required(schema: dict[str, Any], model: type) -> None:
+    """The OpenAPI `required` list of a body: the fields its service requires (`required_fields`), which
+    may not be null either. Parsing stays permissive, so that a missing field gets the service's message in
+    the user's language, the same one a form or an import shows, rather than pydantic's."""
+    names = [name for name in getattr(model, "required_fields", ()) if name in schema.get("properties", {})]
+    if not names:
+        return
+    schema["required"] = names
+    for name in names:
+        prop = schema["properties"][name]
+        options = [option for option in prop.get("anyOf", []) if option.get("type") != "null"]
+        if "anyOf" in prop and options:
+            if len(options) == 1:
+                del prop["anyOf"]
+                prop.update(options[0])
+            else:
+                prop["anyOf"] = options
+        if isinstance(prop.get("type"), list):
+            prop["type"] = [kind for kind in prop["type"] if kind != "null"]
+        prop.pop("default", None)
 
-    model_config = ConfigDict(extra="forbid")
+
+class InputSchema(Schema):
+    """Base of request bodies: unknown fields are refused by name rather than silently ignored.
+
+    `required_fields` names the fields the service requires: they are marked required in the OpenAPI
+    document, while the service (not pydantic) answers a missing one, naming it, in the user's language."""
+
+    required_fields: ClassVar[tuple[str, ...]] = ()
+    model_config = ConfigDict(extra="forbid", json_schema_extra=_document_required)
 
 
 class DistrictOut(Schema):

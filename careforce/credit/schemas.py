@@ -67,6 +67,8 @@ class ListingOut(Schema):
 
 
 class ListingIn(InputSchema):
+    required_fields = ("worker", "situation", "deciding_body")
+
     worker: IdOrCode = None
     situation: Text = Field(None, description="Situation code, e.g. elder_abuse")
     deciding_body: Text = None
@@ -79,12 +81,16 @@ class ListingIn(InputSchema):
 
 
 class RemovalIn(InputSchema):
+    required_fields = ("removal_applied_on", "removal_reason")
+
     removal_applied_on: DateText = Field(None, description="When the worker applied")
     removed_on: DateText = None
     removal_reason: Text = None
 
 
 class CheckIn(InputSchema):
+    required_fields = ("id_number",)
+
     id_number: Text = None
 
 

@@ -9,7 +9,13 @@ from ninja.responses import Status
 from careforce.core.api import paginate
 from careforce.core.schemas import ERROR_RESPONSES, READ_RESPONSES, Id
 from careforce.institutions import selectors, services
-from careforce.institutions.schemas import InstitutionFilters, InstitutionIn, InstitutionOut, InstitutionPage
+from careforce.institutions.schemas import (
+    InstitutionCreateIn,
+    InstitutionFilters,
+    InstitutionIn,
+    InstitutionOut,
+    InstitutionPage,
+)
 
 router = Router(tags=["institutions"])
 
@@ -38,7 +44,7 @@ def get_institution(request: HttpRequest, institution_id: Id):
 @router.post(
     "/institutions", response={201: InstitutionOut, **ERROR_RESPONSES}, summary="Register an institution"
 )
-def create_institution(request: HttpRequest, payload: InstitutionIn):
+def create_institution(request: HttpRequest, payload: InstitutionCreateIn):
     institution = services.institution_create(actor=request.auth, data=payload.model_dump(exclude_unset=True))
     return Status(201, selectors.institution_get(request.auth, institution.pk))
 

@@ -82,3 +82,9 @@ class InstitutionIn(InputSchema):
     contact_phone: Text = None
     head: IdOrCode = Field(None, description="Worker id of the head (负责人); must hold a current post here")
     head_pending_name: Text = Field(None, description="The head's name while not yet registered")
+
+
+class InstitutionCreateIn(InstitutionIn):
+    """A new institution: uscc, name, district, kind and ownership are required."""
+
+    required_fields = ("uscc", "name", "district", "kind", "ownership")

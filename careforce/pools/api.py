@@ -49,6 +49,11 @@ class MemberFilters(PageIn):
 
 
 class MemberIn(InputSchema):
+    """Give `worker` (a registry worker), `evaluation_body`, or `name` and `district` (someone outside the
+    registry)."""
+
+    required_fields = ("pool", "qualifications")
+
     pool: Text = None
     worker: IdOrCode = None
     evaluation_body: IdOrCode = None
@@ -72,6 +77,8 @@ class LeaveIn(InputSchema):
 
 
 class DrawIn(InputSchema):
+    required_fields = ("pool", "task_title", "count")
+
     pool: Text = None
     task_kind: Text = None
     task_title: Text = None

@@ -23,6 +23,7 @@ from careforce.core.models import AuditAction, District, User
 from careforce.core.scope import Level, Scope, require_write
 from careforce.core.validators import normalize_text
 from careforce.institutions.models import Institution
+from careforce.institutions.selectors import institutions_visible_to
 from careforce.pools.models import Draw, PoolKind, PoolMember, TaskKind
 from careforce.registry.models import Employment, Worker
 from careforce.registry.selectors import workers_visible_to
@@ -60,11 +61,12 @@ def may_manage_member(scope: Scope, member: PoolMember) -> bool:
     )
 
 
-def _clean_employer(raw: Any, errors: Errors) -> Institution | None:
-    """An outside member's employing institution (id or credit code); empty: none."""
+def _clean_employer(actor: User, raw: Any, errors: Errors) -> Institution | None:
+    """An outside member's employing institution (id or credit code), within the actor's area (one outside
+    it is answered like one that does not exist); empty: none."""
     if inputs.is_blank(raw):
         return None
-    employer = inputs.pick(Institution.objects.all(), raw, keys=("uscc",))
+    employer = inputs.pick(institutions_visible_to(actor), raw, keys=("uscc",))
     if employer is None:
         errors.add("employer", _("Unknown institution; give its id or credit code."))
     return employer
@@ -117,7 +119,7 @@ def member_join(*, actor: User, data: Mapping[str, Any]) -> PoolMember:
     else:
         values["name"] = inputs.text(data, "name", errors, required=True, max_length=120)
         values["organisation"] = inputs.text(data, "organisation", errors, max_length=120) or ""
-        values["employer"] = _clean_employer(data.get("employer"), errors)
+        values["employer"] = _clean_employer(actor, data.get("employer"), errors)
         districts = (
             District.objects.all()
             if scope.level == Level.CITY
@@ -192,7 +194,7 @@ def member_update(*, actor: User, member: PoolMember, data: Mapping[str, Any]) -
     if outsider and "organisation" in data:
         values["organisation"] = inputs.text(data, "organisation", errors, max_length=120) or ""
     if outsider and "employer" in data:
-        values["employer"] = _clean_employer(data.get("employer"), errors)
+        values["employer"] = _clean_employer(actor, data.get("employer"), errors)
     errors.raise_if_any()
     before = audit.snapshot(member, MEMBER_FIELDS)
     for name, value in values.items():

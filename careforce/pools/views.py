@@ -12,7 +12,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from careforce.core.forms import add_service_errors
 from careforce.core.paging import paginate
-from careforce.core.scope import Level, scope_of
+from careforce.core.scope import Level, require_write, scope_of
 from careforce.pools import selectors, services
 from careforce.pools.forms import DrawForm, LeaveForm, MemberEditForm, MemberForm
 from careforce.pools.models import PoolKind
@@ -20,6 +20,12 @@ from careforce.pools.models import PoolKind
 
 def _pool_viewer(request: HttpRequest) -> None:
     if scope_of(request.user).level not in (Level.CITY, Level.DISTRICT):
+        raise Http404
+
+
+def _pool_manager(request: HttpRequest) -> None:
+    # Before any form is read: a read-only official gets 404, not the form's messages.
+    if require_write(request.user).level not in (Level.CITY, Level.DISTRICT):
         raise Http404
 
 
@@ -34,7 +40,7 @@ def member_list(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def member_create(request: HttpRequest) -> HttpResponse:
-    _pool_viewer(request)
+    _pool_manager(request)
     form = MemberForm(request.POST or None, initial={"pool": request.GET.get("pool", "")})
     if request.method == "POST" and form.is_valid():
         try:
@@ -126,7 +132,7 @@ def draw_list(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def draw_create(request: HttpRequest) -> HttpResponse:
-    _pool_viewer(request)
+    _pool_manager(request)
     form = DrawForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:

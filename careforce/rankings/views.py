@@ -40,6 +40,8 @@ def public_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def ranking_list(request: HttpRequest) -> HttpResponse:
+    if request.method == "POST" and not selectors.may_manage(request.user):
+        raise Http404
     if not selectors.may_manage(request.user) and not selectors.rankings_visible_to(request.user).exists():
         return redirect("rankings:public_list")
     today = timezone.localdate()
@@ -47,17 +49,14 @@ def ranking_list(request: HttpRequest) -> HttpResponse:
         request.POST or None,
         initial={"period_kind": "quarter", "year": today.year, "number": (today.month - 1) // 3 + 1},
     )
-    if request.method == "POST":
-        if not selectors.may_manage(request.user):
-            raise Http404
-        if form.is_valid():
-            try:
-                ranking = services.ranking_compute(actor=request.user, data=form.cleaned_data)
-            except ValidationError as exc:
-                add_service_errors(form, exc)
-            else:
-                messages.success(request, _("The ranking has been computed; check it, then publish it."))
-                return redirect("rankings:ranking_detail", pk=ranking.pk)
+    if request.method == "POST" and form.is_valid():
+        try:
+            ranking = services.ranking_compute(actor=request.user, data=form.cleaned_data)
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+        else:
+            messages.success(request, _("The ranking has been computed; check it, then publish it."))
+            return redirect("rankings:ranking_detail", pk=ranking.pk)
     page = paginate(request, selectors.rankings_visible_to(request.user))
     context = {
         "form": form,

@@ -12,6 +12,7 @@ from careforce.core.schemas import ERROR_RESPONSES, READ_RESPONSES, Id
 from careforce.registry import selectors, services
 from careforce.registry.models import Occupation, Worker
 from careforce.registry.schemas import (
+    EmploymentCreateIn,
     EmploymentEndIn,
     EmploymentIn,
     EmploymentOut,
@@ -143,7 +144,7 @@ def list_employments(request: HttpRequest, worker_id: Id):
     response={201: EmploymentOut, **ERROR_RESPONSES},
     summary="Add an employment period",
 )
-def add_employment(request: HttpRequest, worker_id: Id, payload: EmploymentIn):
+def add_employment(request: HttpRequest, worker_id: Id, payload: EmploymentCreateIn):
     worker = selectors.worker_get(request.auth, worker_id)
     employment = services.employment_start(
         actor=request.auth, worker=worker, data=payload.model_dump(exclude_unset=True)

@@ -120,6 +120,10 @@ class EmploymentIn(InputSchema):
     )
 
 
+class EmploymentCreateIn(EmploymentIn):
+    required_fields = ("institution", "post", "start_date")
+
+
 class WorkerFieldsIn(InputSchema):
     name: Text = None
     id_number: Text = Field(None, description="18-character resident ID number")
@@ -136,11 +140,15 @@ class WorkerFieldsIn(InputSchema):
 class WorkerCreateIn(WorkerFieldsIn):
     """A new person. Give the current `employment`, or the `district` to file the record under."""
 
+    required_fields = ("name", "id_number", "education", "hukou_type", "source_channel", "team", "occupation")
+
     employment: EmploymentIn | None = None
     district: IdOrCode = Field(None, description="District id, code or name, when there is no employment")
 
 
 class TransferIn(InputSchema):
+    required_fields = ("institution", "post", "start_date")
+
     institution: IdOrCode = Field(None, description="Institution id or credit code")
     post: Text = None
     start_date: DateText = Field(None, description="First day at the new institution")
@@ -153,11 +161,15 @@ class TransferIn(InputSchema):
 
 
 class EmploymentEndIn(InputSchema):
+    required_fields = ("end_date",)
+
     end_date: DateText = Field(None, description="Last day of work")
     reason: Text = None
 
 
 class UnmaskIn(InputSchema):
+    required_fields = ("field", "reason")
+
     field: Text = Field(None, description="id_number or phone")
     reason: Text = Field(None, description="Why the full value is needed; logged")
 

@@ -258,6 +258,8 @@ def clean_worker_fields(
                 birth_date=parsed.birth_date,
             )
             _check_consistency(data, parsed.gender, parsed.birth_date, errors)
+    if instance is not None and "id_number" not in values and "id_number" not in errors:
+        _check_against_record(data, instance, errors)
     raw_phone = data.get("phone")
     if raw_phone is not None and not (instance is not None and is_masked(str(raw_phone))):
         if normalize_text(raw_phone) == "":
@@ -301,10 +303,7 @@ def clean_worker_fields(
     return values, warnings
 
 
-def _check_consistency(
-    data: Mapping[str, Any], gender: str, birth: datetime.date, errors: dict[str, list[str]]
-) -> None:
-    """Gender and birth date follow from the ID number; given ones that disagree are reported, not kept."""
+def _check_gender(data: Mapping[str, Any], gender: str, errors: dict[str, list[str]]) -> None:
     given_gender = normalize_text(data.get("gender"))
     if given_gender:
         mapped = {"m": "M", "男": "M", "male": "M", "f": "F", "女": "F", "female": "F"}.get(
@@ -317,6 +316,26 @@ def _check_consistency(
                 _("The gender does not match the ID number (the 17th digit gives %(gender)s).")
                 % {"gender": _("male") if gender == "M" else _("female")},
             )
+
+
+def _check_against_record(data: Mapping[str, Any], worker: Worker, errors: dict[str, list[str]]) -> None:
+    """A change without a new ID number: a gender given is checked against the record's (it is shown
+    anyway); a birth date is refused whatever it is, since checking it against the stored one would tell a
+    role that may not unmask the birth date, and with it most of the ID number, guess by guess."""
+    _check_gender(data, worker.gender, errors)
+    if data.get("birth_date") not in (None, ""):
+        _add(
+            errors,
+            "birth_date",
+            _("The birth date follows from the ID number; send the ID number to change it."),
+        )
+
+
+def _check_consistency(
+    data: Mapping[str, Any], gender: str, birth: datetime.date, errors: dict[str, list[str]]
+) -> None:
+    """Gender and birth date follow from the ID number; given ones that disagree are reported, not kept."""
+    _check_gender(data, gender, errors)
     given_birth = data.get("birth_date")
     if given_birth not in (None, "") and parse_date(given_birth) != birth:
         _add(
@@ -952,13 +971,14 @@ def pii_reveal(
     """
     if not can_unmask(actor):
         raise Http404
+    errors: dict[str, list[str]] = {}
     if field not in PiiField.values:
-        raise ValidationError({"field": [_("Unknown field.")]})
+        errors["field"] = [_("Unknown field.")]
     reason = normalize_text(reason)
     if len(reason) < 2:
-        raise ValidationError(
-            {"reason": [_("Say why you need to see the full value (for example 核对社保).")]}
-        )
+        errors["reason"] = [_("Say why you need to see the full value (for example 核对社保).")]
+    if errors:
+        raise ValidationError(errors)
     PiiAccess.objects.create(
         actor=actor, worker=worker, field=field, reason=reason[:300], ip_address=ip_address, channel=channel
     )

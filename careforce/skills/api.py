@@ -54,6 +54,8 @@ class CertificateOut(Schema):
 
 
 class CertificateIn(InputSchema):
+    required_fields = ("number", "worker", "occupation", "level", "issuer", "issued_on")
+
     number: Text = None
     worker: IdOrCode = None
     occupation: IdOrCode = None
@@ -63,6 +65,8 @@ class CertificateIn(InputSchema):
 
 
 class RevokeIn(InputSchema):
+    required_fields = ("reason",)
+
     reason: Text = None
     revoked_on: DateText = None
 
@@ -101,6 +105,8 @@ class TitleOut(Schema):
 
 
 class TitleIn(InputSchema):
+    required_fields = ("grade", "name", "awarded_on", "awarded_by")
+
     grade: Text = Field(None, description="junior, intermediate, associate_senior, senior (or 初级 … 正高级)")
     name: Text = None
     awarded_on: DateText = None
@@ -145,7 +151,13 @@ class BodyIn(InputSchema):
     contact_name: Text = None
 
 
+class BodyCreateIn(BodyIn):
+    required_fields = ("name", "uscc", "registration_number", "registered_on", "district")
+
+
 class RangeIn(InputSchema):
+    required_fields = ("occupation", "lowest", "highest")
+
     occupation: IdOrCode = None
     lowest: IdOrCode = None
     highest: IdOrCode = None
@@ -304,7 +316,7 @@ def get_body(request: HttpRequest, body_id: Id):
 @router.post(
     "/skills/bodies", response={201: BodyOut, **ERROR_RESPONSES}, summary="Register an evaluation body (备案)"
 )
-def create_body(request: HttpRequest, payload: BodyIn):
+def create_body(request: HttpRequest, payload: BodyCreateIn):
     body = services.evaluation_body_register(actor=request.auth, data=payload.model_dump(exclude_none=True))
     return Status(201, selectors.body_get(request.auth, body.pk))
 

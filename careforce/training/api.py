@@ -14,6 +14,7 @@ from ninja import Field, Query, Router, Schema
 from ninja.responses import Status
 
 from careforce.core.api import paginate
+from careforce.core.api_auth import SELF_SERVICE_AUTH
 from careforce.core.models import Role
 from careforce.core.schemas import (
     ERROR_RESPONSES,
@@ -25,6 +26,7 @@ from careforce.core.schemas import (
     IdOrCode,
     InputSchema,
     PageIn,
+    QueryDate,
     QueryText,
     Text,
 )
@@ -73,6 +75,8 @@ class SessionFilters(PageIn):
 
 
 class ScheduleIn(InputSchema):
+    required_fields = ("title", "kind", "hours")
+
     title: Text = None
     kind: Text = None
     tier: Text = None
@@ -112,6 +116,8 @@ class EnrolOut(Schema):
 
 
 class CompleteIn(InputSchema):
+    required_fields = ("workers",)
+
     workers: list[Id] = Field(default_factory=list, max_length=5000)
     completed_on: DateText = None
     hours: Text = None
@@ -129,6 +135,8 @@ class SessionUpdateIn(InputSchema):
 
 
 class AttendanceIn(InputSchema):
+    required_fields = ("day",)
+
     day: DateText = None
     present: list[Id] = Field(default_factory=list, max_length=5000, description="Worker ids present")
     workers: list[Id] | None = Field(
@@ -139,7 +147,7 @@ class AttendanceIn(InputSchema):
 
 
 class AttendanceFilters(Schema):
-    day: datetime.date | None = Field(None, description="Only this day (2025-05-01)")
+    day: QueryDate | None = Field(None, description="Only this day (2025-05-01)")
 
 
 class AttendanceOut(Schema):
@@ -157,6 +165,8 @@ class ResultIn(InputSchema):
 
 
 class ResultsIn(InputSchema):
+    required_fields = ("results",)
+
     completed_on: DateText = Field(None, description="For every row that gives none")
     results: list[ResultIn] = Field(default_factory=list, max_length=5000)
 
@@ -189,6 +199,10 @@ class BaseIn(InputSchema):
     is_active: Flag = None
 
 
+class BaseCreateIn(BaseIn):
+    required_fields = ("name", "kind", "host", "district", "accredited_on", "capacity")
+
+
 class LessonOut(Schema):
     id: int
     order: int
@@ -214,6 +228,8 @@ class OnlineSessionOut(Schema):
 
 
 class ProgressIn(InputSchema):
+    required_fields = ("lesson",)
+
     lesson: Id | None = Field(None, description="The lesson done")
 
 
@@ -479,7 +495,7 @@ def get_base(request: HttpRequest, base_id: Id):
 @router.post(
     "/training/bases", response={201: BaseOut, **ERROR_RESPONSES}, summary="Register a training base"
 )
-def create_base(request: HttpRequest, payload: BaseIn):
+def create_base(request: HttpRequest, payload: BaseCreateIn):
     base = services.training_base_register(actor=request.auth, data=payload.model_dump(exclude_none=True))
     return Status(201, selectors.base_get(request.auth, base.pk))
 
@@ -550,6 +566,7 @@ def online_sessions(request: HttpRequest):
 
 @router.post(
     "/training/sessions/{session_id}/start",
+    auth=SELF_SERVICE_AUTH,
     response={201: ProgressOut, **ERROR_RESPONSES},
     summary="The calling worker starts an online course",
 )
@@ -570,6 +587,7 @@ def get_progress(request: HttpRequest, enrolment_id: Id):
 
 @router.post(
     "/training/enrolments/{enrolment_id}/progress",
+    auth=SELF_SERVICE_AUTH,
     response={200: ProgressOut, **ERROR_RESPONSES},
     summary="Mark one lesson done (the last one completes the course)",
 )
