@@ -6,12 +6,15 @@ says so; anything else is production, which refuses to start without real keys o
 
 from __future__ import annotations
 
+import datetime
 import os
 import sys
 from pathlib import Path
 
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
+
+from careforce.core import keys
 
 BASE_DIR = Path(__file__).resolve().parent
 PROJECT_DIR = BASE_DIR.parent
@@ -54,8 +57,6 @@ def _require(name: str, dev_default: str) -> str:
             f"{name} is not set. Production mode needs real keys (see docs/operations.md); "
             "for a development machine set CAREFORCE_ENV=development."
         )
-    if value == dev_default:
-        raise ImproperlyConfigured(f"{name} is the public development key; production refuses it.")
     return value
 
 
@@ -64,11 +65,16 @@ SECRET_KEY = _require("CAREFORCE_SECRET_KEY", DEV_SECRET_KEY)
 PII_KEYS = _require("CAREFORCE_PII_KEYS", DEV_PII_KEYS)
 BLIND_INDEX_KEY = _require("CAREFORCE_BLIND_INDEX_KEY", DEV_BLIND_INDEX_KEY)
 
+# Every key is decoded and its length checked in both modes; production also compares the decoded bytes with
+# every development key (careforce/core/keys.py: base64 spells the same bytes more than one way).
+_KEYS = keys.read_keys(secret_key=SECRET_KEY, pii_keys=PII_KEYS, blind_index_key=BLIND_INDEX_KEY)
 if not DEVELOPMENT:
     if DEBUG:
         raise ImproperlyConfigured("DEBUG is on in production mode; unset DEBUG or set it to 0.")
-    if DEV_PII_KEYS.split(":", 1)[1] in PII_KEYS:
-        raise ImproperlyConfigured("CAREFORCE_PII_KEYS contains the public development key.")
+    keys.refuse_development_keys(
+        _KEYS,
+        keys.read_keys(secret_key=DEV_SECRET_KEY, pii_keys=DEV_PII_KEYS, blind_index_key=DEV_BLIND_INDEX_KEY),
+    )
 
 ALLOWED_HOSTS = _env_list("ALLOWED_HOSTS", ["127.0.0.1", "localhost", "testserver"] if DEVELOPMENT else [])
 CSRF_TRUSTED_ORIGINS = _env_list("CSRF_TRUSTED_ORIGINS", [])
@@ -158,7 +164,7 @@ LOGOUT_REDIRECT_URL = "core:login"
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 10}},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 12}},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
@@ -204,3 +210,45 @@ LOGGING = {
 # Pagination: lists never COUNT past this; beyond it they say "more than N".
 LIST_COUNT_CAP = 10_000
 LIST_PAGE_SIZE = 25
+
+
+# ---------------------------------------------------------------- accounts: sign-in, second factor, sessions
+# (docs/security.md, "Accounts"). Kept together so that other settings can change around them.
+INSTALLED_APPS += ["django_otp", "django_otp.plugins.otp_totp", "axes"]
+# After the messages middleware (the idle timeout leaves a message): the second-factor state of the session,
+# then the idle and absolute timeouts, then the gate that treats an unverified session as signed out.
+MIDDLEWARE[MIDDLEWARE.index("django.contrib.messages.middleware.MessageMiddleware") + 1 : 0] = [
+    "django_otp.middleware.OTPMiddleware",
+    "careforce.core.sessions.SessionTimeoutMiddleware",
+    "careforce.core.sessions.SecondFactorMiddleware",
+]
+MIDDLEWARE.append("axes.middleware.AxesMiddleware")  # django-axes wants to be last
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",  # refuses a locked-out account/address before the password is checked
+    "django.contrib.auth.backends.ModelBackend",
+]
+
+# Password guessing: after this many wrong passwords for one account from one address, that pair is locked
+# for the cool-off time (0 = until the security administrator unlocks it). Counted in the database, so all
+# processes share the count.
+AXES_FAILURE_LIMIT = int(os.environ.get("CAREFORCE_LOGIN_FAILURE_LIMIT", "5"))
+_lockout_minutes = int(os.environ.get("CAREFORCE_LOGIN_LOCKOUT_MINUTES", "30"))
+AXES_COOLOFF_TIME = datetime.timedelta(minutes=_lockout_minutes) if _lockout_minutes > 0 else None
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_HANDLER = "axes.handlers.database.AxesDatabaseHandler"
+AXES_RESET_ON_SUCCESS = True
+AXES_ENABLE_ACCESS_FAILURE_LOG = True
+AXES_ENABLE_ADMIN = False  # careforce/core/admin.py shows its tables read-only; unlocking is audited
+AXES_LOCKOUT_CALLABLE = "careforce.core.lockouts.lockout_response"
+AXES_VERBOSE = False  # no start-up banner in every command
+LOGGING["loggers"]["axes"] = {"level": "WARNING"}  # lockouts and failures, not every successful sign-in
+
+# Second factor (TOTP, RFC 6238) for every role that can write and for the administrators.
+OTP_TOTP_ISSUER = "CareForce"
+OTP_TOTP_THROTTLE_FACTOR = 1  # 1, 2, 4, 8 … seconds between tries after wrong codes
+RECOVERY_CODE_COUNT = 10
+
+# Sessions end after this much inactivity; SESSION_COOKIE_AGE stays their longest life from sign-in. The
+# last-activity time is written at most once a minute.
+IDLE_TIMEOUT_SECONDS = int(os.environ.get("CAREFORCE_IDLE_TIMEOUT_MINUTES", "30")) * 60
+IDLE_CLOCK_RESOLUTION_SECONDS = 60

@@ -2,9 +2,11 @@ from django.contrib import admin
 from django.urls import include, path
 
 from careforce.api import api
+from careforce.core.account_views import admin_login
 
 urlpatterns = [
     path("api/v1/", api.urls),
+    path("admin/login/", admin_login),  # one sign-in page: lockout and second factor apply to the admin too
     path("admin/", admin.site.urls),
     path("i18n/", include("django.conf.urls.i18n")),
     path("", include("careforce.core.urls")),

@@ -1,6 +1,10 @@
 import pytest
 
-from tests import factories
+from tests import factories, second_factor
+
+# Tests sign in with client.force_login; the second factor is taken as passed unless a test says otherwise
+# (tests/test_second_factor.py signs in through the real pages).
+second_factor.install()
 
 
 @pytest.fixture

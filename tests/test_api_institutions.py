@@ -87,11 +87,11 @@ def test_the_list_does_not_grow_queries_with_rows(api, city, django_assert_num_q
     for _ in range(2):
         factories.institution(actor=city, district_code="500111")
     district = factories.district("500111").pk
-    with django_assert_num_queries(3):  # session, user, the page with districts joined
+    with django_assert_num_queries(4):  # session, user, second-factor device, the page with districts joined
         assert len(api.get(f"{API}/institutions?district={district}").json()["items"]) == 2
     for _ in range(8):
         factories.institution(actor=city, district_code="500111")
-    with django_assert_num_queries(3):
+    with django_assert_num_queries(4):
         assert len(api.get(f"{API}/institutions?district={district}").json()["items"]) == 10
 
 

@@ -160,11 +160,11 @@ def test_the_list_costs_the_same_queries_for_3_or_30_workers(api, city, home, dj
     for i in range(3):
         factories.worker(at=home if i % 2 else other, actor=city)
     # session, user, one page (workers with occupation, district and institution joined)
-    with django_assert_num_queries(3):
+    with django_assert_num_queries(4):  # session, user, second-factor device, the page
         assert len(api.get(f"{API}/workers").json()["items"]) == 3
     for i in range(27):
         factories.worker(at=home if i % 2 else other, actor=city)
-    with django_assert_num_queries(3):
+    with django_assert_num_queries(4):
         assert len(api.get(f"{API}/workers?limit=100").json()["items"]) == 30
     with CaptureQueriesContext(connection) as queries:
         api.get(f"{API}/workers?limit=10")
@@ -185,7 +185,7 @@ def test_the_detail_has_years_of_service_and_history_and_only_masked_personal_da
         data={"institution": other.pk, "post": "护理组长", "start_date": "2020-01-01"},
     )
     number = worker.reveal_id_number()
-    with django_assert_num_queries(4):  # session, user, worker, history
+    with django_assert_num_queries(5):  # session, user, second-factor device, worker, history
         response = api.get(f"{API}/workers/{worker.pk}")
     body = response.json()
     assert response.status_code == 200

@@ -1,16 +1,22 @@
+import base64
 import datetime
 import io
 import statistics
+import time
 
 import pytest
-from django.core.management import call_command
+from django.contrib.auth.password_validation import validate_password
+from django.core.management import CommandError, call_command
 from django.db.models import Count
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from careforce.core.models import AuditEvent, District, Role, User
+from careforce.core.scope import needs_second_factor
 from careforce.core.validators import parse_id_number, parse_phone, parse_uscc, region_is_known
 from careforce.institutions.models import RESIDENT_LEVEL_FIELDS, Institution
 from careforce.registry import demo
 from careforce.registry.models import Employment, Worker
+from tests.second_factor import totp_code
 
 pytestmark = pytest.mark.django_db
 
@@ -99,7 +105,8 @@ def test_it_creates_one_demo_account_per_role_with_its_binding():
     output = run(workers=300, institutions=20, seed=1)
 
     accounts = {u.username: u for u in User.objects.filter(username__startswith="demo-")}
-    assert {u.role for u in accounts.values()} == set(Role.values)
+    # Every role but "no role yet" (an account between its creation and its role).
+    assert {u.role for u in accounts.values()} == set(Role.values) - {Role.NONE}
     assert accounts["demo-district"].district.code == "500103"
     institution = accounts["demo-institution"].institution
     assert Worker.objects.filter(institution=institution, is_active=True).exists()
@@ -131,3 +138,32 @@ def test_a_second_load_adds_to_the_registry_without_clashes():
 
     assert Worker.objects.count() == 200
     assert Institution.objects.count() == 15
+
+
+def test_demo_accounts_that_need_a_second_factor_come_with_an_authenticator():
+    output = run(workers=60, institutions=5, seed=1)
+
+    for user in User.objects.filter(username__startswith="demo-"):
+        device = TOTPDevice.objects.filter(user=user, confirmed=True).first()
+        if not needs_second_factor(user):
+            assert device is None, user.username
+            continue
+        secret = base64.b32encode(device.bin_key).decode()
+        line = next(line for line in output.splitlines() if line.startswith(user.username + " "))
+        assert demo.DEMO_PASSWORD in line and secret in line
+        # The development-only command prints what an authenticator app shows.
+        out = io.StringIO()
+        call_command("otp_code", user.username, stdout=out)
+        assert out.getvalue().strip() in {totp_code(secret, at=time.time() + d) for d in (-1, 0, 1)}
+    assert {"demo-sysadmin", "demo-secadmin", "demo-auditadmin"} <= set(
+        User.objects.values_list("username", flat=True)
+    )
+    # Demo passwords pass the password policy (it is checked when the accounts are made).
+    validate_password(demo.DEMO_PASSWORD, User.objects.get(username="demo-city"))
+
+
+def test_otp_code_is_refused_outside_development(settings):
+    run(workers=0, institutions=0)
+    settings.DEVELOPMENT = False
+    with pytest.raises(CommandError, match="development"):
+        call_command("otp_code", "demo-city", stdout=io.StringIO())

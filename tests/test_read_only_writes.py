@@ -32,6 +32,8 @@ WORKER_SELF_SERVICE = {
 PAGES_ANYONE_MAY_POST = {
     "core:login": "signing in",
     "core:logout": "signing out",
+    "core:two_factor": "the second step of signing in (a signed-in session is sent on)",
+    "core:two_factor_setup": "setting up the second step of signing in (a signed-in session is sent on)",
     "credit:notifications_read": "marking one's own notifications read",
 }
 # Public pages (no account): what they answer does not depend on a role.

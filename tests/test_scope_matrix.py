@@ -72,11 +72,11 @@ def test_lists_show_only_what_is_in_scope(client, world, role):
 
 
 @pytest.mark.parametrize("role", ROLES)
-def test_the_access_log_is_for_city_administrators_only(client, world, role):
+def test_the_access_log_is_for_city_and_audit_administrators_only(client, world, role):
     users, _targets = world
     client.force_login(users[role])
     status = client.get(reverse("core:access_log")).status_code
-    assert status == (200 if role == "city_admin" else 404)
+    assert status == (200 if role in ("city_admin", "audit_admin") else 404)
 
 
 def _page_routes_with_a_record(patterns, prefix=""):

@@ -1,5 +1,6 @@
 import base64
 import os
+import secrets
 import subprocess
 import sys
 
@@ -12,7 +13,7 @@ from tests import factories
 
 PROBE = "import careforce.settings as s; print('started', s.DEBUG)"
 REAL_KEYS = {
-    "CAREFORCE_SECRET_KEY": "x" * 60,
+    "CAREFORCE_SECRET_KEY": secrets.token_urlsafe(50),
     "CAREFORCE_PII_KEYS": "1:" + base64.b64encode(os.urandom(32)).decode(),
     "CAREFORCE_BLIND_INDEX_KEY": base64.b64encode(os.urandom(32)).decode(),
 }
@@ -34,6 +35,56 @@ def test_production_refuses_debug_and_development_keys():
     assert "DEBUG is on" in start({**REAL_KEYS, "DEBUG": "1"}).stderr
     dev = {**REAL_KEYS, "CAREFORCE_PII_KEYS": settings.DEV_PII_KEYS}
     assert "development key" in start(dev).stderr
+
+
+def respell(key: str) -> str:
+    """The same bytes in other base64 characters: the last character before the padding carries unused low
+    bits, which decoders ignore (`...RVQ=` and `...RVR=` are one key)."""
+    alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/"
+    body = key.rstrip("=")
+    unused_bits = {1: 2, 2: 4}.get(len(key) - len(body), 0)
+    assert unused_bits, "a key whose length is a multiple of 3 bytes has no spare bits"
+    last = alphabet.index(body[-1])
+    spelled = body[:-1] + alphabet[last | ((1 << unused_bits) - 1)] + key[len(body) :]
+    assert spelled != key and base64.b64decode(spelled) == base64.b64decode(key)
+    return spelled
+
+
+def refused(env: dict, message: str) -> None:
+    result = start({**REAL_KEYS, **env})
+    assert result.returncode != 0, f"started with {env}"
+    assert message in result.stderr, result.stderr[-500:]
+
+
+def test_production_refuses_the_development_keys_spelled_differently():
+    from careforce import settings
+
+    dev_pii = settings.DEV_PII_KEYS.split(":", 1)[1]
+    real_pii = REAL_KEYS["CAREFORCE_PII_KEYS"]
+    refused({"CAREFORCE_PII_KEYS": "1:" + respell(dev_pii)}, "development key")
+    # Anywhere in the ring, not only the key that encrypts.
+    refused({"CAREFORCE_PII_KEYS": f"{real_pii.replace('1:', '2:')},1:{respell(dev_pii)}"}, "development key")
+    refused({"CAREFORCE_BLIND_INDEX_KEY": respell(settings.DEV_BLIND_INDEX_KEY)}, "development key")
+    # A development key's bytes are refused in whichever variable they turn up.
+    refused({"CAREFORCE_BLIND_INDEX_KEY": respell(dev_pii)}, "development key")
+    refused({"CAREFORCE_SECRET_KEY": settings.DEV_SECRET_KEY}, "development key")
+
+
+def test_production_refuses_keys_shorter_than_the_algorithm_needs():
+    one_byte = base64.b64encode(b"k").decode()
+    refused({"CAREFORCE_PII_KEYS": "1:" + one_byte}, "32 bytes")
+    refused({"CAREFORCE_PII_KEYS": "1:" + base64.b64encode(os.urandom(31)).decode()}, "32 bytes")
+    refused({"CAREFORCE_BLIND_INDEX_KEY": one_byte}, "32 bytes")
+    refused({"CAREFORCE_SECRET_KEY": "short-secret"}, "50 characters")
+    refused({"CAREFORCE_SECRET_KEY": "ab" * 40}, "different characters")
+    refused({"CAREFORCE_PII_KEYS": "1:not base64!"}, "base64")
+
+
+def test_production_refuses_one_key_used_for_two_purposes():
+    same = base64.b64encode(os.urandom(32)).decode()
+    refused({"CAREFORCE_PII_KEYS": "1:" + same, "CAREFORCE_BLIND_INDEX_KEY": same}, "must differ")
+    refused({"CAREFORCE_PII_KEYS": f"2:{same},1:{same}"}, "must differ")
+    refused({"CAREFORCE_PII_KEYS": f"{REAL_KEYS['CAREFORCE_PII_KEYS']},1:{same}"}, "twice")
 
 
 def test_production_starts_with_real_keys():

@@ -4,12 +4,14 @@ People, employments and institutions are changed through the pages and the API, 
 services (validation, scope, audit); the admin offers them no second write path.
 """
 
+from axes.models import AccessAttempt, AccessFailureLog, AccessLog
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
-from django.contrib.auth.models import Group
+from django.core.exceptions import PermissionDenied
 from django.utils.translation import gettext_lazy as _
 
 from careforce.core.models import ApiToken, AuditEvent, District, PiiAccess, User
+from careforce.core.services import ROLE_FIELDS, account_created_in_admin, account_role_set
 
 
 @admin.register(District)
@@ -25,23 +27,56 @@ class DistrictAdmin(admin.ModelAdmin):
 
 @admin.register(User)
 class UserAdmin(BaseUserAdmin):
+    """Accounts, split by duty: the system administrator (core.add_user) creates accounts and edits their
+    details and passwords; the security administrator (core.assign_roles) gives roles and scopes. Permissions
+    come from the role's group only, so the permission and superuser boxes are not offered; accounts are
+    deactivated, never deleted (the audit trail names them)."""
+
     list_display = ("username", "display_name", "role", "district", "institution", "is_active", "last_login")
     list_filter = ("role", "is_active", "district")
     search_fields = ("username", "display_name")
     raw_id_fields = ("institution", "worker")
     fieldsets = (
-        *BaseUserAdmin.fieldsets,
-        (_("Role and scope"), {"fields": ("role", "display_name", "district", "institution", "worker")}),
+        (None, {"fields": ("username", "password")}),
+        (_("Personal info"), {"fields": ("display_name", "first_name", "last_name", "email")}),
+        (_("Role and scope"), {"fields": ("role", "district", "institution", "worker")}),
+        (_("Status"), {"fields": ("is_active", "is_staff", "is_superuser", "last_login", "date_joined")}),
     )
+    ALWAYS_READ_ONLY = ("is_staff", "is_superuser", "last_login", "date_joined")
+    ACCOUNT_FIELDS = ("username", "display_name", "first_name", "last_name", "email", "is_active")
+
+    def get_readonly_fields(self, request, obj=None):
+        if obj is None:
+            return ()
+        fields = list(self.ALWAYS_READ_ONLY)
+        if not request.user.has_perm("core.assign_roles"):
+            fields += ROLE_FIELDS
+        if not request.user.has_perm("core.add_user"):
+            fields += self.ACCOUNT_FIELDS
+        return fields
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def user_change_password(self, request, id, form_url=""):
+        if not request.user.has_perm("core.add_user"):
+            raise PermissionDenied
+        return super().user_change_password(request, id, form_url)
 
     def save_model(self, request, obj, form, change):
+        role_changed = change and set(ROLE_FIELDS) & set(form.changed_data)
+        if not role_changed:
+            super().save_model(request, obj, form, change)
+            if not change:
+                account_created_in_admin(user=obj, actor=request.user)
+            return
+        # Other fields save as Django saves them; the role goes through the service (group, flag, audit).
+        new = {field: getattr(obj, field) for field in ROLE_FIELDS}
+        saved = User.objects.get(pk=obj.pk)
+        for field in ROLE_FIELDS:
+            setattr(obj, field, getattr(saved, field))
         super().save_model(request, obj, form, change)
-        # Keep the role's group (its extra permissions) in step with the role.
-        role_groups = Group.objects.filter(
-            name__in=[choice for choice, _label in User._meta.get_field("role").choices]
-        )
-        obj.groups.remove(*role_groups.exclude(name=obj.role))
-        obj.groups.add(*role_groups.filter(name=obj.role))
+        account_role_set(user=obj, actor=request.user, **new)
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
@@ -78,3 +113,27 @@ class ApiTokenAdmin(admin.ModelAdmin):
 
     def has_add_permission(self, request):
         return False  # tokens are made with `careforce create-token`, which shows the secret once
+
+
+# django-axes' records, read-only: unlocking goes through the sign-in security page (audited).
+@admin.register(AccessAttempt)
+class AccessAttemptAdmin(ReadOnlyAdmin):
+    list_display = ("attempt_time", "username", "ip_address", "failures_since_start", "path_info")
+    list_filter = ("attempt_time",)
+    search_fields = ("username", "ip_address")
+    exclude = ("get_data", "post_data")
+
+
+@admin.register(AccessFailureLog)
+class AccessFailureLogAdmin(ReadOnlyAdmin):
+    list_display = ("attempt_time", "username", "ip_address", "locked_out", "path_info")
+    list_filter = ("locked_out", "attempt_time")
+    search_fields = ("username", "ip_address")
+
+
+@admin.register(AccessLog)
+class AccessLogAdmin(ReadOnlyAdmin):
+    list_display = ("attempt_time", "logout_time", "username", "ip_address", "path_info")
+    list_filter = ("attempt_time", "logout_time")
+    search_fields = ("username", "ip_address")
+    exclude = ("session_hash",)

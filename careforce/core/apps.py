@@ -8,4 +8,55 @@ class CoreConfig(AppConfig):
     verbose_name = _("Core")
 
     def ready(self) -> None:
-        from careforce.core import lookups  # noqa: F401  (registers field__any_of)
+        # lookups registers field__any_of; sessions starts the session clocks at sign-in.
+        from careforce.core import lookups, sessions  # noqa: F401
+
+        _hide_device_secrets_from_admin()
+        _register_security_nav()
+
+
+def _hide_device_secrets_from_admin() -> None:
+    """django-otp's admin shows a TOTP device's secret and QR code; nobody but its owner may see them.
+    Second factors are reset on the sign-in security page (audited), not edited."""
+    from django.contrib import admin
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    if admin.site.is_registered(TOTPDevice):
+        admin.site.unregister(TOTPDevice)
+
+
+def _register_security_nav() -> None:
+    from careforce.core.extensions import NavItem, register_nav
+    from careforce.core.lockouts import can_see_lockouts
+    from careforce.core.scope import needs_second_factor
+
+    register_nav(
+        NavItem(
+            "sign_in_security",
+            _("Sign-in security"),
+            "core:sign_in_security",
+            "-",  # a page of the core namespace: highlighting by namespace would light it on every core page
+            lambda user, scope: can_see_lockouts(user),
+            order=900,
+        )
+    )
+    register_nav(
+        NavItem(
+            "two_factor",
+            _("Two-step sign-in"),
+            "core:recovery_codes",
+            "-",
+            lambda user, scope: needs_second_factor(user),
+            order=910,
+        )
+    )
+    register_nav(
+        NavItem(
+            "administration",
+            _("Administration"),
+            "admin:index",
+            "admin",
+            lambda user, scope: bool(user.is_staff),
+            order=920,
+        )
+    )

@@ -7,7 +7,6 @@ putting a new one first and re-encrypting (`careforce rotate-pii-keys`).
 
 from __future__ import annotations
 
-import base64
 import hmac
 import os
 from functools import lru_cache
@@ -16,34 +15,15 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 
+from careforce.core import keys
+
 NONCE_BYTES = 12
 
 
 @lru_cache(maxsize=4)
 def _parse_keyring(raw: str) -> tuple[int, dict[int, AESGCM]]:
-    ring: dict[int, AESGCM] = {}
-    current = None
-    for item in raw.split(","):
-        item = item.strip()
-        if not item:
-            continue
-        key_id_text, _, key_text = item.partition(":")
-        try:
-            key_id = int(key_id_text)
-            key = base64.b64decode(key_text, validate=True)
-        except ValueError as exc:
-            raise ImproperlyConfigured(
-                "CAREFORCE_PII_KEYS must look like '2:<base64 key>,1:<base64 key>'"
-            ) from exc
-        if not 0 < key_id < 256:
-            raise ImproperlyConfigured("CAREFORCE_PII_KEYS key ids must be 1–255")
-        if len(key) != 32:
-            raise ImproperlyConfigured(f"CAREFORCE_PII_KEYS key {key_id} must be 32 bytes (AES-256)")
-        ring[key_id] = AESGCM(key)
-        current = key_id if current is None else current
-    if current is None:
-        raise ImproperlyConfigured("CAREFORCE_PII_KEYS holds no key")
-    return current, ring
+    ring = keys.parse_pii_ring(raw)  # ids, base64 and full AES-256 length checked there
+    return ring[0][0], {key_id: AESGCM(key) for key_id, key in ring}
 
 
 def _keyring() -> tuple[int, dict[int, AESGCM]]:
@@ -76,13 +56,7 @@ def key_id_of(blob: bytes) -> int:
 
 @lru_cache(maxsize=4)
 def _blind_key(raw: str) -> bytes:
-    try:
-        key = base64.b64decode(raw, validate=True)
-    except ValueError as exc:
-        raise ImproperlyConfigured("CAREFORCE_BLIND_INDEX_KEY must be base64") from exc
-    if len(key) < 32:
-        raise ImproperlyConfigured("CAREFORCE_BLIND_INDEX_KEY must be at least 32 bytes")
-    return key
+    return keys.parse_blind_index_key(raw)
 
 
 def blind_index(value: str, *, purpose: str) -> str:

@@ -133,3 +133,35 @@ class AccessLogFilterForm(StyledForm):
         self.fields["viewer"].queryset = User.objects.filter(
             role__in=[Role.CITY_ADMIN, Role.DISTRICT_ADMIN]
         ).order_by("username")
+
+
+class SecondFactorCodeForm(StyledForm):
+    code = forms.CharField(
+        label=_("Code"),
+        max_length=40,
+        help_text=_("The 6 digits your authenticator app shows, or one of your recovery codes."),
+        widget=forms.TextInput(
+            attrs={"autocomplete": "one-time-code", "autofocus": True, "inputmode": "text"}
+        ),
+        error_messages={"required": _("Enter the code from your authenticator app.")},
+    )
+
+
+class UnlockForm(StyledForm):
+    username = forms.CharField(label=_("User name"), max_length=255)
+    ip_address = forms.GenericIPAddressField(label=_("IP address"), required=False)
+
+
+class SecondFactorResetForm(StyledForm):
+    username = forms.CharField(
+        label=_("User name"),
+        max_length=150,
+        error_messages={"required": _("Enter the user name whose second factor is to be reset.")},
+    )
+
+    def clean_username(self) -> User:
+        username = self.cleaned_data["username"].strip()
+        account = User.objects.filter(username=username).first()
+        if account is None:
+            raise forms.ValidationError(_("There is no account %(user)s.") % {"user": username})
+        return account

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import hashlib
+
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser
+from django.core.exceptions import PermissionDenied
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from django_otp.models import Device, ThrottlingMixin, TimestampMixin
 
 
 class DistrictKind(models.TextChoices):
@@ -41,12 +45,22 @@ class Role(models.TextChoices):
     INSTITUTION_ADMIN = "institution_admin", _("Institution administrator")
     AUDITOR = "auditor", _("Auditor")
     WORKER = "worker", _("Worker")
+    # The three administrators of MLPS level 3 (三员分立): each holds one duty and sees no personal record.
+    SYSTEM_ADMIN = "system_admin", _("System administrator")
+    SECURITY_ADMIN = "security_admin", _("Security administrator")
+    AUDIT_ADMIN = "audit_admin", _("Audit administrator")
+    # An account the system administrator made and the security administrator has not yet given a role.
+    NONE = "none", _("No role yet")
+
+
+# Roles that run the platform rather than its records: they use the Django admin and see no personal record.
+ADMINISTRATOR_ROLES = frozenset({Role.SYSTEM_ADMIN, Role.SECURITY_ADMIN, Role.AUDIT_ADMIN})
 
 
 class User(AbstractUser):
     """An account. Its role and the district / institution / worker it is bound to define its scope."""
 
-    role = models.CharField(_("role"), max_length=20, choices=Role.choices, default=Role.WORKER)
+    role = models.CharField(_("role"), max_length=20, choices=Role.choices, default=Role.NONE)
     display_name = models.CharField(_("display name"), max_length=60, blank=True)
     district = models.ForeignKey(
         District, verbose_name=_("district"), null=True, blank=True, on_delete=models.PROTECT
@@ -70,7 +84,14 @@ class User(AbstractUser):
     class Meta:
         verbose_name = _("user")
         verbose_name_plural = _("users")
-        permissions = [("unmask_pii", _("Can view unmasked ID numbers and phone numbers"))]
+        permissions = [
+            ("unmask_pii", _("Can view unmasked ID numbers and phone numbers")),
+            # Separation of duties: who may give roles, who unlocks and resets, who reads the trail.
+            ("assign_roles", _("Can assign roles and scopes to accounts")),
+            ("manage_sign_in", _("Can unlock accounts and reset their second factor")),
+            ("view_sign_in_failures", _("Can see failed sign-ins and lockouts")),
+            ("view_audit_trail", _("Can read the audit trail and the access logs")),
+        ]
         constraints = [
             models.CheckConstraint(
                 name="user_district_admin_has_district",
@@ -87,6 +108,17 @@ class User(AbstractUser):
 
     def __str__(self) -> str:
         return self.display_name or self.username
+
+    def save(self, *args, **kwargs):
+        # A superuser holds every duty at once (records, accounts, roles, the audit trail), which separation of
+        # duties forbids: production runs with the system, security and audit administrators instead.
+        if self.is_superuser and not settings.DEVELOPMENT:
+            raise PermissionDenied(
+                "Production has no superuser: create the three administrators with "
+                "`careforce create-account USERNAME --role system_admin|security_admin|audit_admin` "
+                "(docs/operations.md)."
+            )
+        super().save(*args, **kwargs)
 
 
 class AuditAction(models.TextChoices):
@@ -178,3 +210,50 @@ class ApiToken(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} ({self.prefix}…)"
+
+
+class RecoveryCodeDevice(TimestampMixin, ThrottlingMixin, Device):
+    """A user's one-time recovery codes for the second factor, kept as SHA-256 digests only.
+
+    django-otp's static device stores its codes as typed; these are stored hashed, like API tokens. Each
+    code is 80 random bits, so a plain SHA-256 cannot be reversed by trying codes. A code is deleted when
+    used; the set is replaced when regenerated.
+    """
+
+    class Meta(Device.Meta):
+        verbose_name = _("recovery codes")
+        verbose_name_plural = _("recovery codes")
+
+    def get_throttle_factor(self) -> int:
+        return getattr(settings, "OTP_STATIC_THROTTLE_FACTOR", 1)
+
+    def verify_token(self, token) -> bool:
+        allowed, _info = self.verify_is_allowed()
+        if not allowed:
+            return False
+        digest = RecoveryCode.digest(str(token))
+        used, _deleted = self.codes.filter(code_hash=digest).delete()
+        if used:
+            self.throttle_reset(commit=False)
+            self.set_last_used_timestamp(commit=False)
+            self.save()
+        else:
+            self.throttle_increment()
+        return bool(used)
+
+
+class RecoveryCode(models.Model):
+    device = models.ForeignKey(RecoveryCodeDevice, on_delete=models.CASCADE, related_name="codes")
+    code_hash = models.CharField(max_length=64, db_index=True)
+
+    def __str__(self) -> str:
+        return f"{self.code_hash[:8]}…"
+
+    @staticmethod
+    def normalize(code: str) -> str:
+        """What a person types, as it was issued: case, spaces and hyphens do not matter."""
+        return "".join(ch for ch in code.lower() if ch.isalnum())
+
+    @classmethod
+    def digest(cls, code: str) -> str:
+        return hashlib.sha256(cls.normalize(code).encode()).hexdigest()

@@ -54,6 +54,69 @@ ROLE_GROUPS = {
     "worker": [],
 }
 
+# Configuration rows (edited in the Django admin) that the system administrator keeps.
+CONFIGURATION_MODELS = [
+    "core.district",
+    "registry.occupation",
+    "conduct.evaluationdimension",
+    "conduct.complaintchannel",
+    "conduct.conductsettings",
+    "credit.creditrule",
+    "credit.creditfactor",
+    "credit.creditband",
+    "credit.dishonestysituation",
+    "rankings.rankingmethod",
+    "rankings.rankingindicator",
+    "skills.skilllevel",
+    "skills.equivalence",
+    "skills.creditrule",
+    "training.contentmodule",
+]
+
+
+def _all_perms(models: list[str]) -> list[str]:
+    return [
+        f"{label.split('.')[0]}.{action}_{label.split('.')[1]}"
+        for label in models
+        for action in ("add", "change", "delete", "view")
+    ]
+
+
+# Separation of duties (三员分立, MLPS level 3), loaded by migration core 0005. The system administrator keeps
+# accounts and configuration; the security administrator gives roles, revokes API tokens, unlocks sign-ins and
+# resets second factors; the audit administrator only reads the audit trail and the access logs. None of them
+# sees a personal record (their scope is empty), and only the audit administrator reads the trail.
+SEPARATED_DUTY_GROUPS = {
+    "system_admin": [
+        "core.add_user",
+        "core.change_user",
+        "core.view_user",
+        *_all_perms(CONFIGURATION_MODELS),
+    ],
+    "security_admin": [
+        "core.view_user",
+        "core.change_user",
+        "core.assign_roles",
+        "core.manage_sign_in",
+        "core.view_sign_in_failures",
+        "core.view_apitoken",
+        "core.change_apitoken",
+        "auth.view_group",
+        "axes.view_accessattempt",
+        "axes.view_accessfailurelog",
+    ],
+    "audit_admin": [
+        "core.view_audit_trail",
+        "core.view_auditevent",
+        "core.view_piiaccess",
+        "axes.view_accesslog",
+        "axes.view_accessfailurelog",
+    ],
+    "none": [],
+}
+# Lockouts are visible to the city administrators too (they answer the districts' calls).
+CITY_ADMIN_EXTRA_PERMISSIONS = ["core.view_sign_in_failures"]
+
 # (code, name, team, national occupation code). New posts of the policy (R2) included.
 OCCUPATIONS = [
     ("care_worker", "养老护理员", "care", "4-10-01-05"),

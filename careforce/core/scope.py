@@ -7,7 +7,7 @@ from enum import StrEnum
 
 from django.http import Http404
 
-from careforce.core.models import Role, User
+from careforce.core.models import ADMINISTRATOR_ROLES, Role, User
 
 
 class Level(StrEnum):
@@ -67,3 +67,12 @@ def require_write(user: User) -> Scope:
 
 def can_unmask(user: User) -> bool:
     return bool(user and user.is_authenticated and user.has_perm("core.unmask_pii"))
+
+
+def needs_second_factor(user: User | None) -> bool:
+    """Who must pass a second factor (TOTP) to sign in: every account whose role can write — records,
+    certificates, anything (the scope says so, so a new writing role is covered without being listed) —, the
+    platform's administrators and any superuser. Read-only roles sign in with their password alone."""
+    if user is None or not user.is_authenticated or not user.is_active:
+        return False
+    return scope_of(user).can_write or user.role in ADMINISTRATOR_ROLES or user.is_superuser

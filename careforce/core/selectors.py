@@ -9,11 +9,13 @@ from careforce.core.models import PiiAccess, Role, User
 
 
 def can_see_access_log(user: User) -> bool:
-    return bool(user.is_authenticated and user.is_active and user.role == Role.CITY_ADMIN)
+    """City administrators (oversight of their officials) and the audit administrator (whose duty it is)."""
+    return bool(user.is_authenticated and user.is_active and user.role in (Role.CITY_ADMIN, Role.AUDIT_ADMIN))
 
 
 def access_log_visible_to(user: User) -> QuerySet[PiiAccess]:
-    """The personal-data access log: city administrators only; anyone else is told it does not exist."""
+    """The personal-data access log: city and audit administrators only; anyone else is told it does not
+    exist."""
     if not can_see_access_log(user):
         raise Http404
     return PiiAccess.objects.select_related("actor", "worker").order_by("-at", "-id")

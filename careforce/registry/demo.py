@@ -17,9 +17,11 @@ from dataclasses import dataclass
 
 from django.db.models import Count
 from django.utils import timezone
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from careforce.core import crypto, demo_names
-from careforce.core.models import District, Role, User
+from careforce.core import crypto, demo_names, twofactor
+from careforce.core.models import ADMINISTRATOR_ROLES, District, Role, User
+from careforce.core.scope import needs_second_factor
 from careforce.core.services import account_create
 from careforce.core.synthetic import credit_code, id_number, mobile
 from careforce.institutions.models import Institution
@@ -73,6 +75,7 @@ class DemoAccount:
     role_label: str
     scope: str
     created: bool
+    totp_secret: str = ""  # base32, for an authenticator app; "" for roles that sign in with a password alone
 
 
 def ensure_demo_accounts(password: str = DEMO_PASSWORD) -> tuple[list[DemoAccount], list[str]]:
@@ -108,6 +111,10 @@ def ensure_demo_accounts(password: str = DEMO_PASSWORD) -> tuple[list[DemoAccoun
         ),
         ("demo-auditor", Role.AUDITOR, "督导员（只读）", {}, "全市（只读）"),
         ("demo-worker", Role.WORKER, "从业人员", {"worker": worker}, f"本人记录：{worker}" if worker else ""),
+        # The three administrators (三员分立): no personal records in their scope.
+        ("demo-sysadmin", Role.SYSTEM_ADMIN, "系统管理员", {}, "账号与配置"),
+        ("demo-secadmin", Role.SECURITY_ADMIN, "安全管理员", {}, "角色、锁定与两步验证"),
+        ("demo-auditadmin", Role.AUDIT_ADMIN, "审计管理员", {}, "审计与访问日志"),
     ]
     for username, role, label, binding, scope in specs:
         user = (
@@ -124,23 +131,42 @@ def ensure_demo_accounts(password: str = DEMO_PASSWORD) -> tuple[list[DemoAccoun
             created = True
         else:
             bound = user.district or user.institution or user.worker
-            scope = {Role.CITY_ADMIN: "全市", Role.AUDITOR: "全市（只读）"}.get(user.role, str(bound or ""))
+            if user.role not in ADMINISTRATOR_ROLES:  # theirs is the duty written in the spec above
+                scope = {Role.CITY_ADMIN: "全市", Role.AUDITOR: "全市（只读）"}.get(
+                    user.role, str(bound or "")
+                )
             if user.role == Role.WORKER and user.worker:
                 scope = f"本人记录：{user.worker}"
             if user.role == Role.INSTITUTION_ADMIN and user.institution:
                 scope = f"{user.institution} ({user.institution.district})"
-        accounts.append(DemoAccount(user.username, user.role, label, scope, created))
+        accounts.append(
+            DemoAccount(user.username, user.role, label, scope, created, _demo_authenticator(user))
+        )
     return accounts, notes
 
 
+def _demo_authenticator(user: User) -> str:
+    """A demo account that must pass a second factor gets an authenticator enrolled here, so that a
+    development machine can sign in with it (add the secret to an app, or run `careforce otp-code USER`).
+    Returns its secret as an app takes it; "" when the role needs none."""
+    if not needs_second_factor(user):
+        return ""
+    device = twofactor.confirmed_totp(user)
+    if device is None:
+        device = TOTPDevice.objects.create(user=user, name="demo authenticator", confirmed=True)
+    return twofactor.secret_as_text(device.key).replace(" ", "")
+
+
 def format_accounts(accounts: Sequence[DemoAccount], password: str = DEMO_PASSWORD) -> str:
-    rows = [("username", "password", "role", "scope")]
-    rows += [(a.username, password, f"{a.role} ({a.role_label})", a.scope) for a in accounts]
+    rows = [("username", "password", "TOTP secret", "role", "scope")]
+    rows += [
+        (a.username, password, a.totp_secret or "-", f"{a.role} ({a.role_label})", a.scope) for a in accounts
+    ]
 
     def width(text: str) -> int:  # CJK characters take two columns in a terminal
         return sum(2 if ord(ch) > 0x2E80 else 1 for ch in text)
 
-    widths = [max(width(row[i]) for row in rows) for i in range(4)]
+    widths = [max(width(row[i]) for row in rows) for i in range(len(rows[0]))]
     lines = []
     for n, row in enumerate(rows):
         lines.append("  ".join(cell + " " * (widths[i] - width(cell)) for i, cell in enumerate(row)).rstrip())

@@ -52,6 +52,10 @@ ROLES = {
     "auditor_city": (True, True, True, False, False),
     "auditor_district": (True, False, True, False, False),
     "worker": (True, False, False, False, False),
+    # The three administrators (三员分立) see no record at all: every record route answers 404.
+    "system_admin": (False, False, False, False, False),
+    "security_admin": (False, False, False, False, False),
+    "audit_admin": (False, False, False, False, False),
 }
 
 
@@ -68,6 +72,9 @@ def build_world(city):
         "auditor_city": factories.user(Role.AUDITOR),
         "auditor_district": factories.user(Role.AUDITOR, district=yuzhong),
         "worker": factories.user(Role.WORKER, worker=worker_in),
+        "system_admin": factories.user(Role.SYSTEM_ADMIN),
+        "security_admin": factories.user(Role.SECURITY_ADMIN),
+        "audit_admin": factories.user(Role.AUDIT_ADMIN),
     }
     targets = {
         True: {"worker": worker_in, "employment": worker_in.employments.get(), "institution": inst_in},

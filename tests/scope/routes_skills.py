@@ -1,11 +1,11 @@
 """Skills routes (issue #4): certificates follow their holder; bodies are a city-wide register."""
 
 from tests import factories_training as ft
-from tests.scope.common import READ, WRITE, Route
+from tests.scope.common import READ, ROLES, WRITE, Route
 
 
 def _staff(role: str, in_scope: bool) -> bool:
-    return role != "worker"
+    return ROLES[role][2]  # every role that sees institutions (not a worker, not the three administrators)
 
 
 def _city_writer(role: str, in_scope: bool) -> bool:
