@@ -19,7 +19,9 @@ import os
 
 import pytest
 import schemathesis
+from django.core.signals import request_finished, request_started
 from django.core.wsgi import get_wsgi_application
+from django.db import close_old_connections
 from hypothesis import strategies as st
 from schemathesis.config import SchemathesisConfig
 
@@ -88,6 +90,18 @@ def _schema(world, role: str):
         return st.sampled_from([path_parameters, real])
 
     return schema
+
+
+@pytest.fixture(autouse=True)
+def _keep_the_test_connection():
+    """The WSGI application closes "old" database connections at each request's start and end, and inside
+    the test's transaction every connection looks old (autocommit off): on PostgreSQL that closes the
+    connection holding the test's data. Django's own test client unhooks the same handler."""
+    request_started.disconnect(close_old_connections)
+    request_finished.disconnect(close_old_connections)
+    yield
+    request_started.connect(close_old_connections)
+    request_finished.connect(close_old_connections)
 
 
 @pytest.fixture
