@@ -15,3 +15,16 @@ def city(db):
 @pytest.fixture
 def home(city):
     return factories.institution(actor=city, district_code="500103", name="渝中区幸福养老院")
+
+
+@pytest.fixture(autouse=True)
+def _reference_data(request):
+    """A transactional test (browser tests, concurrency tests) starts with the data migrations' rows, whatever
+    the tests before it on the same worker flushed."""
+    marker = request.node.get_closest_marker("django_db")
+    if marker is None or not marker.kwargs.get("transaction"):
+        return
+    request.getfixturevalue("transactional_db")
+    from tests.reference_data import reload_if_flushed
+
+    reload_if_flushed()
