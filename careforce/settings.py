@@ -262,10 +262,11 @@ MIDDLEWARE.insert(0, "careforce.core.metrics.RequestLatencyMiddleware")
 # anything reads REMOTE_ADDR.
 MIDDLEWARE.insert(1, "careforce.core.proxy.ForwardedForMiddleware")
 _after_security = MIDDLEWARE.index("django.middleware.security.SecurityMiddleware") + 1
-MIDDLEWARE[_after_security:_after_security] = [
-    "whitenoise.middleware.WhiteNoiseMiddleware",  # static files without a separate file server
-    "csp.middleware.CSPMiddleware",
-]
+MIDDLEWARE.insert(_after_security, "csp.middleware.CSPMiddleware")
+if not DEVELOPMENT:
+    # Production serves the collected static files itself (`careforce collectstatic`); runserver and the
+    # test server serve them in development.
+    MIDDLEWARE.insert(_after_security, "whitenoise.middleware.WhiteNoiseMiddleware")
 
 # Content-Security-Policy, in both modes so that development and the browser tests meet it first: scripts and
 # styles only from our own static files (no inline <script>, no on…= handlers, no style= attributes, no
