@@ -252,3 +252,98 @@ RECOVERY_CODE_COUNT = 10
 # last-activity time is written at most once a minute.
 IDLE_TIMEOUT_SECONDS = int(os.environ.get("CAREFORCE_IDLE_TIMEOUT_MINUTES", "30")) * 60
 IDLE_CLOCK_RESOLUTION_SECONDS = 60
+
+
+# ---------------------------------------------------------------- headers, HTTPS, static files, shared cache,
+# metrics (docs/security.md "Headers", docs/operations.md "Production start" and "Monitoring").
+# First: the latency histogram times everything below it.
+MIDDLEWARE.insert(0, "careforce.core.metrics.RequestLatencyMiddleware")
+# The client's address as the proxy in front saw it (throttles and lockouts count per address), before
+# anything reads REMOTE_ADDR.
+MIDDLEWARE.insert(1, "careforce.core.proxy.ForwardedForMiddleware")
+_after_security = MIDDLEWARE.index("django.middleware.security.SecurityMiddleware") + 1
+MIDDLEWARE.insert(_after_security, "csp.middleware.CSPMiddleware")
+if not DEVELOPMENT:
+    # Production serves the collected static files itself (`careforce collectstatic`); runserver and the
+    # test server serve them in development.
+    MIDDLEWARE.insert(_after_security, "whitenoise.middleware.WhiteNoiseMiddleware")
+
+# Content-Security-Policy, in both modes so that development and the browser tests meet it first: scripts and
+# styles only from our own static files (no inline <script>, no on…= handlers, no style= attributes, no
+# eval), nothing framed, no plugins, forms post only to us. Images may be data: URIs (Bootstrap's icons in
+# its CSS, the QR codes of certificates).
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:"],
+        "font-src": ["'self'", "data:"],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "frame-ancestors": ["'none'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'"],
+    }
+}
+
+# Proxy in front: how many proxies append to X-Forwarded-For (0 = none, REMOTE_ADDR is the client).
+PROXY_COUNT = int(os.environ.get("CAREFORCE_PROXY_COUNT", "0"))
+
+if not DEVELOPMENT:
+    # HTTPS only. HSTS tells browsers to refuse plain HTTP for this host (and its subdomains) for a year.
+    SECURE_HSTS_SECONDS = int(os.environ.get("CAREFORCE_HSTS_SECONDS", str(365 * 24 * 3600)))
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = _env_bool("CAREFORCE_HSTS_INCLUDE_SUBDOMAINS", True)
+    SECURE_HSTS_PRELOAD = _env_bool("CAREFORCE_HSTS_PRELOAD", False)
+    SECURE_SSL_REDIRECT = _env_bool("CAREFORCE_SSL_REDIRECT", True)
+    # Prometheus scrapes the application directly over the local network, not through the proxy.
+    SECURE_REDIRECT_EXEMPT = [r"^metrics$"]
+    # Only behind a proxy that sets this header on every request and strips it from clients: then a request
+    # the proxy received over HTTPS counts as secure. Directly exposed, a client could claim HTTPS with it.
+    _proxy_ssl_header = os.environ.get("CAREFORCE_PROXY_SSL_HEADER", "").strip()
+    if _proxy_ssl_header:
+        SECURE_PROXY_SSL_HEADER = ("HTTP_" + _proxy_ssl_header.upper().replace("-", "_"), "https")
+    SESSION_COOKIE_SAMESITE = "Lax"
+    CSRF_COOKIE_SAMESITE = "Lax"
+    CSRF_COOKIE_HTTPONLY = True  # pages put the token in the form or the htmx header, no script reads it
+    # Preloading puts the domain in the browsers' built-in HTTPS-only list, a decision for the domain's owner
+    # (and hard to undo); Django warns while it is off. Set CAREFORCE_HSTS_PRELOAD=1 once that is decided.
+    if not SECURE_HSTS_PRELOAD:
+        SILENCED_SYSTEM_CHECKS = ["security.W021"]
+    # Compressed, content-hashed file names (cached for ever by browsers); needs `careforce collectstatic`.
+    STORAGES = {
+        "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+        "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
+    }
+
+# The cache holds the rate limits' counters, so every process must see the same one: the database by default
+# (the table is made by migrate), Redis when CAREFORCE_REDIS_URL is set.
+REDIS_URL = os.environ.get("CAREFORCE_REDIS_URL", "").strip()
+if REDIS_URL:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL,
+            "KEY_PREFIX": "careforce",
+        }
+    }
+else:
+    CACHES = {
+        "default": {
+            "BACKEND": "careforce.core.cache.DatabaseCache",
+            "LOCATION": "careforce_cache",
+            # Django culls a third of the entries past MAX_ENTRIES; counters must not vanish under load.
+            "OPTIONS": {"MAX_ENTRIES": 1_000_000},
+        }
+    }
+
+# /metrics (Prometheus): answered to these addresses (single addresses or networks) or to a request with
+# `Authorization: Bearer <CAREFORCE_METRICS_TOKEN>`; everyone else gets 404.
+METRICS_ALLOWED_IPS = _env_list("CAREFORCE_METRICS_ALLOWED_IPS", ["127.0.0.1", "::1"])
+METRICS_TOKEN = os.environ.get("CAREFORCE_METRICS_TOKEN", "").strip()
+if METRICS_TOKEN and not DEVELOPMENT and len(METRICS_TOKEN) < 32:
+    raise ImproperlyConfigured("CAREFORCE_METRICS_TOKEN must be at least 32 characters.")
+
+# The OpenAPI document and its docs page: open in development, for signed-in accounts (session or bearer
+# token) in production.
+API_DOCS_PUBLIC = _env_bool("CAREFORCE_API_DOCS_PUBLIC", DEVELOPMENT)

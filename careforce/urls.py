@@ -3,9 +3,11 @@ from django.urls import include, path
 
 from careforce.api import api
 from careforce.core.account_views import admin_login
+from careforce.core.metrics import metrics
 
 urlpatterns = [
     path("api/v1/", api.urls),
+    path("metrics", metrics, name="metrics"),  # Prometheus; addresses or a token (careforce/core/metrics.py)
     path("admin/login/", admin_login),  # one sign-in page: lockout and second factor apply to the admin too
     path("admin/", admin.site.urls),
     path("i18n/", include("django.conf.urls.i18n")),

@@ -69,7 +69,7 @@ class WorkerFilterForm(StyledForm):
             self.fields["district"].choices = _blank(_("All districts")) + district_choices(user)
             # A new district brings its own institutions into the filter: reload the whole form.
             self.fields["district"].widget.attrs.update(
-                {"class": "form-select full-reload", "onchange": "this.form.submit()"}
+                {"class": "form-select full-reload", "data-autosubmit": ""}
             )
         else:
             del self.fields["district"]

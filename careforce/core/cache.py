@@ -1,0 +1,52 @@
+"""The database cache with a counter that two processes cannot both miss.
+
+Django's DatabaseCache inherits `incr` from BaseCache: read, add, then `set` with the default timeout. Two
+processes reading the same count both write count + 1 (one request uncounted), and the `set` moves the
+entry's expiry to five minutes from now, so a counter meant for an hour's window loses its window. Rate
+limits count with `cache.add(key, 0, timeout=window)` then `cache.incr(key)`: here `incr` locks the row
+(SELECT … FOR UPDATE on PostgreSQL; SQLite's write transactions are already exclusive) and writes the value
+only, keeping the expiry. Redis's INCRBY (django's RedisCache) behaves the same way on its own.
+"""
+
+from __future__ import annotations
+
+import base64
+import pickle
+from typing import Any
+
+from django.core.cache.backends.db import DatabaseCache as DjangoDatabaseCache
+from django.db import connections, models, router, transaction
+from django.utils.timezone import now as tz_now
+
+
+class DatabaseCache(DjangoDatabaseCache):
+    def incr(self, key: Any, delta: int = 1, version: int | None = None) -> int:
+        key = self.make_and_validate_key(key, version=version)
+        db = router.db_for_write(self.cache_model_class)
+        connection = connections[db]
+        quote = connection.ops.quote_name
+        table = quote(self._table)
+        lock = " FOR UPDATE" if connection.features.has_select_for_update else ""
+        with transaction.atomic(using=db), connection.cursor() as cursor:
+            cursor.execute(
+                f"SELECT {quote('value')}, {quote('expires')} FROM {table} WHERE {quote('cache_key')} = %s{lock}",
+                [key],
+            )
+            row = cursor.fetchone()
+            if row is None or self._expired(connection, row[1]):
+                raise ValueError(f"Key '{key}' not found")
+            value = pickle.loads(base64.b64decode(connection.ops.process_clob(row[0]).encode())) + delta
+            cursor.execute(
+                f"UPDATE {table} SET {quote('value')} = %s WHERE {quote('cache_key')} = %s",
+                [base64.b64encode(pickle.dumps(value, self.pickle_protocol)).decode("latin1"), key],
+            )
+        return value
+
+    @staticmethod
+    def _expired(connection, expires: Any) -> bool:
+        expression = models.Expression(output_field=models.DateTimeField())
+        for converter in connection.ops.get_db_converters(expression) + expression.get_db_converters(
+            connection
+        ):
+            expires = converter(expires, expression, connection)
+        return expires < tz_now()
