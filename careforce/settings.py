@@ -79,6 +79,7 @@ BLIND_INDEX_PREVIOUS = os.environ.get("CAREFORCE_BLIND_INDEX_PREVIOUS", "").stri
 AUDIT_KEY = os.environ.get("CAREFORCE_AUDIT_KEY", "").strip()
 # Where the signed audit checkpoints go: outside the database, ideally on write-once or remote storage.
 AUDIT_CHECKPOINT_DIR = Path(os.environ.get("CAREFORCE_AUDIT_CHECKPOINT_DIR", VAR_DIR / "audit-checkpoints"))
+AUDIT_SEAL_MINUTES = int(os.environ.get("CAREFORCE_AUDIT_SEAL_MINUTES", "10"))
 
 # Every key is decoded and its length checked in both modes; production also compares the decoded bytes with
 # every development key (careforce/core/keys.py: base64 spells the same bytes more than one way).
