@@ -8,14 +8,22 @@ DEMO_WORKERS ?= 17000
 
 export CAREFORCE_ENV ?= development
 
-.PHONY: run test install lint format messages clean-db chromium
+# OFFLINE=1: install from the wheels of the offline bundle (`make bundle`) alone, never from an index.
+OFFLINE ?=
+WHEELHOUSE ?= wheels
+ifeq ($(OFFLINE),1)
+PIP_OFFLINE := --isolated --no-index --no-cache-dir --find-links $(WHEELHOUSE)
+export CAREFORCE_VAR_DIR ?= $(CURDIR)/var
+endif
+
+.PHONY: run test install lint format messages clean-db chromium bundle
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install --quiet --upgrade pip
+	$(if $(PIP_OFFLINE),,$(BIN)/pip install --quiet --upgrade pip)
 
 $(STAMP): pyproject.toml | $(BIN)/python
-	$(BIN)/pip install --quiet -e .
+	$(if $(PIP_OFFLINE),$(BIN)/pip install --quiet $(PIP_OFFLINE) careforce,$(BIN)/pip install --quiet -e .)
 	touch $@
 
 $(TEST_STAMP): pyproject.toml | $(BIN)/python
@@ -52,6 +60,10 @@ format: $(TEST_STAMP)
 
 messages: $(STAMP)
 	cd careforce && ../$(BIN)/careforce makemessages -l zh_Hans -l en --no-obsolete && ../$(BIN)/careforce compilemessages
+
+# One archive for a machine without network: dist/careforce-bundle-<version>.tar.gz (tools/bundle.py).
+bundle: | $(BIN)/python
+	$(BIN)/python tools/bundle.py --out dist
 
 clean-db:
 	rm -f var/careforce.sqlite3

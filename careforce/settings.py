@@ -14,7 +14,7 @@ from pathlib import Path
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 
-from careforce.core import keys
+from careforce.core import crypto_provider, keys
 
 BASE_DIR = Path(__file__).resolve().parent
 PROJECT_DIR = BASE_DIR.parent
@@ -27,6 +27,7 @@ DEVELOPMENT = ENVIRONMENT == "development"
 DEV_SECRET_KEY = "careforce-development-secret-key-not-for-production-use-0000000000"
 DEV_PII_KEYS = "1:Y2FyZWZvcmNlLWRldi1waWkta2V5LU5PVC1TRUNSRVQ="
 DEV_BLIND_INDEX_KEY = "Y2FyZWZvcmNlLWRldi1ibGluZC1pbmRleC1rZXktTk9ULVNFQ1JFVA=="
+DEV_SM4_PII_KEY = "2:Y2YtZGV2LXNtNC1OT1RLWQ=="  # 16 bytes: the development ring under the SM4 suite
 
 
 def _env_bool(name: str, default: bool) -> bool:
@@ -62,8 +63,23 @@ def _require(name: str, dev_default: str) -> str:
 
 DEBUG = _env_bool("DEBUG", default=DEVELOPMENT)
 SECRET_KEY = _require("CAREFORCE_SECRET_KEY", DEV_SECRET_KEY)
-PII_KEYS = _require("CAREFORCE_PII_KEYS", DEV_PII_KEYS)
+# Cipher suite (docs/operations.md "Cipher suites and keys"): aes256gcm-hmacsha256 or sm4gcm-hmacsm3.
+CRYPTO_SUITE = os.environ.get("CAREFORCE_CRYPTO_SUITE", "aes256gcm-hmacsha256").strip().lower()
+CRYPTO_PROVIDER = os.environ.get(
+    "CAREFORCE_CRYPTO_PROVIDER", "careforce.core.crypto_provider.SoftwareProvider"
+)
+PII_KEYS = _require(
+    "CAREFORCE_PII_KEYS",
+    f"{DEV_SM4_PII_KEY},{DEV_PII_KEYS}" if CRYPTO_SUITE == "sm4gcm-hmacsm3" else DEV_PII_KEYS,
+)
 BLIND_INDEX_KEY = _require("CAREFORCE_BLIND_INDEX_KEY", DEV_BLIND_INDEX_KEY)
+# During a change of suite or blind index key: `<suite>` or `<suite>:<base64 key>` of the index before.
+BLIND_INDEX_PREVIOUS = os.environ.get("CAREFORCE_BLIND_INDEX_PREVIOUS", "").strip()
+# The audit digest chain's key (base64, 32+ bytes); unset, one derived from the blind index key.
+AUDIT_KEY = os.environ.get("CAREFORCE_AUDIT_KEY", "").strip()
+# Where the signed audit checkpoints go: outside the database, ideally on write-once or remote storage.
+AUDIT_CHECKPOINT_DIR = Path(os.environ.get("CAREFORCE_AUDIT_CHECKPOINT_DIR", VAR_DIR / "audit-checkpoints"))
+AUDIT_SEAL_MINUTES = int(os.environ.get("CAREFORCE_AUDIT_SEAL_MINUTES", "10"))
 
 # Every key is decoded and its length checked in both modes; production also compares the decoded bytes with
 # every development key (careforce/core/keys.py: base64 spells the same bytes more than one way).
@@ -73,8 +89,24 @@ if not DEVELOPMENT:
         raise ImproperlyConfigured("DEBUG is on in production mode; unset DEBUG or set it to 0.")
     keys.refuse_development_keys(
         _KEYS,
-        keys.read_keys(secret_key=DEV_SECRET_KEY, pii_keys=DEV_PII_KEYS, blind_index_key=DEV_BLIND_INDEX_KEY),
+        keys.read_keys(
+            secret_key=DEV_SECRET_KEY,
+            pii_keys=f"{DEV_SM4_PII_KEY},{DEV_PII_KEYS}",
+            blind_index_key=DEV_BLIND_INDEX_KEY,
+        ),
     )
+    for _extra, _name in ((AUDIT_KEY, "CAREFORCE_AUDIT_KEY"), (BLIND_INDEX_PREVIOUS.partition(":")[2], "")):
+        if _extra and keys.decode_base64_key(_name or "CAREFORCE_BLIND_INDEX_PREVIOUS", _extra) in {
+            keys.decode_base64_key("", DEV_BLIND_INDEX_KEY),
+            keys.decode_base64_key("", DEV_PII_KEYS.split(":", 1)[1]),
+            keys.decode_base64_key("", DEV_SM4_PII_KEY.split(":", 1)[1]),
+        }:
+            raise ImproperlyConfigured(
+                f"{_name or 'CAREFORCE_BLIND_INDEX_PREVIOUS'} is a public development key."
+            )
+crypto_provider.check_suite(
+    CRYPTO_SUITE, _KEYS.pii_ring, BLIND_INDEX_PREVIOUS, AUDIT_KEY
+)  # fail at start, not at the first write
 
 ALLOWED_HOSTS = _env_list("ALLOWED_HOSTS", ["127.0.0.1", "localhost", "testserver"] if DEVELOPMENT else [])
 CSRF_TRUSTED_ORIGINS = _env_list("CSRF_TRUSTED_ORIGINS", [])

@@ -8,8 +8,9 @@ class CoreConfig(AppConfig):
     verbose_name = _("Core")
 
     def ready(self) -> None:
-        # lookups registers field__any_of; sessions starts the session clocks at sign-in.
-        from careforce.core import lookups, sessions  # noqa: F401
+        # lookups registers field__any_of; sessions starts the session clocks at sign-in; tasks registers
+        # the audit chain's sealing with the periodic schedule.
+        from careforce.core import lookups, sessions, tasks  # noqa: F401
 
         _hide_device_secrets_from_admin()
         _register_security_nav()

@@ -1,66 +1,172 @@
-"""Protection of personal data at rest: AES-256-GCM with a key ring, and an HMAC blind index.
+"""Protection of personal data at rest: authenticated encryption with a key ring, and an HMAC blind index,
+under the cipher suite CAREFORCE_CRYPTO_SUITE names (AES-256-GCM + HMAC-SHA256, or SM4-GCM + HMAC-SM3;
+careforce/core/crypto_provider.py performs the operations).
 
-Ciphertext layout: one byte key id, 12 bytes nonce, AES-GCM ciphertext+tag. The first key in
-CAREFORCE_PII_KEYS ("id:base64key,id:base64key") encrypts; every listed key decrypts, so keys rotate by
-putting a new one first and re-encrypting (`careforce rotate-pii-keys`).
+Stored layout of a value:
+- `00 | suite | key id | nonce (12) | ciphertext + tag (16)`: the suite byte (1 AES-256-GCM, 2 SM4-GCM)
+  and the key id record how the value was sealed, so a database holds both suites during a change.
+- legacy, before suites: `key id | nonce | AES-256-GCM ciphertext + tag`. Key ids are 1–255, so a legacy
+  value never starts with 00; such a value is read as AES-256-GCM under that key id.
+
+The first key in CAREFORCE_PII_KEYS ("id:base64key,id:base64key") encrypts and must suit the configured
+suite (32 bytes for AES-256, 16 for SM4); every listed key decrypts, so keys and suites change by putting a
+new key first and re-encrypting (`careforce rotate-pii-keys`).
+
+The blind index is HMAC under the suite's hash. While the suite or the blind index key changes,
+CAREFORCE_BLIND_INDEX_PREVIOUS names the one before, and `blind_indexes` answers both, so a lookup finds a
+row whether the rotation has reached it yet or not.
 """
 
 from __future__ import annotations
 
-import hmac
 import os
-from functools import lru_cache
 
-from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 
-from careforce.core import keys
+from careforce.core.crypto_provider import (
+    AES,
+    NONCE_BYTES,
+    SUITES_BY_CIPHER,
+    SUITES_BY_CODE,
+    CryptoProvider,
+    Suite,
+    build_provider,
+    parse_previous_index,
+    suite_named,
+)
 
-NONCE_BYTES = 12
+VERSIONED = 0  # first byte of the suite-recording layout; no legacy value starts with it (key ids 1–255)
+HEADER_BYTES = 3
+
+DEFAULT_SUITE = AES.name
+DEFAULT_PROVIDER = "careforce.core.crypto_provider.SoftwareProvider"
 
 
-@lru_cache(maxsize=4)
-def _parse_keyring(raw: str) -> tuple[int, dict[int, AESGCM]]:
-    ring = keys.parse_pii_ring(raw)  # ids, base64 and full AES-256 length checked there
-    return ring[0][0], {key_id: AESGCM(key) for key_id, key in ring}
+def provider() -> CryptoProvider:
+    return build_provider(
+        getattr(settings, "CRYPTO_PROVIDER", DEFAULT_PROVIDER),
+        settings.PII_KEYS,
+        settings.BLIND_INDEX_KEY,
+        getattr(settings, "BLIND_INDEX_PREVIOUS", ""),
+        getattr(settings, "AUDIT_KEY", ""),
+    )
 
 
-def _keyring() -> tuple[int, dict[int, AESGCM]]:
-    return _parse_keyring(settings.PII_KEYS)
+def current_suite() -> Suite:
+    return suite_named(getattr(settings, "CRYPTO_SUITE", DEFAULT_SUITE))
+
+
+def check_configuration() -> None:
+    """The key that encrypts must suit the configured suite (called at start-up and before encrypting)."""
+    suite, p = current_suite(), provider()
+    cipher = p.cipher_of(p.encrypt_key_id())
+    if cipher != suite.cipher:
+        raise ImproperlyConfigured(
+            f"CAREFORCE_CRYPTO_SUITE is {suite.name} ({suite.cipher}) but the first key in CAREFORCE_PII_KEYS "
+            f"(key {p.encrypt_key_id()}) is a {cipher} key: put a {suite.key_bytes}-byte key first "
+            f"(`openssl rand -base64 {suite.key_bytes}`)."
+        )
 
 
 def current_key_id() -> int:
-    return _keyring()[0]
+    return provider().encrypt_key_id()
+
+
+def _seal(data: bytes, context: bytes) -> bytes:
+    suite, p = current_suite(), provider()
+    key_id = p.encrypt_key_id()
+    if p.cipher_of(key_id) != suite.cipher:
+        check_configuration()
+    nonce = os.urandom(NONCE_BYTES)
+    return bytes([VERSIONED, suite.code, key_id]) + nonce + p.aead_encrypt(key_id, nonce, data, context)
+
+
+def _header(blob: bytes) -> tuple[Suite, int, int]:
+    """(suite, key id, offset of the nonce) of a stored value, either layout."""
+    if not blob:
+        raise ValueError("an empty value is not an encrypted value")
+    if blob[0] != VERSIONED:
+        return AES, blob[0], 1
+    try:
+        return SUITES_BY_CODE[blob[1]], blob[2], HEADER_BYTES
+    except (KeyError, IndexError):
+        raise ValueError("an encrypted value names an unknown cipher suite") from None
+
+
+def _open(blob: bytes, context: bytes) -> bytes:
+    blob = bytes(blob)
+    suite, key_id, start = _header(blob)
+    p = provider()
+    cipher = p.cipher_of(key_id)
+    if cipher is None:
+        raise ImproperlyConfigured(f"PII key {key_id} is not in CAREFORCE_PII_KEYS; it is needed to decrypt")
+    if cipher != suite.cipher:
+        raise ImproperlyConfigured(
+            f"PII key {key_id} in CAREFORCE_PII_KEYS is a {cipher} key, but values under it were sealed with "
+            f"{suite.cipher}: the key id was reused for another key"
+        )
+    nonce, body = blob[start : start + NONCE_BYTES], blob[start + NONCE_BYTES :]
+    return p.aead_decrypt(key_id, nonce, body, context)
 
 
 def encrypt(plaintext: str, *, context: bytes = b"careforce") -> bytes:
-    key_id, ring = _keyring()
-    nonce = os.urandom(NONCE_BYTES)
-    return bytes([key_id]) + nonce + ring[key_id].encrypt(nonce, plaintext.encode(), context)
+    return _seal(plaintext.encode(), context)
 
 
 def decrypt(blob: bytes, *, context: bytes = b"careforce") -> str:
-    blob = bytes(blob)
-    _, ring = _keyring()
-    key_id = blob[0]
-    if key_id not in ring:
-        raise ImproperlyConfigured(f"PII key {key_id} is not in CAREFORCE_PII_KEYS; it is needed to decrypt")
-    nonce, body = blob[1 : 1 + NONCE_BYTES], blob[1 + NONCE_BYTES :]
-    return ring[key_id].decrypt(nonce, body, context).decode()
+    return _open(blob, context).decode()
+
+
+def encrypt_bytes(data: bytes, *, context: bytes) -> bytes:
+    return _seal(bytes(data), context)
+
+
+def decrypt_bytes(blob: bytes, *, context: bytes) -> bytes:
+    return _open(blob, context)
 
 
 def key_id_of(blob: bytes) -> int:
-    return bytes(blob)[0]
+    return _header(bytes(blob))[1]
 
 
-@lru_cache(maxsize=4)
-def _blind_key(raw: str) -> bytes:
-    return keys.parse_blind_index_key(raw)
+def suite_of(blob: bytes) -> Suite:
+    return _header(bytes(blob))[0]
+
+
+def is_current(blob: bytes) -> bool:
+    """Sealed under the current suite and key, in the suite-recording layout (nothing for rotation to do)."""
+    blob = bytes(blob)
+    return bool(blob) and blob[0] == VERSIONED and _header(blob)[:2] == (current_suite(), current_key_id())
 
 
 def blind_index(value: str, *, purpose: str) -> str:
-    """A keyed hash for equality lookups and uniqueness; the purpose keeps indexes of different fields apart."""
-    key = _blind_key(settings.BLIND_INDEX_KEY)
-    # hmac.digest is the one-shot C path: the same HMAC-SHA256 as hmac.new(...).hexdigest(), a third of the cost.
-    return hmac.digest(key, f"{purpose}:{value}".encode(), "sha256").hex()
+    """A keyed hash for equality lookups and uniqueness; the purpose keeps indexes of different fields apart.
+    HMAC under the current suite's hash (SHA-256 or SM3), hex."""
+    return provider().mac("index", current_suite().hash_name, f"{purpose}:{value}".encode()).hex()
+
+
+def previous_index_suite() -> Suite | None:
+    raw = getattr(settings, "BLIND_INDEX_PREVIOUS", "")
+    return parse_previous_index(raw)[0] if raw else None
+
+
+def blind_indexes(value: str, *, purpose: str) -> tuple[str, ...]:
+    """Every index a stored row may carry for this value: the current one first, then, while a rotation
+    runs (CAREFORCE_BLIND_INDEX_PREVIOUS set), the one before. Lookups filter with `__in` on these."""
+    current = blind_index(value, purpose=purpose)
+    previous = previous_index_suite()
+    if previous is None:
+        return (current,)
+    old = provider().mac("index-previous", previous.hash_name, f"{purpose}:{value}".encode()).hex()
+    return (current,) if old == current else (current, old)
+
+
+def keyed_digest(data: bytes, *, hash_name: str | None = None) -> str:
+    """The audit chain's keyed digest, `<hash>:<hex>` (the hash named so a chain spans a suite change)."""
+    name = hash_name or current_suite().hash_name
+    return f"{name}:{provider().mac('audit', name, data).hex()}"
+
+
+def cipher_suite(cipher: str) -> Suite:
+    return SUITES_BY_CIPHER[cipher]

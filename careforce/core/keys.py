@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from django.core.exceptions import ImproperlyConfigured
 
 AES_256_KEY_BYTES = 32  # AES-256-GCM takes exactly 32 bytes
+SM4_KEY_BYTES = 16  # SM4 (GB/T 32907) has one key size, 128 bits
 BLIND_INDEX_MIN_KEY_BYTES = 32  # HMAC-SHA256 is at full strength with a key of its output length or more
 SECRET_KEY_MIN_LENGTH = 50  # Django's own deployment check (security.W009)
 SECRET_KEY_MIN_UNIQUE_CHARACTERS = 5
@@ -35,7 +36,8 @@ def decode_base64_key(name: str, text: str) -> bytes:
 
 
 def parse_pii_ring(raw: str) -> tuple[tuple[int, bytes], ...]:
-    """`2:<base64>,1:<base64>` as ((2, key), (1, key)). Every key must be a full AES-256 key."""
+    """`2:<base64>,1:<base64>` as ((2, key), (1, key)). Every key is a full AES-256 key (32 bytes) or an SM4
+    key (16 bytes); the length says which cipher it serves."""
     ring: list[tuple[int, bytes]] = []
     for item in raw.split(","):
         item = item.strip()
@@ -53,9 +55,10 @@ def parse_pii_ring(raw: str) -> tuple[tuple[int, bytes], ...]:
         if any(key_id == seen for seen, _key in ring):
             raise ImproperlyConfigured(f"CAREFORCE_PII_KEYS names key id {key_id} twice")
         key = decode_base64_key(f"CAREFORCE_PII_KEYS key {key_id}", key_text)
-        if len(key) != AES_256_KEY_BYTES:
+        if len(key) not in (AES_256_KEY_BYTES, SM4_KEY_BYTES):
             raise ImproperlyConfigured(
-                f"CAREFORCE_PII_KEYS key {key_id} must be 32 bytes (AES-256); it is {len(key)} bytes"
+                f"CAREFORCE_PII_KEYS key {key_id} must be 32 bytes (AES-256, `openssl rand -base64 32`) or 16 "
+                f"bytes (SM4, `openssl rand -base64 16`); it is {len(key)} bytes"
             )
         ring.append((key_id, key))
     if not ring:
@@ -63,13 +66,19 @@ def parse_pii_ring(raw: str) -> tuple[tuple[int, bytes], ...]:
     return tuple(ring)
 
 
-def parse_blind_index_key(raw: str) -> bytes:
-    key = decode_base64_key("CAREFORCE_BLIND_INDEX_KEY", raw)
+def parse_blind_index_key(raw: str, *, name: str = "CAREFORCE_BLIND_INDEX_KEY") -> bytes:
+    """The HMAC key of the blind index: HMAC-SHA256 and HMAC-SM3 both have a 32-byte output, and a key of
+    at least that length keeps either at full strength."""
+    key = decode_base64_key(name, raw)
     if len(key) < BLIND_INDEX_MIN_KEY_BYTES:
         raise ImproperlyConfigured(
-            f"CAREFORCE_BLIND_INDEX_KEY must be at least 32 bytes (HMAC-SHA256); it is {len(key)} bytes"
+            f"{name} must be at least 32 bytes (HMAC-SHA256 / HMAC-SM3); it is {len(key)} bytes"
         )
     return key
+
+
+def parse_audit_key(raw: str) -> bytes:
+    return parse_blind_index_key(raw, name="CAREFORCE_AUDIT_KEY")
 
 
 def check_secret_key(value: str) -> None:

@@ -155,6 +155,10 @@ class AuditEvent(models.Model):
     worker_id = models.BigIntegerField(null=True, db_index=True)
     institution_id = models.BigIntegerField(null=True, db_index=True)
     note = models.CharField(_("note"), max_length=300, blank=True)
+    # The digest chain (careforce/core/audit_chain.py): filled after commit by the sealing task, in the order
+    # it seals, so writers never wait on one another for the chain's head.
+    seal_seq = models.BigIntegerField(null=True, unique=True, editable=False)
+    seal_digest = models.CharField(max_length=80, blank=True, editable=False)
 
     class Meta:
         ordering = ["-at", "-id"]
@@ -257,3 +261,48 @@ class RecoveryCode(models.Model):
     @classmethod
     def digest(cls, code: str) -> str:
         return hashlib.sha256(cls.normalize(code).encode()).hexdigest()
+
+
+class ChainHead(models.Model):
+    """The head of one digest chain ("audit", or a frozen report table): last sequence number and digest."""
+
+    chain = models.CharField(max_length=60, unique=True)
+    seq = models.BigIntegerField(default=0)
+    digest = models.CharField(max_length=80, blank=True)
+    sealed_at = models.DateTimeField(null=True)
+
+    def __str__(self) -> str:
+        return f"{self.chain} #{self.seq}"
+
+
+class RecordSeal(models.Model):
+    """A link of the digest chain over a table of frozen rows (period reports, published rankings): those
+    rows are written once, so their digest lives beside them, not in them."""
+
+    chain = models.CharField(max_length=60)
+    seq = models.BigIntegerField()
+    object_id = models.BigIntegerField()
+    digest = models.CharField(max_length=80)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["chain", "seq"], name="record_seal_seq"),
+            models.UniqueConstraint(fields=["chain", "object_id"], name="record_seal_object"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.chain} #{self.seq}"
+
+
+class RotationProgress(models.Model):
+    """How far `careforce rotate-pii-keys` got in one table, committed with each batch, so that a run
+    killed half way resumes where it stopped (while it moves to the same suite and key)."""
+
+    step = models.CharField(max_length=80, unique=True)
+    target = models.CharField(max_length=120)
+    last_pk = models.BigIntegerField(default=0)
+    moved = models.BigIntegerField(default=0)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self) -> str:
+        return f"{self.step} > {self.last_pk}"

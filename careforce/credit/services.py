@@ -312,7 +312,8 @@ def pre_employment_check(*, actor: User, id_number: Any) -> PreEmploymentCheck:
         raise ValidationError({"id_number": exc.messages}) from None
     digest = crypto.blind_index(parsed.value, purpose="id_number")
     listed = DishonestyListing.objects.filter(
-        active_listings_q(timezone.localdate()), worker__id_number_hash=digest
+        active_listings_q(timezone.localdate()),
+        worker__id_number_hash__in=crypto.blind_indexes(parsed.value, purpose="id_number"),
     ).exists()
     return PreEmploymentCheck.objects.create(
         actor=actor,

@@ -49,11 +49,11 @@ def search_condition(text: str) -> Q | None:
         return None
     code = normalize_code(text)
     if len(code) == 18 and code[:17].isdigit():
-        return Q(id_number_hash=crypto.blind_index(code, purpose="id_number"))
+        return Q(id_number_hash__in=crypto.blind_indexes(code, purpose="id_number"))
     if len(code) == 4 and code[:3].isdigit() and (code[3].isdigit() or code[3] == "X"):
         return Q(id_last4=code)
     if len(code) == 11 and code.isdigit():
-        return Q(phone_hash=crypto.blind_index(code, purpose="phone"))
+        return Q(phone_hash__in=crypto.blind_indexes(code, purpose="phone"))
     if is_pinyin_query(code):
         key = code.lower()
         return Q(name_initials__startswith=key) | Q(name_pinyin__startswith=key)

@@ -734,7 +734,13 @@ def worker_update(*, actor: User, worker: Worker, data: Mapping[str, Any]) -> li
         instance=worker,
     )
     new_hash = values.get("id_number_hash", worker.id_number_hash)
-    if new_hash != worker.id_number_hash and Worker.objects.filter(id_number_hash=new_hash).exists():
+    if new_hash != worker.id_number_hash and (
+        Worker.objects.filter(
+            id_number_hash__in=crypto.blind_indexes(values["id_number"], purpose="id_number")
+        )
+        .exclude(pk=worker.pk)
+        .exists()
+    ):
         raise ValidationError({"id_number": [_("A worker with this ID number is already in the registry.")]})
     for name, value in _worker_model_values(values).items():
         setattr(worker, name, value)

@@ -1,48 +1,41 @@
-"""Re-encrypt personal data under the current key (the first in CAREFORCE_PII_KEYS).
+"""Move every encrypted value and blind index to the current cipher suite and key (careforce/core/rotation.py).
 
-Rotation: put a new key first in CAREFORCE_PII_KEYS, keep the old ones after it, restart, run this
-command, then drop the old keys. The blind index key is separate and does not rotate this way.
+A change of key: put the new key first in CAREFORCE_PII_KEYS, keep the old ones after it, restart, run this
+command, then drop the old keys. A change of suite (AES → SM4 or back): also set CAREFORCE_CRYPTO_SUITE and
+CAREFORCE_BLIND_INDEX_PREVIOUS (the suite, and key, of the index before) in every process, restart, run this
+command, then unset CAREFORCE_BLIND_INDEX_PREVIOUS. Killed half way, it resumes where it stopped when run
+again. docs/operations.md "Cipher suites and keys" has the whole procedure.
 """
 
 from django.core.management.base import BaseCommand
-from django.db import transaction
 
-from careforce.core import crypto
-from careforce.registry.models import Worker
-
-BATCH = 2000
+from careforce.core import crypto, rotation
 
 
 class Command(BaseCommand):
-    help = "Re-encrypt every ID number and phone still under an older key with the current key."
+    help = "Re-encrypt and re-index every personal value still under another cipher suite or key."
 
-    def handle(self, *args, **options):
-        current = crypto.current_key_id()
-        done = 0
-        last_id = 0
-        while True:
-            batch = list(
-                Worker.objects.filter(pk__gt=last_id)
-                .order_by("pk")
-                .only("pk", "id_number_encrypted", "phone_encrypted")[:BATCH]
+    def add_arguments(self, parser):
+        parser.add_argument("--batch-size", type=int, default=2000, help="rows per transaction (2000)")
+
+    def log(self, line: str) -> None:
+        self.stdout.write(line)
+        self.stdout.flush()  # progress shows as it happens, and a supervisor reading the pipe sees each batch
+
+    def handle(self, *args, batch_size: int, **options):
+        outcomes = rotation.rotate_all(batch_size=batch_size, log=self.log if options["verbosity"] else str)
+        moved = sum(o.moved for o in outcomes.values())
+        unknown = sum(o.unknown_index for o in outcomes.values())
+        suite = crypto.current_suite()
+        if unknown:
+            self.stderr.write(
+                f"{unknown} stored blind indexes matched neither the current index nor "
+                "CAREFORCE_BLIND_INDEX_PREVIOUS: lookups of those rows missed until now. Set "
+                "CAREFORCE_BLIND_INDEX_PREVIOUS to the index in force before, in every process, before a rotation."
             )
-            if not batch:
-                break
-            last_id = batch[-1].pk
-            stale = []
-            for worker in batch:
-                changed = False
-                if crypto.key_id_of(worker.id_number_encrypted) != current:
-                    worker.id_number_encrypted = crypto.encrypt(
-                        worker.reveal_id_number(), context=b"worker.id_number"
-                    )
-                    changed = True
-                if worker.phone_encrypted and crypto.key_id_of(worker.phone_encrypted) != current:
-                    worker.phone_encrypted = crypto.encrypt(worker.reveal_phone(), context=b"worker.phone")
-                    changed = True
-                if changed:
-                    stale.append(worker)
-            with transaction.atomic():
-                Worker.objects.bulk_update(stale, ["id_number_encrypted", "phone_encrypted"])
-            done += len(stale)
-        self.stdout.write(self.style.SUCCESS(f"Re-encrypted {done} worker records under key {current}."))
+        self.stdout.write(
+            self.style.SUCCESS(
+                f"Moved {moved} records; every value is under {suite.name}, key {crypto.current_key_id()}. "
+                "The older keys and CAREFORCE_BLIND_INDEX_PREVIOUS can now be removed."
+            )
+        )
