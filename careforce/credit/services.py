@@ -318,7 +318,7 @@ def pre_employment_check(*, actor: User, id_number: Any) -> PreEmploymentCheck:
         actor=actor,
         institution_id=scope.institution_id,
         id_number_hash=digest,
-        id_masked=mask_id_number(parsed.region_code, parsed.last4),
+        id_masked=mask_id_number(parsed.region_code),
         listed=listed,
     )
 

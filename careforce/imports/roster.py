@@ -235,7 +235,7 @@ class WorkerRosterSheet(SheetSpec):
             row.plan = {"record": int(record), "masked_id": normalize_code(text)}
             return f"record:{record}"
         code = normalize_code(text)
-        row.label = f"{name} {mask_id_number(code[:6], code[-4:])}" if len(code) == 18 else name
+        row.label = f"{name} {mask_id_number(code[:6])}" if len(code) == 18 else name
         row.plan = {"hash": crypto.blind_index(code, purpose="id_number") if len(code) == 18 else None}
         return f"id:{row.plan['hash']}" if row.plan["hash"] else f"raw:{code}"
 

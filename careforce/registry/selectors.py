@@ -43,15 +43,15 @@ class WorkerFilters:
 
 
 def search_condition(text: str) -> Q | None:
-    """What a search box entry means: a full ID number, the last four of one, pinyin or initials, or a name."""
+    """What a search box entry means: a full ID number or phone, pinyin or initials, or a name. Not the last
+    four digits of an ID number: with the region and birth year they leave a handful of people, and a
+    search by them would confirm a guess without being a full-number lookup (logged, limited)."""
     text = normalize_text(text)
     if not text:
         return None
     code = normalize_code(text)
     if len(code) == 18 and code[:17].isdigit():
         return Q(id_number_hash=crypto.blind_index(code, purpose="id_number"))
-    if len(code) == 4 and code[:3].isdigit() and (code[3].isdigit() or code[3] == "X"):
-        return Q(id_last4=code)
     if len(code) == 11 and code.isdigit():
         return Q(phone_hash=crypto.blind_index(code, purpose="phone"))
     if is_pinyin_query(code):

@@ -619,7 +619,7 @@ def _worker_row(values: Mapping[str, Any], periods: Sequence[Mapping[str, Any]])
         audit.creation_changes(
             {
                 "name": row["name"],
-                "id_number_masked": mask_id_number(row["id_region"], row["id_last4"]),
+                "id_number_masked": mask_id_number(row["id_region"]),
                 "phone_masked": mask_phone(row.get("phone_prefix", ""), row.get("phone_last4", "")),
                 "education": row["education"],
                 "hukou_type": row["hukou_type"],
@@ -736,9 +736,16 @@ def worker_update(*, actor: User, worker: Worker, data: Mapping[str, Any]) -> li
     new_hash = values.get("id_number_hash", worker.id_number_hash)
     if new_hash != worker.id_number_hash and Worker.objects.filter(id_number_hash=new_hash).exists():
         raise ValidationError({"id_number": [_("A worker with this ID number is already in the registry.")]})
+    hashes = {"id_number_masked": worker.id_number_hash, "phone_masked": worker.phone_hash}
     for name, value in _worker_model_values(values).items():
         setattr(worker, name, value)
-    changes = audit.diff(before, audit.snapshot(worker, AUDITED_WORKER_FIELDS))
+    after = audit.snapshot(worker, AUDITED_WORKER_FIELDS)
+    changes = audit.diff(before, after)
+    # A mask hides most of a number, so a new ID number or phone often masks like the old one: the change
+    # is recorded all the same (the masks on both sides, never a value).
+    for key, new in (("id_number_masked", worker.id_number_hash), ("phone_masked", worker.phone_hash)):
+        if key not in changes and new != hashes[key]:
+            changes[key] = [before[key], after[key]]
     if changes or "id_number" in values or "phone" in values:
         worker.save()
     if changes:
