@@ -188,8 +188,8 @@ def test_the_detail_has_years_of_service_and_history_and_only_masked_personal_da
         data={"institution": other.pk, "post": "护理组长", "start_date": "2020-01-01"},
     )
     number = worker.reveal_id_number()
-    # session, user, second-factor device, worker, history, the caller's permissions (2)
-    with django_assert_num_queries(7):
+    # session, user, second-factor device, worker, history, the caller's permissions (2), the access-log row
+    with django_assert_num_queries(8):
         response = api.get(f"{API}/workers/{worker.pk}")
     body = response.json()
     assert response.status_code == 200

@@ -17,9 +17,9 @@ from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from careforce.core import audit, crypto
+from careforce.core import access, audit, crypto
 from careforce.core.masking import is_masked, mask_id_number, mask_phone
-from careforce.core.models import AuditAction, AuditEvent, District, PiiAccess, PiiField, User
+from careforce.core.models import AccessKind, AuditAction, AuditEvent, District, PiiAccess, PiiField, User
 from careforce.core.scope import Level, Scope, can_unmask, require_write
 from careforce.core.validators import id_number_warnings, normalize_text, parse_id_number, parse_phone
 from careforce.institutions.models import Institution
@@ -990,6 +990,7 @@ def pii_reveal(
     PiiAccess.objects.create(
         actor=actor, worker=worker, field=field, reason=reason[:300], ip_address=ip_address, channel=channel
     )
+    access.view_record(actor=actor, worker_id=worker.pk, channel=channel, kind=AccessKind.REVEAL)
     return worker.reveal_id_number() if field == PiiField.ID_NUMBER else worker.reveal_phone()
 
 
