@@ -175,3 +175,19 @@ def test_the_audit_administrator_reads_the_log_of_reads_without_opening_records(
     assert str(auditor) not in filtered
     client.force_login(auditor)
     assert client.get(reverse("core:read_log")).status_code == 404
+
+
+def test_the_pre_employment_check_is_a_lookup_too(client, home, person, settings):
+    settings.LOOKUP_RATE = "2/h"
+    head = factories.user(Role.INSTITUTION_ADMIN, institution=home)
+    client.force_login(head)
+    number = person.reveal_id_number()
+    checks = [
+        client.post(f"{API}/pre-employment-checks", {"id_number": number}, content_type="application/json")
+        for _ in range(3)
+    ]
+    assert [c.status_code for c in checks] == [201, 201, 429]
+    assert rows(actor=head) == [(AccessKind.LOOKUP_ID, "api", 0, person.pk)] * 2
+    # searches and checks share the account's limit
+    page = client.post(reverse("credit:check"), {"id_number": number}).content.decode()
+    assert "查询的次数过多" in page
