@@ -3,6 +3,7 @@
 import re
 
 import pytest
+from django.core.exceptions import ValidationError
 from django.urls import reverse
 from stdnum.cn import ric
 
@@ -191,3 +192,36 @@ def test_the_pre_employment_check_is_a_lookup_too(client, home, person, settings
     # searches and checks share the account's limit
     page = client.post(reverse("credit:check"), {"id_number": number}).content.decode()
     assert "查询的次数过多" in page
+
+
+def test_registering_numbers_that_exist_counts_against_the_lookup_limit(city, home, person, settings):
+    """A refusal "already in the registry" confirms the number: guessing through the registration form is
+    limited like the search (and the message never says where the person is)."""
+    settings.LOOKUP_RATE = "2/h"
+    number = person.reveal_id_number()
+    messages = []
+    for _ in range(3):
+        with pytest.raises(ValidationError) as exc:
+            factories.worker(at=home, actor=city, id_number=number)
+        messages.append(exc.value.message_dict["id_number"][0])
+    assert messages[0] == messages[1] and "查询的次数过多" in messages[2]
+    assert "area" not in messages[0] and "辖区" not in messages[0]
+
+
+def test_an_import_row_with_a_number_registered_outside_the_area_says_no_more_than_a_registration(city):
+    from careforce.imports.models import ImportRow
+    from tests.factories_imports import fixture_institutions, upload
+    from tests.fixtures.make_fixtures import person
+
+    places = fixture_institutions(city)
+    factories.worker(at=places["jiangbei"], actor=city, name="赵大", id_number=person(1))
+    official = factories.user(Role.DISTRICT_ADMIN, district=factories.district("500103"))
+    job = upload(official, "roster_utf8_bom.csv")
+    errors = [
+        m
+        for row in ImportRow.objects.filter(job=job, status="error")
+        for ms in row.errors.values()
+        for m in ms
+    ]
+    assert "人才信息库中已有该身份证号码的人员，请勿重复登记。" in errors
+    assert not any("管辖" in m or "区县" in m for m in errors)

@@ -316,13 +316,9 @@ class WorkerRosterSheet(SheetSpec):
             elif worker is None:
                 new_rows.append(row)
             elif worker.pk not in visible_ids:
-                row.error(
-                    "id_number",
-                    _(
-                        "This person is already in the registry outside your area; the district where they "
-                        "work now must record the transfer."
-                    ),
-                )
+                # Not "outside your area": the refusal says no more than a registration's would, and counts
+                # as a full-identifier lookup (careforce/core/access.py).
+                row.error("id_number", services.registration_clash_message(ctx.actor))
             else:
                 self._classify_existing(row, worker, periods.get(worker.pk, []), resolver, ctx)
         self._classify_new(new_rows, resolver, ctx)

@@ -579,10 +579,19 @@ def _validate_registrations(
     )
     for index, hash_, _p in prepared:
         if hash_ in existing:
-            failures[index] = ValidationError(
-                {"id_number": [_("A worker with this ID number is already in the registry.")]}
-            )
+            failures[index] = ValidationError({"id_number": [registration_clash_message(resolver.actor)]})
     return prepared, failures
+
+
+def registration_clash_message(actor: User) -> str:
+    """A registration refused because the number is registered (anywhere: the message does not say where)
+    tells the registrant the number exists, so it counts against their full-identifier lookup limit like a
+    search; beyond the limit the refusal says so instead."""
+    try:
+        access.lookup_admit(actor)
+    except access.LookupRefused as exc:
+        return exc.message
+    return _("A worker with this ID number is already in the registry.")
 
 
 def workers_check(*, actor: User, registrations: Sequence[Registration]) -> dict[int, ValidationError]:
@@ -735,7 +744,7 @@ def worker_update(*, actor: User, worker: Worker, data: Mapping[str, Any]) -> li
     )
     new_hash = values.get("id_number_hash", worker.id_number_hash)
     if new_hash != worker.id_number_hash and Worker.objects.filter(id_number_hash=new_hash).exists():
-        raise ValidationError({"id_number": [_("A worker with this ID number is already in the registry.")]})
+        raise ValidationError({"id_number": [registration_clash_message(actor)]})
     hashes = {"id_number_masked": worker.id_number_hash, "phone_masked": worker.phone_hash}
     for name, value in _worker_model_values(values).items():
         setattr(worker, name, value)
