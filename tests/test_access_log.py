@@ -225,3 +225,14 @@ def test_an_import_row_with_a_number_registered_outside_the_area_says_no_more_th
     ]
     assert "人才信息库中已有该身份证号码的人员，请勿重复登记。" in errors
     assert not any("管辖" in m or "区县" in m for m in errors)
+
+
+def test_an_export_filtered_by_a_full_number_beyond_the_limit_is_refused_with_the_message(
+    client, auditor, person, settings
+):
+    settings.LOOKUP_RATE = "1/h"
+    client.force_login(auditor)
+    number = person.reveal_id_number()
+    assert client.get(reverse("imports:export_workers"), {"q": number, "mode": "masked"}).status_code == 200
+    refused = client.get(reverse("imports:export_workers"), {"q": number, "mode": "masked"})
+    assert refused.status_code == 403 and "查询的次数过多" in refused.content.decode()

@@ -13,6 +13,7 @@ writes a read may make (docs/security.md): one INSERT each, no transaction of th
 from __future__ import annotations
 
 from django.conf import settings
+from django.core.exceptions import PermissionDenied
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 from django_ratelimit.core import get_usage
@@ -22,9 +23,11 @@ from careforce.core.models import AccessChannel, AccessKind, RecordAccess, User
 LOOKUP_GROUP = "careforce.lookup"
 
 
-class LookupRefused(Exception):
+class LookupRefused(PermissionDenied):
     """Too many full-identifier lookups by this account in the period; the message says so, in Chinese by
-    default, and when to try again."""
+    default, and when to try again. The pages and the API catch it where a lookup is made (the page shows
+    the message, the API answers 429); anywhere else it is Django's 403 page with the message
+    (templates/403.html), never a 500."""
 
     def __init__(self, retry_after: int):
         self.retry_after = max(retry_after, 1)
