@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime
 import os
+import re
 import sys
 from pathlib import Path
 
@@ -379,3 +380,12 @@ if METRICS_TOKEN and not DEVELOPMENT and len(METRICS_TOKEN) < 32:
 # The OpenAPI document and its docs page: open in development, for signed-in accounts (session or bearer
 # token) in production.
 API_DOCS_PUBLIC = _env_bool("CAREFORCE_API_DOCS_PUBLIC", DEVELOPMENT)
+# Full-identifier lookups (a whole ID number or phone typed into a search): each is written to the access
+# log of reads, and one account may make this many per period ("count/period", period s, m, h or d, e.g.
+# 30/h) across all processes. The count lives in the default cache (careforce/core/access.py), so that cache
+# must be one all processes share.
+LOOKUP_RATE = os.environ.get("CAREFORCE_LOOKUP_RATE", "30/h").strip()
+if not re.fullmatch(r"[1-9]\d*/\d*[smhd]", LOOKUP_RATE):
+    raise ImproperlyConfigured(
+        f"CAREFORCE_LOOKUP_RATE must look like 30/h (a count / s, m, h or d), got {LOOKUP_RATE!r}"
+    )

@@ -1,3 +1,5 @@
+import contextlib
+
 import pytest
 
 from tests import factories, second_factor
@@ -5,6 +7,17 @@ from tests import factories, second_factor
 # Tests sign in with client.force_login; the second factor is taken as passed unless a test says otherwise
 # (tests/test_second_factor.py signs in through the real pages).
 second_factor.install()
+
+
+@pytest.fixture(autouse=True)
+def _fresh_rate_limits():
+    """Rate-limit counters (lookups) live in the default cache, which outlives a test: each starts at 0."""
+    from django.core.cache import caches
+
+    # A database cache in a test without database access counted nothing: nothing to clear.
+    with contextlib.suppress(RuntimeError):
+        caches["default"].clear()
+    yield
 
 
 @pytest.fixture

@@ -4,12 +4,15 @@ People, employments and institutions are changed through the pages and the API, 
 services (validation, scope, audit); the admin offers them no second write path.
 """
 
+import json
+
 from axes.models import AccessAttempt, AccessFailureLog, AccessLog
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.core.exceptions import PermissionDenied
 from django.utils.translation import gettext_lazy as _
 
+from careforce.core.masking import remask
 from careforce.core.models import ApiToken, AuditEvent, District, PiiAccess, User
 from careforce.core.services import ROLE_FIELDS, account_created_in_admin, account_role_set
 
@@ -95,6 +98,17 @@ class AuditEventAdmin(ReadOnlyAdmin):
     list_display = ("at", "actor", "action", "object_type", "object_repr")
     list_filter = ("action", "object_type")
     date_hierarchy = "at"
+    exclude = ("changes",)
+    readonly_fields = ("changes_shown",)
+
+    @admin.display(description=_("changes"))
+    def changes_shown(self, obj: AuditEvent) -> str:
+        """The changes with masks stored by earlier versions (region + last four) in today's shape."""
+        changes = {
+            key: [remask(v) for v in pair] if isinstance(pair, list) else remask(pair)
+            for key, pair in (obj.changes or {}).items()
+        }
+        return json.dumps(changes, ensure_ascii=False, indent=1)
 
 
 @admin.register(PiiAccess)

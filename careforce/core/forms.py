@@ -12,7 +12,7 @@ from django.utils.safestring import mark_safe
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from careforce.core.models import Role, User
+from careforce.core.models import AccessKind, Role, User
 
 
 class DateInput(forms.DateInput):
@@ -133,6 +133,15 @@ class AccessLogFilterForm(StyledForm):
         self.fields["viewer"].queryset = User.objects.filter(
             role__in=[Role.CITY_ADMIN, Role.DISTRICT_ADMIN]
         ).order_by("username")
+
+
+class ReadLogFilterForm(StyledForm):
+    date_from = forms.DateField(label=_("From"), required=False, widget=DateInput())
+    date_to = forms.DateField(label=_("To"), required=False, widget=DateInput())
+    worker = forms.IntegerField(label=_("Record number"), required=False, min_value=1, max_value=2**62)
+    kind = forms.ChoiceField(
+        label=_("Kind"), required=False, choices=[("", _("All kinds")), *AccessKind.choices]
+    )
 
 
 class SecondFactorCodeForm(StyledForm):

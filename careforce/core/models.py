@@ -197,6 +197,60 @@ class PiiAccess(models.Model):
         return f"{self.actor_id} → {self.worker_id} {self.field}"
 
 
+class AccessKind(models.TextChoices):
+    VIEW = "view", _("Viewed the record")
+    REVEAL = "reveal", _("Unmasked a value")
+    LOOKUP_ID = "lookup_id", _("Looked up a full ID number")
+    LOOKUP_PHONE = "lookup_phone", _("Looked up a full phone number")
+
+
+class AccessChannel(models.TextChoices):
+    WEB = "web", _("Web")
+    API = "api", _("API")
+
+
+class RecordAccess(models.Model):
+    """The access log of reads: a view of a person's record by someone else, an unmasking, or a lookup by a
+    full ID number or phone (whom: the person the number belongs to, whether or not the searcher could see
+    them; empty when it belongs to nobody). Written on a read — the one kind of write a read may do
+    (docs/security.md) —, one row, no foreign-key checks (like the audit trail)."""
+
+    at = models.DateTimeField(_("time"), auto_now_add=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("who"),
+        null=True,
+        on_delete=models.SET_NULL,
+        db_constraint=False,
+        related_name="+",
+    )
+    worker = models.ForeignKey(
+        "registry.Worker",
+        verbose_name=_("whom"),
+        null=True,
+        blank=True,
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        related_name="+",
+    )
+    kind = models.CharField(_("kind"), max_length=20, choices=AccessKind.choices)
+    channel = models.CharField(_("channel"), max_length=10, choices=AccessChannel.choices)
+    result_count = models.PositiveIntegerField(_("results"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-at", "-id"]
+        verbose_name = _("record access")
+        verbose_name_plural = _("access log of reads")
+        indexes = [
+            models.Index(fields=["worker", "at"], name="record_access_worker_at"),
+            models.Index(fields=["actor", "at"], name="record_access_actor_at"),
+            models.Index(fields=["at"], name="record_access_at"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.actor_id} {self.kind} {self.worker_id}"
+
+
 class ApiToken(models.Model):
     """A bearer token for a system client. Only its SHA-256 is stored; the token is shown once."""
 

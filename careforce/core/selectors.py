@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.db.models import QuerySet
 from django.http import Http404
 
-from careforce.core.models import PiiAccess, Role, User
+from careforce.core.models import PiiAccess, RecordAccess, Role, User
 
 
 def can_see_access_log(user: User) -> bool:
@@ -19,3 +19,11 @@ def access_log_visible_to(user: User) -> QuerySet[PiiAccess]:
     if not can_see_access_log(user):
         raise Http404
     return PiiAccess.objects.select_related("actor", "worker").order_by("-at", "-id")
+
+
+def read_log_visible_to(user: User) -> QuerySet[RecordAccess]:
+    """The access log of reads (views, unmaskings, full-identifier lookups): the same readers as the
+    personal-data access log."""
+    if not can_see_access_log(user):
+        raise Http404
+    return RecordAccess.objects.select_related("actor", "worker").order_by("-at", "-id")

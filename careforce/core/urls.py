@@ -20,4 +20,5 @@ urlpatterns = [
         name="second_factor_reset",
     ),
     path("access-log/", views.access_log, name="access_log"),
+    path("access-log/reads/", views.read_log, name="read_log"),
 ]

@@ -9,10 +9,10 @@ from django.shortcuts import redirect, render
 from django.utils.cache import patch_vary_headers
 
 from careforce.core.extensions import HOME_SECTIONS, render_sections
-from careforce.core.forms import AccessLogFilterForm
+from careforce.core.forms import AccessLogFilterForm, ReadLogFilterForm
 from careforce.core.paging import paginate
 from careforce.core.scope import Level, scope_of
-from careforce.core.selectors import access_log_visible_to
+from careforce.core.selectors import access_log_visible_to, read_log_visible_to
 from careforce.institutions.selectors import institutions_visible_to
 from careforce.registry.selectors import workers_visible_to
 
@@ -69,3 +69,22 @@ def access_log(request: HttpRequest) -> HttpResponse:
     return page_or_fragment(
         request, "core/access_log.html", {"results": "core/_access_log_table.html"}, context
     )
+
+
+@login_required
+def read_log(request: HttpRequest) -> HttpResponse:
+    """The access log of reads: who viewed or unmasked whose record, and every full-identifier lookup."""
+    rows = read_log_visible_to(request.user)
+    form = ReadLogFilterForm(request.GET or None)
+    if form.is_bound and form.is_valid():
+        data = form.cleaned_data
+        if data["date_from"]:
+            rows = rows.filter(at__date__gte=data["date_from"])
+        if data["date_to"]:
+            rows = rows.filter(at__date__lte=data["date_to"])
+        if data["worker"]:
+            rows = rows.filter(worker_id=data["worker"])
+        if data["kind"]:
+            rows = rows.filter(kind=data["kind"])
+    context = {"form": form, "page": paginate(request, rows)}
+    return page_or_fragment(request, "core/read_log.html", {"results": "core/_read_log_table.html"}, context)

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
 from ninja import Query, Router
 from ninja.responses import Status
 
+from careforce.core import access
 from careforce.core.api import paginate
-from careforce.core.schemas import ERROR_RESPONSES, READ_RESPONSES, Id, PageIn
+from careforce.core.schemas import ERROR_RESPONSES, READ_RESPONSES, DetailOut, Id, PageIn
 from careforce.credit import selectors, services
 from careforce.credit.schemas import (
     CheckIn,
@@ -101,11 +102,18 @@ def remove_listing(request: HttpRequest, listing_id: Id, payload: RemovalIn):
 
 @router.post(
     "/pre-employment-checks",
-    response={201: CheckOut, **ERROR_RESPONSES},
+    response={201: CheckOut, 429: DetailOut, **ERROR_RESPONSES},
     summary="Is this ID number on the dishonesty list? (logged)",
 )
-def check(request: HttpRequest, payload: CheckIn):
-    result = services.pre_employment_check(actor=request.auth, id_number=payload.id_number or "")
+def check(request: HttpRequest, payload: CheckIn, response: HttpResponse):
+    """A full-identifier lookup: logged, and limited per account with the searches (429 beyond)."""
+    try:
+        result = services.pre_employment_check(
+            actor=request.auth, id_number=payload.id_number or "", channel=access.AccessChannel.API
+        )
+    except access.LookupRefused as exc:
+        response["Retry-After"] = str(exc.retry_after)
+        return Status(429, {"detail": exc.message})
     return Status(
         201, {"id_number_masked": result.id_masked, "listed": result.listed, "checked_at": result.at}
     )

@@ -19,9 +19,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from careforce.conduct import inputs
-from careforce.core import audit, crypto
+from careforce.core import access, audit, crypto
 from careforce.core.masking import mask_id_number
-from careforce.core.models import AuditAction, User
+from careforce.core.models import AccessKind, AuditAction, User
 from careforce.core.scope import Level, require_write, scope_of
 from careforce.core.validators import normalize_code, normalize_text, parse_id_number
 from careforce.credit import compute
@@ -302,24 +302,34 @@ def hire_check(
 
 
 @transaction.atomic
-def pre_employment_check(*, actor: User, id_number: Any) -> PreEmploymentCheck:
+def pre_employment_check(*, actor: User, id_number: Any, channel: str = "web") -> PreEmploymentCheck:
     """Is the person with this ID number on the dishonesty list? Answers listed / not listed only, and logs
-    the look-up (who, which masked number, the answer)."""
+    the look-up (who, which masked number, the answer). A full-identifier lookup like a search: it counts
+    against the account's lookup limit (access.LookupRefused beyond it) and is a row of the access log of
+    reads."""
     scope = require_write(actor)
     try:
         parsed = parse_id_number(normalize_code(id_number))
     except ValidationError as exc:
         raise ValidationError({"id_number": exc.messages}) from None
+    access.lookup_admit(actor)
     digest = crypto.blind_index(parsed.value, purpose="id_number")
     listed = DishonestyListing.objects.filter(
         active_listings_q(timezone.localdate()),
         worker__id_number_hash__in=crypto.blind_indexes(parsed.value, purpose="id_number"),
     ).exists()
+    access.lookup_record(
+        actor=actor,
+        kind=AccessKind.LOOKUP_ID,
+        channel=channel,
+        result_count=int(listed),
+        worker_id=Worker.objects.filter(id_number_hash=digest).values_list("pk", flat=True).first(),
+    )
     return PreEmploymentCheck.objects.create(
         actor=actor,
         institution_id=scope.institution_id,
         id_number_hash=digest,
-        id_masked=mask_id_number(parsed.region_code, parsed.last4),
+        id_masked=mask_id_number(parsed.region_code),
         listed=listed,
     )
 

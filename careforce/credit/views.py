@@ -14,6 +14,7 @@ from django.utils.translation import ngettext
 from django.views.decorators.http import require_http_methods, require_POST
 
 from careforce.conduct.views import is_authority
+from careforce.core import access
 from careforce.core.forms import add_service_errors
 from careforce.core.paging import paginate
 from careforce.core.scope import Level, scope_of
@@ -167,6 +168,8 @@ def pre_employment_check(request: HttpRequest) -> HttpResponse:
             )
         except ValidationError as exc:
             add_service_errors(form, exc)
+        except access.LookupRefused as exc:
+            form.add_error("id_number", exc.message)
     log = paginate(request, selectors.checks_for(request.user))
     return render(request, "credit/check.html", {"form": form, "result": result, "log": log})
 

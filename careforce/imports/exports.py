@@ -105,7 +105,7 @@ def _worker_row(
         pk,
         name,
         id_region,
-        id_last4,
+        _id_last4,  # read for matching only; never shown (careforce/core/masking.py)
         phone_prefix,
         phone_last4,
         education,
@@ -119,7 +119,7 @@ def _worker_row(
     if revealed:
         id_number, phone = revealed
     else:
-        id_number, phone = mask_id_number(id_region, id_last4), mask_phone(phone_prefix, phone_last4)
+        id_number, phone = mask_id_number(id_region), mask_phone(phone_prefix, phone_last4)
     uscc, post, start, end, contract = placed if placed else ("", "", None, None, None)
     return [
         name,

@@ -235,7 +235,7 @@ class WorkerRosterSheet(SheetSpec):
             row.plan = {"record": int(record), "masked_id": normalize_code(text)}
             return f"record:{record}"
         code = normalize_code(text)
-        row.label = f"{name} {mask_id_number(code[:6], code[-4:])}" if len(code) == 18 else name
+        row.label = f"{name} {mask_id_number(code[:6])}" if len(code) == 18 else name
         row.plan = {"hash": crypto.blind_index(code, purpose="id_number") if len(code) == 18 else None}
         return f"id:{row.plan['hash']}" if row.plan["hash"] else f"raw:{code}"
 
@@ -316,13 +316,9 @@ class WorkerRosterSheet(SheetSpec):
             elif worker is None:
                 new_rows.append(row)
             elif worker.pk not in visible_ids:
-                row.error(
-                    "id_number",
-                    _(
-                        "This person is already in the registry outside your area; the district where they "
-                        "work now must record the transfer."
-                    ),
-                )
+                # Not "outside your area": the refusal says no more than a registration's would, and counts
+                # as a full-identifier lookup (careforce/core/access.py).
+                row.error("id_number", services.registration_clash_message(ctx.actor))
             else:
                 self._classify_existing(row, worker, periods.get(worker.pk, []), resolver, ctx)
         self._classify_new(new_rows, resolver, ctx)

@@ -7,8 +7,9 @@ from django.utils import timezone
 from ninja import Query, Router
 from ninja.responses import Status
 
+from careforce.core import access
 from careforce.core.api import paginate
-from careforce.core.schemas import ERROR_RESPONSES, READ_RESPONSES, Id
+from careforce.core.schemas import ERROR_RESPONSES, READ_RESPONSES, DetailOut, Id
 from careforce.registry import selectors, services
 from careforce.registry.models import Occupation, Worker
 from careforce.registry.schemas import (
@@ -49,26 +50,36 @@ def list_occupations(request: HttpRequest):
     return list(Occupation.objects.order_by("sort_order", "code"))
 
 
-@router.get("/workers", response={200: WorkerPage, **READ_RESPONSES}, summary="List workers")
-def list_workers(request: HttpRequest, filters: Query[WorkerFilters]):
-    qs = selectors.worker_list(
-        request.auth,
-        selectors.WorkerFilters(
-            district=filters.district,
-            institution=filters.institution,
-            team=filters.team,
-            occupation=filters.occupation,
-            source_channel=filters.source_channel,
-            active=filters.active,
-            q=filters.q or "",
-        ),
-    )
+@router.get("/workers", response={200: WorkerPage, 429: DetailOut, **READ_RESPONSES}, summary="List workers")
+def list_workers(request: HttpRequest, filters: Query[WorkerFilters], response: HttpResponse):
+    """`q` with a full ID number or phone is a lookup: written to the access log and limited per account
+    (CAREFORCE_LOOKUP_RATE); beyond the limit 429 with Retry-After."""
+    try:
+        qs = selectors.worker_list(
+            request.auth,
+            selectors.WorkerFilters(
+                district=filters.district,
+                institution=filters.institution,
+                team=filters.team,
+                occupation=filters.occupation,
+                source_channel=filters.source_channel,
+                active=filters.active,
+                q=filters.q or "",
+            ),
+            channel=access.AccessChannel.API,
+        )
+    except access.LookupRefused as exc:
+        response["Retry-After"] = str(exc.retry_after)
+        return Status(429, {"detail": exc.message})
     return paginate(qs, limit=filters.limit, cursor=filters.cursor)
 
 
 @router.get("/workers/{worker_id}", response={200: WorkerDetailOut, **READ_RESPONSES}, summary="Get a worker")
 def get_worker(request: HttpRequest, worker_id: Id):
-    return _detail(request, worker_id)
+    """Every call by anyone but the person is written to the access log of reads."""
+    worker = _detail(request, worker_id)
+    access.view_record(actor=request.auth, worker_id=worker.pk, channel=access.AccessChannel.API)
+    return worker
 
 
 @router.post("/workers", response={201: WorkerWrittenOut, **ERROR_RESPONSES}, summary="Register a worker")

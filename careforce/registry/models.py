@@ -7,7 +7,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from careforce.core import crypto
-from careforce.core.masking import mask_id_number, mask_phone
+from careforce.core.masking import age_band, mask_id_number, mask_phone
 from careforce.core.models import District
 from careforce.institutions.models import Institution
 
@@ -136,11 +136,16 @@ class Worker(models.Model):
 
     @property
     def id_number_masked(self) -> str:
-        return mask_id_number(self.id_region, self.id_last4)
+        return mask_id_number(self.id_region)
 
     @property
     def phone_masked(self) -> str:
         return mask_phone(self.phone_prefix, self.phone_last4)
+
+    @property
+    def age_band(self) -> str:
+        """What a viewer without the unmask permission sees of the age (calendar-year band, "30-39")."""
+        return age_band(self.birth_date)
 
     def reveal_id_number(self) -> str:
         """Decrypt. Call only from the logging service `pii_reveal`, never from a template or view."""

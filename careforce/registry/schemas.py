@@ -1,12 +1,13 @@
-"""API shapes of the talent registry. Personal data leaves only masked (the ID number's region and last
-four, the phone's first three and last four); the birth date is not sent, since with the masked ID it would
-give the whole number away — `age` is sent instead."""
+"""API shapes of the talent registry. Personal data leaves only masked (the ID number's region prefix, the
+phone's first three and last two digits); neither the birth date nor the age in years is sent (both are
+most of the ID number's hidden digits), an age band by calendar year is; the gender (the ID number's 17th
+digit) only to callers who may unmask personal data. docs/security.md counts what is left to guess."""
 
 from __future__ import annotations
 
 import datetime
+from typing import Any
 
-from django.utils import timezone
 from ninja import Field, Schema
 
 from careforce.core.schemas import (
@@ -21,6 +22,7 @@ from careforce.core.schemas import (
     QueryText,
     Text,
 )
+from careforce.core.scope import can_unmask
 from careforce.institutions.schemas import InstitutionRef
 
 
@@ -38,18 +40,19 @@ class OccupationRef(Schema):
     name: str
 
 
-def _age(birth: datetime.date) -> int:
-    today = timezone.localdate()
-    return today.year - birth.year - ((today.month, today.day) < (birth.month, birth.day))
-
-
 class WorkerOut(Schema):
     id: int
     name: str
-    gender: str = Field(description="M or F (from the ID number)")
-    age: int
-    id_number_masked: str = Field(examples=["500103********123X"])
-    phone_masked: str = Field(examples=["138****5678"])
+    gender: str | None = Field(
+        description="M or F (from the ID number); null unless the caller may unmask personal data"
+    )
+    age_band: str = Field(
+        description="Age band by calendar year (this year minus the year of birth): <30, 30-39, 40-49, "
+        "50-59 or 60+",
+        examples=["30-39"],
+    )
+    id_number_masked: str = Field(description="Region prefix only", examples=["500103************"])
+    phone_masked: str = Field(description="First three and last two digits", examples=["138******78"])
     education: str
     hukou_type: str
     source_channel: str
@@ -62,8 +65,9 @@ class WorkerOut(Schema):
     updated_at: LocalDateTime
 
     @staticmethod
-    def resolve_age(obj) -> int:
-        return _age(obj.birth_date)
+    def resolve_gender(obj, context: dict[str, Any] | None = None) -> str | None:
+        request = (context or {}).get("request")
+        return obj.gender if request is not None and can_unmask(request.auth) else None
 
 
 class EmploymentOut(Schema):
@@ -102,7 +106,9 @@ class WorkerFilters(PageIn):
     source_channel: QueryText = None
     active: bool | None = Field(None, description="true: currently employed; false: not")
     q: QueryText = Field(
-        "", description="Name, pinyin or initials, last four of the ID, full ID number or phone"
+        "",
+        description="Name, pinyin or initials, or a full ID number or phone (a full-number lookup is "
+        "logged and limited per account, 429 beyond the limit)",
     )
 
 

@@ -8,8 +8,8 @@ from django.db.models import Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
 
-from careforce.core import crypto
-from careforce.core.models import AuditEvent, User
+from careforce.core import access, crypto
+from careforce.core.models import AccessKind, AuditEvent, RecordAccess, Role, User
 from careforce.core.scope import Level, scope_of
 from careforce.core.validators import normalize_code, normalize_text
 from careforce.registry.models import Employment, Worker
@@ -43,15 +43,15 @@ class WorkerFilters:
 
 
 def search_condition(text: str) -> Q | None:
-    """What a search box entry means: a full ID number, the last four of one, pinyin or initials, or a name."""
+    """What a search box entry means: a full ID number or phone, pinyin or initials, or a name. Not the last
+    four digits of an ID number: with the region and birth year they leave a handful of people, and a
+    search by them would confirm a guess without being a full-number lookup (logged, limited)."""
     text = normalize_text(text)
     if not text:
         return None
     code = normalize_code(text)
     if len(code) == 18 and code[:17].isdigit():
         return Q(id_number_hash__in=crypto.blind_indexes(code, purpose="id_number"))
-    if len(code) == 4 and code[:3].isdigit() and (code[3].isdigit() or code[3] == "X"):
-        return Q(id_last4=code)
     if len(code) == 11 and code.isdigit():
         return Q(phone_hash__in=crypto.blind_indexes(code, purpose="phone"))
     if is_pinyin_query(code):
@@ -60,7 +60,25 @@ def search_condition(text: str) -> Q | None:
     return Q(name__startswith=text.replace(" ", ""))
 
 
-def worker_list(user: User, filters: WorkerFilters) -> QuerySet[Worker]:
+def identifier_kind(text: str) -> str | None:
+    """The access-log kind of a search box entry that is a full identifier (a lookup), else None."""
+    code = normalize_code(normalize_text(text))
+    if len(code) == 18 and code[:17].isdigit():
+        return AccessKind.LOOKUP_ID
+    if len(code) == 11 and code.isdigit():
+        return AccessKind.LOOKUP_PHONE
+    return None
+
+
+def worker_list(user: User, filters: WorkerFilters, *, channel: str = "web") -> QuerySet[Worker]:
+    """The workers the user may see, filtered. A search by a full ID number or phone is a lookup: counted
+    against the account's limit first (access.LookupRefused beyond it) and written to the access log of
+    reads (who, what kind, the channel, how many results; whom: the person the number belongs to, found
+    city-wide, so a lookup outside the searcher's area is on that person's record too). The answer itself is
+    the scoped list: a number registered outside the area answers exactly like one registered nowhere."""
+    kind = identifier_kind(filters.q)
+    if kind is not None:
+        access.lookup_admit(user)
     qs = workers_visible_to(user)
     if filters.district:
         qs = qs.filter(district_id=filters.district)
@@ -77,7 +95,21 @@ def worker_list(user: User, filters: WorkerFilters) -> QuerySet[Worker]:
     condition = search_condition(filters.q)
     if condition is not None:
         qs = qs.filter(condition)
+    if kind is not None and condition is not None:
+        _log_lookup(user, qs, condition, kind=kind, channel=channel)
     return qs.select_related("district", "institution", "occupation").order_by("-id")
+
+
+def _log_lookup(user: User, qs: QuerySet[Worker], condition: Q, *, kind: str, channel: str) -> None:
+    found = list(qs.values_list("pk", flat=True)[:100])
+    owners = found if found else list(Worker.objects.filter(condition).values_list("pk", flat=True)[:2])
+    access.lookup_record(
+        actor=user,
+        kind=kind,
+        channel=channel,
+        result_count=len(found),
+        worker_id=owners[0] if len(owners) == 1 else None,
+    )
 
 
 def worker_get(user: User, pk: object) -> Worker:
@@ -112,3 +144,21 @@ def worker_years_of_service(worker: Worker) -> float:
 
 def worker_history(worker: Worker) -> QuerySet[AuditEvent]:
     return AuditEvent.objects.filter(worker_id=worker.pk).select_related("actor").order_by("-at", "-id")
+
+
+def may_see_who_looked(user: User) -> bool:
+    """Who is shown "who has looked at this person" on a record they can open: city administrators, and
+    district administrators (whose pages are their district's people). The audit administrator, who opens
+    no record, reads the same rows on the access log of reads."""
+    return bool(user.is_authenticated and user.role in (Role.CITY_ADMIN, Role.DISTRICT_ADMIN))
+
+
+def worker_readers(user: User, worker: Worker, *, limit: int = 20) -> list[RecordAccess] | None:
+    """The latest reads of a worker's record (views, unmaskings, lookups); None for those not allowed."""
+    if not may_see_who_looked(user):
+        return None
+    return list(
+        RecordAccess.objects.filter(worker_id=worker.pk)
+        .select_related("actor")
+        .order_by("-at", "-id")[:limit]
+    )

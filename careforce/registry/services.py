@@ -17,9 +17,9 @@ from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from careforce.core import audit, crypto
+from careforce.core import access, audit, crypto
 from careforce.core.masking import is_masked, mask_id_number, mask_phone
-from careforce.core.models import AuditAction, AuditEvent, District, PiiAccess, PiiField, User
+from careforce.core.models import AccessKind, AuditAction, AuditEvent, District, PiiAccess, PiiField, User
 from careforce.core.scope import Level, Scope, can_unmask, require_write
 from careforce.core.validators import id_number_warnings, normalize_text, parse_id_number, parse_phone
 from careforce.institutions.models import Institution
@@ -579,10 +579,19 @@ def _validate_registrations(
     )
     for index, hash_, _p in prepared:
         if hash_ in existing:
-            failures[index] = ValidationError(
-                {"id_number": [_("A worker with this ID number is already in the registry.")]}
-            )
+            failures[index] = ValidationError({"id_number": [registration_clash_message(resolver.actor)]})
     return prepared, failures
+
+
+def registration_clash_message(actor: User) -> str:
+    """A registration refused because the number is registered (anywhere: the message does not say where)
+    tells the registrant the number exists, so it counts against their full-identifier lookup limit like a
+    search; beyond the limit the refusal says so instead."""
+    try:
+        access.lookup_admit(actor)
+    except access.LookupRefused as exc:
+        return exc.message
+    return _("A worker with this ID number is already in the registry.")
 
 
 def workers_check(*, actor: User, registrations: Sequence[Registration]) -> dict[int, ValidationError]:
@@ -619,7 +628,7 @@ def _worker_row(values: Mapping[str, Any], periods: Sequence[Mapping[str, Any]])
         audit.creation_changes(
             {
                 "name": row["name"],
-                "id_number_masked": mask_id_number(row["id_region"], row["id_last4"]),
+                "id_number_masked": mask_id_number(row["id_region"]),
                 "phone_masked": mask_phone(row.get("phone_prefix", ""), row.get("phone_last4", "")),
                 "education": row["education"],
                 "hukou_type": row["hukou_type"],
@@ -741,10 +750,17 @@ def worker_update(*, actor: User, worker: Worker, data: Mapping[str, Any]) -> li
         .exclude(pk=worker.pk)
         .exists()
     ):
-        raise ValidationError({"id_number": [_("A worker with this ID number is already in the registry.")]})
+        raise ValidationError({"id_number": [registration_clash_message(actor)]})
+    hashes = {"id_number_masked": worker.id_number_hash, "phone_masked": worker.phone_hash}
     for name, value in _worker_model_values(values).items():
         setattr(worker, name, value)
-    changes = audit.diff(before, audit.snapshot(worker, AUDITED_WORKER_FIELDS))
+    after = audit.snapshot(worker, AUDITED_WORKER_FIELDS)
+    changes = audit.diff(before, after)
+    # A mask hides most of a number, so a new ID number or phone often masks like the old one: the change
+    # is recorded all the same (the masks on both sides, never a value).
+    for key, new in (("id_number_masked", worker.id_number_hash), ("phone_masked", worker.phone_hash)):
+        if key not in changes and new != hashes[key]:
+            changes[key] = [before[key], after[key]]
     if changes or "id_number" in values or "phone" in values:
         worker.save()
     if changes:
@@ -989,6 +1005,7 @@ def pii_reveal(
     PiiAccess.objects.create(
         actor=actor, worker=worker, field=field, reason=reason[:300], ip_address=ip_address, channel=channel
     )
+    access.view_record(actor=actor, worker_id=worker.pk, channel=channel, kind=AccessKind.REVEAL)
     return worker.reveal_id_number() if field == PiiField.ID_NUMBER else worker.reveal_phone()
 
 

@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
+from careforce.core import access
 from careforce.core.extensions import WORKER_SECTIONS, render_sections
 from careforce.core.forms import add_service_errors
 from careforce.core.models import PiiField
@@ -62,8 +63,13 @@ def _warn(request: HttpRequest, warnings: list[str]) -> None:
 @login_required
 def worker_list(request: HttpRequest) -> HttpResponse:
     form = WorkerFilterForm(request.GET or None, user=request.user)
-    page = paginate(request, selectors.worker_list(request.user, form.filters()))
-    context = {"form": form, "page": page}
+    refused = None
+    try:
+        workers = selectors.worker_list(request.user, form.filters())
+    except access.LookupRefused as exc:
+        # Answered 200 with the message in the results, so that the search box (htmx) shows it.
+        refused, workers = exc.message, Worker.objects.none()
+    context = {"form": form, "page": paginate(request, workers), "lookup_refused": refused}
     return page_or_fragment(
         request, "registry/worker_list.html", {"results": "registry/_worker_table.html"}, context
     )
@@ -72,6 +78,7 @@ def worker_list(request: HttpRequest) -> HttpResponse:
 @login_required
 def worker_detail(request: HttpRequest, pk: int) -> HttpResponse:
     worker = selectors.worker_get(request.user, pk)
+    access.view_record(actor=request.user, worker_id=worker.pk, channel=access.AccessChannel.WEB)
     scope = scope_of(request.user)
     employments = list(selectors.employments_of(worker))
     for employment in employments:
@@ -86,6 +93,7 @@ def worker_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "years_of_service": selectors.worker_years_of_service(worker),
         "history": history,
         "sections": render_sections(WORKER_SECTIONS, request, worker),
+        "readers": selectors.worker_readers(request.user, worker),
     }
     return page_or_fragment(
         request, "registry/worker_detail.html", {"history": "registry/_worker_history.html"}, context

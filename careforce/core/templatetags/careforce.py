@@ -12,6 +12,7 @@ from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, pgettext_lazy
 
+from careforce.core.masking import remask
 from careforce.core.models import AuditAction, AuditEvent
 from careforce.core.scope import Level, scope_of
 
@@ -93,7 +94,8 @@ def audit_rows(event: AuditEvent) -> list[tuple[str, str, str]]:
             label = capfirst(field.verbose_name) if field is not None else name
         if event.action == AuditAction.CREATE and after in (None, ""):
             continue  # a new record's empty fields say nothing
-        rows.append((label, _format(field, before), _format(field, after)))
+        # Masks stored by earlier versions showed more (the last four): shown in today's shape.
+        rows.append((label, _format(field, remask(before)), _format(field, remask(after))))
     return rows
 
 
@@ -122,6 +124,12 @@ def age(birth_date) -> int | str:
         return ""
     today = timezone.localdate()
     return today.year - birth_date.year - ((today.month, today.day) < (birth_date.month, birth_date.day))
+
+
+@register.filter(name="remask")
+def remask_filter(value):
+    """A stored mask in today's shape (check logs kept the last four of an ID number before)."""
+    return remask(value)
 
 
 @register.filter
