@@ -35,19 +35,28 @@ def current_key_id() -> int:
 
 
 def encrypt(plaintext: str, *, context: bytes = b"careforce") -> bytes:
-    key_id, ring = _keyring()
-    nonce = os.urandom(NONCE_BYTES)
-    return bytes([key_id]) + nonce + ring[key_id].encrypt(nonce, plaintext.encode(), context)
+    return encrypt_bytes(plaintext.encode(), context=context)
 
 
 def decrypt(blob: bytes, *, context: bytes = b"careforce") -> str:
-    blob = bytes(blob)
+    return decrypt_bytes(blob, context=context).decode()
+
+
+def encrypt_bytes(plaintext: bytes, *, context: bytes) -> bytes:
+    """Bytes (an uploaded file, for one), laid out as encrypt()'s; `context` is the associated data."""
+    key_id, ring = _keyring()
+    nonce = os.urandom(NONCE_BYTES)
+    return bytes([key_id]) + nonce + ring[key_id].encrypt(nonce, plaintext, context)
+
+
+def decrypt_bytes(blob: bytes, *, context: bytes) -> bytes:
+    view = memoryview(blob)
     _, ring = _keyring()
-    key_id = blob[0]
+    key_id = view[0]
     if key_id not in ring:
         raise ImproperlyConfigured(f"PII key {key_id} is not in CAREFORCE_PII_KEYS; it is needed to decrypt")
-    nonce, body = blob[1 : 1 + NONCE_BYTES], blob[1 + NONCE_BYTES :]
-    return ring[key_id].decrypt(nonce, body, context).decode()
+    nonce, body = bytes(view[1 : 1 + NONCE_BYTES]), view[1 + NONCE_BYTES :]
+    return ring[key_id].decrypt(nonce, body, context)
 
 
 def key_id_of(blob: bytes) -> int:
