@@ -351,6 +351,11 @@ class ProgressWriter:
                         [done, total, timezone.now(), self.job_id, self.status],
                     )
                     moved = cursor.rowcount
+                    if not moved:
+                        # Not found in this phase: cancelled, or not visible to this connection at all
+                        # (a job created in a transaction not yet committed), which is no cancel.
+                        cursor.execute("SELECT status FROM imports_importjob WHERE id = %s", [self.job_id])
+                        moved = cursor.fetchone() is None
                 except Exception:
                     return
         else:
