@@ -101,6 +101,22 @@ def test_the_migration_encrypts_files_stored_before(city, places):
     assert files.read(job) == data
 
 
+def test_stored_files_rotate_with_the_key_ring(city, places, settings):
+    import base64
+    import os
+
+    from careforce.core import crypto
+
+    data = (FIXTURES / "roster_gbk.csv").read_bytes()
+    job = upload(city, "roster_gbk.csv", data)
+    new_key = base64.b64encode(os.urandom(32)).decode()
+    settings.PII_KEYS = f"2:{new_key},{settings.PII_KEYS}"
+    call_command("rotate_pii_keys", verbosity=0)
+    assert crypto.key_id_of(_raw_file(job)) == 2
+    settings.PII_KEYS = f"2:{new_key}"
+    assert files.read(job) == data
+
+
 # ---------------------------------------------------------------- dead workers and cancelling
 
 

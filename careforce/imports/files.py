@@ -69,3 +69,19 @@ def purge_expired(*, now: datetime.datetime | None = None) -> int:
     ended = Q(job__status__in=[JobStatus.COMMITTED, JobStatus.CANCELLED])
     expired = Q(job__created_at__lt=cutoff) & ~Q(job__status__in=RUNNING_STATUSES)
     return purge(where=ended | expired)
+
+
+def reencrypt() -> int:
+    """Files still stored under an older key, encrypted again under the current one (key rotation,
+    `careforce rotate_pii_keys`); how many. One at a time: they are big."""
+    current = crypto.current_key_id()
+    done = 0
+    kept = ImportFile.objects.filter(purged_at__isnull=True).exclude(data=b"")
+    for job_id in kept.values_list("job_id", flat=True).iterator():
+        blob = ImportFile.objects.filter(job_id=job_id).values_list("data", flat=True).get()
+        if not blob or crypto.key_id_of(blob) == current:
+            continue
+        plain = crypto.decrypt_bytes(bytes(blob), context=_context(job_id))
+        ImportFile.objects.filter(job_id=job_id).update(data=seal(job_id, plain))
+        done += 1
+    return done

@@ -46,3 +46,9 @@ class Command(BaseCommand):
                 Worker.objects.bulk_update(stale, ["id_number_encrypted", "phone_encrypted"])
             done += len(stale)
         self.stdout.write(self.style.SUCCESS(f"Re-encrypted {done} worker records under key {current}."))
+        from careforce.imports.files import reencrypt
+
+        files = reencrypt()
+        self.stdout.write(
+            self.style.SUCCESS(f"Re-encrypted {files} stored import files under key {current}.")
+        )
