@@ -188,3 +188,40 @@ def test_the_limits_are_settings(settings):
     with pytest.raises(ValidationError):
         limits.check_xlsx_sheets(narrow)
     assert not ImportJob.objects.exists()
+
+
+def _xls_with_far_cell(row: int, column: int) -> bytes:
+    """The fixture's xls with its first text cell moved to (row, column): BIFF allows 16-bit columns."""
+    import struct
+
+    import olefile
+
+    from tests.factories_imports import FIXTURES
+
+    path = FIXTURES / "roster.xls"
+    with olefile.OleFileIO(str(path)) as ole:
+        stream = bytearray(ole.openstream("Workbook").read())
+    position = 0
+    while position + 4 <= len(stream):
+        kind, length = struct.unpack_from("<HH", stream, position)
+        if kind == 0x00FD:  # LABELSST
+            struct.pack_into("<HH", stream, position + 4, row, column)
+            break
+        position += 4 + length
+    copy = io.BytesIO(path.read_bytes())
+    with olefile.OleFileIO(copy, write_mode=True) as ole:
+        ole.write_stream("Workbook", bytes(stream))
+    return copy.getvalue()
+
+
+def test_an_xls_with_a_far_cell_is_refused_before_it_is_read(city, places):
+    data = _xls_with_far_cell(60_000, 16_000)
+    done = subprocess.run(
+        [sys.executable, "-c", _READ_WITH_CALAMINE], input=data, capture_output=True, timeout=120
+    )
+    assert done.returncode != 0  # the reader's grid: 60,001 × 16,001 cells
+    with pytest.raises(ValidationError) as caught:
+        limits.check_xls(data)
+    assert "16001" in _message(caught)
+    job = upload(city, "far.xls", data)
+    assert job.status == JobStatus.VALIDATED and "16001" in job.message

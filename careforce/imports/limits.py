@@ -5,8 +5,9 @@ one cell at XFD1048576 asks for 17 billion cells, and a 1.5 KB file stops the pr
 size is taken from the file itself first, without building anything: for xlsx the zip directory (each
 part's unpacked size and compression ratio, shared strings included), then every worksheet streamed in
 chunks, reading its `<dimension ref>` and every cell reference (`r="XFD1048576"`) and counting its rows
-and cells. For CSV the bytes and the columns of each row, as they are read; for xls the format's own
-bounds (BIFF8: 65,536 × 256) and the upload size.
+and cells. For xls the workbook stream is read from its OLE container (olefile) and every cell record's
+row and column taken (BIFF stores them as 16-bit numbers, so a hostile file can place a cell at column
+65,535 although Excel stops at 256). For CSV the columns of each row and the rows, as they are read.
 
 Each refusal names the limit and the sheet's figure, in the user's language. The limits are settings
 (careforce/settings.py, environment CAREFORCE_IMPORT_MAX_*). What a lying file could still make a reader
@@ -15,7 +16,9 @@ do is bounded by the memory limit of the child process that parses it (careforce
 
 from __future__ import annotations
 
+import io
 import re
+import struct
 import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -220,8 +223,6 @@ def _check(limits: Limits, rows: int, columns: int, cells: int = 0) -> None:
 
 def check_xlsx_sheets(data: bytes, limits: Limits | None = None) -> dict[str, SheetSize]:
     """Every worksheet of an xlsx measured (streamed, nothing built). Raises ValidationError."""
-    import io
-
     limits = limits or Limits.from_settings()
     sizes: dict[str, SheetSize] = {}
     with zipfile.ZipFile(io.BytesIO(data)) as archive:
@@ -234,7 +235,74 @@ def check_xlsx_sheets(data: bytes, limits: Limits | None = None) -> dict[str, Sh
     return sizes
 
 
-# ---------------------------------------------------------------- csv and xls
+# ---------------------------------------------------------------- xls
+
+# BIFF record types that hold one cell (row and column are their first two 16-bit fields): LABELSST, NUMBER,
+# RK, BLANK, LABEL, BOOLERR, FORMULA, RSTRING; and two that hold a run of cells in one row.
+_XLS_CELL = frozenset({0x00FD, 0x0203, 0x027E, 0x0201, 0x0204, 0x0205, 0x0006, 0x00D6})
+_XLS_RUN = frozenset({0x00BD, 0x00BE})  # MULRK, MULBLANK: row, first column, …, last column
+_XLS_DIMENSIONS = 0x0200
+
+
+def check_xls(data: bytes, limits: Limits | None = None) -> SheetSize:
+    """The extent of an xls's sheets from its cell records (all sheets together). Raises ValidationError.
+    A file that is not an OLE workbook is left to the reader, which says it cannot read it."""
+    import olefile
+
+    limits = limits or Limits.from_settings()
+    size = SheetSize()
+    try:
+        ole = olefile.OleFileIO(io.BytesIO(data))
+    except Exception:  # olefile's refusals of a damaged container
+        return size
+    with ole:
+        name = next((n for n in ("Workbook", "Book") if ole.exists(n)), None)
+        if name is None:
+            return size
+        if ole.get_size(name) > limits.part_bytes:
+            raise _refuse(
+                _(
+                    "The workbook's part %(part)s unpacks to %(size)d MB; at most %(limit)d MB per part is "
+                    "allowed. Save the sheet again in Excel, or split it."
+                )
+                % {
+                    "part": name,
+                    "size": ole.get_size(name) // (1024 * 1024),
+                    "limit": limits.part_bytes // (1024 * 1024),
+                }
+            )
+        stream = ole.openstream(name).read()
+    unpack = struct.unpack_from
+    rows = columns = cells = 0
+    position, end = 0, len(stream) - 4
+    while position <= end:
+        kind, length = unpack("<HH", stream, position)
+        body = position + 4
+        if kind in _XLS_CELL and length >= 4:
+            row, column = unpack("<HH", stream, body)
+            cells += 1
+        elif kind in _XLS_RUN and length >= 6 and body + length <= len(stream):
+            row, first = unpack("<HH", stream, body)
+            (column,) = unpack("<H", stream, body + length - 2)
+            cells += max(column - first + 1, 0)
+        elif kind == _XLS_DIMENSIONS and length >= 14:
+            _first_row, last_row, _first_column, last_column = unpack("<IIHH", stream, body)
+            size.declared_rows = max(size.declared_rows, last_row)
+            size.declared_columns = max(size.declared_columns, last_column)
+            row = column = -1
+        else:
+            row = column = -1
+        if row >= rows:
+            rows = row + 1
+        if column >= columns:
+            columns = column + 1
+        position = body + length
+    size.rows, size.columns, size.cells = rows, columns, cells
+    _check(limits, max(rows, size.declared_rows), max(columns, size.declared_columns), cells)
+    return size
+
+
+# ---------------------------------------------------------------- csv
 
 
 def check_csv_row(row: list, number: int, limits: Limits) -> None:

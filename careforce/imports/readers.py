@@ -158,9 +158,11 @@ def _csv_rows(stream: io.TextIOBase) -> Iterator[list[Any]]:
 def _sheet_rows(data: bytes, fmt: str) -> tuple[Iterator[list[Any]], int]:
     from python_calamine import CalamineError, CalamineWorkbook
 
+    # Measured from the file before calamine builds the sheet's grid (which a far cell makes huge).
     if fmt == "xlsx":
-        # Measured from the XML before calamine builds the sheet's grid (which a far cell makes huge).
         limits.check_xlsx_sheets(data)
+    elif fmt == "xls":
+        limits.check_xls(data)
     try:
         book = CalamineWorkbook.from_filelike(io.BytesIO(data))
         visible = [
