@@ -4,8 +4,8 @@
 
 Generates (or reuses) the import benchmark's roster (bench/import.py: 13 columns, xlsx as xlsxwriter writes a
 big file, GBK CSV), then measures in this process:
-  - limits: streaming the xlsx's sheet XML and measuring it (careforce/imports/limits.py), wall time and the
-    peak of Python allocations (tracemalloc) — the sheet is never held unpacked;
+  - limits: streaming the xlsx's sheet XML and measuring it (careforce/imports/limits.py), wall time and how
+    much the process's peak RSS grew during it — the sheet is never held unpacked;
   - encrypt / decrypt: AES-256-GCM of the CSV's bytes as stored (careforce/imports/files.py);
   - child: forking the parsing child and handing the rows of the CSV over (careforce/imports/ahead.py),
     against reading them in process.
@@ -17,8 +17,8 @@ import argparse
 import importlib.util
 import os
 import sys
+import resource
 import time
-import tracemalloc
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -47,15 +47,14 @@ def main() -> None:
 
     paths = _roster_files(args.rows)
     xlsx = paths["xlsx"].read_bytes()
-    tracemalloc.start()
+    before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     started = time.perf_counter()
     size = limits.check_xlsx_sheets(xlsx)["xl/worksheets/sheet1.xml"]
     seconds = time.perf_counter() - started
-    peak = tracemalloc.get_traced_memory()[1]
-    tracemalloc.stop()
+    grown = (resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before) / 1024
     print(
         f"limits  {args.rows:,} rows xlsx ({len(xlsx) / 2**20:.0f} MB packed): {seconds:.1f} s, "
-        f"peak allocations {peak / 2**20:.0f} MB; measured {size.rows:,} rows × {size.columns} columns, "
+        f"peak RSS +{grown:.0f} MB; measured {size.rows:,} rows × {size.columns} columns, "
         f"{size.cells:,} cells"
     )
 
