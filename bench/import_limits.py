@@ -16,8 +16,8 @@ from __future__ import annotations
 import argparse
 import importlib.util
 import os
-import sys
 import resource
+import sys
 import time
 from pathlib import Path
 
