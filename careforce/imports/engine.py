@@ -181,8 +181,9 @@ class Run:
                 shared=self.spec.shared_objects(self.ctx),
                 memory_limit=budget,
             )
-        if ahead.can_fork():
-            # Only the parsing is the child's: a sheet's `identify` may query, so it runs here.
+        if ahead.can_fork() and self.job.file_format != "csv":
+            # Only the parsing is the child's: a sheet's `identify` may query, so it runs here. A CSV is
+            # read by Python's own csv module, streamed, with no native reader to crash: in process.
             return self._identified(ahead.run_ahead(self._read(data, None), memory_limit=budget))
         return self._read(data, self._identify)
 
@@ -641,7 +642,8 @@ MASKED_COLUMNS = {"id_number": _mask_id_cell, "phone": _mask_phone_cell}
 
 
 def _cells(job: ImportJob, data: bytes) -> Iterator[list[Any]]:
-    """Every row of the file as cells, parsed in a child process with a memory limit (as the check does)."""
+    """Every row of the file as cells; a workbook parsed in a child process with a memory limit (as the
+    check does)."""
 
     def batches() -> Iterator[list[list[Any]]]:
         opened = open_rows(job.file_name, data, job.file_format)
@@ -653,7 +655,7 @@ def _cells(job: ImportJob, data: bytes) -> Iterator[list[Any]]:
                 batch = []
         yield batch
 
-    if ahead.can_fork():
+    if ahead.can_fork() and job.file_format != "csv":
         source = ahead.run_ahead(batches(), memory_limit=settings.IMPORT_CHILD_MEMORY_BYTES)
     else:
         source = batches()
