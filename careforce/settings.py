@@ -221,6 +221,19 @@ IMPORT_MAX_UPLOAD_BYTES = int(os.environ.get("CAREFORCE_IMPORT_MAX_UPLOAD_MB", "
 # Files with at least this many rows are read and prepared in a helper process, one batch ahead of the
 # writer (careforce/imports/ahead.py); below it the fork and the hand-over cost more than they save.
 IMPORT_AHEAD_MIN_ROWS = int(os.environ.get("CAREFORCE_IMPORT_AHEAD_MIN_ROWS", "10000"))
+# Hostile spreadsheets (careforce/imports/limits.py): refused before any reader builds a grid.
+IMPORT_MAX_COLUMNS = int(os.environ.get("CAREFORCE_IMPORT_MAX_COLUMNS", "1000"))
+IMPORT_MAX_ROWS = int(os.environ.get("CAREFORCE_IMPORT_MAX_ROWS", "1048576"))
+IMPORT_MAX_CELLS = int(os.environ.get("CAREFORCE_IMPORT_MAX_CELLS", "20000000"))
+IMPORT_MAX_PART_BYTES = int(os.environ.get("CAREFORCE_IMPORT_MAX_PART_MB", "1536")) * 1024 * 1024
+IMPORT_MAX_COMPRESSION_RATIO = int(os.environ.get("CAREFORCE_IMPORT_MAX_COMPRESSION_RATIO", "100"))
+# Files are parsed in a child process that may grow by at most this much beyond what it starts with.
+IMPORT_CHILD_MEMORY_BYTES = int(os.environ.get("CAREFORCE_IMPORT_CHILD_MEMORY_MB", "2048")) * 1024 * 1024
+# A running import beats every few seconds; one silent for IMPORT_DEAD_AFTER_SECONDS lost its worker.
+IMPORT_HEARTBEAT_SECONDS = float(os.environ.get("CAREFORCE_IMPORT_HEARTBEAT_SECONDS", "5"))
+IMPORT_DEAD_AFTER_SECONDS = int(os.environ.get("CAREFORCE_IMPORT_DEAD_AFTER_SECONDS", "30"))
+# Uploaded files are purged when saved or cancelled, and after this many days otherwise.
+IMPORT_FILE_RETENTION_DAYS = int(os.environ.get("CAREFORCE_IMPORT_FILE_RETENTION_DAYS", "7"))
 
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_AGE = 8 * 60 * 60

@@ -22,6 +22,7 @@ import io
 import multiprocessing
 import os
 import pickle
+import resource
 import traceback
 from collections.abc import Iterator, Sequence
 from typing import Any
@@ -34,14 +35,35 @@ class HelperFailed(RuntimeError):
     """The helper process stopped before the end of the file (its traceback, when it could send one)."""
 
 
-def available() -> bool:
+def can_fork() -> bool:
     """Fork is how the helper starts without repeating the parent's set-up (Linux; not macOS/Windows);
     a daemonic process (a multiprocessing pool's worker) may not start one."""
-    return (
-        "fork" in multiprocessing.get_all_start_methods()
-        and (os.cpu_count() or 1) > 1
-        and not multiprocessing.current_process().daemon
-    )
+    return "fork" in multiprocessing.get_all_start_methods() and not multiprocessing.current_process().daemon
+
+
+def available() -> bool:
+    """Whether a helper can also make the import faster: on one core it only costs the hand-over."""
+    return can_fork() and (os.cpu_count() or 1) > 1
+
+
+def _address_space() -> int:
+    """This process's virtual size in bytes (what RLIMIT_AS counts)."""
+    with open("/proc/self/statm") as statm:
+        return int(statm.read().split()[0]) * resource.getpagesize()
+
+
+def limit_memory(budget: int) -> None:
+    """Let this process grow by at most `budget` bytes of address space beyond what it holds now (a forked
+    child starts with its parent's mappings, which it shares and does not use up). Beyond it, an allocation
+    fails: MemoryError in Python, an abort in a native reader; either ends this process only."""
+    try:
+        limit = _address_space() + budget
+    except OSError:  # no /proc: no limit rather than a wrong one
+        return
+    _soft, hard = resource.getrlimit(resource.RLIMIT_AS)
+    if hard != resource.RLIM_INFINITY:
+        limit = min(limit, hard)
+    resource.setrlimit(resource.RLIMIT_AS, (limit, hard))
 
 
 def _shared(index: int) -> Any:
@@ -79,7 +101,9 @@ def _refuse_queries(execute, sql, params, many, context):
     raise RuntimeError("The import helper process may not use the database; this work belongs in the parent.")
 
 
-def _helper(items: Iterator[Any], shared: Sequence[Any], sender: Any) -> None:
+def _helper(items: Iterator[Any], shared: Sequence[Any], sender: Any, memory_limit: int | None) -> None:
+    if memory_limit:
+        limit_memory(memory_limit)
     for alias in connections:
         connections[alias].execute_wrappers.append(_refuse_queries)
     buffer = io.BytesIO()
@@ -98,21 +122,29 @@ def _helper(items: Iterator[Any], shared: Sequence[Any], sender: Any) -> None:
         send(("done", None))
     except ValidationError as exc:
         sender.send_bytes(pickle.dumps(("invalid", exc)))
+    except MemoryError:
+        # Its traceback could need the memory that ran out; the parent names the limit.
+        sender.send_bytes(
+            pickle.dumps(("failed", "MemoryError: the helper process reached its memory limit"))
+        )
     except BaseException:
         sender.send_bytes(pickle.dumps(("failed", traceback.format_exc())))
 
 
-def run_ahead(items: Iterator[Any], *, shared: Sequence[Any] = ()) -> Iterator[Any]:
+def run_ahead(
+    items: Iterator[Any], *, shared: Sequence[Any] = (), memory_limit: int | None = None
+) -> Iterator[Any]:
     """The items of `items`, produced in a forked helper process, yielded in order.
 
     `items` is a lazy iterator (a generator) that only the helper advances: the work it does per item
     happens there. `shared` are objects both processes hold (made before this call); when the helper's
     items refer to them, the parent gets its own objects back.
     The helper is at most one item ahead (the pipe holds one message), so memory stays flat; it is
-    stopped when the caller stops iterating, whatever the reason."""
+    stopped when the caller stops iterating, whatever the reason. With `memory_limit`, the helper may
+    grow by at most that many bytes; running out (or any crash) raises HelperFailed here."""
     context = multiprocessing.get_context("fork")
     receiver, sender = context.Pipe(duplex=False)
-    process = context.Process(target=_helper, args=(items, shared, sender), daemon=True)
+    process = context.Process(target=_helper, args=(items, shared, sender, memory_limit), daemon=True)
     process.start()
     sender.close()
     try:
@@ -120,6 +152,7 @@ def run_ahead(items: Iterator[Any], *, shared: Sequence[Any] = ()) -> Iterator[A
             try:
                 data = receiver.recv_bytes()
             except EOFError:
+                process.join(5)  # its exit code (a signal is negative) says how it ended
                 raise HelperFailed(
                     f"the import helper process ended unexpectedly (exit code {process.exitcode})"
                 ) from None

@@ -24,7 +24,7 @@ class ImportJobOut(Schema):
     sheet: str
     file_name: str
     status: str = Field(
-        description="queued, validating, validated, commit_queued, committing, committed or failed"
+        description="queued, validating, validated, commit_queued, committing, committed, failed or cancelled"
     )
     progress_done: int
     progress_total: int
@@ -37,6 +37,7 @@ class ImportJobOut(Schema):
     rows_error: int
     rows_warning: int
     can_commit: bool
+    can_cancel: bool
     created_at: LocalDateTime
 
 
@@ -94,3 +95,15 @@ def commit_import(request: HttpRequest, job_id: Id):
     job = selectors.job_get(request.auth, job_id)
     services.import_commit(actor=request.auth, job=job)
     return Status(202, selectors.job_get(request.auth, job_id))
+
+
+@router.post(
+    "/imports/{job_id}/cancel",
+    response={200: ImportJobOut, **ERROR_RESPONSES},
+    summary="Cancel an import",
+)
+def cancel_import(request: HttpRequest, job_id: Id):
+    """An import that has not ended (waiting, being checked, checked, being saved): its area is freed and
+    its file deleted at once; a save in progress is rolled back. Audited."""
+    job = selectors.job_get(request.auth, job_id)
+    return services.import_cancel(actor=request.auth, job=job)

@@ -9,6 +9,7 @@ class ImportsConfig(AppConfig):
 
     def ready(self) -> None:
         from careforce.core.extensions import NavItem, register_nav
+        from careforce.imports import tasks  # noqa: F401  (registers the housekeeping)
         from careforce.imports.roster import WorkerRosterSheet
         from careforce.imports.sheets import register_sheet
 

@@ -11,6 +11,8 @@ Two phases over the same stored file:
 from __future__ import annotations
 
 import contextlib
+import logging
+import threading
 import time
 from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
@@ -19,14 +21,16 @@ from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import connection, connections, transaction
+from django.db import IntegrityError, connection, connections, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from careforce.core.gc_tuning import rare_collections
+from careforce.core.masking import ID_HIDDEN, PHONE_HIDDEN, mask_id_number, mask_phone
 from careforce.core.scope import scope_of
-from careforce.imports import ahead
-from careforce.imports.models import ImportFile, ImportJob, ImportLock, ImportRow, JobStatus
+from careforce.core.validators import normalize_code
+from careforce.imports import ahead, files
+from careforce.imports.models import RUNNING_STATUSES, ImportJob, ImportLock, ImportRow, JobStatus
 from careforce.imports.readers import estimate_rows, open_rows
 from careforce.imports.sheets import (
     REPORT_HEADER,
@@ -46,10 +50,15 @@ from careforce.registry.signals import placement_batch
 # Rows kept for the preview and the error report; beyond this the job says the list is cut short.
 MAX_STORED_ROWS = 100_000
 Progress = Callable[[int, int], None]
+logger = logging.getLogger(__name__)
 
 
 class Rollback(Exception):
     """Raised inside the commit transaction to undo it when some row has an error."""
+
+
+class Cancelled(Exception):
+    """The job was cancelled (or failed by housekeeping) while it ran: stop, change nothing."""
 
 
 @dataclass
@@ -59,8 +68,16 @@ class HeaderMap:
     missing: list[Column]
 
 
-def match_headers(cells: Sequence[Any], spec: SheetSpec) -> HeaderMap:
-    index = spec.header_index()
+def match_headers(
+    cells: Sequence[Any], spec: SheetSpec, columns: Sequence[Column] | None = None
+) -> HeaderMap:
+    """`columns`: the sheet's columns when the caller has them already (a sheet may read its columns from
+    the database, which a child process may not use)."""
+    columns_of_sheet = tuple(spec.columns) if columns is None else tuple(columns)
+    index: dict[str, Column] = {}
+    for column in columns_of_sheet:
+        for text in (column.header, *column.aliases):
+            index.setdefault(header_key(text), column)
     ignored = {header_key(h) for h in (*spec.ignored_headers, REPORT_HEADER)}
     columns: dict[int, Column] = {}
     unknown: list[str] = []
@@ -74,7 +91,7 @@ def match_headers(cells: Sequence[Any], spec: SheetSpec) -> HeaderMap:
         else:
             columns[position] = column
     present = set(columns.values())
-    missing = [c for c in spec.columns if c.required and c.in_template and c not in present]
+    missing = [c for c in columns_of_sheet if c.required and c.in_template and c not in present]
     return HeaderMap(columns, unknown, missing)
 
 
@@ -127,7 +144,9 @@ class Run:
         self.ctx = ImportContext(actor=job.actor, scope=scope_of(job.actor), committing=commit)
         self.seen: dict[str, int] = {}
         self.outcome = Outcome()
-        self.headers_by_key = {c.key: c.header for c in self.spec.columns}
+        # Read once, here: a sheet's columns may come from the database, which the child may not use.
+        self.columns = tuple(self.spec.columns)
+        self.headers_by_key = {c.key: c.header for c in self.columns}
 
     # ---- rows
 
@@ -142,19 +161,39 @@ class Run:
         self.spec.prepare(batch, self.ctx)
         return batch
 
-    def _read(self, data: bytes, *, prepare: bool) -> Iterator[Any]:
-        """The file's (data row count, encoding, header map), then its batches, identified (and, in the
-        helper, prepared). A generator: with a helper, the helper runs it, file opening included."""
+    def _read(self, data: bytes, step: Callable[[list[Row]], list[Row]] | None) -> Iterator[Any]:
+        """The file's (data row count, encoding, header map), then its batches, each through `step`
+        (identify; in the helper, identify and prepare; in a reading child, nothing). A generator: with a
+        child process, the child runs it, file opening included."""
         opened, header = self._open(data)
         yield max(opened.total - 1, 0), opened.encoding, header
         for batch in iter_rows(opened.rows, header, self.spec.batch_size):
-            yield self._identify_and_prepare(batch) if prepare else self._identify(batch)
+            yield step(batch) if step else batch
 
     def _reader(self, data: bytes) -> Iterator[Any]:
-        if not self._ahead(estimate_rows(self.job.file_format, data)):
-            return self._read(data, prepare=False)
-        self.spec.prime(self.ctx)
-        return ahead.run_ahead(self._read(data, prepare=True), shared=self.spec.shared_objects(self.ctx))
+        """The file is parsed in a child process with a memory limit wherever fork exists, so that a
+        native reader's crash or a sheet too big for memory ends the child, never this process."""
+        budget = settings.IMPORT_CHILD_MEMORY_BYTES
+        if self._ahead(estimate_rows(self.job.file_format, data)):
+            self.spec.prime(self.ctx)
+            return ahead.run_ahead(
+                self._read(data, self._identify_and_prepare),
+                shared=self.spec.shared_objects(self.ctx),
+                memory_limit=budget,
+            )
+        if ahead.can_fork() and self.job.file_format != "csv":
+            # Only the parsing is the child's: a sheet's `identify` may query, so it runs here. A CSV is
+            # read by Python's own csv module, streamed, with no native reader to crash: in process.
+            return self._identified(ahead.run_ahead(self._read(data, None), memory_limit=budget))
+        return self._read(data, self._identify)
+
+    def _identified(self, items: Iterator[Any]) -> Iterator[Any]:
+        try:
+            yield next(items)
+            for batch in items:
+                yield self._identify(batch)
+        finally:
+            items.close()
 
     def _ahead(self, estimated_rows: int) -> bool:
         return (
@@ -212,7 +251,7 @@ class Run:
             header_cells = next(opened.rows)
         except StopIteration:
             raise ValidationError({"file": [_("The file has no rows.")]}) from None
-        header = match_headers(header_cells, self.spec)
+        header = match_headers(header_cells, self.spec, self.columns)
         if header.missing:
             raise ValidationError(
                 {
@@ -229,7 +268,7 @@ class Run:
             return self._execute()
 
     def _execute(self) -> Outcome:
-        data = bytes(ImportFile.objects.get(job_id=self.job.pk).data)
+        data = files.read(self.job)
         # Closed on the way out, whatever happens, so that a helper process is stopped at once.
         with contextlib.closing(self._reader(data)) as reader:
             total, self.encoding, self.header = next(reader)
@@ -287,6 +326,7 @@ class ProgressWriter:
 
     def __init__(self, job: ImportJob, *, in_transaction: bool, echo: Progress | None = None):
         self.job_id = job.pk
+        self.status = job.status  # the phase's: another status means cancelled or failed meanwhile
         self.echo = echo
         self.last = 0.0
         self.side = None
@@ -301,19 +341,73 @@ class ProgressWriter:
         if not self.enabled or (now - self.last < 0.5 and done < total):
             return
         self.last = now
-        sql = "UPDATE imports_importjob SET progress_done = %s, progress_total = %s WHERE id = %s"
         if self.side is not None:
             with self.side.cursor() as cursor:
                 cursor.execute("SET lock_timeout = '500ms'")
                 # A progress figure is never worth failing an import for.
-                with contextlib.suppress(Exception):
-                    cursor.execute(sql, [done, total, self.job_id])
+                try:
+                    cursor.execute(
+                        "UPDATE imports_importjob SET progress_done = %s, progress_total = %s, "
+                        "heartbeat_at = %s WHERE id = %s AND status = %s",
+                        [done, total, timezone.now(), self.job_id, self.status],
+                    )
+                    moved = cursor.rowcount
+                    if not moved:
+                        # Not found in this phase: cancelled, or not visible to this connection at all
+                        # (a job created in a transaction not yet committed), which is no cancel.
+                        cursor.execute("SELECT status FROM imports_importjob WHERE id = %s", [self.job_id])
+                        moved = cursor.fetchone() is None
+                except Exception:
+                    return
         else:
-            ImportJob.objects.filter(pk=self.job_id).update(progress_done=done, progress_total=total)
+            moved = ImportJob.objects.filter(pk=self.job_id, status=self.status).update(
+                progress_done=done, progress_total=total, heartbeat_at=timezone.now()
+            )
+        if not moved:
+            # Cancelled by an administrator, or failed as dead: this run's work is to be thrown away.
+            raise Cancelled
 
     def close(self) -> None:
         if self.side is not None:
             self.side.close()
+
+
+class Heartbeat:
+    """Beats the job's heartbeat every IMPORT_HEARTBEAT_SECONDS from a thread of its own, through a
+    connection of its own, while a phase runs, even through stretches without progress (a big sheet being
+    decoded, the final COMMIT). A job whose beats stop lost its worker: housekeeping fails it and frees
+    its area (services.release_dead_jobs). On SQLite a second connection cannot write while the save's
+    transaction holds the one write lock; there, the progress marks beat (ProgressWriter)."""
+
+    def __init__(self, job: ImportJob):
+        self.job_id = job.pk
+        self.stop = threading.Event()
+        self.thread: threading.Thread | None = None
+
+    def __enter__(self) -> Heartbeat:
+        if connection.vendor == "postgresql":
+            self.thread = threading.Thread(
+                target=self._beat, name=f"import-{self.job_id}-heartbeat", daemon=True
+            )
+            self.thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop.set()
+        if self.thread is not None:
+            self.thread.join()
+
+    def _beat(self) -> None:
+        side = connections.create_connection("default")
+        try:
+            while not self.stop.wait(settings.IMPORT_HEARTBEAT_SECONDS):
+                with contextlib.suppress(Exception), side.cursor() as cursor:
+                    cursor.execute(
+                        "UPDATE imports_importjob SET heartbeat_at = %s WHERE id = %s AND status IN (%s, %s)",
+                        [timezone.now(), self.job_id, *RUNNING_STATUSES],
+                    )
+        finally:
+            side.close()
 
 
 # ---------------------------------------------------------------- the two phases
@@ -323,6 +417,32 @@ def _set(job: ImportJob, **fields: Any) -> None:
     for name, value in fields.items():
         setattr(job, name, value)
     ImportJob.objects.filter(pk=job.pk).update(**fields, updated_at=timezone.now())
+
+
+def _finish(job: ImportJob, phase: str, **fields: Any) -> bool:
+    """Set the phase's outcome unless the job left the phase meanwhile (cancelled, failed as dead)."""
+    moved = ImportJob.objects.filter(pk=job.pk, status=phase).update(**fields, updated_at=timezone.now())
+    if moved:
+        for name, value in fields.items():
+            setattr(job, name, value)
+    else:
+        job.refresh_from_db()
+    return bool(moved)
+
+
+def _unreadable() -> str:
+    return _(
+        "The file could not be read: reading it needed more than %(mb)d MB of memory, or the reader "
+        "stopped on it. Open it in Excel, delete empty rows and columns, save it as .xlsx and upload it "
+        "again."
+    ) % {"mb": settings.IMPORT_CHILD_MEMORY_BYTES // (1024 * 1024)}
+
+
+def _conflict() -> str:
+    return _(
+        "Nothing was saved: another import or a colleague saved some of these records at the same time. "
+        "Upload the file again to check it against the registry as it is now."
+    )
 
 
 def _store(job: ImportJob, outcome: Outcome) -> None:
@@ -350,19 +470,51 @@ def _file_problem(exc: ValidationError) -> str:
 def check(job: ImportJob, *, echo: Progress | None = None) -> ImportJob:
     """Phase 1: classify every row (the preview)."""
     started = time.monotonic()
-    _set(job, status=JobStatus.VALIDATING, progress_done=0, message="")
-    writer = ProgressWriter(job, in_transaction=False, echo=echo)
-    try:
-        run = Run(job, commit=False, progress=writer)
-        outcome = run.execute()
-    except ValidationError as exc:
-        _set(job, status=JobStatus.VALIDATED, message=_file_problem(exc), seconds=time.monotonic() - started)
+    # Only a job waiting to be checked (or checked already) is checked: a cancelled one stays cancelled.
+    if job.status not in (JobStatus.QUEUED, JobStatus.VALIDATED) or not _finish(
+        job, job.status, status=JobStatus.VALIDATING, progress_done=0, message="", heartbeat_at=timezone.now()
+    ):
         return job
+    writer = ProgressWriter(job, in_transaction=False, echo=echo)
+    phase = JobStatus.VALIDATING
+    try:
+        with Heartbeat(job):
+            run = Run(job, commit=False, progress=writer)
+            outcome = run.execute()
+    except Cancelled:
+        job.refresh_from_db()
+        return job
+    except ValidationError as exc:
+        _finish(
+            job,
+            phase,
+            status=JobStatus.VALIDATED,
+            message=_file_problem(exc),
+            seconds=time.monotonic() - started,
+        )
+        return job
+    except ahead.HelperFailed:
+        logger.warning("import %s: the child process reading the file failed", job.pk, exc_info=True)
+        _finish(
+            job, phase, status=JobStatus.FAILED, message=_unreadable(), seconds=time.monotonic() - started
+        )
+        return job
+    except Exception:
+        _finish(
+            job,
+            phase,
+            status=JobStatus.FAILED,
+            message=_("Checking failed. Try again; if it fails again, tell the administrator."),
+            seconds=time.monotonic() - started,
+        )
+        raise
     finally:
         writer.close()
-    _store(job, outcome)
-    _set(
+    if ImportJob.objects.filter(pk=job.pk, status=phase).exists():
+        _store(job, outcome)
+    _finish(
         job,
+        phase,
         status=JobStatus.VALIDATED,
         unknown_headers=run.header.unknown,
         encoding=run.encoding,
@@ -376,12 +528,16 @@ def check(job: ImportJob, *, echo: Progress | None = None) -> ImportJob:
 def commit(job: ImportJob, *, echo: Progress | None = None) -> ImportJob:
     """Phase 2: all rows or none, in one transaction, holding the scope's lock."""
     started = time.monotonic()
-    _set(job, status=JobStatus.COMMITTING, progress_done=0, message="")
+    phase = JobStatus.COMMITTING
+    if job.status != JobStatus.COMMIT_QUEUED or not _finish(
+        job, JobStatus.COMMIT_QUEUED, status=phase, progress_done=0, message="", heartbeat_at=timezone.now()
+    ):
+        return job
     writer = ProgressWriter(job, in_transaction=True, echo=echo)
     run = Run(job, commit=True, progress=writer)
     outcome: Outcome | None = None
     try:
-        with transaction.atomic():
+        with Heartbeat(job), transaction.atomic():
             ImportLock.objects.get_or_create(scope_key=job.scope_key)
             ImportLock.objects.select_for_update().get(scope_key=job.scope_key)
             # Summaries kept per institution (staff counts, certification tallies) are recomputed once
@@ -392,10 +548,33 @@ def commit(job: ImportJob, *, echo: Progress | None = None) -> ImportJob:
                     outcome = run.execute()
                 if outcome.failed:
                     raise Rollback
+            # The outcome is written in the same transaction, on the condition that the job is still
+            # being saved: a cancel that came first rolls the save back; one that comes later waits
+            # for this row's lock, then finds the job saved.
+            _store(job, outcome)
+            if not _finish(
+                job,
+                phase,
+                status=JobStatus.COMMITTED,
+                committed_at=timezone.now(),
+                unknown_headers=run.header.unknown,
+                seconds=time.monotonic() - started,
+                progress_done=job.progress_total or outcome.counts.total(),
+                **_counts(outcome),
+            ):
+                raise Cancelled
+            files.purge([job.pk])
+    except Cancelled:
+        job.refresh_from_db()
+        return job
     except Rollback:
+        if not ImportJob.objects.filter(pk=job.pk, status=phase).exists():
+            job.refresh_from_db()
+            return job
         _store(job, outcome)
-        _set(
+        _finish(
             job,
+            phase,
             status=JobStatus.VALIDATED,
             message=_("Nothing was saved: some rows have errors now. Fix them and upload the file again."),
             unknown_headers=run.header.unknown,
@@ -404,11 +583,29 @@ def commit(job: ImportJob, *, echo: Progress | None = None) -> ImportJob:
         )
         return job
     except ValidationError as exc:
-        _set(job, status=JobStatus.VALIDATED, message=_file_problem(exc), seconds=time.monotonic() - started)
+        _finish(
+            job,
+            phase,
+            status=JobStatus.VALIDATED,
+            message=_file_problem(exc),
+            seconds=time.monotonic() - started,
+        )
+        return job
+    except ahead.HelperFailed:
+        logger.warning("import %s: the child process reading the file failed", job.pk, exc_info=True)
+        _finish(
+            job, phase, status=JobStatus.FAILED, message=_unreadable(), seconds=time.monotonic() - started
+        )
+        return job
+    except IntegrityError:
+        # Rows the check found new were written by someone else meanwhile (a unique key refused them).
+        logger.info("import %s: a concurrent write conflicted with the save", job.pk, exc_info=True)
+        _finish(job, phase, status=JobStatus.FAILED, message=_conflict(), seconds=time.monotonic() - started)
         return job
     except Exception:
-        _set(
+        _finish(
             job,
+            phase,
             status=JobStatus.FAILED,
             message=_(
                 "Saving failed and nothing was saved. Try again; if it fails again, tell the administrator."
@@ -418,24 +615,59 @@ def commit(job: ImportJob, *, echo: Progress | None = None) -> ImportJob:
         raise
     finally:
         writer.close()
-    _store(job, outcome)
-    _set(
-        job,
-        status=JobStatus.COMMITTED,
-        committed_at=timezone.now(),
-        unknown_headers=run.header.unknown,
-        seconds=time.monotonic() - started,
-        progress_done=job.progress_total or outcome.counts.total(),
-        **_counts(outcome),
-    )
     return job
 
 
 # ---------------------------------------------------------------- the error report
 
 
+def _mask_id_cell(value: Any) -> Any:
+    """A typed ID number as the pages show a stored one (core.masking), whatever was typed: a wrong
+    number is as personal as a right one."""
+    code = normalize_code(value)
+    if not code:
+        return value
+    return mask_id_number(code[:6]) if len(code) >= 10 else ID_HIDDEN
+
+
+def _mask_phone_cell(value: Any) -> Any:
+    digits = normalize_code(value).removeprefix("+86")
+    if not digits:
+        return value
+    return mask_phone(digits[:3], digits[-4:]) if len(digits) >= 7 else PHONE_HIDDEN
+
+
+# Columns every sheet names this way hold personal identifiers: never shown whole in a report.
+MASKED_COLUMNS = {"id_number": _mask_id_cell, "phone": _mask_phone_cell}
+
+
+def _cells(job: ImportJob, data: bytes) -> Iterator[list[Any]]:
+    """Every row of the file as cells; a workbook parsed in a child process with a memory limit (as the
+    check does)."""
+
+    def batches() -> Iterator[list[list[Any]]]:
+        opened = open_rows(job.file_name, data, job.file_format)
+        batch: list[list[Any]] = []
+        for cells in opened.rows:
+            batch.append(list(cells))
+            if len(batch) >= 5000:
+                yield batch
+                batch = []
+        yield batch
+
+    if ahead.can_fork() and job.file_format != "csv":
+        source = ahead.run_ahead(batches(), memory_limit=settings.IMPORT_CHILD_MEMORY_BYTES)
+    else:
+        source = batches()
+    with contextlib.closing(source):
+        for batch in source:
+            yield from batch
+
+
 def error_report(job: ImportJob):
-    """The uploaded rows as they were, each with its problems in a last column (a temporary file)."""
+    """The uploaded rows as they were, each with its problems in a last column (a temporary file), with
+    ID numbers and phones masked as the pages mask them, for every viewer: whoever typed the file has it.
+    Raises ValidationError when the file is gone (purged) or cannot be read."""
     from careforce.imports.workbooks import report
 
     messages: dict[int, str] = {}
@@ -445,8 +677,27 @@ def error_report(job: ImportJob):
         parts = [f"{header or _('Row')}: {'；'.join(texts)}" for header, texts in errors.items()]
         parts += [_("Warning: %(text)s") % {"text": text} for text in warnings]
         messages[number] = "；".join(parts)
-    data = bytes(ImportFile.objects.get(job_id=job.pk).data)
-    opened = open_rows(job.file_name, data, job.file_format)
-    header = next(opened.rows, [])
-    rows = ((cells, messages.get(number, "")) for number, cells in enumerate(opened.rows, start=2))
-    return report(header, rows)
+    data = files.read(job)
+    rows = _cells(job, data)
+    try:
+        header = next(rows, [])
+        spec = get_sheet(job.sheet)
+        masks = [
+            (position, MASKED_COLUMNS[column.key])
+            for position, column in match_headers(header, spec).columns.items()
+            if column.key in MASKED_COLUMNS
+        ]
+
+        def masked(cells: list[Any]) -> list[Any]:
+            for position, mask in masks:
+                if position < len(cells) and cells[position] not in (None, ""):
+                    cells[position] = mask(cells[position])
+            return cells
+
+        return report(
+            header, ((masked(cells), messages.get(number, "")) for number, cells in enumerate(rows, start=2))
+        )
+    except ahead.HelperFailed:
+        raise ValidationError({"file": [_unreadable()]}) from None
+    finally:
+        rows.close()

@@ -20,10 +20,15 @@ class JobStatus(models.TextChoices):
     COMMITTING = "committing", _("Saving")
     COMMITTED = "committed", _("Saved")
     FAILED = "failed", pgettext_lazy("import job status", "Failed")
+    CANCELLED = "cancelled", pgettext_lazy("import job status", "Cancelled")
 
 
 # A job in one of these states holds its scope: one import at a time per institution / district / city.
 ACTIVE_STATUSES = (JobStatus.QUEUED, JobStatus.VALIDATING, JobStatus.COMMIT_QUEUED, JobStatus.COMMITTING)
+# A worker is working on a job in these states, and beats its heartbeat while it does.
+RUNNING_STATUSES = (JobStatus.VALIDATING, JobStatus.COMMITTING)
+# What an administrator may cancel: anything not ended (a checked job waiting to be saved included).
+CANCELLABLE_STATUSES = (*ACTIVE_STATUSES, JobStatus.VALIDATED)
 
 
 class ImportJob(models.Model):
@@ -60,6 +65,8 @@ class ImportJob(models.Model):
     validated_at = models.DateTimeField(null=True, blank=True)
     committed_at = models.DateTimeField(_("saved at"), null=True, blank=True)
     seconds = models.FloatField(default=0)  # the last phase's duration
+    # Written every few seconds by the worker running the job; a silent one lost its worker.
+    heartbeat_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-id"]
@@ -82,6 +89,10 @@ class ImportJob(models.Model):
         return self.status in ACTIVE_STATUSES
 
     @property
+    def can_cancel(self) -> bool:
+        return self.status in CANCELLABLE_STATUSES
+
+    @property
     def can_commit(self) -> bool:
         return (
             self.status == JobStatus.VALIDATED
@@ -99,10 +110,17 @@ class ImportJob(models.Model):
 
 class ImportFile(models.Model):
     """The uploaded bytes, kept in the database so any worker process can read them and the error report
-    can be rebuilt; separate from the job so listing jobs never loads them."""
+    can be rebuilt; separate from the job so listing jobs never loads them.
+
+    `data` is encrypted with the personal-data key ring (AES-256-GCM, associated data naming this field
+    and the job: careforce/imports/files.py), and emptied when the import is saved or cancelled, or after
+    IMPORT_FILE_RETENTION_DAYS; the hash and size stay, the job keeps its row counts."""
 
     job = models.OneToOneField(ImportJob, primary_key=True, on_delete=models.CASCADE, related_name="file")
     data = models.BinaryField()
+    sha256 = models.CharField(max_length=64, blank=True)  # of the bytes as uploaded
+    size = models.PositiveBigIntegerField(default=0)
+    purged_at = models.DateTimeField(null=True, blank=True)
 
     def __str__(self) -> str:
         return str(self.job_id)

@@ -3,8 +3,10 @@
 Nothing in a file is executed: cells are read as values (formulas come back as their cached results, or
 as text), macros and external links are ignored. Before anything is decompressed, an xlsx's zip directory
 is checked (number of entries, total uncompressed size, compression ratio); the small XML parts are
-parsed with defusedxml and every XML part is refused if it declares a DTD or entities. The sheets
-themselves are read by calamine (Rust), whose XML reader expands no entities.
+parsed with defusedxml and every XML part is refused if it declares a DTD or entities. Each sheet is
+measured from its XML before it is read (careforce/imports/limits.py), so that no grid beyond the limits
+is ever built. The sheets themselves are read by calamine (Rust), whose XML reader expands no entities,
+in a child process with a memory limit (careforce/imports/ahead.py).
 """
 
 from __future__ import annotations
@@ -24,11 +26,13 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 
+from careforce.imports import limits
+
 MAX_UPLOAD_BYTES = settings.IMPORT_MAX_UPLOAD_BYTES
 MAX_ZIP_ENTRIES = getattr(settings, "IMPORT_MAX_ZIP_ENTRIES", 1000)
 MAX_UNCOMPRESSED_BYTES = getattr(settings, "IMPORT_MAX_UNCOMPRESSED_BYTES", 1536 * 1024 * 1024)
 # Real sheets compress about 5–15 times; a zip bomb a thousand times and more.
-MAX_COMPRESSION_RATIO = getattr(settings, "IMPORT_MAX_COMPRESSION_RATIO", 100)
+MAX_COMPRESSION_RATIO = settings.IMPORT_MAX_COMPRESSION_RATIO
 _SMALL_XML_PARTS = ("[Content_Types].xml", "xl/workbook.xml", "xl/_rels/workbook.xml.rels")
 _XLS_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 
@@ -97,6 +101,7 @@ def check_xlsx(data: bytes) -> None:
                 )
                 % {"size": total // (1024 * 1024)}
             )
+        limits.check_parts(archive, limits.Limits.from_settings())
         names = {entry.filename for entry in entries}
         if "[Content_Types].xml" not in names or "xl/workbook.xml" not in names:
             raise refuse(
@@ -137,8 +142,13 @@ def decode_csv(data: bytes) -> tuple[io.TextIOBase, str]:
 
 
 def _csv_rows(stream: io.TextIOBase) -> Iterator[list[Any]]:
+    bounds = limits.Limits.from_settings()
+    columns, rows = bounds.columns, bounds.rows
     try:
-        yield from csv.reader(stream)
+        for number, row in enumerate(csv.reader(stream), start=1):
+            if len(row) > columns or number > rows:
+                limits.check_csv_row(row, number, bounds)
+            yield row
     except UnicodeDecodeError:
         raise refuse(_("The CSV file is in an unknown encoding; save it as UTF-8 or GBK.")) from None
     except csv.Error as exc:
@@ -148,6 +158,11 @@ def _csv_rows(stream: io.TextIOBase) -> Iterator[list[Any]]:
 def _sheet_rows(data: bytes, fmt: str) -> tuple[Iterator[list[Any]], int]:
     from python_calamine import CalamineError, CalamineWorkbook
 
+    # Measured from the file before calamine builds the sheet's grid (which a far cell makes huge).
+    if fmt == "xlsx":
+        limits.check_xlsx_sheets(data)
+    elif fmt == "xls":
+        limits.check_xls(data)
     try:
         book = CalamineWorkbook.from_filelike(io.BytesIO(data))
         visible = [

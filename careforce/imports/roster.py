@@ -25,7 +25,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, pgettext_lazy
 
 from careforce.core import crypto
-from careforce.core.masking import is_masked, mask_id_number
+from careforce.core.masking import is_masked, mask_id_number, mask_phone
 from careforce.core.scope import Level
 from careforce.core.validators import normalize_code, normalize_text
 from careforce.imports.sheets import Column, ImportContext, Row, RowErrors, RowStatus, SheetSpec
@@ -544,7 +544,7 @@ class _RowLabel:
 
 
 def mask_phone_of(phone: str) -> str:
-    return f"{phone[:3]}****{phone[-4:]}" if len(phone) == 11 else ""
+    return mask_phone(phone[:3], phone[-4:]) if len(phone) == 11 else ""
 
 
 def _show(value: Any) -> Any:

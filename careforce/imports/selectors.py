@@ -8,7 +8,7 @@ from django.http import Http404
 
 from careforce.core.models import User
 from careforce.core.scope import Level, scope_of
-from careforce.imports.models import ImportJob, ImportRow
+from careforce.imports.models import ImportFile, ImportJob, ImportRow
 
 
 def jobs_visible_to(user: User) -> QuerySet[ImportJob]:
@@ -37,3 +37,8 @@ def job_rows(job: ImportJob, status: str | None = None) -> QuerySet[ImportRow]:
     if status:
         qs = qs.filter(status=status)
     return qs.order_by("number")
+
+
+def job_file_kept(job: ImportJob) -> bool:
+    """Whether the uploaded file is still stored (until the import ends, or its retention period)."""
+    return ImportFile.objects.filter(job_id=job.pk, purged_at__isnull=True).exists()

@@ -5,20 +5,31 @@ from __future__ import annotations
 
 import datetime
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, OperationalError, transaction
+from django.db.models import Q
 from django.http import Http404
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from careforce.core.models import User
+from careforce.core import audit
+from careforce.core.models import AuditAction, User
 from careforce.core.scope import Level, Scope, require_write
-from careforce.imports.models import ACTIVE_STATUSES, ImportFile, ImportJob, JobStatus
+from careforce.imports import files
+from careforce.imports.models import (
+    ACTIVE_STATUSES,
+    CANCELLABLE_STATUSES,
+    RUNNING_STATUSES,
+    ImportJob,
+    JobStatus,
+)
 from careforce.imports.readers import check_upload
 from careforce.imports.sheets import get_sheet
 from careforce.institutions.models import Institution
 
-# A job that has not moved for this long is taken to be dead (its worker stopped) and frees its scope.
+# A job waiting for a worker that has not moved for this long is taken to be forgotten and frees its
+# scope. A running job is dead sooner: when its heartbeat stops (IMPORT_DEAD_AFTER_SECONDS).
 STALE_AFTER = datetime.timedelta(minutes=30)
 
 
@@ -34,10 +45,40 @@ def scope_binding(scope: Scope) -> tuple[str, int | None, int | None]:
     return "city", None, None
 
 
-def _release_stale(scope_key: str) -> None:
-    ImportJob.objects.filter(
-        scope_key=scope_key, status__in=ACTIVE_STATUSES, updated_at__lt=timezone.now() - STALE_AFTER
-    ).update(status=JobStatus.FAILED, message=_("Stopped: the import did not progress for 30 minutes."))
+def _release_stale(scope_key: str | None = None) -> int:
+    """Fail the jobs whose worker died (no heartbeat for IMPORT_DEAD_AFTER_SECONDS) and the waiting ones
+    nobody took up for 30 minutes, freeing their areas; how many. A security-free housekeeping write, run
+    by the periodic task and before each upload or save in the area."""
+    now = timezone.now()
+    dead_before = now - datetime.timedelta(seconds=settings.IMPORT_DEAD_AFTER_SECONDS)
+    jobs = ImportJob.objects.all() if scope_key is None else ImportJob.objects.filter(scope_key=scope_key)
+    dead = jobs.filter(status__in=RUNNING_STATUSES).filter(
+        Q(heartbeat_at__lt=dead_before) | Q(heartbeat_at__isnull=True, updated_at__lt=dead_before)
+    )
+    forgotten = jobs.filter(status__in=ACTIVE_STATUSES, updated_at__lt=now - STALE_AFTER)
+    count = 0
+    # Each job's message in its uploader's language, as the job's other messages.
+    languages = {*dead.values_list("language", flat=True), *forgotten.values_list("language", flat=True)}
+    for language in languages:
+        with translation.override(language):
+            count += dead.filter(language=language).update(
+                status=JobStatus.FAILED,
+                message=_(
+                    "Stopped: the process running the import ended unexpectedly. Upload the file again."
+                ),
+                updated_at=now,
+            )
+            count += forgotten.filter(language=language).update(
+                status=JobStatus.FAILED,
+                message=_("Stopped: the import did not progress for 30 minutes."),
+                updated_at=now,
+            )
+    return count
+
+
+def release_dead_jobs() -> int:
+    """Housekeeping (the periodic task): dead and forgotten jobs failed, their areas freed."""
+    return _release_stale(None)
 
 
 def _busy() -> ValidationError:
@@ -71,7 +112,7 @@ def import_upload(
                 file_size=len(data),
                 language=translation.get_language() or "zh-hans",
             )
-            ImportFile.objects.create(job=job, data=data)
+            files.store(job, data)
     except IntegrityError:
         raise _busy() from None
     if background:
@@ -114,4 +155,39 @@ def import_commit(
 
         run_import.enqueue(job.pk, "commit")
         job.refresh_from_db()
+    return job
+
+
+def import_cancel(*, actor: User, job: ImportJob) -> ImportJob:
+    """Cancel a job that has not ended (waiting, being checked, checked, being saved): its area is free at
+    once, its file purged, and a worker still running it stops at its next progress mark (a save rolls
+    back). The caller fetched `job` through the selector (administrators of its area). Audited."""
+    require_write(actor)
+    before = job.status
+    try:
+        with transaction.atomic():
+            moved = ImportJob.objects.filter(pk=job.pk, status__in=CANCELLABLE_STATUSES).update(
+                status=JobStatus.CANCELLED,
+                message=_("Cancelled by %(name)s.") % {"name": actor.get_full_name() or actor.username},
+                updated_at=timezone.now(),
+            )
+            if not moved:
+                raise ValidationError(
+                    {"job": [_("This import has already ended; there is nothing to cancel.")]},
+                    code="not_cancellable",
+                )
+            files.purge([job.pk])
+            job.refresh_from_db()
+            audit.record(
+                actor=actor,
+                action=AuditAction.UPDATE,
+                instance=job,
+                changes={"status": [before, JobStatus.CANCELLED.value]},
+                note=_("Import cancelled"),
+            )
+    except OperationalError:
+        # SQLite: the save holds the database's one write lock until it ends.
+        raise ValidationError(
+            {"job": [_("The file is being saved right now; wait until it has finished.")]}, code="busy"
+        ) from None
     return job

@@ -97,6 +97,7 @@ def job_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "rows": rows,
         "status": status,
         "tabs": [(s, RowStatus(s).label) for s in STATUS_TABS],
+        "file_kept": selectors.job_file_kept(job),
     }
     return page_or_fragment(
         request, "imports/job_detail.html", {"job-status": "imports/_job_status.html"}, context
@@ -113,6 +114,21 @@ def job_commit(request: HttpRequest, pk: int) -> HttpResponse:
     except ValidationError as exc:
         for message in exc.messages:
             messages.error(request, message)
+    return redirect("imports:job_detail", pk=job.pk)
+
+
+@login_required
+@require_POST
+def job_cancel(request: HttpRequest, pk: int) -> HttpResponse:
+    require_write(request.user)
+    job = selectors.job_get(request.user, pk)
+    try:
+        services.import_cancel(actor=request.user, job=job)
+    except ValidationError as exc:
+        for message in exc.messages:
+            messages.error(request, message)
+    else:
+        messages.success(request, _("The import was cancelled; its file was deleted."))
     return redirect("imports:job_detail", pk=job.pk)
 
 

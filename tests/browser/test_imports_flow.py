@@ -1,5 +1,6 @@
 """Issue #3's browser flow: a district official uploads a roster with a mistyped ID number, downloads the
-error report, corrects the row it marks, uploads the corrected file, and saves it."""
+error report (ID numbers masked, as on the pages), corrects the row it marks in their own file, uploads
+the corrected file, and saves it."""
 
 import openpyxl
 import pytest
@@ -42,9 +43,21 @@ def test_an_official_fixes_an_error_from_the_report_and_saves_the_roster(page, l
     assert headers[-1] == "错误说明"
     marked = [row for row in sheet.iter_rows(min_row=2) if row[-1].value]
     assert [row[0].value for row in marked] == ["卫二"]
-    marked[0][headers.index("身份证号码")].value = person(41)  # the number as it should have been
-    fixed = tmp_path / "fixed.xlsx"
-    book.save(fixed)
+    id_column = headers.index("身份证号码")
+    typed = [
+        line.split(",")[id_column]
+        for line in (FIXTURES / "with_error.csv").read_text("utf-8-sig").splitlines()[1:]
+    ]
+    shown = [row[id_column].value for row in sheet.iter_rows(min_row=2)]
+    assert all(number not in shown for number in typed) and all("*" in value for value in shown)
+
+    # The official corrects the marked row in their own file (the report shows no full number).
+    lines = (FIXTURES / "with_error.csv").read_text("utf-8-sig").splitlines()
+    cells = lines[2].split(",")
+    cells[id_column] = person(41)  # the number as it should have been
+    lines[2] = ",".join(cells)
+    fixed = tmp_path / "fixed.csv"
+    fixed.write_text("\n".join(lines) + "\n", encoding="utf-8")
 
     page.goto(f"{live_server.url}/imports/")
     page.set_input_files("input[name=file]", str(fixed))

@@ -16,9 +16,11 @@ ROUTES = [
     Route("imports:job_detail", "import_job", READ, expect=_writers_only),
     Route("imports:job_report", "import_job", READ, expect=_writers_only),
     Route("imports:job_commit", "import_job", WRITE, "post", expect=_writers_only),
+    Route("imports:job_cancel", "import_job", WRITE, "post", expect=_writers_only),
     Route("GET /api/v1/imports/{job_id}", "import_job", READ, expect=_writers_only),
     Route("GET /api/v1/imports/{job_id}/rows", "import_job", READ, expect=_writers_only),
     Route("POST /api/v1/imports/{job_id}/commit", "import_job", WRITE, "post", {}, expect=_writers_only),
+    Route("POST /api/v1/imports/{job_id}/cancel", "import_job", WRITE, "post", {}, expect=_writers_only),
 ]
 
 

@@ -13,7 +13,9 @@ from pathlib import Path
 
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
+from django.db import DatabaseError
 from django.utils import translation
+from django.utils.translation import gettext as _
 
 from careforce.core.models import User
 from careforce.imports import engine, services
@@ -69,7 +71,16 @@ class Command(BaseCommand):
         except User.DoesNotExist:
             raise CommandError(f"no account {options['username']!r}") from None
         with translation.override(options["language"]):
-            return self._run(path, actor, options)
+            try:
+                return self._run(path, actor, options)
+            except DatabaseError:
+                # Another import or a colleague writing the same records or the same area at this moment;
+                # the engine has rolled everything back. One line, not a traceback.
+                raise CommandError(
+                    _(
+                        "Nothing was saved: another import in the same area or of the same people ran at the same time. Try again."
+                    )
+                ) from None
 
     def _bar(self, label: str, options):
         return None if options["quiet"] else Bar(label, self.stderr._out)
@@ -108,8 +119,10 @@ class Command(BaseCommand):
             self.stdout.write(f"error report: {options['report']}")
         if job.status == JobStatus.COMMITTED:
             return
+        if job.status in (JobStatus.FAILED, JobStatus.CANCELLED):
+            raise CommandError(job.message.replace("\n", " "))
         if options["commit"] or job.rows_error or job.message:
-            raise CommandError("nothing was saved")
+            raise CommandError(_("Nothing was saved."))
 
     def _summary(self, job: ImportJob) -> None:
         self.stdout.write(
