@@ -252,3 +252,6 @@ RECOVERY_CODE_COUNT = 10
 # last-activity time is written at most once a minute.
 IDLE_TIMEOUT_SECONDS = int(os.environ.get("CAREFORCE_IDLE_TIMEOUT_MINUTES", "30")) * 60
 IDLE_CLOCK_RESOLUTION_SECONDS = 60
+
+# Certificates and trainings whose validity ends within this many days are listed for their institutions.
+CAREFORCE_EXPIRY_NOTICE_DAYS = int(os.environ.get("CAREFORCE_EXPIRY_NOTICE_DAYS", "90"))
