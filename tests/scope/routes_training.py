@@ -71,6 +71,16 @@ ROUTES = [
     Route("POST /api/v1/training/sessions/{session_id}/results", "session", WRITE, "post", {}),
     Route("GET /api/v1/workers/{worker_id}/training", "worker", READ),
     Route("training:withdraw", "session", WRITE, "post"),
+    *(
+        Route(
+            f"POST /api/v1/training/enrolments/{{enrolment_id}}/{action}",
+            "online_enrolment",
+            WRITE,
+            "post",
+            {},
+        )
+        for action in ("suspend", "revoke", "reinstate")
+    ),
     # Last: it changes the enrolment the routes above read.
     Route("POST /api/v1/training/enrolments/{enrolment_id}/withdraw", "online_enrolment", WRITE, "post", {}),
 ]
