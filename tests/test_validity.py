@@ -226,3 +226,21 @@ def test_a_heads_training_is_valid_a_year_and_a_refresher_renews_it(city, home):
     assert again.status_today == "revoked"
     with pytest.raises(ValidationError):
         training_services.completion_reinstate(actor=city, enrolment=again, reason="撤回")
+
+
+def test_the_completion_page_shows_the_validity_and_its_organisers_suspend(city, home, client):
+    head = ft.director(home, actor=city)
+    done = ft.completion(head, session=ft.heads_session(actor=city, day=TODAY - datetime.timedelta(days=30)))
+    admin = factories.user(Role.INSTITUTION_ADMIN, institution=home)
+    client.force_login(admin)
+    url = reverse("training:completion_validity", args=[done.pk])
+    page = client.get(url).content.decode()
+    assert 'data-status="valid"' in page and 'id="validity-form"' not in page  # not the organiser
+    assert client.post(url, {"action": "suspend", "reason": "x"}).status_code == 404
+    client.force_login(city)
+    refused = client.post(url, {"action": "reinstate", "reason": "撤回"})
+    assert refused.status_code == 200 and "is-invalid" in refused.content.decode()
+    assert client.post(url, {"action": "suspend", "reason": "签到记录存疑"}).status_code == 302
+    assert 'data-status="suspended"' in client.get(url).content.decode()
+    worker_page = client.get(reverse("registry:worker_detail", args=[head.pk])).content.decode()
+    assert url in worker_page

@@ -259,6 +259,11 @@ class Enrolment(models.Model):
     def status_today(self) -> str:
         return self.status_on(timezone.localdate())
 
+    @property
+    def status_today_label(self) -> str:
+        today = self.status_today
+        return str(_("Expired")) if today == "expired" else str(ValidityStatus(today).label)
+
 
 class Attendance(models.Model):
     enrolment = models.ForeignKey(Enrolment, on_delete=models.CASCADE, related_name="attendance")
