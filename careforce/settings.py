@@ -402,3 +402,5 @@ if not re.fullmatch(r"[1-9]\d*/\d*[smhd]", LOOKUP_RATE):
     raise ImproperlyConfigured(
         f"CAREFORCE_LOOKUP_RATE must look like 30/h (a count / s, m, h or d), got {LOOKUP_RATE!r}"
     )
+# Certificates and trainings whose validity ends within this many days are listed for their institutions.
+CAREFORCE_EXPIRY_NOTICE_DAYS = int(os.environ.get("CAREFORCE_EXPIRY_NOTICE_DAYS", "90"))

@@ -106,3 +106,34 @@ def test_period_bounds():
         datetime.date(2026, 12, 31),
     )
     assert services.period_bounds("month", 2024, 2) == (datetime.date(2024, 2, 1), datetime.date(2024, 2, 29))
+
+
+def test_every_factor_is_shown_and_staffing_uses_the_dashboards_shortfall(city, client):
+    """Residents 30 able (1:15) and 6 severely disabled (1:3) call for 4 care staff; two are in post: 50 %.
+    The same institution on the dashboard shows a shortfall of 2 (indicators.selectors.care_staffing)."""
+    from careforce.indicators import selectors as dashboard
+    from careforce.rankings.models import RankingIndicator
+
+    home = factories.institution(
+        actor=city, district_code="500103", beds=100, residents_able=30, residents_severe=6, name="幸福院"
+    )
+    for _n in range(2):
+        factories.worker(at=home, actor=city)
+    empty = factories.institution(actor=city, district_code="500103", name="空院", beds=20)
+    assert dashboard.care_staffing([home.pk]) == {home.pk: (2, 4)}
+    method = services.RankingMethod.objects.get(is_active=True)
+    assert RankingIndicator.objects.get(method=method, indicator="staffing").weight > 0
+    ranking = services.ranking_compute(actor=city, data=THIS_MONTH)
+    rows = {r.institution_id: r for r in ranking.rows.all()}
+    row = rows[home.pk]
+    assert (row.care_staff, row.required_care_staff, float(row.staffing_rate)) == (2, 4, 50.0)
+    assert rows[empty.pk].staffing_rate is None
+    # Zero is a value, not "no data": a zero factor is shown as 0.0, never as "—".
+    assert float(row.certification_rate) == 0.0 and float(row.complaints_per_100_beds) == 0.0
+    snapshot = services.ranking_publish(actor=city, ranking=ranking)
+    page = client.get(reverse("rankings:public_detail", args=[snapshot.pk])).content.decode()
+    cells = page.split("幸福院", 1)[1].split("</tr>", 1)[0]
+    assert "50.0" in cells and "(2/4)" in cells and "0.0" in cells
+    api = client.get(f"/api/v1/rankings/{snapshot.pk}").json()
+    found = next(r for r in api["rows"] if r["institution_id"] == home.pk)
+    assert (found["care_staff"], found["required_care_staff"], float(found["staffing_rate"])) == (2, 4, 50.0)

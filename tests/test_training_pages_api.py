@@ -201,7 +201,6 @@ def test_api_pools_draw(client, city):
             "task_kind": "competition",
             "task_title": "技能大赛",
             "count": 2,
-            "seed": 7,
         },
         content_type="application/json",
     )

@@ -581,6 +581,26 @@ def required_care_staff(row: dict[str, Any], ratios: dict[str, Decimal]) -> int:
     return whole + (1 if need > whole else 0)
 
 
+def care_staffing(institution_ids: list[int] | None = None) -> dict[int, tuple[int, int]]:
+    """institution id → (care staff in post, care staff its residents call for): the dashboard's staffing
+    shortfall (required_care_staff against the "team:care" counter of the facts), for every institution
+    (None) or those asked. Not scoped: callers scope what they show (the ranking ranks every institution)."""
+    from careforce.indicators.models import InstitutionCounter
+
+    ratios = staffing_ratios()
+    institutions = Institution.objects.order_by()
+    counters = InstitutionCounter.objects.filter(key="team:care")
+    if institution_ids is not None:
+        institutions = institutions.filter(pk__in=institution_ids)
+        counters = counters.filter(institution_id__in=institution_ids)
+    care = dict(counters.values_list("institution_id", "n"))
+    fields = [name for name, _label in RESIDENT_LEVEL_FIELDS]
+    return {
+        row["id"]: (int(care.get(row["id"], 0)), required_care_staff(row, ratios))
+        for row in institutions.values("id", *fields)
+    }
+
+
 def institution_table(
     district_id: int, ctx: Context, scope: Scope, *, institution_ids: list[int] | None = None
 ) -> list[dict[str, Any]]:

@@ -84,7 +84,15 @@ class DrawIn(InputSchema):
     task_title: Text = None
     subject_institutions: list[IdOrCode] | None = None
     count: IdOrCode = None
-    seed: IdOrCode = None
+    seed: IdOrCode = Field(
+        None, description="Not accepted: the server draws the seed from a secure random source (422 if given)"
+    )
+
+
+class RedrawIn(InputSchema):
+    required_fields = ("reason",)
+
+    reason: Text = Field(None, description="Why the task is drawn again (recorded and audited)")
 
 
 class DrawOut(Schema):
@@ -98,6 +106,9 @@ class DrawOut(Schema):
     excluded_ids: list[int]
     picked_ids: list[int]
     drawn_at: LocalDateTime
+    redraw_of_id: int | None = Field(description="The task's first draw, for a redraw; null for a first draw")
+    sequence: int = Field(description="0 for the first draw, 1 for the first redraw, …")
+    reason: str = Field(description="Why the task was drawn again (redraws only)")
     replay_matches: bool = Field(
         description="Replaying random.Random(seed).sample over the candidates gives the picks"
     )
@@ -161,3 +172,14 @@ def create_draw(request: HttpRequest, payload: DrawIn):
 )
 def get_draw(request: HttpRequest, draw_id: Id):
     return selectors.draw_get(request.auth, draw_id)
+
+
+@router.post(
+    "/pools/draws/{draw_id}/redraw",
+    response={201: DrawOut, **ERROR_RESPONSES},
+    summary="Draw the task again, with a reason (the first redraw by the task's administrators, "
+    "further ones by a city administrator)",
+)
+def redraw(request: HttpRequest, draw_id: Id, payload: RedrawIn):
+    draw = selectors.draw_get(request.auth, draw_id)
+    return Status(201, services.draw_redraw(actor=request.auth, draw=draw, reason=payload.reason))

@@ -61,3 +61,14 @@ class DrawForm(StyledForm):
         help_text=_("Ids or credit codes, separated by commas."),
     )
     count = forms.CharField(label=_("Number to draw"), max_length=3)
+
+
+class RedrawForm(StyledForm):
+    reason = forms.CharField(
+        label=_("Reason for the redraw"),
+        max_length=300,
+        help_text=_(
+            "Recorded beside the first draw. A task can be redrawn once by its administrators; further "
+            "redraws only by a city administrator."
+        ),
+    )

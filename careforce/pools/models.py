@@ -88,7 +88,11 @@ class TaskKind(models.TextChoices):
 
 class Draw(models.Model):
     """A random draw of N members for a task, with what is needed to replay it: the seed and the ordered
-    list of eligible candidates at that moment (random.Random(seed).sample over it gives the picks)."""
+    list of eligible candidates at that moment (random.Random(seed).sample over it gives the picks).
+
+    The seed always comes from the server (`secrets`), never from the caller. A task is drawn once; a redraw
+    is a new Draw linked to the first (`redraw_of`, numbered by `sequence`, with its reason): the first
+    redraw by the administrators who may draw for the task, any further one by a city administrator."""
 
     pool = models.CharField(_("pool"), max_length=20, choices=PoolKind.choices)
     task_kind = models.CharField(_("task"), max_length=20, choices=TaskKind.choices)
@@ -107,11 +111,36 @@ class Draw(models.Model):
     drawn_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
     )
+    redraw_of = models.ForeignKey(
+        "self",
+        verbose_name=_("redraw of"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="redraws",
+    )
+    sequence = models.PositiveSmallIntegerField(_("redraw number"), default=0)  # 0: the first draw
+    reason = models.CharField(_("reason for the redraw"), max_length=300, blank=True)
 
     class Meta:
         ordering = ["-drawn_at", "-id"]
         verbose_name = _("draw")
         verbose_name_plural = _("draws")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["redraw_of", "sequence"],
+                condition=Q(redraw_of__isnull=False),
+                name="draw_redraw_numbered_once",
+            ),
+            models.CheckConstraint(
+                name="draw_redraw_has_reason",
+                condition=Q(redraw_of__isnull=True, sequence=0) | (Q(sequence__gte=1) & ~Q(reason="")),
+            ),
+        ]
 
     def __str__(self) -> str:
         return self.task_title
+
+    @property
+    def first(self) -> Draw:
+        return self.redraw_of if self.redraw_of_id else self

@@ -1,6 +1,11 @@
 """Writes for the specialist pools: members join and leave; draws pick N members for a task at random,
 excluding conflicts of interest, and record the seed and candidates so the draw can be replayed.
 
+Nobody can steer a draw: the seed comes from the server's secure randomness (`secrets`) and a caller who
+names one is refused; a task is drawn once, and drawn again only as a redraw with a reason, linked to the
+first draw — the first redraw by the administrators who may draw for the task, every further one by a city
+administrator only. Each is audited.
+
 The city administrator manages every pool; a district administrator adds members filed under its district
 and draws for tasks whose subject institutions are all in its district.
 """
@@ -263,15 +268,88 @@ def draw_make(*, actor: User, data: Mapping[str, Any]) -> Draw:
             subjects.append(found)
     if scope.level == Level.DISTRICT and not subjects:
         errors.add("subject_institutions", _("Name the institution(s) the task is about."))
-    seed = data.get("seed")
-    if inputs.is_blank(seed):
-        seed = secrets.randbits(62)
-    else:
-        seed = inputs.integer(data, "seed", errors, low=0, high=2**62)
+    if not inputs.is_blank(data.get("seed")):
+        errors.add(
+            "seed",
+            _(
+                "The seed cannot be chosen: the server draws it from a secure random source and records "
+                "it. Leave this field out."
+            ),
+        )
     errors.raise_if_any()
-    subject_ids = {s.pk for s in subjects}
+    district = (
+        District.objects.get(pk=scope.district_id)
+        if scope.level == Level.DISTRICT
+        else (subjects[0].district if subjects else District.objects.order_by("sort_order", "code").first())
+    )
+    # Draws of one district wait for each other here, so two first draws of one task cannot both pass.
+    District.objects.select_for_update().filter(pk=district.pk).first()
+    earlier = _first_draw_of_task(pool, task_kind, title, district)
+    if earlier is not None:
+        raise ValidationError(
+            {
+                "task_title": [
+                    _(
+                        "This task has already been drawn (draw no. %(id)d); open that draw and redraw it "
+                        "with a reason instead."
+                    )
+                    % {"id": earlier.pk}
+                ]
+            }
+        )
+    draw = _draw(
+        actor=actor,
+        pool=pool,
+        task_kind=task_kind,
+        title=title,
+        district=district,
+        count=count,
+        subjects=subjects,
+    )
+    audit.record(
+        actor=actor,
+        action=AuditAction.CREATE,
+        instance=draw,
+        changes={
+            "seed": [None, draw.seed],
+            "picked": [None, draw.picked_ids],
+            "excluded": [None, draw.excluded_ids],
+        },
+    )
+    return draw
+
+
+def _task_key(title: str) -> str:
+    """Titles that differ only in case, width or spacing name the same task."""
+    return "".join(normalize_text(title).casefold().split())
+
+
+def _first_draw_of_task(pool: str, task_kind: str, title: str, district: District) -> Draw | None:
+    key = _task_key(title)
+    for draw in Draw.objects.filter(
+        pool=pool, task_kind=task_kind, district=district, redraw_of__isnull=True
+    ).only("pk", "task_title"):
+        if _task_key(draw.task_title) == key:
+            return draw
+    return None
+
+
+def _draw(
+    *,
+    actor: User,
+    pool: str,
+    task_kind: str,
+    title: str,
+    district: District,
+    count: int,
+    subjects: list[Institution],
+    redraw_of: Draw | None = None,
+    sequence: int = 0,
+    reason: str = "",
+) -> Draw:
+    """Pick the members with a fresh server seed over the members eligible now, and record the draw."""
     current = set(PoolMember.objects.filter(pool=pool, left_on__isnull=True).values_list("pk", flat=True))
-    excluded = conflicted_member_ids(pool, subject_ids) & current
+    excluded = conflicted_member_ids(pool, {s.pk for s in subjects}) & current
     candidates = sorted(current - excluded)
     if len(candidates) < count:
         raise ValidationError(
@@ -282,12 +360,8 @@ def draw_make(*, actor: User, data: Mapping[str, Any]) -> Draw:
                 ]
             }
         )
+    seed = secrets.randbits(62)  # the server's randomness: nobody, the caller included, knows it before
     picked = pick(candidates, count, seed)
-    district = (
-        District.objects.get(pk=scope.district_id)
-        if scope.level == Level.DISTRICT
-        else (subjects[0].district if subjects else District.objects.order_by("sort_order", "code").first())
-    )
     draw = Draw.objects.create(
         pool=pool,
         task_kind=task_kind,
@@ -299,16 +373,72 @@ def draw_make(*, actor: User, data: Mapping[str, Any]) -> Draw:
         excluded_ids=sorted(excluded),
         picked_ids=picked,
         drawn_by=actor,
+        redraw_of=redraw_of,
+        sequence=sequence,
+        reason=reason,
     )
     draw.subject_institutions.set(subjects)
     draw.picked.set(picked)
+    return draw
+
+
+def may_redraw(scope: Scope, draw: Draw) -> bool:
+    """The first redraw: the administrators who may draw for the task (the city, or the district's own);
+    a second and any further: a city administrator only."""
+    first = draw.first
+    if not scope.can_write or scope.level not in (Level.CITY, Level.DISTRICT):
+        return False
+    if scope.level == Level.DISTRICT and first.district_id != scope.district_id:
+        return False
+    return scope.level == Level.CITY or not first.redraws.exists()
+
+
+@transaction.atomic
+def draw_redraw(*, actor: User, draw: Draw, reason: Any) -> Draw:
+    """Draw the same task again (same pool, subjects and number, members eligible now, a new server seed),
+    recorded beside the first draw with the reason."""
+    scope = _pool_scope(actor)
+    first = Draw.objects.select_for_update().get(pk=draw.redraw_of_id or draw.pk)
+    if scope.level == Level.DISTRICT and first.district_id != scope.district_id:
+        raise Http404
+    errors = Errors()
+    text = inputs.text({"reason": reason}, "reason", errors, required=True, max_length=300)
+    done = first.redraws.count()
+    if done >= 1 and scope.level != Level.CITY:
+        errors.add(
+            "reason",
+            _(
+                "This task has already been redrawn once; a further redraw can only be made by a city "
+                "administrator."
+            ),
+        )
+    errors.raise_if_any()
+    again = _draw(
+        actor=actor,
+        pool=first.pool,
+        task_kind=first.task_kind,
+        title=first.task_title,
+        district=first.district,
+        count=first.count,
+        subjects=list(first.subject_institutions.all()),
+        redraw_of=first,
+        sequence=done + 1,
+        reason=text,
+    )
     audit.record(
         actor=actor,
         action=AuditAction.CREATE,
-        instance=draw,
-        changes={"seed": [None, seed], "picked": [None, picked], "excluded": [None, sorted(excluded)]},
+        instance=again,
+        changes={
+            "redraw_of": [None, first.pk],
+            "sequence": [None, again.sequence],
+            "reason": [None, text],
+            "seed": [None, again.seed],
+            "picked": [None, again.picked_ids],
+            "excluded": [None, again.excluded_ids],
+        },
     )
-    return draw
+    return again
 
 
 def draw_replay(draw: Draw) -> tuple[list[int], bool]:

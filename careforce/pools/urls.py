@@ -13,4 +13,5 @@ urlpatterns = [
     path("draws/", views.draw_list, name="draw_list"),
     path("draws/new/", views.draw_create, name="draw_create"),
     path("draws/<int:pk>/", views.draw_detail, name="draw_detail"),
+    path("draws/<int:pk>/redraw/", views.draw_redraw, name="draw_redraw"),
 ]

@@ -14,7 +14,7 @@ from careforce.core.forms import add_service_errors
 from careforce.core.paging import paginate
 from careforce.core.scope import Level, require_write, scope_of
 from careforce.pools import selectors, services
-from careforce.pools.forms import DrawForm, LeaveForm, MemberEditForm, MemberForm
+from careforce.pools.forms import DrawForm, LeaveForm, MemberEditForm, MemberForm, RedrawForm
 from careforce.pools.models import PoolKind
 
 
@@ -145,14 +145,41 @@ def draw_create(request: HttpRequest) -> HttpResponse:
     return render(request, "pools/form.html", {"form": form, "title": _("Draw members for a task")})
 
 
-@login_required
-def draw_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    draw = selectors.draw_get(request.user, pk)
+def _draw_context(request: HttpRequest, draw, form: RedrawForm | None = None) -> dict:
     _replayed, matches = services.draw_replay(draw)
-    context = {
+    first = draw.first
+    return {
         "draw": draw,
         "picked": draw.picked.select_related("district").order_by("pk"),
         "subjects": draw.subject_institutions.all(),
         "matches": matches,
+        # The task's first draw and every redraw, in order: each one recorded beside the first.
+        "task_draws": [first, *first.redraws.select_related("drawn_by").order_by("sequence")],
+        "may_redraw": services.may_redraw(scope_of(request.user), draw),
+        "redraw_form": form or RedrawForm(),
     }
-    return render(request, "pools/draw_detail.html", context)
+
+
+@login_required
+def draw_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    draw = selectors.draw_get(request.user, pk)
+    return render(request, "pools/draw_detail.html", _draw_context(request, draw))
+
+
+@login_required
+@require_POST
+def draw_redraw(request: HttpRequest, pk: int) -> HttpResponse:
+    _pool_manager(request)
+    draw = selectors.draw_get(request.user, pk)
+    form = RedrawForm(request.POST)
+    if form.is_valid():
+        try:
+            again = services.draw_redraw(actor=request.user, draw=draw, reason=form.cleaned_data["reason"])
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+        else:
+            messages.success(
+                request, _("The task has been drawn again; the redraw is recorded beside the first draw.")
+            )
+            return redirect("pools:draw_detail", pk=again.pk)
+    return render(request, "pools/draw_detail.html", _draw_context(request, draw, form))

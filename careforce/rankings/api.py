@@ -35,11 +35,19 @@ class RowOut(Schema):
     rank_city: int | None
     rank_district: int | None
     evaluation_count: int
-    evaluation_average: Decimal | None
+    evaluation_average: Decimal | None = Field(description="Mean evaluation 1–5; null: no evaluation")
+    beds: int
     complaints: int
-    complaints_per_100_beds: Decimal | None
-    certification_rate: Decimal | None
-    training_coverage: Decimal | None
+    complaints_per_100_beds: Decimal | None = Field(description="Null: no beds")
+    certified: int
+    care_workers: int
+    certification_rate: Decimal | None = Field(description="Percent; null: no care worker")
+    trained: int
+    staff: int
+    training_coverage: Decimal | None = Field(description="Percent; null: no staff")
+    care_staff: int | None = Field(description="Care staff in post (null in rankings computed before it)")
+    required_care_staff: int | None = Field(description="Care staff the residents call for (staffing ratios)")
+    staffing_rate: Decimal | None = Field(description="Percent, at most 100; null: no residents recorded")
 
 
 class SnapshotDetailOut(SnapshotOut):

@@ -96,6 +96,10 @@ class RowValues(models.Model):
     training_coverage = models.DecimalField(
         _("training coverage %"), max_digits=5, decimal_places=1, null=True
     )
+    # Staffing: care staff in post against what the residents call for (the dashboard's shortfall).
+    care_staff = models.PositiveIntegerField(_("care staff"), null=True)
+    required_care_staff = models.PositiveIntegerField(_("care staff required"), null=True)
+    staffing_rate = models.DecimalField(_("staffing compliance %"), max_digits=5, decimal_places=1, null=True)
     score = models.DecimalField(_("score"), max_digits=5, decimal_places=1, null=True)
     rank_city = models.PositiveIntegerField(_("city rank"), null=True)
     rank_district = models.PositiveIntegerField(_("district rank"), null=True)

@@ -7,7 +7,9 @@ data for (weights are data: RankingIndicator rows of the method in use):
   an institution without beds has no value;
 - certification: the care-worker certification rate (skills contract; current figures);
 - training: the share of current staff with a completed training in the period's year (training contract);
-- staffing: no data until the staffing capability lands (weight 0).
+- staffing: care staff in post as a share of the care staff the residents call for, capped at 100 (the
+  dashboard's one definition of the staffing shortfall: indicators.selectors.care_staffing); an
+  institution with no residents recorded has no value.
 """
 
 from __future__ import annotations
@@ -33,6 +35,7 @@ from careforce.core.models import AuditAction, User
 from careforce.core.scope import Level, require_write
 from careforce.core.validators import normalize_text
 from careforce.credit import sources
+from careforce.indicators.selectors import care_staffing
 from careforce.institutions.models import Institution
 from careforce.rankings.models import (
     ROW_VALUE_FIELDS,
@@ -120,7 +123,7 @@ def score_row(row: Any, weights: Mapping[str, tuple[float, float]]) -> Decimal |
         ),
         Indicator.CERTIFICATION: None if row.certification_rate is None else float(row.certification_rate),
         Indicator.TRAINING: None if row.training_coverage is None else float(row.training_coverage),
-        Indicator.STAFFING: None,
+        Indicator.STAFFING: None if row.staffing_rate is None else float(row.staffing_rate),
     }
     total = weight_sum = 0.0
     for indicator, (weight, _scale) in weights.items():
@@ -177,6 +180,7 @@ def ranking_compute(*, actor: User, data: Mapping[str, Any]) -> Ranking:
     # Every institution is ranked: the contract reads are asked for all of them at once (no id lists).
     certification = sources.certification_counts(None)
     trained = sources.trained_worker_counts(year=end.year, institution_ids=None)
+    staffing = care_staffing(None)
     staff = dict(
         Worker.objects.filter(is_active=True, institution_id__isnull=False)
         .order_by()
@@ -201,6 +205,7 @@ def ranking_compute(*, actor: User, data: Mapping[str, Any]) -> Ranking:
         certified, care_workers = certification.get(pk, (0, 0))
         n_staff = staff.get(pk, 0)
         n_trained = trained.get(pk, 0)
+        care_staff, required = staffing.get(pk, (0, 0))
         row = SimpleNamespace(
             institution_id=pk,
             institution_name=name,
@@ -221,6 +226,9 @@ def ranking_compute(*, actor: User, data: Mapping[str, Any]) -> Ranking:
             trained=n_trained,
             staff=n_staff,
             training_coverage=_pct(min(n_trained, n_staff), n_staff),
+            care_staff=care_staff,
+            required_care_staff=required,
+            staffing_rate=_pct(min(care_staff, required), required),
             rank_city=None,
             rank_district=None,
         )

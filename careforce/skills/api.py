@@ -7,6 +7,7 @@ import datetime
 from decimal import Decimal
 
 from django.http import HttpRequest, HttpResponse
+from django.utils import timezone
 from ninja import Field, Query, Router, Schema
 from ninja.responses import Status
 
@@ -48,9 +49,17 @@ class CertificateOut(Schema):
     level: str = Field(alias="level.code")
     issuer_id: int
     issued_on: datetime.date
-    status: str
+    status: str = Field(description="Stored status: valid, suspended or revoked")
+    status_today: str = Field(description="valid, expired (past valid_until), suspended or revoked")
+    valid_until: datetime.date | None = Field(description="Last valid day; null: never expires")
     revoked_on: datetime.date | None
     revoke_reason: str
+    suspended_on: datetime.date | None
+    suspend_reason: str
+
+    @staticmethod
+    def resolve_status_today(obj) -> str:
+        return obj.status_on(timezone.localdate())
 
 
 class CertificateIn(InputSchema):
@@ -62,6 +71,9 @@ class CertificateIn(InputSchema):
     level: IdOrCode = None
     issuer: IdOrCode = None
     issued_on: DateText = None
+    valid_until: DateText = Field(
+        None, description="The end the certificate states; omitted: from the validity table (or none)"
+    )
 
 
 class RevokeIn(InputSchema):
@@ -71,6 +83,45 @@ class RevokeIn(InputSchema):
     revoked_on: DateText = None
 
 
+class SuspendIn(InputSchema):
+    required_fields = ("reason",)
+
+    reason: Text = None
+    suspended_on: DateText = None
+
+
+class ReinstateIn(InputSchema):
+    required_fields = ("reason",)
+
+    reason: Text = None
+
+
+class RenewIn(InputSchema):
+    renewed_on: DateText = Field(None, description="Default: today")
+    valid_until: DateText = Field(None, description="The new end, if the certificate states one")
+    note: Text = None
+
+
+class ExpiringCertificateOut(Schema):
+    id: int
+    number: str
+    worker_id: int
+    worker_name: str = Field(alias="worker.name")
+    institution_id: int | None = Field(alias="worker.institution_id")
+    occupation: str = Field(alias="occupation.code")
+    level: str = Field(alias="level.code")
+    valid_until: datetime.date
+
+
+class ExpiringPage(Schema):
+    items: list[ExpiringCertificateOut]
+    next_cursor: str | None
+
+
+class ExpiringIn(PageIn):
+    days: int | None = Field(None, ge=0, le=3650, description="Within this many days (default 90)")
+
+
 class VerificationOut(Schema):
     number: str
     holder_masked: str = Field(description="The holder's name masked, e.g. 张*丰")
@@ -78,7 +129,10 @@ class VerificationOut(Schema):
     occupation: str
     issuer: str
     issued_on: str
-    status: str = Field(description="valid or revoked")
+    status: str = Field(description="valid, expired, suspended or revoked (today)")
+    status_label: str = Field(description="The status in the request's language")
+    valid_until: str | None = Field(description="Last valid day (ISO date); null: never expires")
+    status_since: str | None = Field(description="The day it expired, was suspended or revoked")
 
 
 class RateRow(Schema):
@@ -205,11 +259,61 @@ def verify_certificate(
 
 
 @router.get(
+    "/skills/certificates/expiring",
+    response={200: ExpiringPage, **READ_RESPONSES},
+    summary="Valid certificates whose validity ends soon (institution, district and city officials)",
+)
+def expiring_certificates(request: HttpRequest, filters: Query[ExpiringIn]):
+    return paginate(
+        selectors.expiring_certificates(request.auth, days=filters.days),
+        limit=filters.limit,
+        cursor=filters.cursor,
+    )
+
+
+@router.get(
     "/skills/certificates/{certificate_id}",
     response={200: CertificateOut, **READ_RESPONSES},
     summary="Get a certificate",
 )
 def get_certificate(request: HttpRequest, certificate_id: Id):
+    return selectors.certificate_get(request.auth, certificate_id)
+
+
+@router.post(
+    "/skills/certificates/{certificate_id}/suspend",
+    response={200: CertificateOut, **ERROR_RESPONSES},
+    summary="Suspend a certificate",
+)
+def suspend_certificate(request: HttpRequest, certificate_id: Id, payload: SuspendIn):
+    cert = selectors.certificate_get(request.auth, certificate_id)
+    services.certificate_suspend(
+        actor=request.auth, certificate=cert, reason=payload.reason or "", suspended_on=payload.suspended_on
+    )
+    return selectors.certificate_get(request.auth, certificate_id)
+
+
+@router.post(
+    "/skills/certificates/{certificate_id}/reinstate",
+    response={200: CertificateOut, **ERROR_RESPONSES},
+    summary="Lift a certificate's suspension",
+)
+def reinstate_certificate(request: HttpRequest, certificate_id: Id, payload: ReinstateIn):
+    cert = selectors.certificate_get(request.auth, certificate_id)
+    services.certificate_reinstate(actor=request.auth, certificate=cert, reason=payload.reason or "")
+    return selectors.certificate_get(request.auth, certificate_id)
+
+
+@router.post(
+    "/skills/certificates/{certificate_id}/renew",
+    response={200: CertificateOut, **ERROR_RESPONSES},
+    summary="Renew a certificate (a new validity, kept beside the previous one)",
+)
+def renew_certificate(request: HttpRequest, certificate_id: Id, payload: RenewIn):
+    cert = selectors.certificate_get(request.auth, certificate_id)
+    services.certificate_renew(
+        actor=request.auth, certificate=cert, data=payload.model_dump(exclude_none=True)
+    )
     return selectors.certificate_get(request.auth, certificate_id)
 
 

@@ -14,6 +14,6 @@ class SkillsConfig(AppConfig):
 
         # Staff moving, joining or leaving changes the care-worker counts behind the certification rate.
         placement_changed.connect(tally.on_placement_changed, sender=Worker, dispatch_uid="skills_tally")
-        from careforce.skills import extensions
+        from careforce.skills import extensions, tasks  # noqa: F401  (tasks registers the daily roll)
 
         extensions.register()

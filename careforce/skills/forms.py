@@ -47,6 +47,9 @@ class CertificateForm(StyledForm):
     level = forms.ChoiceField(label=_("Level"))
     issuer = forms.ChoiceField(label=_("Issuer"))
     issued_on = date_field(_("Issue date"))
+    valid_until = date_field(
+        _("Valid until"), help_text=_("Only if the certificate states it; else from the validity table.")
+    )
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -60,6 +63,24 @@ class CertificateForm(StyledForm):
 class RevokeForm(StyledForm):
     reason = forms.CharField(label=_("Reason for revocation"), max_length=200)
     revoked_on = date_field(_("Revocation date"))
+
+
+class SuspendForm(StyledForm):
+    reason = forms.CharField(label=_("Reason for suspension"), max_length=200)
+    suspended_on = date_field(_("Suspension date"))
+
+
+class ReinstateForm(StyledForm):
+    reason = forms.CharField(label=_("Why the suspension is lifted"), max_length=200)
+
+
+class RenewForm(StyledForm):
+    renewed_on = date_field(_("Renewal date"))
+    valid_until = date_field(
+        _("New end of validity"),
+        help_text=_("Only if the certificate states it; else from the validity table."),
+    )
+    note = forms.CharField(label=_("Note"), max_length=200, required=False)
 
 
 class TitleForm(StyledForm):

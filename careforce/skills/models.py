@@ -3,8 +3,13 @@ education equivalence table, learning-credit rules, and the summaries the certif
 
 from __future__ import annotations
 
+import calendar
+import datetime
+
+from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from careforce.core.models import District
@@ -75,8 +80,69 @@ class EvaluationRange(models.Model):
 
 
 class CertificateStatus(models.TextChoices):
+    """What is stored: valid, or what an authority decided (suspended, revoked). Expired is not stored: it
+    follows from `valid_until` and the day (Certificate.status_on)."""
+
     VALID = "valid", _("Valid")
+    SUSPENDED = "suspended", _("Suspended")
     REVOKED = "revoked", _("Revoked")
+
+
+class ValidityState(models.TextChoices):
+    """The status shown: the stored status, with expired computed from the date."""
+
+    VALID = "valid", _("Valid")
+    EXPIRED = "expired", _("Expired")
+    SUSPENDED = "suspended", _("Suspended")
+    REVOKED = "revoked", _("Revoked")
+
+
+def add_months(day: datetime.date, months: int) -> datetime.date:
+    """The same day `months` later (the month's last day when it has fewer days)."""
+    index = day.month - 1 + months
+    year, month = day.year + index // 12, index % 12 + 1
+    return datetime.date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
+
+
+def valid_until(start: datetime.date, months: int | None) -> datetime.date | None:
+    """The last valid day of something valid for `months` from `start` (None: never expires)."""
+    return None if months is None else add_months(start, months) - datetime.timedelta(days=1)
+
+
+class CertificateValidity(models.Model):
+    """How long a certificate of a kind stays valid, in months; no months: it never expires. The most
+    specific row applies: occupation and level, then occupation, then level, then the row for any."""
+
+    occupation = models.ForeignKey(
+        Occupation, verbose_name=_("occupation"), null=True, blank=True, on_delete=models.CASCADE
+    )
+    level = models.ForeignKey(
+        SkillLevel, verbose_name=_("level"), null=True, blank=True, on_delete=models.CASCADE
+    )
+    months = models.PositiveSmallIntegerField(
+        _("valid for (months)"), null=True, blank=True, help_text=_("Empty: never expires.")
+    )
+    note = models.CharField(_("note"), max_length=200, blank=True)
+
+    class Meta:
+        verbose_name = _("certificate validity")
+        verbose_name_plural = _("certificate validity periods")
+        constraints = [
+            models.UniqueConstraint(fields=["occupation", "level"], name="certificate_validity_once"),
+            models.UniqueConstraint(
+                fields=["occupation"], condition=Q(level__isnull=True), name="certificate_validity_occupation"
+            ),
+            models.UniqueConstraint(
+                fields=["level"], condition=Q(occupation__isnull=True), name="certificate_validity_level"
+            ),
+            models.CheckConstraint(
+                name="certificate_validity_months_positive",
+                condition=Q(months__isnull=True) | Q(months__gt=0),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.occupation_id or '*'}/{self.level_id or '*'}: {self.months or '∞'}"
 
 
 class Certificate(models.Model):
@@ -92,15 +158,68 @@ class Certificate(models.Model):
     revoked_on = models.DateField(_("revocation date"), null=True, blank=True)
     revoke_reason = models.CharField(_("reason for revocation"), max_length=200, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
+    # Validity (from CertificateValidity when issued, moved on by each renewal); null: never expires.
+    valid_until = models.DateField(_("valid until"), null=True, blank=True)
+    suspended_on = models.DateField(_("suspension date"), null=True, blank=True)
+    suspend_reason = models.CharField(_("reason for suspension"), max_length=200, blank=True)
+    status_changed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("suspended or revoked by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
 
     class Meta:
         ordering = ["-issued_on", "-id"]
         verbose_name = _("certificate")
         verbose_name_plural = _("certificates")
-        indexes = [models.Index(fields=["worker", "status"], name="certificate_worker_status")]
+        indexes = [
+            models.Index(fields=["worker", "status"], name="certificate_worker_status"),
+            models.Index(fields=["valid_until"], name="certificate_valid_until"),
+        ]
 
     def __str__(self) -> str:
         return self.number
+
+    def status_on(self, day: datetime.date) -> str:
+        """valid, expired (valid until a day before `day`), suspended or revoked."""
+        if self.status != CertificateStatus.VALID:
+            return self.status
+        if self.valid_until is not None and self.valid_until < day:
+            return ValidityState.EXPIRED
+        return ValidityState.VALID
+
+    @property
+    def status_today(self) -> str:
+        return self.status_on(timezone.localdate())
+
+    @property
+    def status_today_label(self) -> str:
+        return str(ValidityState(self.status_today).label)
+
+
+class CertificateRenewal(models.Model):
+    """One renewal of a certificate: the validity it had and the one it was given (audited)."""
+
+    certificate = models.ForeignKey(Certificate, on_delete=models.PROTECT, related_name="renewals")
+    previous_valid_until = models.DateField(_("valid until before"), null=True)
+    valid_until = models.DateField(_("valid until"), null=True)
+    renewed_on = models.DateField(_("renewal date"))
+    reason = models.CharField(_("note"), max_length=200, blank=True)
+    renewed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["certificate", "-renewed_on", "-id"]
+        verbose_name = _("certificate renewal")
+        verbose_name_plural = _("certificate renewals")
+
+    def __str__(self) -> str:
+        return f"{self.certificate_id}: {self.previous_valid_until} → {self.valid_until}"
 
 
 class WorkerSkill(models.Model):
@@ -110,6 +229,9 @@ class WorkerSkill(models.Model):
     worker = models.OneToOneField(Worker, primary_key=True, on_delete=models.CASCADE, related_name="skill")
     current_rank = models.PositiveSmallIntegerField(default=0)
     care_certified = models.BooleanField(default=False)
+    # The first day one of the certificates counted above is no longer valid (its valid_until + 1): the
+    # daily roll refreshes the worker then (skills.tasks). Null: none of them expires.
+    changes_on = models.DateField(null=True, db_index=True)
 
     def __str__(self) -> str:
         return f"{self.worker_id}: {self.current_rank}"

@@ -1,8 +1,9 @@
 """Public certificate verification (no login): number + holder's name → level, occupation, issuer, date,
-status; nothing else. Rate-limited per client address with Django's cache; limits are settings."""
+validity and status (valid, expired, suspended or revoked, and since when); nothing else. Rate-limited per client address with Django's cache; limits are settings."""
 
 from __future__ import annotations
 
+import datetime
 import io
 from dataclasses import dataclass
 
@@ -12,7 +13,7 @@ from django.core.cache import cache
 from django.utils import timezone
 
 from careforce.core.validators import normalize_code, normalize_text
-from careforce.skills.models import Certificate
+from careforce.skills.models import Certificate, ValidityState
 
 # Defaults, overridable in settings as CAREFORCE_VERIFY_RATE = (requests, seconds).
 DEFAULT_RATE = (20, 60)
@@ -26,8 +27,10 @@ class Verification:
     occupation: str
     issuer: str
     issued_on: str
-    status: str
+    status: str  # valid, expired, suspended or revoked (on the day asked)
     status_label: str
+    valid_until: str | None  # None: never expires
+    status_since: str | None  # the day it expired, was suspended or was revoked
 
 
 def mask_name(name: str) -> str:
@@ -62,13 +65,28 @@ def verify(number: object, name: object) -> Verification | None:
     cert = (
         Certificate.objects.select_related("worker", "level", "occupation", "issuer")
         .only(
-            "number", "status", "issued_on", "worker__name", "level__name", "occupation__name", "issuer__name"
+            "number",
+            "status",
+            "issued_on",
+            "valid_until",
+            "suspended_on",
+            "revoked_on",
+            "worker__name",
+            "level__name",
+            "occupation__name",
+            "issuer__name",
         )
         .filter(number=code)
         .first()
     )
     if cert is None or cert.worker.name != holder:
         return None
+    status = cert.status_on(timezone.localdate())
+    since = {
+        ValidityState.EXPIRED: cert.valid_until and cert.valid_until + datetime.timedelta(days=1),
+        ValidityState.SUSPENDED: cert.suspended_on,
+        ValidityState.REVOKED: cert.revoked_on,
+    }.get(status)
     return Verification(
         number=cert.number,
         holder_masked=mask_name(cert.worker.name),
@@ -76,8 +94,10 @@ def verify(number: object, name: object) -> Verification | None:
         occupation=cert.occupation.name,
         issuer=cert.issuer.name,
         issued_on=cert.issued_on.isoformat(),
-        status=cert.status,
-        status_label=str(cert.get_status_display()),
+        status=status,
+        status_label=str(ValidityState(status).label),
+        valid_until=cert.valid_until.isoformat() if cert.valid_until else None,
+        status_since=since.isoformat() if since else None,
     )
 
 

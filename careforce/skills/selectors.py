@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import datetime
 from decimal import Decimal
 
+from django.conf import settings
 from django.db.models import Prefetch, QuerySet
 from django.http import Http404
 from django.utils import timezone
@@ -15,10 +17,11 @@ from careforce.indicators.targets import Due
 from careforce.institutions.selectors import institutions_visible_to
 from careforce.registry.models import Worker
 from careforce.registry.selectors import workers_visible_to
-from careforce.skills import metrics
+from careforce.skills import metrics, tally
 from careforce.skills.models import (
     Certificate,
     CertificateStatus,
+    CertificateValidity,
     CreditRule,
     CreditSource,
     EvaluationBody,
@@ -94,7 +97,9 @@ def worker_credits(worker: Worker) -> dict:
     per_level = {r.level_id: r.credits for r in rules if r.source == CreditSource.CERTIFICATE}
     hours = training_hours_for_workers([worker.pk]).get(worker.pk, Decimal(0))
     training = (hours * per_hour).quantize(Decimal("0.1"))
-    certs = worker.certificates.filter(status=CertificateStatus.VALID).values_list("level_id", flat=True)
+    certs = worker.certificates.filter(tally.valid_on(timezone.localdate())).values_list(
+        "level_id", flat=True
+    )
     certificate_credits = sum((per_level.get(level_id, Decimal(0)) for level_id in certs), Decimal(0))
     return {
         "hours": hours,
@@ -149,3 +154,43 @@ def city_certification(user: User) -> dict | None:
     certified = sum(c for c, _n in counts.values())
     care = sum(n for _c, n in counts.values())
     return {"certified": certified, "care_workers": care, "rate": metrics.certification_rate(certified, care)}
+
+
+# ---------------------------------------------------------------- validity
+
+
+def expiry_notice_days() -> int:
+    """How far ahead expiring certificates and trainings are listed (CAREFORCE_EXPIRY_NOTICE_DAYS)."""
+    return settings.CAREFORCE_EXPIRY_NOTICE_DAYS
+
+
+def may_see_expiring(user: User) -> bool:
+    """Institution, district and city officials (and auditors) see the expiring list of their area."""
+    return scope_of(user).level in (Level.CITY, Level.DISTRICT, Level.INSTITUTION)
+
+
+def expiring_certificates(
+    user: User, *, days: int | None = None, today: datetime.date | None = None
+) -> QuerySet[Certificate]:
+    """Valid certificates whose validity ends within `days` (from today, today included), soonest first,
+    of the holders the user sees (an institution administrator: its own staff)."""
+    if not may_see_expiring(user):
+        return Certificate.objects.none()
+    today = today or timezone.localdate()
+    until = today + datetime.timedelta(days=expiry_notice_days() if days is None else days)
+    return (
+        certificates_visible_to(user)
+        .filter(status=CertificateStatus.VALID, valid_until__gte=today, valid_until__lte=until)
+        .select_related("worker__institution")
+        .order_by("valid_until", "id")
+    )
+
+
+def certificate_renewals(certificate: Certificate) -> QuerySet:
+    return certificate.renewals.select_related("renewed_by").order_by("-renewed_on", "-id")
+
+
+def validity_table() -> QuerySet[CertificateValidity]:
+    return CertificateValidity.objects.select_related("occupation", "level").order_by(
+        "occupation__sort_order", "level__rank", "id"
+    )

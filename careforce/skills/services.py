@@ -1,4 +1,10 @@
-"""Writes for skill levels: evaluation bodies and their ranges, certificates (issue and revoke), titles.
+"""Writes for skill levels: evaluation bodies and their ranges, certificates (issue, suspend, reinstate,
+revoke, renew), titles.
+
+A certificate's validity comes from the CertificateValidity rows (months per occupation and level; none:
+never expires) when it is issued, unless the certificate states its own `valid_until`; a renewal moves it on
+and is kept as a CertificateRenewal beside the certificate. Suspended and revoked are stored with the date,
+the reason and who decided; expired follows from the date (tally.valid_on).
 
 Who acts: there is no evaluation-body account role yet, so the city administrator registers bodies and
 records certificates on their behalf (the issuer is always a registered body, checked here); district and
@@ -7,6 +13,7 @@ institution administrators record professional titles of workers in their scope.
 
 from __future__ import annotations
 
+import datetime
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -28,12 +35,15 @@ from careforce.registry.selectors import workers_visible_to
 from careforce.skills import tally
 from careforce.skills.models import (
     Certificate,
+    CertificateRenewal,
     CertificateStatus,
+    CertificateValidity,
     EvaluationBody,
     EvaluationRange,
     ProfessionalTitle,
     SkillLevel,
     TitleGrade,
+    valid_until,
 )
 from careforce.training import inputs
 from careforce.training.inputs import Errors
@@ -48,6 +58,16 @@ BODY_FIELDS = (
     "contact_name",
 )
 CERTIFICATE_FIELDS = ("number", "worker", "occupation", "level", "issuer", "issued_on", "status")
+# What an audit row of a certificate change holds (validity and status decisions included).
+CERTIFICATE_AUDIT_FIELDS = (
+    *CERTIFICATE_FIELDS,
+    "valid_until",
+    "revoked_on",
+    "revoke_reason",
+    "suspended_on",
+    "suspend_reason",
+    "status_changed_by",
+)
 
 
 def _require_city(actor: User) -> None:
@@ -296,6 +316,7 @@ def certificates_issue(
     refused item by its index, numbers repeated within `items` included."""
     _require_city(actor)
     lookups = lookups or CertificateLookups.load(items)
+    validity = validity_rules()
     failures: dict[int, ValidationError] = {}
     cleaned: list[dict[str, Any]] = []
     first_of: dict[str, int] = {}
@@ -311,6 +332,11 @@ def certificates_issue(
                 {"number": [_("The same certificate number appears twice in this batch.")]}
             )
             continue
+        try:
+            values["valid_until"] = _clean_valid_until(data, values, validity)
+        except ValidationError as exc:
+            failures[index] = exc
+            continue
         cleaned.append(values)
     if failures:
         raise CertificateErrors(failures)
@@ -321,7 +347,7 @@ def certificates_issue(
     )
     tally.refresh_worker_skills(placed)
     tally.recount_institutions(placed.values())
-    fields = (*CERTIFICATE_FIELDS, "revoked_on", "revoke_reason")
+    fields = CERTIFICATE_AUDIT_FIELDS
     bulk.insert_many(
         AuditEvent,
         [
@@ -349,32 +375,177 @@ class CertificateErrors(ValidationError):
         )
 
 
+def validity_rules() -> dict[tuple[int | None, int | None], int | None]:
+    """(occupation id or None, level id or None) → months (None: never expires)."""
+    return {(r.occupation_id, r.level_id): r.months for r in CertificateValidity.objects.all()}
+
+
+def validity_months(
+    rules: Mapping[tuple[int | None, int | None], int | None], occupation_id: int, level_id: int
+) -> int | None:
+    """The most specific rule: occupation and level, occupation, level, any; no rule: never expires."""
+    for key in ((occupation_id, level_id), (occupation_id, None), (None, level_id), (None, None)):
+        if key in rules:
+            return rules[key]
+    return None
+
+
+def _clean_valid_until(
+    data: Mapping[str, Any],
+    values: Mapping[str, Any],
+    rules: Mapping[tuple[int | None, int | None], int | None],
+):
+    """The certificate's own `valid_until` if it states one, else the validity rule's from the issue date."""
+    errors = Errors()
+    stated = (
+        inputs.date(data, "valid_until", errors) if not inputs.is_blank(data.get("valid_until")) else None
+    )
+    if stated is not None and stated < values["issued_on"]:
+        errors.add("valid_until", _("The certificate cannot end before it was issued."))
+    errors.raise_if_any()
+    if stated is not None:
+        return stated
+    return valid_until(
+        values["issued_on"], validity_months(rules, values["occupation"].pk, values["level"].pk)
+    )
+
+
+def _locked_certificate(actor: User, certificate: Certificate) -> Certificate:
+    _require_city(actor)
+    return Certificate.objects.select_for_update().select_related("worker").get(pk=certificate.pk)
+
+
+def _reason(raw: Any, errors: Errors, field: str, message: str) -> str:
+    text = normalize_text(raw)
+    if len(text) < 2:
+        errors.add(field, message)
+    elif len(text) > 200:
+        errors.add(field, _("Too long (at most %(n)d characters).") % {"n": 200})
+    return text
+
+
 @transaction.atomic
 def certificate_revoke(
     *, actor: User, certificate: Certificate, reason: Any, revoked_on: Any = None
 ) -> Certificate:
-    _require_city(actor)
-    cert = Certificate.objects.select_for_update().select_related("worker").get(pk=certificate.pk)
+    """Revoke for good (a suspended certificate too), with the date, the reason and who decided."""
+    cert = _locked_certificate(actor, certificate)
     errors = Errors()
     if cert.status == CertificateStatus.REVOKED:
         errors.add("status", _("This certificate is already revoked."))
-    text = normalize_text(reason)
-    if len(text) < 2:
-        errors.add("reason", _("Say why the certificate is revoked."))
+    text = _reason(reason, errors, "reason", _("Say why the certificate is revoked."))
     day = inputs.date({"revoked_on": revoked_on}, "revoked_on", errors) or timezone.localdate()
     if day < cert.issued_on:
         errors.add("revoked_on", _("The revocation date is before the issue date."))
     errors.raise_if_any()
-    before = audit.snapshot(cert, (*CERTIFICATE_FIELDS, "revoked_on", "revoke_reason"))
+    before = audit.snapshot(cert, CERTIFICATE_AUDIT_FIELDS)
     cert.status = CertificateStatus.REVOKED
     cert.revoked_on = day
-    cert.revoke_reason = text[:200]
-    cert.save(update_fields=["status", "revoked_on", "revoke_reason"])
+    cert.revoke_reason = text
+    cert.status_changed_by = actor
+    cert.save(update_fields=["status", "revoked_on", "revoke_reason", "status_changed_by"])
     _after_certificate_change(actor, cert, AuditAction.UPDATE, before)
     return cert
 
 
-def _after_certificate_change(actor: User, cert: Certificate, action: str, before: dict) -> None:
+@transaction.atomic
+def certificate_suspend(
+    *, actor: User, certificate: Certificate, reason: Any, suspended_on: Any = None
+) -> Certificate:
+    """Suspend a valid certificate (it stops counting until reinstated), with the date, reason and who."""
+    cert = _locked_certificate(actor, certificate)
+    errors = Errors()
+    if cert.status != CertificateStatus.VALID:
+        errors.add(
+            "status",
+            _("Only a valid certificate can be suspended; this one is %(status)s.")
+            % {"status": cert.get_status_display()},
+        )
+    text = _reason(reason, errors, "reason", _("Say why the certificate is suspended."))
+    day = inputs.date({"suspended_on": suspended_on}, "suspended_on", errors) or timezone.localdate()
+    if day < cert.issued_on:
+        errors.add("suspended_on", _("The suspension date is before the issue date."))
+    errors.raise_if_any()
+    before = audit.snapshot(cert, CERTIFICATE_AUDIT_FIELDS)
+    cert.status = CertificateStatus.SUSPENDED
+    cert.suspended_on, cert.suspend_reason, cert.status_changed_by = day, text, actor
+    cert.save(update_fields=["status", "suspended_on", "suspend_reason", "status_changed_by"])
+    _after_certificate_change(actor, cert, AuditAction.UPDATE, before)
+    return cert
+
+
+@transaction.atomic
+def certificate_reinstate(*, actor: User, certificate: Certificate, reason: Any) -> Certificate:
+    """Lift a suspension: the certificate is valid again (until its valid_until). The suspension's date
+    and reason stay in the audit trail."""
+    cert = _locked_certificate(actor, certificate)
+    errors = Errors()
+    if cert.status != CertificateStatus.SUSPENDED:
+        errors.add("status", _("Only a suspended certificate can be reinstated."))
+    text = _reason(reason, errors, "reason", _("Say why the suspension is lifted."))
+    errors.raise_if_any()
+    before = audit.snapshot(cert, CERTIFICATE_AUDIT_FIELDS)
+    cert.status = CertificateStatus.VALID
+    cert.suspended_on, cert.suspend_reason, cert.status_changed_by = None, "", actor
+    cert.save(update_fields=["status", "suspended_on", "suspend_reason", "status_changed_by"])
+    _after_certificate_change(actor, cert, AuditAction.UPDATE, before, note=text)
+    return cert
+
+
+@transaction.atomic
+def certificate_renew(*, actor: User, certificate: Certificate, data: Mapping[str, Any]) -> Certificate:
+    """Renew: a new validity, kept as a CertificateRenewal linked to the validity it replaces. The new
+    period runs from the day after the old end when renewed before it, else from the renewal date; the
+    certificate may state its new end (`valid_until`). Suspended and revoked certificates are not renewed."""
+    cert = _locked_certificate(actor, certificate)
+    errors = Errors()
+    if cert.status != CertificateStatus.VALID:
+        errors.add(
+            "status",
+            _("A %(status)s certificate cannot be renewed.") % {"status": cert.get_status_display()},
+        )
+    renewed_on = inputs.date(data, "renewed_on", errors) or timezone.localdate()
+    if renewed_on > timezone.localdate():
+        errors.add("renewed_on", _("The renewal date is in the future."))
+    stated = (
+        inputs.date(data, "valid_until", errors) if not inputs.is_blank(data.get("valid_until")) else None
+    )
+    note = inputs.text(data, "note", errors, max_length=200) or ""
+    months = validity_months(validity_rules(), cert.occupation_id, cert.level_id)
+    if stated is None and months is None:
+        errors.add(
+            "valid_until",
+            _(
+                "Certificates of this kind do not expire; give the new end date if the certificate states one."
+            ),
+        )
+    errors.raise_if_any()
+    start = renewed_on
+    if cert.valid_until is not None and cert.valid_until >= renewed_on:
+        start = cert.valid_until + datetime.timedelta(days=1)
+    new_end = stated or valid_until(start, months)
+    if cert.valid_until is not None and new_end <= cert.valid_until:
+        raise ValidationError({"valid_until": [_("The new end date must be later than the current one.")]})
+    if new_end < renewed_on:
+        raise ValidationError({"valid_until": [_("The new end date has already passed.")]})
+    before = audit.snapshot(cert, CERTIFICATE_AUDIT_FIELDS)
+    renewal = CertificateRenewal.objects.create(
+        certificate=cert,
+        previous_valid_until=cert.valid_until,
+        valid_until=new_end,
+        renewed_on=renewed_on,
+        reason=note,
+        renewed_by=actor,
+    )
+    cert.valid_until = new_end
+    cert.save(update_fields=["valid_until"])
+    _after_certificate_change(actor, cert, AuditAction.UPDATE, before, note=f"renewal {renewal.pk}: {note}")
+    return cert
+
+
+def _after_certificate_change(
+    actor: User, cert: Certificate, action: str, before: dict, *, note: str = ""
+) -> None:
     worker = Worker.objects.only("id", "institution_id").get(pk=cert.worker_id)
     tally.refresh_worker_skill(worker.pk)
     tally.recount_institutions([worker.institution_id])
@@ -382,11 +553,10 @@ def _after_certificate_change(actor: User, cert: Certificate, action: str, befor
         actor=actor,
         action=action,
         instance=cert,
-        changes=audit.diff(
-            before, audit.snapshot(cert, (*CERTIFICATE_FIELDS, "revoked_on", "revoke_reason"))
-        ),
+        changes=audit.diff(before, audit.snapshot(cert, CERTIFICATE_AUDIT_FIELDS)),
         worker_id=worker.pk,
         institution_id=worker.institution_id,
+        note=note[:200],
     )
 
 

@@ -2,35 +2,53 @@
 
 A tally row is recomputed (not incremented) for each institution touched, after locking that row, so two
 concurrent changes at one institution serialise and the later one counts what the earlier committed.
+
+Only certificates valid today count: status valid (not suspended or revoked) and not past `valid_until`.
+Expiry is a change of the date, not of a record, so the daily roll (`roll_expired`, run by the tasks
+worker at 00:10 and by `careforce certificates_roll`) refreshes the workers whose standing changes that
+day (WorkerSkill.changes_on); reads never catch up.
 """
 
 from __future__ import annotations
 
+import datetime
 from collections.abc import Iterable
 
 from django.db import transaction
-from django.db.models import Count, Max, Q
+from django.db.models import Count, Max, Min, Q
+from django.utils import timezone
 
+from careforce.core import audit
 from careforce.institutions.models import Institution
 from careforce.registry.models import Worker
 from careforce.skills.metrics import COUNTED_MIN_RANK, COUNTED_OCCUPATION
 from careforce.skills.models import Certificate, CertificateStatus, CertificationTally, WorkerSkill
 
 
+def valid_on(day: datetime.date) -> Q:
+    """Certificates valid on `day`: not suspended or revoked, and not expired."""
+    return Q(status=CertificateStatus.VALID) & (Q(valid_until__isnull=True) | Q(valid_until__gte=day))
+
+
 def _skill_figures() -> dict:
-    """What WorkerSkill keeps, over a worker's valid certificates: the highest rank (`top`), and how many
-    count for the certification rate (`counted`)."""
+    """What WorkerSkill keeps, over a worker's valid certificates: the highest rank (`top`), how many
+    count for the certification rate (`counted`), and the first of their last valid days (`ends`)."""
     return {
         "top": Max("level__rank"),
         "counted": Count(
             "id", filter=Q(occupation__code=COUNTED_OCCUPATION, level__rank__gte=COUNTED_MIN_RANK)
         ),
+        "ends": Min("valid_until"),
     }
 
 
-def _figures_per_worker(**filters):
+def _changes_on(ends: datetime.date | None) -> datetime.date | None:
+    return None if ends is None else ends + datetime.timedelta(days=1)
+
+
+def _figures_per_worker(today: datetime.date | None = None, **filters):
     return (
-        Certificate.objects.filter(status=CertificateStatus.VALID, **filters)
+        Certificate.objects.filter(valid_on(today or timezone.localdate()), **filters)
         .values("worker_id")
         .annotate(**_skill_figures())
         .order_by()
@@ -39,33 +57,38 @@ def _figures_per_worker(**filters):
 
 def refresh_worker_skill(worker_id: int) -> WorkerSkill:
     """Recompute one worker's highest valid rank and whether a certificate counts for the rate."""
-    valid = Certificate.objects.filter(worker_id=worker_id, status=CertificateStatus.VALID)
+    valid = Certificate.objects.filter(valid_on(timezone.localdate()), worker_id=worker_id)
     figures = valid.aggregate(**_skill_figures())
     skill, _created = WorkerSkill.objects.update_or_create(
         worker_id=worker_id,
-        defaults={"current_rank": figures["top"] or 0, "care_certified": bool(figures["counted"])},
+        defaults={
+            "current_rank": figures["top"] or 0,
+            "care_certified": bool(figures["counted"]),
+            "changes_on": _changes_on(figures["ends"]),
+        },
     )
     return skill
 
 
-def refresh_worker_skills(worker_ids: Iterable[int]) -> None:
+def refresh_worker_skills(worker_ids: Iterable[int], *, today: datetime.date | None = None) -> None:
     """refresh_worker_skill for many workers: one grouped read and one upsert (a certificates import)."""
     ids = sorted({int(i) for i in worker_ids if i})
     if not ids:
         return
-    figures = {row["worker_id"]: row for row in _figures_per_worker(worker_id__in=ids)}
+    figures = {row["worker_id"]: row for row in _figures_per_worker(today, worker_id__in=ids)}
     WorkerSkill.objects.bulk_create(
         [
             WorkerSkill(
                 worker_id=i,
                 current_rank=(figures.get(i) or {}).get("top") or 0,
                 care_certified=bool((figures.get(i) or {}).get("counted")),
+                changes_on=_changes_on((figures.get(i) or {}).get("ends")),
             )
             for i in ids
         ],
         update_conflicts=True,
         unique_fields=["worker"],
-        update_fields=["current_rank", "care_certified"],
+        update_fields=["current_rank", "care_certified", "changes_on"],
     )
 
 
@@ -111,6 +134,7 @@ def rebuild_all() -> None:
                     worker_id=row["worker_id"],
                     current_rank=row["top"] or 0,
                     care_certified=bool(row["counted"]),
+                    changes_on=_changes_on(row["ends"]),
                 )
             )
             if len(batch) >= 10000:
@@ -121,3 +145,24 @@ def rebuild_all() -> None:
         ids = list(Institution.objects.order_by("pk").values_list("id", flat=True))
         for start in range(0, len(ids), 5000):
             recount_institutions(ids[start : start + 5000])
+
+
+def roll_expired(today: datetime.date | None = None) -> int:
+    """The daily roll: refresh every worker one of whose valid certificates has expired by `today` (their
+    standing and their institution's tally), and tell the dashboard (the same announcement a bulk write
+    makes). System work: no actor; the certificates themselves do not change. Returns the workers
+    refreshed."""
+    today = today or timezone.localdate()
+    with transaction.atomic():
+        ids = list(
+            WorkerSkill.objects.filter(changes_on__lte=today)
+            .order_by("pk")
+            .values_list("worker_id", flat=True)
+        )
+        if not ids:
+            return 0
+        placed = dict(Worker.objects.filter(pk__in=ids).values_list("pk", "institution_id"))
+        refresh_worker_skills(ids, today=today)
+        recount_institutions(placed.values())
+        audit.announce([("skills.certificate", pk, placed.get(pk)) for pk in ids])
+    return len(ids)

@@ -13,6 +13,10 @@ urlpatterns = [
     path("certificates/new/", views.certificate_create, name="certificate_create"),
     path("certificates/<int:pk>/", views.certificate_detail, name="certificate_detail"),
     path("certificates/<int:pk>/revoke/", views.certificate_revoke, name="certificate_revoke"),
+    path("certificates/<int:pk>/suspend/", views.certificate_suspend, name="certificate_suspend"),
+    path("certificates/<int:pk>/reinstate/", views.certificate_reinstate, name="certificate_reinstate"),
+    path("certificates/<int:pk>/renew/", views.certificate_renew, name="certificate_renew"),
+    path("expiring/", views.expiring, name="expiring"),
     path("certificates/<int:pk>/print/", views.certificate_print, name="certificate_print"),
     path("workers/<int:pk>/titles/new/", views.title_create, name="title_create"),
 ]

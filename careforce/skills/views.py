@@ -11,6 +11,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
@@ -19,7 +20,17 @@ from careforce.core.paging import paginate
 from careforce.core.scope import Level, require_write, scope_of
 from careforce.registry.selectors import worker_get
 from careforce.skills import public, selectors, services
-from careforce.skills.forms import BodyForm, CertificateForm, RangeForm, RevokeForm, TitleForm, VerifyForm
+from careforce.skills.forms import (
+    BodyForm,
+    CertificateForm,
+    RangeForm,
+    ReinstateForm,
+    RenewForm,
+    RevokeForm,
+    SuspendForm,
+    TitleForm,
+    VerifyForm,
+)
 from careforce.skills.models import CreditRule, Equivalence, SkillLevel
 
 
@@ -111,39 +122,120 @@ def certificate_create(request: HttpRequest) -> HttpResponse:
     return render(request, "skills/form.html", {"form": form, "title": _("Record a certificate")})
 
 
-@login_required
-def certificate_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    cert = selectors.certificate_get(request.user, pk)
-    can_revoke = (
-        scope_of(request.user).can_write and scope_of(request.user).is_city and cert.status == "valid"
-    )
+def _certificate_forms(request: HttpRequest, cert, bound: tuple[str, object] | None = None) -> dict:
+    """The decisions the user may take on this certificate now (city administrators: they record
+    certificates on the issuing bodies' behalf)."""
+    scope = scope_of(request.user)
+    if not (scope.can_write and scope.is_city):
+        return {}
+    forms = {}
+    if cert.status == "valid":
+        forms = {"suspend": SuspendForm(), "revoke": RevokeForm(), "renew": RenewForm()}
+    elif cert.status == "suspended":
+        forms = {"reinstate": ReinstateForm(), "revoke": RevokeForm()}
+    if bound is not None:
+        forms[bound[0]] = bound[1]
+    return forms
+
+
+def _certificate_page(request: HttpRequest, cert, bound=None) -> HttpResponse:
     return render(
         request,
         "skills/certificate_detail.html",
-        {"cert": cert, "form": RevokeForm() if can_revoke else None},
+        {
+            "cert": cert,
+            "forms": _certificate_forms(request, cert, bound),
+            "renewals": selectors.certificate_renewals(cert),
+        },
     )
+
+
+@login_required
+def certificate_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    return _certificate_page(request, selectors.certificate_get(request.user, pk))
+
+
+CERTIFICATE_ACTIONS = {
+    "revoke": (
+        RevokeForm,
+        lambda actor, cert, data: services.certificate_revoke(
+            actor=actor, certificate=cert, reason=data["reason"], revoked_on=data["revoked_on"]
+        ),
+        gettext_lazy("The certificate has been revoked."),
+    ),
+    "suspend": (
+        SuspendForm,
+        lambda actor, cert, data: services.certificate_suspend(
+            actor=actor, certificate=cert, reason=data["reason"], suspended_on=data["suspended_on"]
+        ),
+        gettext_lazy("The certificate has been suspended."),
+    ),
+    "reinstate": (
+        ReinstateForm,
+        lambda actor, cert, data: services.certificate_reinstate(
+            actor=actor, certificate=cert, reason=data["reason"]
+        ),
+        gettext_lazy("The suspension has been lifted."),
+    ),
+    "renew": (
+        RenewForm,
+        lambda actor, cert, data: services.certificate_renew(actor=actor, certificate=cert, data=data),
+        gettext_lazy("The certificate has been renewed."),
+    ),
+}
 
 
 @login_required
 @require_POST
-def certificate_revoke(request: HttpRequest, pk: int) -> HttpResponse:
+def certificate_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
+    """Revoke, suspend, reinstate or renew: the service decides; its messages go beside the fields."""
     _city_writer(request)
+    if action not in CERTIFICATE_ACTIONS:
+        raise Http404
     cert = selectors.certificate_get(request.user, pk)
-    form = RevokeForm(request.POST)
+    form_class, run, done = CERTIFICATE_ACTIONS[action]
+    form = form_class(request.POST)
     if form.is_valid():
         try:
-            services.certificate_revoke(
-                actor=request.user,
-                certificate=cert,
-                reason=form.cleaned_data["reason"],
-                revoked_on=form.cleaned_data["revoked_on"],
-            )
+            run(request.user, cert, form.cleaned_data)
         except ValidationError as exc:
-            for message in exc.messages:
-                messages.error(request, message)
+            add_service_errors(form, exc)
         else:
-            messages.success(request, _("The certificate has been revoked."))
-    return redirect("skills:certificate_detail", pk=cert.pk)
+            messages.success(request, str(done))
+            return redirect("skills:certificate_detail", pk=cert.pk)
+    return _certificate_page(request, cert, (action, form))
+
+
+def certificate_revoke(request: HttpRequest, pk: int) -> HttpResponse:
+    return certificate_action(request, pk, "revoke")
+
+
+def certificate_suspend(request: HttpRequest, pk: int) -> HttpResponse:
+    return certificate_action(request, pk, "suspend")
+
+
+def certificate_reinstate(request: HttpRequest, pk: int) -> HttpResponse:
+    return certificate_action(request, pk, "reinstate")
+
+
+def certificate_renew(request: HttpRequest, pk: int) -> HttpResponse:
+    return certificate_action(request, pk, "renew")
+
+
+@login_required
+def expiring(request: HttpRequest) -> HttpResponse:
+    """Certificates and completed trainings whose validity ends soon, for the user's area."""
+    if not selectors.may_see_expiring(request.user):
+        raise Http404
+    from careforce.training.selectors import expiring_completions
+
+    days = selectors.expiry_notice_days()
+    context = {
+        "days": days,
+        "certificates": paginate(request, selectors.expiring_certificates(request.user), per_page=50),
+        "trainings": expiring_completions(request.user)[:200],
+    }
+    return render(request, "skills/expiring.html", context)
 
 
 @login_required

@@ -243,6 +243,50 @@ class EnrolmentOut(Schema):
     hours: Decimal
     exam_score: Decimal | None
     exam_passed: bool | None
+    valid_until: datetime.date | None = Field(description="Last valid day of a kind that expires; else null")
+    renews_id: int | None = Field(description="The earlier completion of the same kind this one renews")
+    validity_status: str = Field(description="Stored: valid, suspended or revoked")
+    status_today: str = Field(description="valid, expired, suspended or revoked (completions)")
+    validity_changed_on: datetime.date | None
+    validity_reason: str
+
+    @staticmethod
+    def resolve_status_today(obj) -> str:
+        return obj.status_on(timezone.localdate())
+
+
+class ValidityChangeIn(InputSchema):
+    required_fields = ("reason",)
+
+    reason: Text = None
+    day: DateText = Field(None, description="Date of the suspension or revocation (default today)")
+
+
+class ReinstateIn(InputSchema):
+    required_fields = ("reason",)
+
+    reason: Text = None
+
+
+class ExpiringTrainingOut(Schema):
+    id: int
+    worker_id: int
+    worker_name: str = Field(alias="worker.name")
+    institution_id: int | None = Field(alias="worker.institution_id")
+    course_id: int = Field(alias="session.course_id")
+    course_title: str = Field(alias="session.course.title")
+    course_kind: str = Field(alias="session.course.kind")
+    completed_on: datetime.date
+    valid_until: datetime.date
+
+
+class ExpiringTrainingPage(Schema):
+    items: list[ExpiringTrainingOut]
+    next_cursor: str | None
+
+
+class ExpiringIn(PageIn):
+    days: int | None = Field(None, ge=0, le=3650, description="Within this many days (default 90)")
 
 
 class CountOut(Schema):
@@ -517,6 +561,56 @@ def update_base(request: HttpRequest, base_id: Id, payload: BaseIn):
 def withdraw_enrolment(request: HttpRequest, enrolment_id: Id):
     enrolment = selectors.enrolment_get(request.auth, enrolment_id)
     services.enrolment_withdraw(actor=request.auth, enrolment=enrolment)
+    return selectors.enrolment_get(request.auth, enrolment_id)
+
+
+@router.get(
+    "/training/completions/expiring",
+    response={200: ExpiringTrainingPage, **READ_RESPONSES},
+    summary="Completed trainings whose validity ends soon and that no refresher renewed",
+)
+def expiring_completions(request: HttpRequest, filters: Query[ExpiringIn]):
+    return paginate(
+        selectors.expiring_completions(request.auth, days=filters.days),
+        limit=filters.limit,
+        cursor=filters.cursor,
+    )
+
+
+@router.post(
+    "/training/enrolments/{enrolment_id}/suspend",
+    response={200: EnrolmentOut, **ERROR_RESPONSES},
+    summary="Suspend a completed training's validity (its organisers)",
+)
+def suspend_completion(request: HttpRequest, enrolment_id: Id, payload: ValidityChangeIn):
+    enrolment = selectors.enrolment_get(request.auth, enrolment_id)
+    services.completion_suspend(
+        actor=request.auth, enrolment=enrolment, reason=payload.reason, day=payload.day
+    )
+    return selectors.enrolment_get(request.auth, enrolment_id)
+
+
+@router.post(
+    "/training/enrolments/{enrolment_id}/revoke",
+    response={200: EnrolmentOut, **ERROR_RESPONSES},
+    summary="Revoke a completed training's validity (its organisers)",
+)
+def revoke_completion(request: HttpRequest, enrolment_id: Id, payload: ValidityChangeIn):
+    enrolment = selectors.enrolment_get(request.auth, enrolment_id)
+    services.completion_revoke(
+        actor=request.auth, enrolment=enrolment, reason=payload.reason, day=payload.day
+    )
+    return selectors.enrolment_get(request.auth, enrolment_id)
+
+
+@router.post(
+    "/training/enrolments/{enrolment_id}/reinstate",
+    response={200: EnrolmentOut, **ERROR_RESPONSES},
+    summary="Lift the suspension of a completed training",
+)
+def reinstate_completion(request: HttpRequest, enrolment_id: Id, payload: ReinstateIn):
+    enrolment = selectors.enrolment_get(request.auth, enrolment_id)
+    services.completion_reinstate(actor=request.auth, enrolment=enrolment, reason=payload.reason)
     return selectors.enrolment_get(request.auth, enrolment_id)
 
 

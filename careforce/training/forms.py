@@ -164,3 +164,18 @@ class LessonForm(StyledForm):
     title = forms.CharField(label=_("Lesson title"), max_length=120)
     minutes = forms.CharField(label=_("Minutes"), max_length=4)
     content = forms.CharField(label=_("Content"), required=False, widget=forms.Textarea(attrs={"rows": 3}))
+
+
+class ValidityChangeForm(StyledForm):
+    """Suspend, revoke or lift the suspension of a completed training's validity."""
+
+    action = forms.ChoiceField(
+        label=_("Decision"),
+        choices=[
+            ("suspend", _("Suspend")),
+            ("revoke", _("Revoke")),
+            ("reinstate", _("Lift the suspension")),
+        ],
+    )
+    reason = forms.CharField(label=_("Reason"), max_length=200)
+    day = date_field(_("Date"))

@@ -4,8 +4,12 @@ indicators' one targets table.)"""
 
 from __future__ import annotations
 
+import datetime
+
+from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from careforce.core.models import District
@@ -53,6 +57,38 @@ class CourseKind(models.TextChoices):
     TRANSFER = "transfer", _("Transfer (转岗)")
     HEADS = "heads", _("Heads' course (领雁)")
     ONLINE = "online", _("Online (互联网+培训)")
+
+
+class TrainingValidity(models.Model):
+    """How long a completed training of a kind stays valid, in months; no months: it never expires (data an
+    administrator edits; loaded with defaults by a migration)."""
+
+    kind = models.CharField(_("kind"), max_length=20, choices=CourseKind.choices, unique=True)
+    months = models.PositiveSmallIntegerField(
+        _("valid for (months)"), null=True, blank=True, help_text=_("Empty: never expires.")
+    )
+    note = models.CharField(_("note"), max_length=200, blank=True)
+
+    class Meta:
+        ordering = ["kind"]
+        verbose_name = _("training validity")
+        verbose_name_plural = _("training validity periods")
+        constraints = [
+            models.CheckConstraint(
+                name="training_validity_months_positive", condition=Q(months__isnull=True) | Q(months__gt=0)
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind}: {self.months or '∞'}"
+
+
+class ValidityStatus(models.TextChoices):
+    """Stored: valid, or what an authority decided. Expired follows from `valid_until` (status_on)."""
+
+    VALID = "valid", _("Valid")
+    SUSPENDED = "suspended", _("Suspended")
+    REVOKED = "revoked", _("Revoked")
 
 
 class ContentModule(models.Model):
@@ -171,6 +207,25 @@ class Enrolment(models.Model):
     institution = models.ForeignKey(
         Institution, null=True, on_delete=models.PROTECT, editable=False, related_name="+"
     )
+    # Validity of a completion of a kind that expires (TrainingValidity); null: never expires.
+    valid_until = models.DateField(_("valid until"), null=True, blank=True)
+    # The earlier completion of the same kind this one renews (a refresher), if any.
+    renews = models.ForeignKey(
+        "self",
+        verbose_name=_("renews"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="renewed_by",
+    )
+    validity_status = models.CharField(
+        _("validity"), max_length=10, choices=ValidityStatus.choices, default=ValidityStatus.VALID
+    )
+    validity_changed_on = models.DateField(_("suspension or revocation date"), null=True, blank=True)
+    validity_reason = models.CharField(_("reason"), max_length=200, blank=True)
+    validity_changed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
 
     class Meta:
         ordering = ["-id"]
@@ -182,6 +237,7 @@ class Enrolment(models.Model):
         indexes = [
             models.Index(fields=["worker", "completed_on"], name="enrolment_worker_done"),
             models.Index(fields=["completed_year", "worker"], name="enrolment_year_worker"),
+            models.Index(fields=["valid_until"], name="enrolment_valid_until"),
         ]
 
     def __str__(self) -> str:
@@ -190,6 +246,23 @@ class Enrolment(models.Model):
     @property
     def is_completed(self) -> bool:
         return self.status == EnrolmentStatus.COMPLETED
+
+    def status_on(self, day: datetime.date) -> str:
+        """valid, expired, suspended or revoked (for a completion)."""
+        if self.validity_status != ValidityStatus.VALID:
+            return self.validity_status
+        if self.valid_until is not None and self.valid_until < day:
+            return "expired"
+        return ValidityStatus.VALID
+
+    @property
+    def status_today(self) -> str:
+        return self.status_on(timezone.localdate())
+
+    @property
+    def status_today_label(self) -> str:
+        today = self.status_today
+        return str(_("Expired")) if today == "expired" else str(ValidityStatus(today).label)
 
 
 class Attendance(models.Model):

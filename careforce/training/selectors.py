@@ -6,6 +6,7 @@ import datetime
 from dataclasses import dataclass
 from decimal import Decimal
 
+from django.conf import settings
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
@@ -27,6 +28,7 @@ from careforce.training.models import (
     Session,
     Tier,
     TrainingBase,
+    ValidityStatus,
 )
 
 
@@ -299,4 +301,28 @@ def heads_sessions_for(user: User, district_id: int, *, year: int) -> QuerySet[S
         course__organiser_district_id=district_id,
         start_date__year=year,
         is_cancelled=False,
+    )
+
+
+def expiring_completions(
+    user: User, *, days: int | None = None, today: datetime.date | None = None
+) -> QuerySet[Enrolment]:
+    """Completed trainings of the workers the user sees whose validity ends within `days` (default
+    CAREFORCE_EXPIRY_NOTICE_DAYS) and that no later completion has renewed, soonest first."""
+    scope = scope_of(user)
+    if scope.level not in (Level.CITY, Level.DISTRICT, Level.INSTITUTION):
+        return Enrolment.objects.none()
+    today = today or timezone.localdate()
+    until = today + datetime.timedelta(days=settings.CAREFORCE_EXPIRY_NOTICE_DAYS if days is None else days)
+    return (
+        Enrolment.objects.filter(
+            worker__in=workers_visible_to(user).values("pk"),
+            status=EnrolmentStatus.COMPLETED,
+            validity_status=ValidityStatus.VALID,
+            valid_until__gte=today,
+            valid_until__lte=until,
+            renewed_by__isnull=True,
+        )
+        .select_related("worker__institution", "session__course")
+        .order_by("valid_until", "id")
     )

@@ -28,6 +28,7 @@ from careforce.core.validators import normalize_text
 from careforce.institutions.models import Institution
 from careforce.registry.models import Occupation, Worker
 from careforce.registry.selectors import search_condition, workers_visible_to
+from careforce.skills.models import valid_until
 from careforce.training import inputs
 from careforce.training.inputs import Errors
 from careforce.training.models import (
@@ -44,13 +45,26 @@ from careforce.training.models import (
     Tier,
     TrainingBase,
     TrainingTally,
+    TrainingValidity,
+    ValidityStatus,
 )
 
 MAX_HOURS = Decimal(2000)
 BASE_FIELDS = ("name", "kind", "host", "district", "accredited_on", "capacity", "address", "is_active")
 COURSE_FIELDS = ("title", "tier", "kind", "organiser_district", "organiser_institution", "hours")
 SESSION_FIELDS = ("course", "start_date", "end_date", "venue", "base", "capacity", "is_cancelled")
-ENROLMENT_FIELDS = ("status", "completed_on", "hours", "exam_score", "exam_passed")
+ENROLMENT_FIELDS = (
+    "status",
+    "completed_on",
+    "hours",
+    "exam_score",
+    "exam_passed",
+    "valid_until",
+    "renews",
+    "validity_status",
+    "validity_changed_on",
+    "validity_reason",
+)
 
 
 # ---------------------------------------------------------------- who may organise what
@@ -630,6 +644,7 @@ def _finish(actor: User, enrolment: Enrolment, values: Mapping[str, Any]) -> Enr
     # Where the person-time counts: the worker's district (the institution's) at completion.
     enrolment.district_id = worker.district_id
     enrolment.institution_id = worker.institution_id
+    _set_validity(enrolment)
     enrolment.save()
     _tally(enrolment, +1)
     audit.record(
@@ -641,6 +656,111 @@ def _finish(actor: User, enrolment: Enrolment, values: Mapping[str, Any]) -> Enr
         institution_id=worker.institution_id,
     )
     return enrolment
+
+
+def _set_validity(enrolment: Enrolment) -> None:
+    """A completion of a kind that expires is valid for its kind's months (TrainingValidity) from the
+    completion date, and renews the worker's latest earlier completion of the same kind (a refresher)."""
+    if enrolment.status != EnrolmentStatus.COMPLETED:
+        enrolment.valid_until = enrolment.renews = None
+        return
+    kind = enrolment.session.course.kind
+    months = TrainingValidity.objects.filter(kind=kind).values_list("months", flat=True).first()
+    enrolment.valid_until = valid_until(enrolment.completed_on, months)
+    enrolment.renews = (
+        Enrolment.objects.filter(
+            worker_id=enrolment.worker_id,
+            status=EnrolmentStatus.COMPLETED,
+            session__course__kind=kind,
+            completed_on__lte=enrolment.completed_on,
+            valid_until__isnull=False,
+        )
+        .exclude(pk=enrolment.pk)
+        .order_by("-completed_on", "-id")
+        .first()
+        if months is not None
+        else None
+    )
+
+
+def _locked_completion(actor: User, enrolment: Enrolment) -> Enrolment:
+    enrolment = Enrolment.objects.select_for_update().select_related("session__course").get(pk=enrolment.pk)
+    _require_organiser(actor, enrolment.session.course)
+    return enrolment
+
+
+def _validity_change(
+    actor: User, enrolment: Enrolment, *, to: str, allowed: tuple[str, ...], reason: Any, day: Any = None
+) -> Enrolment:
+    errors = Errors()
+    if enrolment.status != EnrolmentStatus.COMPLETED or enrolment.validity_status not in allowed:
+        errors.add(
+            "validity_status",
+            _("This change does not apply: the training is %(status)s.")
+            % {
+                "status": enrolment.get_validity_status_display()
+                if enrolment.status == EnrolmentStatus.COMPLETED
+                else enrolment.get_status_display()
+            },
+        )
+    text = normalize_text(reason)
+    if len(text) < 2:
+        errors.add("reason", _("Give the reason."))
+    elif len(text) > 200:
+        errors.add("reason", _("Too long (at most %(n)d characters).") % {"n": 200})
+    on = inputs.date({"day": day}, "day", errors) or timezone.localdate()
+    errors.raise_if_any()
+    before = audit.snapshot(enrolment, ENROLMENT_FIELDS)
+    enrolment.validity_status = to
+    if to == ValidityStatus.VALID:
+        enrolment.validity_changed_on, enrolment.validity_reason = None, ""
+    else:
+        enrolment.validity_changed_on, enrolment.validity_reason = on, text
+    enrolment.validity_changed_by = actor
+    enrolment.save(
+        update_fields=["validity_status", "validity_changed_on", "validity_reason", "validity_changed_by"]
+    )
+    audit.record(
+        actor=actor,
+        action=AuditAction.UPDATE,
+        instance=enrolment,
+        changes=audit.diff(before, audit.snapshot(enrolment, ENROLMENT_FIELDS)),
+        worker_id=enrolment.worker_id,
+        note=text[:200],
+    )
+    return enrolment
+
+
+@transaction.atomic
+def completion_suspend(*, actor: User, enrolment: Enrolment, reason: Any, day: Any = None) -> Enrolment:
+    """Suspend a completed training's validity (its organisers), with the date, reason and who."""
+    enrolment = _locked_completion(actor, enrolment)
+    return _validity_change(
+        actor, enrolment, to=ValidityStatus.SUSPENDED, allowed=(ValidityStatus.VALID,), reason=reason, day=day
+    )
+
+
+@transaction.atomic
+def completion_revoke(*, actor: User, enrolment: Enrolment, reason: Any, day: Any = None) -> Enrolment:
+    """Revoke a completed training's validity for good (its organisers)."""
+    enrolment = _locked_completion(actor, enrolment)
+    return _validity_change(
+        actor,
+        enrolment,
+        to=ValidityStatus.REVOKED,
+        allowed=(ValidityStatus.VALID, ValidityStatus.SUSPENDED),
+        reason=reason,
+        day=day,
+    )
+
+
+@transaction.atomic
+def completion_reinstate(*, actor: User, enrolment: Enrolment, reason: Any) -> Enrolment:
+    """Lift a suspension (the reason is kept in the audit trail)."""
+    enrolment = _locked_completion(actor, enrolment)
+    return _validity_change(
+        actor, enrolment, to=ValidityStatus.VALID, allowed=(ValidityStatus.SUSPENDED,), reason=reason
+    )
 
 
 @transaction.atomic
@@ -742,6 +862,7 @@ def enrolment_withdraw(*, actor: User, enrolment: Enrolment) -> Enrolment:
     enrolment.status = EnrolmentStatus.WITHDRAWN
     enrolment.completed_on = enrolment.completed_year = enrolment.exam_passed = enrolment.exam_score = None
     enrolment.hours = Decimal(0)
+    enrolment.valid_until = enrolment.renews = None
     enrolment.save()
     audit.record(
         actor=actor,

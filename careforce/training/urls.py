@@ -27,4 +27,5 @@ urlpatterns = [
     path("bases/<int:pk>/edit/", views.base_edit, name="base_edit"),
     path("learn/", views.learn, name="learn"),
     path("learn/<int:pk>/", views.learning, name="learning"),
+    path("completions/<int:pk>/validity/", views.completion_validity, name="completion_validity"),
 ]

@@ -34,6 +34,7 @@ from careforce.training.forms import (
     ScheduleForm,
     SessionFilterForm,
     SessionForm,
+    ValidityChangeForm,
 )
 from careforce.training.models import EnrolmentStatus, Lesson, Tier
 
@@ -594,3 +595,44 @@ def worker_section(request: HttpRequest, worker) -> dict | None:
     worker_get(request.user, worker.pk)
     rows = list(selectors.worker_training(worker)[:50])
     return {"enrolments": rows, "is_self": request.user.worker_id == worker.pk}
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def completion_validity(request: HttpRequest, pk: int) -> HttpResponse:
+    """A completed training's validity: until when, its status today, what it renews; the session's
+    organisers suspend, revoke or lift a suspension here."""
+    enrolment = selectors.enrolment_get(request.user, pk)
+    if enrolment.status != EnrolmentStatus.COMPLETED:
+        raise Http404
+    scope = scope_of(request.user)
+    may_decide = scope.can_write and services.may_organise(scope, enrolment.session.course)
+    if request.method == "POST" and not may_decide:
+        raise Http404
+    form = ValidityChangeForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            if data["action"] == "reinstate":
+                services.completion_reinstate(actor=request.user, enrolment=enrolment, reason=data["reason"])
+            elif data["action"] == "revoke":
+                services.completion_revoke(
+                    actor=request.user, enrolment=enrolment, reason=data["reason"], day=data["day"]
+                )
+            else:
+                services.completion_suspend(
+                    actor=request.user, enrolment=enrolment, reason=data["reason"], day=data["day"]
+                )
+        except ValidationError as exc:
+            add_service_errors(form, exc, field_map={"validity_status": "action"})
+        else:
+            messages.success(request, _("The training's validity has been changed."))
+            return redirect("training:completion_validity", pk=enrolment.pk)
+    context = {
+        "enrolment": enrolment,
+        "form": form if may_decide else None,
+        "renewed_by": enrolment.renewed_by.select_related("session__course")
+        .order_by("-completed_on")
+        .first(),
+    }
+    return render(request, "training/completion_validity.html", context)

@@ -23,6 +23,9 @@ ROUTES = [
     Route("GET /api/v1/pools/members/{member_id}", "member", READ, expect=_officials),
     Route("POST /api/v1/pools/members/{member_id}/leave", "member", WRITE, "post", {}, expect=_managers),
     Route("GET /api/v1/pools/draws/{draw_id}", "draw", READ, expect=_officials),
+    # An empty reason: refused by field for those who may redraw, 404 for everyone else.
+    Route("pools:draw_redraw", "draw", WRITE, "post", expect=_managers),
+    Route("POST /api/v1/pools/draws/{draw_id}/redraw", "draw", WRITE, "post", {}, expect=_managers),
 ]
 
 

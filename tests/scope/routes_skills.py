@@ -17,6 +17,9 @@ ROUTES = [
     Route("skills:certificate_detail", "certificate", READ),
     Route("skills:certificate_print", "certificate", READ),
     Route("skills:certificate_revoke", "certificate", WRITE, "post", expect=_city_writer),
+    Route("skills:certificate_suspend", "certificate", WRITE, "post", expect=_city_writer),
+    Route("skills:certificate_reinstate", "certificate", WRITE, "post", expect=_city_writer),
+    Route("skills:certificate_renew", "certificate", WRITE, "post", expect=_city_writer),
     Route("skills:title_create", "worker", WRITE),
     Route("GET /api/v1/skills/certificates/{certificate_id}", "certificate", READ),
     Route(
@@ -26,6 +29,17 @@ ROUTES = [
         "post",
         {},
         expect=_city_writer,
+    ),
+    *(
+        Route(
+            f"POST /api/v1/skills/certificates/{{certificate_id}}/{action}",
+            "certificate",
+            WRITE,
+            "post",
+            {},
+            expect=_city_writer,
+        )
+        for action in ("suspend", "reinstate", "renew")
     ),
     Route("GET /api/v1/workers/{worker_id}/skills", "worker", READ),
     Route("POST /api/v1/workers/{worker_id}/titles", "worker", WRITE, "post", {}),

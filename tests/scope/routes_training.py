@@ -38,6 +38,8 @@ ROUTES = [
         "training:learn_start", "online_session", WRITE, "post", expect=lambda role, s: role == "worker" and s
     ),
     Route("training:learning", "online_enrolment", READ),
+    Route("training:completion_validity", "completion", READ),
+    Route("training:completion_validity", "completion", WRITE, "post"),
     Route(
         "POST /api/v1/training/sessions/{session_id}/start",
         "online_session",
@@ -71,6 +73,16 @@ ROUTES = [
     Route("POST /api/v1/training/sessions/{session_id}/results", "session", WRITE, "post", {}),
     Route("GET /api/v1/workers/{worker_id}/training", "worker", READ),
     Route("training:withdraw", "session", WRITE, "post"),
+    *(
+        Route(
+            f"POST /api/v1/training/enrolments/{{enrolment_id}}/{action}",
+            "online_enrolment",
+            WRITE,
+            "post",
+            {},
+        )
+        for action in ("suspend", "revoke", "reinstate")
+    ),
     # Last: it changes the enrolment the routes above read.
     Route("POST /api/v1/training/enrolments/{enrolment_id}/withdraw", "online_enrolment", WRITE, "post", {}),
 ]
@@ -85,7 +97,8 @@ def make_targets(city, world):
         district = District.objects.get(code="500103" if in_scope else "500105")
         course = ft.course(actor=city, tier="institution", organiser_institution=inst.pk)
         session = ft.session(course=course, actor=city)
-        services.enrolments_create(actor=city, session=session, workers=[worker])
+        (enrolment,) = services.enrolments_create(actor=city, session=session, workers=[worker])
+        completion = services.enrolment_complete(actor=city, enrolment=enrolment)
         heads = ft.course(actor=city, tier="district", organiser_district=district.pk, kind="heads")
         online = ft.course(actor=city, tier="institution", organiser_institution=inst.pk, kind="online")
         online_session = ft.session(
@@ -109,6 +122,7 @@ def make_targets(city, world):
             "heads_session": ft.session(course=heads, actor=city),
             "online_session": online_session,
             "online_enrolment": online_enrolment,
+            "completion": completion,
             "base": base,
         }
     return out
