@@ -8,7 +8,7 @@ from django.http import Http404
 
 from careforce.core.models import User
 from careforce.core.scope import Level, scope_of
-from careforce.imports.models import ImportJob, ImportRow
+from careforce.imports.models import ImportJob, ImportRow, JobStatus
 
 
 def jobs_visible_to(user: User) -> QuerySet[ImportJob]:
@@ -37,3 +37,8 @@ def job_rows(job: ImportJob, status: str | None = None) -> QuerySet[ImportRow]:
     if status:
         qs = qs.filter(status=status)
     return qs.order_by("number")
+
+
+def jobs_waiting_to_be_saved(user: User) -> QuerySet[ImportJob]:
+    """Imports checked and not yet saved (the home work queue): the file waits for its uploader's decision."""
+    return jobs_visible_to(user).filter(status=JobStatus.VALIDATED)

@@ -34,6 +34,11 @@ class InstitutionFilterForm(StyledForm):
     ownership = forms.ChoiceField(
         label=_("Ownership"), required=False, choices=[("", _("All")), *Ownership.choices]
     )
+    head = forms.ChoiceField(
+        label=_("Head (负责人)"),
+        required=False,
+        choices=[("", _("All")), ("untrained", _("Not trained this year (领雁), or not recorded"))],
+    )
 
     def __init__(self, *args, user: User, **kwargs):
         super().__init__(*args, **kwargs)
@@ -51,6 +56,7 @@ class InstitutionFilterForm(StyledForm):
             "kind": data.get("kind") or None,
             "ownership": data.get("ownership") or None,
             "q": data.get("q") or None,
+            "head_untrained": data.get("head") == "untrained",
         }
 
 
