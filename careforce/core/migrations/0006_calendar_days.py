@@ -51,9 +51,10 @@ def load(apps, schema_editor):
         )
     # The system administrator keeps the calendar, like the other configuration rows.
     app_config = apps.get_app_config("core")
-    app_config.models_module = True
+    previous = getattr(app_config, "models_module", None)
+    app_config.models_module = previous or True  # a migration's app config has no module of models
     create_permissions(app_config, apps=apps, verbosity=0)
-    app_config.models_module = None
+    app_config.models_module = previous
     Group = apps.get_model("auth", "Group")
     Permission = apps.get_model("auth", "Permission")
     group, _created = Group.objects.get_or_create(name="system_admin")
