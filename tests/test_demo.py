@@ -205,3 +205,17 @@ def test_the_demo_fills_every_module_through_the_services_with_two_years_of_hist
     trend = [v for _month, v in readings["registry_workers"].points if v is not None]
     assert len(trend) >= 12 and len(set(trend)) > 3  # a trend, not a flat line
     assert readings["registry_workers"].projection.status != "no_trend"
+
+
+def test_the_demo_accounts_find_work_waiting_on_their_home_pages(client):
+    run(workers=600, institutions=40, seed=1)
+    district = User.objects.get(username="demo-district")
+    client.force_login(district)
+    response = client.get("/")
+    queue = {row["key"]: row["count"] for row in response.context["queue"]}
+    assert queue["unread_notifications"] >= 1  # a listed worker taken on in the demo district
+    assert queue["heads_untrained"] >= 1
+    city = User.objects.get(username="demo-city")
+    client.force_login(city)
+    rows = {row["key"]: row["count"] for row in client.get("/").context["queue"]}
+    assert rows["overdue_complaints"] >= 2

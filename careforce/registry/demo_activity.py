@@ -29,6 +29,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from django.db import transaction
+from django.utils import timezone
 
 from careforce.conduct import services as conduct
 from careforce.conduct.models import ComplaintChannel
@@ -39,7 +40,9 @@ from careforce.indicators import engine, marks
 from careforce.institutions.models import Institution
 from careforce.institutions.services import institution_update
 from careforce.rankings import services as rankings
+from careforce.registry.demo import DEMO_DISTRICT_CODE
 from careforce.registry.models import Worker
+from careforce.registry.services import employment_start
 from careforce.skills import services as skills
 from careforce.training import services as training
 
@@ -375,7 +378,7 @@ def _complaints(actor: User, rng: random.Random, today: datetime.date, active, m
     count = max(12, len(active) * 4 // 1000)
     subjects = rng.sample(active, min(count, len(active)))
     made = 0
-    listed = False
+    listed = penalised = False
     last_found = None
     # The first four show every open stage even in a small demo: open past the deadline (received, and
     # under investigation), just received, under investigation within the deadline.
@@ -424,8 +427,9 @@ def _complaints(actor: User, rng: random.Random, today: datetime.date, active, m
         if not found:
             continue
         last_found = (pk, complaint, concluded)
-        if rng.random() < 0.35:
-            kind = rng.choice(("warning", "warning", "fine", "dismissal"))
+        if not penalised or rng.random() < 0.35:  # the first substantiated complaint always leads to one
+            kind = rng.choice(("warning", "warning", "fine", "dismissal")) if penalised else "fine"
+            penalised = True
             decided = min(today, concluded + datetime.timedelta(days=rng.randrange(1, 15)))
             conduct.penalty_record(
                 actor=actor,
@@ -441,32 +445,48 @@ def _complaints(actor: User, rng: random.Random, today: datetime.date, active, m
                 },
             )
             if kind == "dismissal" and not listed:
-                credit.listing_create(
-                    actor=actor,
-                    data={
-                        "worker": pk,
-                        "situation": "elder_abuse",
-                        "deciding_body": "重庆市民政局",
-                        "facts": FINDINGS_SUBSTANTIATED,
-                        "complaint": complaint.pk,
-                        "start_date": decided,
-                    },
-                )
+                _list_and_hire(actor, pk, complaint.pk, decided)
                 listed = True
     if not listed and last_found is not None:
         pk, complaint, concluded = last_found
-        credit.listing_create(
-            actor=actor,
-            data={
-                "worker": pk,
-                "situation": "elder_abuse",
-                "deciding_body": "重庆市民政局",
-                "facts": FINDINGS_SUBSTANTIATED,
-                "complaint": complaint.pk,
-                "start_date": concluded,
-            },
-        )
+        _list_and_hire(actor, pk, complaint.pk, concluded)
     return made
+
+
+def _list_and_hire(actor: User, worker_id: int, complaint_id: int, day: datetime.date) -> None:
+    """A dishonesty listing; then an institution of the demo district takes the listed worker on part-time
+    with a recorded reason, so that the district is notified (an unread notification on its home page)."""
+    credit.listing_create(
+        actor=actor,
+        data={
+            "worker": worker_id,
+            "situation": "elder_abuse",
+            "deciding_body": "重庆市民政局",
+            "facts": FINDINGS_SUBSTANTIATED,
+            "complaint": complaint_id,
+            "start_date": day,
+        },
+    )
+    worker = Worker.objects.get(pk=worker_id)
+    other = (
+        Institution.objects.filter(district__code=DEMO_DISTRICT_CODE)
+        .exclude(pk=worker.institution_id)
+        .order_by("pk")
+        .first()
+    )
+    if other is None:
+        return
+    employment_start(
+        actor=actor,
+        worker=worker,
+        data={
+            "institution": other.pk,
+            "post": "后勤（兼职）",
+            "start_date": max(day, timezone.localdate() - datetime.timedelta(days=10)),
+            "is_part_time": True,
+            "override_reason": "经核实仅从事后勤工作，不直接接触老人",
+        },
+    )
 
 
 # ---------------------------------------------------------------- ranking
