@@ -205,6 +205,10 @@ def test_the_demo_fills_every_module_through_the_services_with_two_years_of_hist
     trend = [v for _month, v in readings["registry_workers"].points if v is not None]
     assert len(trend) >= 12 and len(set(trend)) > 3  # a trend, not a flat line
     assert readings["registry_workers"].projection.status != "no_trend"
+    # The services kept the dashboard's facts exact: a rebuild from the records changes no figure.
+    call_command("indicators_rebuild", stdout=io.StringIO())
+    again = {r.code: (r.value, r.points) for r in indicators.overview(city)["readings"]}
+    assert again == {code: (r.value, r.points) for code, r in readings.items()}
 
 
 def test_the_demo_accounts_find_work_waiting_on_their_home_pages(client):

@@ -16,8 +16,8 @@ What it writes (sizes scale with the number of workers):
 - penalties following some substantiated complaints and a dishonesty listing (`penalty_record`,
   `listing_create`);
 - last month's quality ranking, computed and published (`ranking_compute`, `ranking_publish`).
-The dashboard's facts are rebuilt at the end from the records' own dates (`indicators.engine.rebuild`).
-Nothing is written straight into a derived table.
+Nothing is written straight into a derived table: each service keeps the dashboard's facts current in its own
+transaction, and the trends read the records' own dates.
 """
 
 from __future__ import annotations
@@ -36,7 +36,6 @@ from careforce.conduct.models import ComplaintChannel
 from careforce.core.models import District, User
 from careforce.core.synthetic import credit_code
 from careforce.credit import services as credit
-from careforce.indicators import engine, marks
 from careforce.institutions.models import Institution
 from careforce.institutions.services import institution_update
 from careforce.rankings import services as rankings
@@ -139,11 +138,9 @@ def load_activity(
         with transaction.atomic():
             result.counts[name] = step()
         log(f"  {name}: {result.counts[name]:,}  {time.monotonic() - started:.1f} s")
-    # The dashboard's facts from the records' own dates (employment, training, certificates, complaints).
-    with transaction.atomic():
-        engine.rebuild(log=lambda _line: None)
-        marks.bump((), everything=True)
-    log(f"  dashboard facts rebuilt  {time.monotonic() - started:.1f} s")
+    # No rebuild of the dashboard's facts is needed: each service above refreshed the facts of what it
+    # touched in its own transaction (indicators/marks.py), and the trends are read from the records' own
+    # dates (employment, training, certificates, complaints), so history shows as it is.
     result.seconds = time.monotonic() - started
     return result
 
