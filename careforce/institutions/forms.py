@@ -51,13 +51,15 @@ class InstitutionFilterForm(StyledForm):
         self.is_valid()
         data = getattr(self, "cleaned_data", {})
         district = data.get("district")
-        return {
+        filters: dict[str, object] = {
             "district": int(district) if district and str(district).isdigit() else None,
             "kind": data.get("kind") or None,
             "ownership": data.get("ownership") or None,
             "q": data.get("q") or None,
-            "head_untrained": data.get("head") == "untrained",
         }
+        if data.get("head") == "untrained":  # the home work queue's link
+            filters["head_untrained"] = True
+        return filters
 
 
 def _count(label) -> forms.CharField:
