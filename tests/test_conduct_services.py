@@ -12,6 +12,7 @@ from careforce.conduct import metrics, services
 from careforce.conduct.models import Complaint, ComplaintStatus, Evaluation
 from careforce.conduct.views import masked_name
 from careforce.core.models import AuditEvent, District, Role
+from careforce.core.workdays import add_working_days
 from tests import factories
 from tests import factories_conduct as fc
 
@@ -104,7 +105,7 @@ def test_a_complaint_moves_through_its_workflow_with_audit(city, worker):
         actor=city, worker=worker, received_on=datetime.date.today() - datetime.timedelta(days=3)
     )
     assert c.status == ComplaintStatus.RECEIVED and c.district_id == worker.district_id
-    assert c.deadline == c.received_on + datetime.timedelta(days=15)
+    assert c.deadline == add_working_days(c.received_on, 15)  # the hotline's 15 working days
     with pytest.raises(ValidationError) as exc:
         services.complaint_transition(actor=city, complaint=c, to="closed")
     assert "to" in exc.value.message_dict

@@ -167,3 +167,59 @@ def test_otp_code_is_refused_outside_development(settings):
     settings.DEVELOPMENT = False
     with pytest.raises(CommandError, match="development"):
         call_command("otp_code", "demo-city", stdout=io.StringIO())
+
+
+def test_the_demo_fills_every_module_through_the_services_with_two_years_of_history():
+    from careforce.conduct.models import Complaint, Evaluation, Penalty
+    from careforce.credit.models import DishonestyListing
+    from careforce.indicators import selectors as indicators
+    from careforce.rankings.models import RankingSnapshot
+    from careforce.skills.models import Certificate
+    from careforce.training.models import Enrolment
+
+    output = run(workers=600, institutions=40, seed=1)
+
+    assert "Activity:" in output
+    today = datetime.date.today()
+    assert Enrolment.objects.filter(status="completed").count() > 50
+    assert Certificate.objects.count() > 50
+    assert Evaluation.objects.exists() and Penalty.objects.exists() and DishonestyListing.objects.exists()
+    assert RankingSnapshot.objects.exists()
+    statuses = set(Complaint.objects.values_list("status", flat=True))
+    assert {"received", "investigating", "closed"} <= statuses
+    assert Complaint.objects.filter(status__in=("received", "investigating"), deadline__lt=today).exists()
+    # Through the services: every complaint has its audit trail.
+    assert AuditEvent.objects.filter(object_type="conduct.complaint").count() >= Complaint.objects.count()
+    # Dated over two years, not all today.
+    received = Complaint.objects.values_list("received_on", flat=True)
+    assert min(received) < today - datetime.timedelta(days=365)
+    completions = Enrolment.objects.filter(status="completed").values_list("completed_on", flat=True)
+    assert min(completions) < today - datetime.timedelta(days=365)
+
+    city = User.objects.get(username="demo-city")
+    readings = {r.code: r for r in indicators.overview(city)["readings"]}
+    assert readings["training_person_times"].value > 0
+    assert readings["certification_rate"].value > 0
+    assert readings["overdue_complaints"].value > 0
+    assert readings["heads_training_coverage"].value > 0
+    trend = [v for _month, v in readings["registry_workers"].points if v is not None]
+    assert len(trend) >= 12 and len(set(trend)) > 3  # a trend, not a flat line
+    assert readings["registry_workers"].projection.status != "no_trend"
+    # The services kept the dashboard's facts exact: a rebuild from the records changes no figure.
+    call_command("indicators_rebuild", stdout=io.StringIO())
+    again = {r.code: (r.value, r.points) for r in indicators.overview(city)["readings"]}
+    assert again == {code: (r.value, r.points) for code, r in readings.items()}
+
+
+def test_the_demo_accounts_find_work_waiting_on_their_home_pages(client):
+    run(workers=600, institutions=40, seed=1)
+    district = User.objects.get(username="demo-district")
+    client.force_login(district)
+    response = client.get("/")
+    queue = {row["key"]: row["count"] for row in response.context["queue"]}
+    assert queue["unread_notifications"] >= 1  # a listed worker taken on in the demo district
+    assert queue["heads_untrained"] >= 1
+    city = User.objects.get(username="demo-city")
+    client.force_login(city)
+    rows = {row["key"]: row["count"] for row in client.get("/").context["queue"]}
+    assert rows["overdue_complaints"] >= 2

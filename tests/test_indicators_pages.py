@@ -42,9 +42,18 @@ def test_it_shows_the_city_overview_with_map_table_and_links(client, city, place
     assert "chongqing.geojson" in page and "\\u6881\\u5e73\\u53bf" in page  # 梁平县, the old name mapped
 
 
+def test_a_district_official_lands_on_the_district_view(client, city, places):
+    login(client, Role.DISTRICT_ADMIN, district=district("500103"))
+    response = client.get(reverse("indicators:home"))
+    assert response.status_code == 302
+    assert response["Location"] == reverse("indicators:district", args=[district("500103").pk])
+    page = client.get(response["Location"]).content.decode()
+    assert reverse("indicators:home") + "?view=city" in page  # the city aggregate is one click away
+
+
 def test_a_district_official_sees_the_city_in_aggregate_but_only_its_own_records(client, city, places):
     login(client, Role.DISTRICT_ADMIN, district=district("500103"))
-    page = client.get(reverse("indicators:home")).content.decode()
+    page = client.get(reverse("indicators:home") + "?view=city").content.decode()
     assert "江北区" in page  # the aggregate of another district, on the ranked table
     assert f"district={district('500105').pk}" not in page  # but no link to its records
     assert reverse("indicators:district", args=[district("500105").pk]) not in page

@@ -58,8 +58,8 @@ def test_it_shows_role_scope_and_scoped_counts(client, city, home, district_admi
     response = client.get(reverse("core:home"))
     body = response.content.decode()
     assert "陈主任" in body and "区县管理员 · 渝中区" in body
-    assert (response.context["workers_total"], response.context["institutions_total"]) == (1, 1)
-    assert response.context["workers_active"] == 1
+    assert (response.context["records_total"], response.context["institutions_total"]) == (1, 1)
+    assert response.context["registry_workers"]["value"] == 1
     assert reverse("core:access_log") not in body
 
 

@@ -15,7 +15,9 @@ class ConductConfig(AppConfig):
         from careforce.conduct import views
         from careforce.core.extensions import (
             NavItem,
+            QueueItem,
             Section,
+            register_home_queue,
             register_home_section,
             register_institution_section,
             register_nav,
@@ -58,6 +60,9 @@ class ConductConfig(AppConfig):
                 views.home_overdue,
                 order=20,
             )
+        )
+        register_home_queue(
+            QueueItem("overdue_complaints", _("Overdue complaints"), views.queue_overdue, order=10)
         )
         from careforce.conduct import sheets
 

@@ -70,7 +70,11 @@ class ComplaintForm(StyledForm):
     def __init__(self, *args, user: User, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["channel"].choices = _blank(
-            (str(c.pk), f"{c.name}（{c.deadline_days}）") for c in ComplaintChannel.objects.all()
+            (
+                str(c.pk),
+                _("%(channel)s (%(days)s working days)") % {"channel": c.name, "days": c.deadline_days},
+            )
+            for c in ComplaintChannel.objects.all()
         )
         self.fields["institution"].choices = _blank(institution_choices(user))
 

@@ -125,11 +125,12 @@ class EvaluationScore(models.Model):
 
 
 class ComplaintChannel(models.Model):
-    """How a complaint came in, and the days allowed to conclude it (data, per channel)."""
+    """How a complaint came in, and the working days allowed to conclude it (data, per channel; holidays and
+    adjusted working weekends from core.CalendarDay)."""
 
     code = models.CharField(_("code"), max_length=40, unique=True)
     name = models.CharField(_("name"), max_length=60)
-    deadline_days = models.PositiveSmallIntegerField(_("days to conclude"), default=30)
+    deadline_days = models.PositiveSmallIntegerField(_("working days to conclude"), default=30)
     sort_order = models.PositiveSmallIntegerField(default=0)
 
     class Meta:

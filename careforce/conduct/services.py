@@ -38,6 +38,7 @@ from careforce.core import audit
 from careforce.core.models import AuditAction, User
 from careforce.core.scope import Level, require_write
 from careforce.core.validators import normalize_text
+from careforce.core.workdays import add_working_days
 from careforce.credit.services import credit_recompute_workers
 from careforce.institutions.models import Institution
 from careforce.registry.choices import choice_labels, parse_choice
@@ -304,7 +305,8 @@ def _channel(raw: Any, errors: inputs.Errors) -> ComplaintChannel | None:
 
 @transaction.atomic
 def complaint_receive(*, actor: User, data: Mapping[str, Any]) -> Complaint:
-    """Record a complaint as received; its deadline is the channel's days after the date received."""
+    """Record a complaint as received; its deadline is the channel's working days after the date received
+    (public holidays and adjusted working weekends from the calendar, core/workdays.py)."""
     require_write(actor)
     errors: inputs.Errors = {}
     channel = _channel(data.get("channel"), errors)
@@ -320,7 +322,7 @@ def complaint_receive(*, actor: User, data: Mapping[str, Any]) -> Complaint:
         district=_district_of(worker, institution),
         content=content,
         received_on=received_on,
-        deadline=received_on + datetime.timedelta(days=channel.deadline_days),
+        deadline=add_working_days(received_on, channel.deadline_days),
     )
     audit.record_create(
         actor=actor,

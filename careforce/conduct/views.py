@@ -332,3 +332,12 @@ def institution_timeline(request: HttpRequest, pk: int) -> HttpResponse:
     context = selectors.conduct_of_institution(institution)
     context.update(institution=institution, today=timezone.localdate(), statuses=ComplaintStatus)
     return render(request, "conduct/_timeline.html", {"ctx": context})
+
+
+def queue_overdue(request: HttpRequest, scope) -> tuple[int, str] | None:
+    """The home work queue's item (registered in ConductConfig.ready()): open complaints past their
+    deadline (counted in working days) in the user's scope."""
+    if scope.level in (Level.NONE, Level.SELF):
+        return None
+    count = selectors.complaint_list(request.user, selectors.ComplaintFilters(overdue=True)).count()
+    return count, reverse("conduct:complaint_list") + "?overdue=on"

@@ -13,7 +13,7 @@ from django.core.exceptions import PermissionDenied
 from django.utils.translation import gettext_lazy as _
 
 from careforce.core.masking import remask
-from careforce.core.models import ApiToken, AuditEvent, District, PiiAccess, User
+from careforce.core.models import ApiToken, AuditEvent, CalendarDay, District, PiiAccess, User
 from careforce.core.services import ROLE_FIELDS, account_created_in_admin, account_role_set
 
 
@@ -26,6 +26,17 @@ class DistrictAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+@admin.register(CalendarDay)
+class CalendarDayAdmin(admin.ModelAdmin):
+    """Public holidays and adjusted working days (调休): each year's rows are added from the State Council's
+    notice; complaint deadlines count working days with them."""
+
+    list_display = ("date", "kind", "name")
+    list_filter = ("kind",)
+    search_fields = ("name",)
+    date_hierarchy = "date"
 
 
 @admin.register(User)

@@ -3,7 +3,9 @@
 An app registers, in its AppConfig.ready():
 - navigation entries (the left menu),
 - sections of the worker page and of the institution page (its own template and context),
-- panels of the home page (工作台), e.g. what waits for the acting user: unread notifications, overdue work.
+- panels of the home page (工作台), e.g. what waits for the acting user: unread notifications, overdue work;
+- items of the home page's work queue: one count of what needs action today, linking to the list filtered
+  to exactly those records.
 Sections receive the viewing request and the record already fetched through the scoped selector (home
 panels: the acting user's Scope instead of a record); their context function must read through the app's
 own scoped selectors and return None to hide the section.
@@ -39,10 +41,23 @@ class Section:
     order: int = 100
 
 
+@dataclass(frozen=True)
+class QueueItem:
+    """One line of the home page's work queue. `count(request, scope)` returns (how many, the URL of the list
+    filtered to them), or None when the item is not for this role; it reads through the app's scoped
+    selectors."""
+
+    key: str
+    label: Any
+    count: Callable[[HttpRequest, Scope], tuple[int, str] | None]
+    order: int = 100
+
+
 NAV_ITEMS: list[NavItem] = []
 WORKER_SECTIONS: list[Section] = []
 INSTITUTION_SECTIONS: list[Section] = []
 HOME_SECTIONS: list[Section] = []
+HOME_QUEUE: list[QueueItem] = []
 
 
 def _add(registry: list, item) -> None:
@@ -66,6 +81,21 @@ def register_institution_section(section: Section) -> None:
 
 def register_home_section(section: Section) -> None:
     _add(HOME_SECTIONS, section)
+
+
+def register_home_queue(item: QueueItem) -> None:
+    _add(HOME_QUEUE, item)
+
+
+def queue_for(request: HttpRequest, scope: Scope) -> list[dict[str, Any]]:
+    """The work queue of this user: every item that applies to the role, with its count and link."""
+    rows = []
+    for item in HOME_QUEUE:
+        found = item.count(request, scope)
+        if found is not None:
+            count, url = found
+            rows.append({"key": item.key, "label": item.label, "count": count, "url": url})
+    return rows
 
 
 def nav_for(user, scope: Scope) -> list[NavItem]:

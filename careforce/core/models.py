@@ -360,3 +360,25 @@ class RotationProgress(models.Model):
 
     def __str__(self) -> str:
         return f"{self.step} > {self.last_pk}"
+
+
+class CalendarDayKind(models.TextChoices):
+    HOLIDAY = "holiday", _("Public holiday (no work)")
+    ADJUSTED_WORKDAY = "adjusted_workday", _("Adjusted working day (weekend worked, 调休)")
+
+
+class CalendarDay(models.Model):
+    """A day that breaks the Monday-to-Friday rule: a public holiday, or a weekend day worked in exchange
+    (调休). Loaded from the State Council's yearly notice; the next year's rows are added in the admin."""
+
+    date = models.DateField(_("date"), unique=True)
+    kind = models.CharField(_("kind"), max_length=20, choices=CalendarDayKind.choices)
+    name = models.CharField(_("name"), max_length=40, blank=True)  # 春节, 国庆节…
+
+    class Meta:
+        ordering = ["date"]
+        verbose_name = _("calendar day")
+        verbose_name_plural = _("calendar days")
+
+    def __str__(self) -> str:
+        return f"{self.date} {self.name or self.get_kind_display()}"

@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 from django.contrib.auth.decorators import login_required
-from django.db.models import Count, Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.cache import patch_vary_headers
 
-from careforce.core.extensions import HOME_SECTIONS, render_sections
+from careforce.core.extensions import HOME_SECTIONS, queue_for, render_sections
 from careforce.core.forms import AccessLogFilterForm, ReadLogFilterForm
 from careforce.core.paging import paginate
 from careforce.core.scope import Level, scope_of
@@ -36,16 +35,18 @@ def page_or_fragment(
 
 @login_required
 def home(request: HttpRequest) -> HttpResponse:
+    """The work queue (工作台): what needs action today in the user's scope, each item a count linking to
+    the list filtered to those records; then the headline figures, by the dashboard's own definitions."""
     user = request.user
     scope = scope_of(user)
     if scope.level == Level.SELF:
         return redirect("registry:worker_detail", pk=user.worker_id)
-    workers = workers_visible_to(user).aggregate(
-        total=Count("id"), active=Count("id", filter=Q(is_active=True))
-    )
+    from careforce.indicators.selectors import home_context, home_figures  # indicators reads every app
+
     context = {
-        "workers_total": workers["total"],
-        "workers_active": workers["active"],
+        "queue": queue_for(request, scope),
+        "registry_workers": home_figures(user, home_context(request)),
+        "records_total": workers_visible_to(user).count(),
         "institutions_total": institutions_visible_to(user).count(),
         # Panels other capabilities register (what waits for this user), each read through its own scope.
         "sections": render_sections(HOME_SECTIONS, request, scope),

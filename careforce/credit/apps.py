@@ -14,7 +14,9 @@ class CreditConfig(AppConfig):
     def ready(self) -> None:
         from careforce.core.extensions import (
             NavItem,
+            QueueItem,
             Section,
+            register_home_queue,
             register_home_section,
             register_nav,
             register_worker_section,
@@ -40,6 +42,9 @@ class CreditConfig(AppConfig):
                 views.home_notifications,
                 order=10,
             )
+        )
+        register_home_queue(
+            QueueItem("unread_notifications", _("Unread notifications"), views.queue_unread, order=60)
         )
         # The registry calls this before writing a current employment or a transfer (see its services).
         register_pre_employment_check(services.hire_check)

@@ -7,6 +7,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
@@ -179,8 +180,14 @@ def notifications(request: HttpRequest) -> HttpResponse:
     scope = scope_of(request.user)
     if scope.level not in (Level.CITY, Level.DISTRICT):
         raise Http404
-    page = paginate(request, selectors.notifications_for(request.user))
-    return render(request, "credit/notifications.html", {"page": page})
+    unread = request.GET.get("unread") == "1"
+    rows = (
+        selectors.unread_notifications_for(request.user)
+        if unread
+        else selectors.notifications_for(request.user)
+    )
+    page = paginate(request, rows)
+    return render(request, "credit/notifications.html", {"page": page, "unread": unread})
 
 
 @login_required
@@ -215,3 +222,11 @@ def home_notifications(request: HttpRequest, scope) -> dict | None:
         return None
     total = len(latest) if len(latest) < HOME_NOTIFICATIONS else unread.count()
     return {"notifications": latest, "total": total, "more": total > len(latest)}
+
+
+def queue_unread(request: HttpRequest, scope) -> tuple[int, str] | None:
+    """The home work queue's item (registered in CreditConfig.ready()): unread notifications."""
+    if scope.level not in (Level.CITY, Level.DISTRICT):
+        return None
+    count = selectors.unread_notifications_for(request.user).count()
+    return count, reverse("credit:notifications") + "?unread=1"

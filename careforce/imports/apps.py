@@ -8,7 +8,7 @@ class ImportsConfig(AppConfig):
     verbose_name = _("Imports and exports")
 
     def ready(self) -> None:
-        from careforce.core.extensions import NavItem, register_nav
+        from careforce.core.extensions import NavItem, QueueItem, register_home_queue, register_nav
         from careforce.imports import tasks  # noqa: F401  (registers the housekeeping)
         from careforce.imports.roster import WorkerRosterSheet
         from careforce.imports.sheets import register_sheet
@@ -24,3 +24,17 @@ class ImportsConfig(AppConfig):
                 order=30,
             )
         )
+        register_home_queue(
+            QueueItem("imports_waiting", _("Imports waiting to be saved"), _queue_waiting, order=20)
+        )
+
+
+def _queue_waiting(request, scope):
+    """The home work queue's item: imports checked and not yet saved, for the roles that import."""
+    if not scope.can_write:
+        return None
+    from django.urls import reverse
+
+    from careforce.imports.selectors import jobs_waiting_to_be_saved
+
+    return jobs_waiting_to_be_saved(request.user).count(), reverse("imports:job_list") + "?status=validated"

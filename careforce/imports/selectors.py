@@ -8,7 +8,7 @@ from django.http import Http404
 
 from careforce.core.models import User
 from careforce.core.scope import Level, scope_of
-from careforce.imports.models import ImportFile, ImportJob, ImportRow
+from careforce.imports.models import ImportFile, ImportJob, ImportRow, JobStatus
 
 
 def jobs_visible_to(user: User) -> QuerySet[ImportJob]:
@@ -42,3 +42,8 @@ def job_rows(job: ImportJob, status: str | None = None) -> QuerySet[ImportRow]:
 def job_file_kept(job: ImportJob) -> bool:
     """Whether the uploaded file is still stored (until the import ends, or its retention period)."""
     return ImportFile.objects.filter(job_id=job.pk, purged_at__isnull=True).exists()
+
+
+def jobs_waiting_to_be_saved(user: User) -> QuerySet[ImportJob]:
+    """Imports checked and not yet saved (the home work queue): the file waits for its uploader's decision."""
+    return jobs_visible_to(user).filter(status=JobStatus.VALIDATED)

@@ -21,6 +21,7 @@ from careforce.core.scope import can_unmask, require_write, scope_of
 from careforce.core.views import page_or_fragment
 from careforce.imports import engine, exports, selectors, services, workbooks
 from careforce.imports.forms import UnmaskedExportForm, UploadForm
+from careforce.imports.models import JobStatus
 from careforce.imports.readers import MAX_UPLOAD_BYTES
 from careforce.imports.sheets import RowStatus, get_sheet, sheets_for
 from careforce.institutions.forms import InstitutionFilterForm
@@ -70,8 +71,13 @@ def job_list(request: HttpRequest) -> HttpResponse:
             add_service_errors(form, exc)
         else:
             return redirect("imports:job_detail", pk=job.pk)
-    page = paginate(request, selectors.jobs_visible_to(request.user))
-    return render(request, "imports/job_list.html", {"form": form, "page": page, "sheets": sheets})
+    jobs = selectors.jobs_visible_to(request.user)
+    status = request.GET.get("status", "")
+    if status in JobStatus.values:  # the home queue links here with ?status=validated
+        jobs = jobs.filter(status=status)
+    page = paginate(request, jobs)
+    context = {"form": form, "page": page, "sheets": sheets, "status": status}
+    return render(request, "imports/job_list.html", context)
 
 
 @login_required

@@ -11,17 +11,26 @@ class IndicatorsConfig(AppConfig):
     verbose_name = _("Targets and supervision")
 
     def ready(self) -> None:
-        from careforce.core.extensions import NavItem, register_nav
+        from careforce.core.extensions import NavItem, QueueItem, register_home_queue, register_nav
         from careforce.core.scope import Level
+        from careforce.indicators import selectors
 
         register_nav(
             NavItem(
                 key="indicators",
-                label=_("Dashboard and supervision"),
+                label=_("Data dashboard"),
                 url_name="indicators:home",
                 namespace="indicators",
                 visible=lambda user, scope: scope.level in (Level.CITY, Level.DISTRICT, Level.INSTITUTION),
                 order=80,
+            )
+        )
+        register_home_queue(
+            QueueItem(
+                "targets_short",
+                _("Targets projected to fall short"),
+                lambda request, scope: selectors.targets_short(request.user, selectors.home_context(request)),
+                order=50,
             )
         )
         self._watch()

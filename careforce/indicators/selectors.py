@@ -829,3 +829,67 @@ def report_get(user: User, pk: object) -> PeriodReport:
 def targets_visible_to(user: User):
     dashboard_scope(user)
     return Target.objects.select_related("district").order_by("indicator", "due_date", "id")
+
+
+# ---------------------------------------------------------------- the home page (工作台)
+
+SHORT_OF_TARGET = ("at_risk", "off_track", "missed")
+
+
+def home_context(request) -> Context | None:
+    """The context of the viewer's place (the city, or the district), read once per home page request and
+    shared by the figures and the queue's target item."""
+    scope = scope_of(request.user)
+    if scope.level not in (Level.CITY, Level.DISTRICT):
+        return None
+    cached = getattr(request, "_indicators_home_context", None)
+    if cached is None:
+        district_id = scope.district_id if scope.level == Level.DISTRICT else None
+        cached = load_context([district_id] if district_id else None)
+        request._indicators_home_context = cached
+    return cached
+
+
+def home_figures(user: User, ctx: Context | None = None) -> dict[str, Any] | None:
+    """The figures the home page repeats from the dashboard, by the same definitions, so that one label
+    gives one number on both pages: 人才信息库人数 (`registry_workers`) of the viewer's place."""
+    scope = scope_of(user)
+    indicator = definitions.get("registry_workers")
+    if indicator is None or scope.level in (Level.SELF, Level.NONE):
+        return None
+    district_id = institution_id = None
+    if scope.level == Level.INSTITUTION:
+        institution = Institution.objects.filter(pk=scope.institution_id).first()
+        if institution is None:
+            return None
+        district_id, institution_id = institution.district_id, institution.pk
+        found = sources.institution_rows(district_id, timezone.localdate(), institution_ids=[institution_id])
+        figures = Figures(found[0]["figures"]) if found else Figures()
+    else:
+        district_id = scope.district_id if scope.level == Level.DISTRICT else None
+        ctx = ctx or load_context([district_id] if district_id else None)
+        figures = ctx.figures(district_id)
+    result = indicator.compute(figures)
+    return {
+        "label": indicator.label,
+        "value": indicator.round(result.value),
+        "url": records_url(indicator, scope, district_id=district_id, institution_id=institution_id),
+    }
+
+
+def targets_short(user: User, ctx: Context | None = None) -> tuple[int, str] | None:
+    """Targets of the viewer's place (the city's, or the district's) whose projection to the due date falls
+    short (at risk, off track) or that were missed, with the dashboard page that shows them."""
+    scope = scope_of(user)
+    if scope.level not in (Level.CITY, Level.DISTRICT):
+        return None
+    district_id = scope.district_id if scope.level == Level.DISTRICT else None
+    ctx = ctx or load_context([district_id] if district_id else None)
+    stored = stored_series(district_id, ctx.today)
+    indicators = district_indicators() if district_id else definitions.available()
+    short = 0
+    for indicator in indicators:
+        reading = read(indicator, district_id, ctx, scope, stored)
+        short += sum(goal.projection.status in SHORT_OF_TARGET for goal in reading.goals)
+    url = reverse("indicators:district", args=[district_id]) if district_id else reverse("indicators:home")
+    return short, url

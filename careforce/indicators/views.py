@@ -14,7 +14,7 @@ from careforce.core.forms import add_service_errors
 from careforce.core.models import District
 from careforce.core.paging import paginate
 from careforce.core.scope import Level
-from careforce.core.views import page_or_fragment
+from careforce.core.views import is_htmx, page_or_fragment
 from careforce.indicators import definitions, selectors, services, tables
 from careforce.indicators.exports import Sheet, xlsx_response
 from careforce.indicators.forms import OlderPopulationForm, ReportForm, SharesForm, TargetForm
@@ -93,6 +93,9 @@ def home(request: HttpRequest) -> HttpResponse:
     scope = selectors.dashboard_scope(request.user)
     if scope.level == Level.INSTITUTION:
         return redirect("indicators:institution", pk=scope.institution_id)
+    if scope.level == Level.DISTRICT and request.GET.get("view") != "city" and not is_htmx(request):
+        # A district official's dashboard is the district's; the city aggregate is one click away.
+        return redirect("indicators:district", pk=scope.district_id)
     data = selectors.overview(request.user, request.GET.get("indicator"))
     data["indicators"] = selectors.district_indicators()
     _charts(data)

@@ -34,6 +34,11 @@ class InstitutionFilterForm(StyledForm):
     ownership = forms.ChoiceField(
         label=_("Ownership"), required=False, choices=[("", _("All")), *Ownership.choices]
     )
+    head = forms.ChoiceField(
+        label=_("Head (负责人)"),
+        required=False,
+        choices=[("", _("All")), ("untrained", _("Not trained this year (领雁), or not recorded"))],
+    )
 
     def __init__(self, *args, user: User, **kwargs):
         super().__init__(*args, **kwargs)
@@ -46,12 +51,15 @@ class InstitutionFilterForm(StyledForm):
         self.is_valid()
         data = getattr(self, "cleaned_data", {})
         district = data.get("district")
-        return {
+        filters: dict[str, object] = {
             "district": int(district) if district and str(district).isdigit() else None,
             "kind": data.get("kind") or None,
             "ownership": data.get("ownership") or None,
             "q": data.get("q") or None,
         }
+        if data.get("head") == "untrained":  # the home work queue's link
+            filters["head_untrained"] = True
+        return filters
 
 
 def _count(label) -> forms.CharField:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.db.models import QuerySet
 from django.http import Http404
+from django.utils import timezone
 
 from careforce.core.models import District, User
 from careforce.core.scope import Level, scope_of
@@ -36,8 +37,13 @@ def institution_list(
     kind: str | None = None,
     ownership: str | None = None,
     q: str | None = None,
+    head_untrained: bool = False,
 ) -> QuerySet[Institution]:
     qs = institutions_visible_to(user)
+    if head_untrained:
+        from careforce.training.metrics import head_trained_expression  # training builds on institutions
+
+        qs = qs.exclude(head_trained_expression(timezone.localdate().year))
     if district:
         qs = qs.filter(district_id=district)
     if kind:

@@ -2,7 +2,14 @@
 
 from django.utils.translation import gettext_lazy as _
 
-from careforce.core.extensions import NavItem, Section, register_nav, register_worker_section
+from careforce.core.extensions import (
+    NavItem,
+    QueueItem,
+    Section,
+    register_home_queue,
+    register_nav,
+    register_worker_section,
+)
 from careforce.core.scope import Level
 
 
@@ -25,3 +32,13 @@ def register() -> None:
             order=40,
         )
     )
+    register_home_queue(
+        QueueItem("certificates_expiring", _("Certificates expiring"), _queue_expiring, order=40)
+    )
+
+
+def _queue_expiring(request, scope):
+    """The home work queue's item for certificates nearing the end of their validity. Certificates carry no
+    validity dates yet, so nothing expires and the item is not shown; once they do, return (count, the
+    certificate list filtered to those expiring) here."""
+    return None

@@ -8,7 +8,14 @@ class TrainingConfig(AppConfig):
     verbose_name = _("Training")
 
     def ready(self) -> None:
-        from careforce.core.extensions import NavItem, Section, register_nav, register_worker_section
+        from careforce.core.extensions import (
+            NavItem,
+            QueueItem,
+            Section,
+            register_home_queue,
+            register_nav,
+            register_worker_section,
+        )
         from careforce.core.scope import Level
         from careforce.training import views
 
@@ -16,6 +23,14 @@ class TrainingConfig(AppConfig):
             return scope.level not in (Level.NONE, Level.SELF)
 
         register_nav(NavItem("training", _("Training"), "training:overview", "training", staff, order=30))
+        register_home_queue(
+            QueueItem(
+                "heads_untrained",
+                _("Institution heads not trained this year"),
+                views.queue_heads_untrained,
+                order=30,
+            )
+        )
         from careforce.imports.sheets import register_sheet
         from careforce.training.sheets import CertificateSheet, TrainingRecordSheet
 

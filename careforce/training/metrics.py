@@ -134,3 +134,19 @@ def heads_trained(worker_ids: Iterable[int], *, year: int) -> set[int]:
             .distinct()
         )
     return trained
+
+
+def head_trained_expression(year: int) -> Exists:
+    """For a queryset of institutions: whether the institution's head is trained in `year` by the 领雁 rule
+    (the same rule as `heads_trained`, asked per institution: a completed district-tier heads' course of
+    that year organised by the institution's own district). An institution without a head has none."""
+    return Exists(
+        Enrolment.objects.filter(
+            worker_id=OuterRef("head_id"),
+            status=EnrolmentStatus.COMPLETED,
+            completed_year=year,
+            session__course__kind=CourseKind.HEADS,
+            session__course__tier=Tier.DISTRICT,
+            session__course__organiser_district_id=OuterRef("district_id"),
+        )
+    )

@@ -19,7 +19,7 @@ from careforce.core.paging import paginate
 from careforce.core.scope import Level, require_write, scope_of
 from careforce.core.views import page_or_fragment
 from careforce.indicators import targets as targets_of
-from careforce.institutions.selectors import institutions_visible_to
+from careforce.institutions.selectors import institution_list, institutions_visible_to
 from careforce.registry.dates import parse_date
 from careforce.registry.selectors import worker_get
 from careforce.training import selectors, services
@@ -636,3 +636,12 @@ def completion_validity(request: HttpRequest, pk: int) -> HttpResponse:
         .first(),
     }
     return render(request, "training/completion_validity.html", context)
+
+
+def queue_heads_untrained(request: HttpRequest, scope) -> tuple[int, str] | None:
+    """The home work queue's item (registered in TrainingConfig.ready()): institutions in scope whose head is
+    not trained this year by the 领雁 rule, or not recorded."""
+    if scope.level not in (Level.CITY, Level.DISTRICT, Level.INSTITUTION):
+        return None
+    count = institution_list(request.user, head_untrained=True).count()
+    return count, reverse("institutions:institution_list") + "?head=untrained"

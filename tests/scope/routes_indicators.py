@@ -1,4 +1,4 @@
-"""Dashboard and supervision routes (issue #6). A district official sees the city in aggregate, but a
+"""Data dashboard routes (issue #6). A district official sees the city in aggregate, but a
 district's drill-down, scorecard and reports only for its own district; institution administrators see
 their institution's page; workers get 404 everywhere; only city administrators edit targets."""
 

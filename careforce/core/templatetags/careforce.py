@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Any
 
 from django import template
@@ -115,6 +116,23 @@ def nav_active(context, namespace: str, *url_names: str) -> str:
     if url_names and match.url_name not in url_names:
         return ""
     return "active"
+
+
+@register.filter
+def num(value) -> str:
+    """The one number format of every page: thousands separators (17,000), decimals as the value has them
+    (trailing zeros dropped), a dash for no data."""
+    if value is None or value == "":
+        return "—"
+    try:
+        number = Decimal(str(value))
+    except ArithmeticError:
+        return str(value)
+    if not number.is_finite():
+        return str(value)
+    if number == number.to_integral_value():
+        return f"{int(number):,}"
+    return f"{number:,.3f}".rstrip("0").rstrip(".")
 
 
 @register.filter

@@ -1,4 +1,4 @@
-"""Number display for the dashboard: thousands separators, the indicator's decimals, a dash for no data."""
+"""Number display for the dashboard: `num` (the one number format, from core) and `signed`."""
 
 from __future__ import annotations
 
@@ -6,21 +6,12 @@ from decimal import Decimal
 
 from django import template
 
+from careforce.core.templatetags.careforce import num
+
 register = template.Library()
 
 
-@register.filter
-def num(value) -> str:
-    if value is None or value == "":
-        return "—"
-    try:
-        number = Decimal(str(value))
-    except ArithmeticError:
-        return str(value)
-    if number == number.to_integral_value():
-        return f"{int(number):,}"
-    text = f"{number:,.3f}".rstrip("0").rstrip(".")
-    return text
+register.filter("num", num)
 
 
 @register.filter

@@ -5,15 +5,18 @@ from __future__ import annotations
 import time
 
 from django.core.management.base import BaseCommand, CommandError
+from django.utils import timezone
 
-from careforce.registry import demo
+from careforce.registry import demo, demo_activity
 from careforce.registry.models import Worker
 
 
 class Command(BaseCommand):
     help = (
         "Load demo data (about 17,000 workers at 900 institutions across Chongqing's 41 districts) through "
-        "the registry services, then create and print one demo account per role."
+        "the registry services, then two years of activity of every module (training, certificates, "
+        "evaluations, complaints, penalties, a listing, a published ranking) through their services, then "
+        "create and print one demo account per role."
     )
 
     def add_arguments(self, parser):
@@ -27,6 +30,11 @@ class Command(BaseCommand):
         parser.add_argument("--batch-size", type=int, default=2000, help="workers per workers_register call")
         parser.add_argument(
             "--if-empty", action="store_true", help="load nothing when the registry already has workers"
+        )
+        parser.add_argument(
+            "--registry-only",
+            action="store_true",
+            help="load institutions and workers only, without the activity of the other modules",
         )
 
     def handle(self, *args, **options):
@@ -55,6 +63,16 @@ class Command(BaseCommand):
                     f"in {result.seconds:.1f} s."
                 )
             )
+            if not options["registry_only"] and workers:
+                self.stdout.write("Recording two years of activity of every module …")
+                activity = demo_activity.load_activity(
+                    actor=demo.system_actor(),
+                    seed=options["seed"],
+                    today=timezone.localdate(),
+                    log=self.stdout.write,
+                )
+                summary = ", ".join(f"{name} {n:,}" for name, n in activity.counts.items())
+                self.stdout.write(self.style.SUCCESS(f"Activity: {summary} in {activity.seconds:.1f} s."))
         accounts, notes = demo.ensure_demo_accounts()
         self.stdout.write("")
         self.stdout.write(
