@@ -15,3 +15,14 @@ def city(db):
 @pytest.fixture
 def home(city):
     return factories.institution(actor=city, district_code="500103", name="渝中区幸福养老院")
+
+
+@pytest.fixture(autouse=True)
+def _fresh_vocabulary():
+    """The reference lists' shared tables are a per-process cache; a test's rolled-back synonyms must not
+    stay in it for the next test."""
+    from careforce.core import vocabulary
+
+    vocabulary.clear()
+    yield
+    vocabulary.clear()

@@ -17,7 +17,7 @@ from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from careforce.core import audit, crypto
+from careforce.core import audit, crypto, vocabulary
 from careforce.core.masking import is_masked, mask_id_number, mask_phone
 from careforce.core.models import AuditAction, AuditEvent, District, PiiAccess, PiiField, User
 from careforce.core.scope import Level, Scope, can_unmask, require_write
@@ -109,7 +109,9 @@ class Resolver:
     def __init__(self, actor: User):
         self.actor = actor
         self.scope: Scope = require_write(actor)
-        self._occupations: dict[str, Occupation] | None = None
+        self._occupations: dict[str, Occupation] | None = None  # by code and by id
+        # The reference lists as they are when the batch starts (one snapshot for all its rows).
+        self.vocabulary = vocabulary.snapshot()
         self._institutions: dict[str, Institution | None] = {}
         self._districts: dict[str, District] | None = None
         # After prime_all() every answer is in memory: unknown keys are None without a query.
@@ -121,11 +123,17 @@ class Resolver:
         if self._occupations is None:
             self._occupations = {}
             for occ in Occupation.objects.all():
-                for key in (str(occ.pk), occ.code.lower(), occ.name, occ.standard_code):
-                    if key:
-                        self._occupations.setdefault(key, occ)
+                self._occupations[occ.code] = occ
+                self._occupations[str(occ.pk)] = occ
         text = normalize_text(raw)
-        return self._occupations.get(text) or self._occupations.get(text.lower())
+        if text.isdigit() and text in self._occupations:
+            return self._occupations[text]
+        code = self.vocabulary.resolve("occupation", raw)
+        return self._occupations.get(code) if code else None
+
+    def choice(self, raw: Any, choices: type) -> str | None:
+        """A choice field's value (code, label or synonym), read against the batch's snapshot."""
+        return parse_choice(raw, choices, vocab=self.vocabulary)
 
     def institution(self, raw: Any) -> Institution | None:
         """The institution named by object, id or credit code, if the actor may record staff there."""
@@ -168,6 +176,7 @@ class Resolver:
         For work done away from the database (an import's helper process): the same answers as the lazy
         lookups, taken at one moment."""
         self.occupation(None)
+        self.vocabulary.prime()
         self._districts = {}
         for district in District.objects.all():
             for key in (str(district.pk), district.code, district.name):
@@ -182,7 +191,7 @@ class Resolver:
         its tables hold each record under several keys (id, code, name)."""
         institutions = [i for i in self._institutions.values() if i is not None]
         records = [
-            *(self._occupations or {}).values(),
+            *{occ.pk: occ for occ in (self._occupations or {}).values()}.values(),
             *(self._districts or {}).values(),
             *institutions,
             *(i.district for i in institutions),
@@ -278,7 +287,7 @@ def clean_worker_fields(
                 )
     for name, choices in _CHOICE_FIELDS.items():
         if name in data and name not in errors:
-            value = parse_choice(data[name], choices)
+            value = resolver.choice(data[name], choices)
             if value is None:
                 _add(errors, name, _("Choose one of: %(choices)s.") % {"choices": choice_labels(choices)})
             else:

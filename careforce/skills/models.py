@@ -3,11 +3,13 @@ education equivalence table, learning-credit rules, and the summaries the certif
 
 from __future__ import annotations
 
+import unicodedata
+
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from careforce.core.models import District
+from careforce.core.models import District, verification_fields
 from careforce.institutions.models import Institution
 from careforce.registry.models import Education, Occupation, Worker
 
@@ -79,8 +81,17 @@ class CertificateStatus(models.TextChoices):
     REVOKED = "revoked", _("Revoked")
 
 
+def certificate_number_key(raw: object) -> str:
+    """How certificate numbers are matched: letters and digits only (NFKC, so full-width ones count),
+    upper case. `CQ2026-YL-000123`, `cq2026 yl 000123` and `CQ2026YL000123` are one number."""
+    text = unicodedata.normalize("NFKC", "" if raw is None else str(raw))
+    return "".join(ch for ch in text if ch.isalnum()).upper()
+
+
 class Certificate(models.Model):
-    number = models.CharField(_("certificate number"), max_length=40, unique=True)
+    # Kept as issued (hyphens, case); matched on number_key, unique per issuing body.
+    number = models.CharField(_("certificate number"), max_length=40)
+    number_key = models.CharField(max_length=40, editable=False, default="")
     worker = models.ForeignKey(
         Worker, verbose_name=_("holder"), on_delete=models.PROTECT, related_name="certificates"
     )
@@ -91,6 +102,7 @@ class Certificate(models.Model):
     status = models.CharField(_("status"), max_length=10, choices=CertificateStatus.choices, default="valid")
     revoked_on = models.DateField(_("revocation date"), null=True, blank=True)
     revoke_reason = models.CharField(_("reason for revocation"), max_length=200, blank=True)
+    verification, verified_by, verified_at = verification_fields()
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -98,6 +110,11 @@ class Certificate(models.Model):
         verbose_name = _("certificate")
         verbose_name_plural = _("certificates")
         indexes = [models.Index(fields=["worker", "status"], name="certificate_worker_status")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["number_key", "issuer"], name="certificate_number_once_per_issuer"
+            )
+        ]
 
     def __str__(self) -> str:
         return self.number
