@@ -54,10 +54,10 @@ ROLE_GROUPS = {
     "worker": [],
 }
 
-# Configuration rows (edited in the Django admin) that the system administrator keeps.
+# Configuration rows (edited in the Django admin) that the system administrator keeps (migration core 0005;
+# the lists' synonyms, core.synonym, are given by core 0006, which creates them).
 CONFIGURATION_MODELS = [
     "core.district",
-    "core.synonym",
     "registry.occupation",
     "conduct.evaluationdimension",
     "conduct.complaintchannel",
