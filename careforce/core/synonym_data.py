@@ -12,7 +12,7 @@ SYNONYMS: dict[str, dict[str, list[tuple[str, str]]]] = {
     "source_channel": {
         "related_graduate": [
             ("职业院校相关专业毕业生", P),
-            ("高等院校和职业院校相关专业毕业生", P),
+            ("高等院校和职业院校相关专业毕业生", V),
             ("养老服务相关专业毕业生", V),
             ("养老护理专业毕业生", V),
             ("医疗护理专业毕业生", V),
@@ -34,7 +34,7 @@ SYNONYMS: dict[str, dict[str, list[tuple[str, str]]]] = {
             ("未就业毕业生", V),
         ],
         "housekeeping_transfer": [
-            ("家政物业转岗", P),
+            ("家政物业转岗", V),
             ("家政、物业等人才转岗", P),
             ("家政、物业从业人员转岗", L),
             ("家政、物业转岗人员", V),
@@ -43,7 +43,7 @@ SYNONYMS: dict[str, dict[str, list[tuple[str, str]]]] = {
         ],
         "retired_medical": [
             ("退休医生", P),
-            ("退休护士", P),
+            ("退休护士", V),
             ("退休医护人员", L),
             ("退休医务人员", V),
         ],
@@ -89,7 +89,6 @@ SYNONYMS: dict[str, dict[str, list[tuple[str, str]]]] = {
             ("养老机构负责人", V),
             ("负责人", V),
         ],
-        "professional_manager": [("经营管理人才", V)],
         "care_supervisor": [("护理主管", V)],
         "hr_manager": [("人力资源", P), ("人力资源管理人员", V), ("人事管理", V)],
         "finance_manager": [("财务", P), ("财务人员", V), ("会计", V)],
