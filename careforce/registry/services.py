@@ -21,7 +21,13 @@ from careforce.core import audit, crypto, vocabulary
 from careforce.core.masking import is_masked, mask_id_number, mask_phone
 from careforce.core.models import AuditAction, AuditEvent, District, PiiAccess, PiiField, User
 from careforce.core.scope import Level, Scope, can_unmask, require_write
-from careforce.core.validators import id_number_warnings, normalize_text, parse_id_number, parse_phone
+from careforce.core.validators import (
+    clean_free_text,
+    id_number_warnings,
+    normalize_text,
+    parse_id_number,
+    parse_phone,
+)
 from careforce.institutions.models import Institution
 from careforce.registry import bulk, pinyin
 from careforce.registry.choices import choice_labels, parse_bool, parse_choice
@@ -375,7 +381,7 @@ def clean_employment_fields(
         else:
             values["institution"] = institution
     if "post" in data and "post" not in errors:
-        post = normalize_text(data["post"])
+        post = clean_free_text(data["post"])  # the post as the institution names it
         if not post:
             _add(errors, "post", _("Enter the post (for example 护理员)."))
         else:
@@ -412,7 +418,7 @@ def clean_employment_fields(
             else:
                 values[name] = flag
     if "end_reason" in data:
-        values["end_reason"] = normalize_text(data["end_reason"])[:100]
+        values["end_reason"] = clean_free_text(data["end_reason"])[:100]
     if errors:
         raise ValidationError(errors)
     return values
@@ -834,7 +840,7 @@ def _pre_employment_checks(
             actor=actor,
             worker=worker,
             institution=institution,
-            override_reason=normalize_text(data.get("override_reason")),
+            override_reason=clean_free_text(data.get("override_reason")),
             action=action,
         )
 
@@ -950,7 +956,7 @@ def worker_transfer(*, actor: User, worker: Worker, data: Mapping[str, Any]) -> 
             )
         before = audit.snapshot(current, AUDITED_EMPLOYMENT_FIELDS)
         current.end_date = last_day
-        current.end_reason = normalize_text(data.get("end_reason")) or _("Transferred")
+        current.end_reason = clean_free_text(data.get("end_reason"))[:100] or _("Transferred")
         current.save(update_fields=["end_date", "end_reason", "updated_at"])
         _record_employment(actor, AuditAction.END, current, before, note="transfer")
     problem = _overlap_error(_periods_of(worker), values)
@@ -984,7 +990,7 @@ def pii_reveal(
     errors: dict[str, list[str]] = {}
     if field not in PiiField.values:
         errors["field"] = [_("Unknown field.")]
-    reason = normalize_text(reason)
+    reason = clean_free_text(reason)
     if len(reason) < 2:
         errors["reason"] = [_("Say why you need to see the full value (for example 核对社保).")]
     if errors:
@@ -1009,7 +1015,7 @@ def pii_reveal_many(
     The caller must have fetched `workers` through a scoped selector."""
     if not can_unmask(actor):
         raise Http404
-    reason = normalize_text(reason)
+    reason = clean_free_text(reason)
     if len(reason) < 2:
         raise ValidationError(
             {"reason": [_("Say why you need to see the full value (for example 核对社保).")]}

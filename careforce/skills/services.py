@@ -21,7 +21,7 @@ from django.utils.translation import gettext as _
 from careforce.core import audit, vocabulary
 from careforce.core.models import AuditAction, AuditEvent, District, User
 from careforce.core.scope import Level, require_write
-from careforce.core.validators import normalize_code, normalize_text, parse_uscc
+from careforce.core.validators import clean_free_text, normalize_code, normalize_text, parse_uscc
 from careforce.registry import bulk
 from careforce.registry.models import Occupation, Worker
 from careforce.registry.selectors import workers_visible_to
@@ -388,7 +388,7 @@ def certificate_revoke(
     errors = Errors()
     if cert.status == CertificateStatus.REVOKED:
         errors.add("status", _("This certificate is already revoked."))
-    text = normalize_text(reason)
+    text = clean_free_text(reason)
     if len(text) < 2:
         errors.add("reason", _("Say why the certificate is revoked."))
     day = inputs.date({"revoked_on": revoked_on}, "revoked_on", errors) or timezone.localdate()
