@@ -43,7 +43,21 @@ def _age(birth: datetime.date) -> int:
     return today.year - birth.year - ((today.month, today.day) < (birth.month, birth.day))
 
 
-class WorkerOut(Schema):
+class VerificationFields(Schema):
+    """核验: how far the record has been checked, by whom (an account id) and when."""
+
+    verification: str = Field(description="self_reported, institution_confirmed or authority_checked")
+    verified_by: int | None = Field(None, alias="verified_by_id", description="Account that verified it")
+    verified_at: LocalDateTime | None = None
+
+
+class VerifyIn(InputSchema):
+    required_fields = ("status",)
+
+    status: Text = Field(None, description="self_reported, institution_confirmed or authority_checked")
+
+
+class WorkerOut(VerificationFields):
     id: int
     name: str
     gender: str = Field(description="M or F (from the ID number)")
@@ -66,7 +80,7 @@ class WorkerOut(Schema):
         return _age(obj.birth_date)
 
 
-class EmploymentOut(Schema):
+class EmploymentOut(VerificationFields):
     id: int
     worker_id: int
     institution: InstitutionRef

@@ -767,7 +767,16 @@ def worker_update(*, actor: User, worker: Worker, data: Mapping[str, Any]) -> li
         )
         if worker.institution_id and ("occupation" in changes or "team" in changes):
             placement_touched({worker.institution_id})
+        _unverify(actor, worker, worker_id=worker.pk, institution_id=worker.institution_id)
     return warnings
+
+
+def _unverify(actor: User, record: Worker | Employment, **ids: int | None) -> None:
+    """A confirmed record whose data changed is self-reported again: the confirmation did not see it."""
+    from careforce.registry import verification
+
+    if record.verification != verification.Verification.SELF_REPORTED:
+        verification.apply(actor, record, verification.Verification.SELF_REPORTED, **ids)
 
 
 # ---------------------------------------------------------------- employment history
@@ -899,10 +908,13 @@ def employment_update(*, actor: User, employment: Employment, data: Mapping[str,
     problem = _overlap_error(_periods_of(worker, exclude=emp.pk), candidate)
     if problem:
         raise ValidationError({"start_date": [problem]})
+    changed = any(getattr(emp, name) != value for name, value in values.items())
     for name, value in values.items():
         setattr(emp, name, value)
     emp.save()
     _record_employment(actor, AuditAction.UPDATE, emp, before)
+    if changed:
+        _unverify(actor, emp, worker_id=worker.pk, institution_id=emp.institution_id)
     _refresh_placement(worker, actor=actor)
     return emp
 

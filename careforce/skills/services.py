@@ -466,3 +466,36 @@ def title_record(*, actor: User, worker: Worker, data: Mapping[str, Any]) -> Pro
         institution_id=worker.institution_id,
     )
     return title
+
+
+# ---------------------------------------------------------------- verification (核验)
+
+
+@transaction.atomic
+def certificate_verify(*, actor: User, certificate: Certificate, status: Any) -> Certificate:
+    """Mark a certificate checked against its evaluation body (district or city administrators) or confirmed
+    by the holder's institution; back to self-reported withdraws it. Out of scope: 404."""
+    from careforce.registry import verification
+
+    scope = require_write(actor)
+    status = verification.parse_status(status)
+    if not verification.may_set(scope, status):
+        raise ValidationError(
+            {
+                "verification": [
+                    _("Only a district or city administrator checks a certificate with its issuer.")
+                ]
+            }
+        )
+    locked = (
+        Certificate.objects.select_for_update(of=("self",))
+        .select_related("worker")
+        .filter(pk=certificate.pk, worker__in=workers_visible_to(actor))
+        .first()
+    )
+    if locked is None:
+        raise Http404
+    verification.apply(
+        actor, locked, status, worker_id=locked.worker_id, institution_id=locked.worker.institution_id
+    )
+    return locked

@@ -13,6 +13,7 @@ urlpatterns = [
     path("certificates/new/", views.certificate_create, name="certificate_create"),
     path("certificates/<int:pk>/", views.certificate_detail, name="certificate_detail"),
     path("certificates/<int:pk>/revoke/", views.certificate_revoke, name="certificate_revoke"),
+    path("certificates/<int:pk>/verify/", views.certificate_verify, name="certificate_verify"),
     path("certificates/<int:pk>/print/", views.certificate_print, name="certificate_print"),
     path("workers/<int:pk>/titles/new/", views.title_create, name="title_create"),
 ]

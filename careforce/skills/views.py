@@ -117,11 +117,31 @@ def certificate_detail(request: HttpRequest, pk: int) -> HttpResponse:
     can_revoke = (
         scope_of(request.user).can_write and scope_of(request.user).is_city and cert.status == "valid"
     )
+    from careforce.registry import verification
+
     return render(
         request,
         "skills/certificate_detail.html",
-        {"cert": cert, "form": RevokeForm() if can_revoke else None},
+        {
+            "cert": cert,
+            "form": RevokeForm() if can_revoke else None,
+            "verification_choices": verification.statuses_for(request.user),
+        },
     )
+
+
+@login_required
+@require_POST
+def certificate_verify(request: HttpRequest, pk: int) -> HttpResponse:
+    """Check a certificate against its issuer, or confirm it as the holder's institution (核验)."""
+    cert = selectors.certificate_get(request.user, pk)
+    try:
+        services.certificate_verify(actor=request.user, certificate=cert, status=request.POST.get("status"))
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(request, _("The verification has been recorded."))
+    return redirect("skills:certificate_detail", pk=cert.pk)
 
 
 @login_required
