@@ -374,3 +374,16 @@ def test_the_api_accepts_the_policy_s_words(city, home, client):
     worker.refresh_from_db()
     assert (worker.source_channel, worker.occupation.code) == ("registered_unemployed", "bathing_assistant")
     assert response.json()["source_channel"] == "registered_unemployed"
+
+
+def test_the_documented_lists_name_every_synonym_loaded():
+    """docs/vocabulary.md lists each entry with its synonyms; it must not fall behind the data."""
+    from careforce.core.synonym_data import SYNONYMS
+
+    text = (Path(__file__).resolve().parents[1] / "docs" / "vocabulary.md").read_text(encoding="utf-8")
+    for list_name, entries in SYNONYMS.items():
+        assert f"`{list_name}`" in text
+        for entry, phrases in entries.items():
+            row = next(line for line in text.splitlines() if line.startswith(f"| `{entry}` |"))
+            for phrase, _origin in phrases:
+                assert phrase in row, (entry, phrase)
