@@ -113,7 +113,7 @@ def test_the_api_shows_and_sets_verification(client, city, worker):
     assert shown["employments"][0]["verification"] == "self_reported"
     response = client.post(
         f"/api/v1/workers/{worker.pk}/verification",
-        json.dumps({"status": "authority_checked"}),
+        json.dumps({"verification": "authority_checked"}),
         content_type="application/json",
     )
     assert response.status_code == 200, response.content
@@ -123,21 +123,21 @@ def test_the_api_shows_and_sets_verification(client, city, worker):
     ]
     bad = client.post(
         f"/api/v1/workers/{worker.pk}/verification",
-        json.dumps({"status": "x"}),
+        json.dumps({"verification": "x"}),
         content_type="application/json",
     )
     assert bad.status_code == 422 and bad.json()["errors"][0]["field"] == "verification"
     emp = worker.employments.get()
     response = client.post(
         f"/api/v1/employments/{emp.pk}/verification",
-        json.dumps({"status": "institution_confirmed"}),
+        json.dumps({"verification": "institution_confirmed"}),
         content_type="application/json",
     )
     assert response.status_code == 200 and response.json()["verification"] == "institution_confirmed"
     cert = ft.certificate(worker, actor=city)
     response = client.post(
         f"/api/v1/skills/certificates/{cert.pk}/verification",
-        json.dumps({"status": "authority_checked"}),
+        json.dumps({"verification": "authority_checked"}),
         content_type="application/json",
     )
     assert response.status_code == 200 and response.json()["verification"] == "authority_checked"
@@ -176,13 +176,15 @@ def test_the_worker_page_shows_and_sets_verification(client, home, worker):
     assert reverse("registry:worker_verify", args=[worker.pk]) in page
     assert 'value="authority_checked"' not in page  # not this role's to set
     response = client.post(
-        reverse("registry:worker_verify", args=[worker.pk]), {"status": "institution_confirmed"}
+        reverse("registry:worker_verify", args=[worker.pk]), {"verification": "institution_confirmed"}
     )
     assert response.status_code == 302
     page = client.get(reverse("registry:worker_detail", args=[worker.pk])).content.decode()
     assert 'data-verification="institution_confirmed"' in page
     emp = worker.employments.get()
-    client.post(reverse("registry:employment_verify", args=[emp.pk]), {"status": "institution_confirmed"})
+    client.post(
+        reverse("registry:employment_verify", args=[emp.pk]), {"verification": "institution_confirmed"}
+    )
     emp.refresh_from_db()
     assert emp.verification == "institution_confirmed"
 
@@ -192,6 +194,6 @@ def test_the_certificate_page_shows_and_sets_verification(client, city, worker):
     client.force_login(city)
     page = client.get(reverse("skills:certificate_detail", args=[cert.pk])).content.decode()
     assert 'data-verification="self_reported"' in page
-    client.post(reverse("skills:certificate_verify", args=[cert.pk]), {"status": "authority_checked"})
+    client.post(reverse("skills:certificate_verify", args=[cert.pk]), {"verification": "authority_checked"})
     cert.refresh_from_db()
     assert cert.verification == "authority_checked"

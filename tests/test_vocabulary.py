@@ -387,3 +387,47 @@ def test_the_documented_lists_name_every_synonym_loaded():
             row = next(line for line in text.splitlines() if line.startswith(f"| `{entry}` |"))
             for phrase, _origin in phrases:
                 assert phrase in row, (entry, phrase)
+
+
+def _run_csv(actor, sheet: str, text: str):
+    from careforce.imports import services as imports
+
+    job = imports.import_upload(actor=actor, sheet=sheet, file_name="t.csv", data=text.encode("utf-8-sig"))
+    job.refresh_from_db()
+    return job
+
+
+def test_every_label_and_synonym_of_the_conduct_lists_round_trips_through_the_importer(city, home):
+    from careforce.conduct.models import Complaint, Evaluation
+    from careforce.imports import services as imports
+
+    worker = factories.worker(at=home, actor=city, name="张三")
+    number = worker.reveal_id_number()
+    scores = "服务态度,专业技能,守时守约,沟通交流,清洁卫生"
+    kinds = _phrases_of("evaluator_kind")
+    lines = [f"身份证号码,评价人,评价日期,{scores}"]
+    lines += [f"{number},{phrase},2026-05-01,5,5,5,5,5" for phrase, _entry in kinds]
+    job = _run_csv(city, "evaluations", "\n".join(lines))
+    assert job.rows_error == 0, _errors(job)
+    imports.import_commit(actor=city, job=job)
+    assert sorted(Evaluation.objects.values_list("evaluator_kind", flat=True)) == sorted(e for _p, e in kinds)
+
+    channels = _phrases_of("complaint_channel")
+    lines = ["投诉渠道,被投诉人身份证号码,被投诉机构统一社会信用代码,收到日期,投诉内容"]
+    lines += [f"{phrase},{number},{home.uscc},2026-05-01,投诉{n}" for n, (phrase, _e) in enumerate(channels)]
+    job = _run_csv(city, "complaints", "\n".join(lines))
+    assert job.rows_error == 0, _errors(job)
+    imports.import_commit(actor=city, job=job)
+    stored = dict(Complaint.objects.values_list("content", "channel__code"))
+    for n, (phrase, entry) in enumerate(channels):
+        assert stored[f"投诉{n}"] == entry, phrase
+
+
+@pytest.mark.parametrize(
+    "phrase, entry", [("罚款", "fine"), ("从业禁止", "trade_ban"), ("Warning", "warning")]
+)
+def test_penalty_kinds_resolve_through_the_vocabulary(phrase, entry):
+    from careforce.conduct.models import PenaltyKind
+    from careforce.registry.choices import parse_choice
+
+    assert parse_choice(phrase, PenaltyKind) == entry

@@ -126,4 +126,23 @@ SYNONYMS: dict[str, dict[str, list[tuple[str, str]]]] = {
         "technician": [("二级/技师", V)],
         "senior_technician": [("一级/高级技师", V)],
     },
+    # careforce/conduct: words officials and families write (the evaluations', complaints' and penalties' lists)
+    "evaluator_kind": {
+        "elder": [("老人", V), ("老年人", V), ("服务对象", V), ("本人", V)],
+        "family": [("家属", V), ("家人", V), ("子女", V)],
+    },
+    "complaint_channel": {
+        "hotline": [("12345热线", V), ("12345", V), ("投诉电话", V), ("热线电话", V)],
+        "letters_visits": [("来信来访", V), ("信访件", V)],
+        "online": [("网络投诉", V), ("网上信访", V)],
+        "in_person": [("当面投诉", V)],
+        "supervision": [("督导检查", V), ("检查发现", V)],
+        "other": [("其它", V)],
+    },
+    "penalty_kind": {
+        "warning": [("警告", V)],
+        "fine": [("罚款", V)],
+        "dismissal": [("辞退", V), ("解聘", V), ("开除", V)],
+        "trade_ban": [("禁业", V), ("从业禁止", V), ("行业禁入", V)],
+    },
 }

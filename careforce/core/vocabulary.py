@@ -82,6 +82,11 @@ def _occupation_entries() -> list[Entry]:
     ]
 
 
+def _complaint_channel_entries() -> list[Entry]:
+    ComplaintChannel = apps.get_model("conduct", "ComplaintChannel")
+    return [Entry(code, (name,)) for code, name in ComplaintChannel.objects.values_list("code", "name")]
+
+
 def _skill_level_entries() -> list[Entry]:
     SkillLevel = apps.get_model("skills", "SkillLevel")
     return [
@@ -94,28 +99,36 @@ def _skill_level_entries() -> list[Entry]:
 class VocabularyList:
     name: str
     label: Promise | str
-    column: str  # the import column (header) that maps to it
+    column: str  # the import column (header) that maps to it; empty: forms and API only
     entries: Callable[[], list[Entry]]
+    choices: str = ""  # "app.models.Class" of a choice list
+
+
+def _choice_list(name: str, label: Promise, column: str, path: str) -> VocabularyList:
+    return VocabularyList(name, label, column, _choice_entries(path), choices=path)
 
 
 LISTS: dict[str, VocabularyList] = {
     item.name: item
     for item in (
-        VocabularyList(
-            "source_channel",
-            _("Source channel"),
-            "来源渠道",
-            _choice_entries("registry.models.SourceChannel"),
-        ),
+        _choice_list("source_channel", _("Source channel"), "来源渠道", "registry.models.SourceChannel"),
         VocabularyList("occupation", _("Occupation"), "职业", _occupation_entries),
-        VocabularyList("team", _("Team"), "人员类别", _choice_entries("registry.models.Team")),
-        VocabularyList("education", _("Education"), "学历", _choice_entries("registry.models.Education")),
-        VocabularyList(
-            "hukou_type", _("Hukou type"), "户籍类型", _choice_entries("registry.models.HukouType")
-        ),
+        _choice_list("team", _("Team"), "人员类别", "registry.models.Team"),
+        _choice_list("education", _("Education"), "学历", "registry.models.Education"),
+        _choice_list("hukou_type", _("Hukou type"), "户籍类型", "registry.models.HukouType"),
         VocabularyList("skill_level", _("Skill level"), "等级", _skill_level_entries),
+        _choice_list("evaluator_kind", _("Evaluated by"), "评价人", "conduct.models.EvaluatorKind"),
+        VocabularyList("complaint_channel", _("Channel"), "投诉渠道", _complaint_channel_entries),
+        _choice_list("penalty_kind", _("Penalty"), "", "conduct.models.PenaltyKind"),
     )
 }
+_BY_CHOICES = {item.choices: item.name for item in LISTS.values() if item.choices}
+
+
+def list_of(choices: type) -> str | None:
+    """The reference list a TextChoices class is, if it is one (careforce.<app>.models.<Class>)."""
+    app_label = choices.__module__.rsplit(".", 2)[-2]
+    return _BY_CHOICES.get(f"{app_label}.models.{choices.__name__}")
 
 
 def list_choices() -> list[tuple[str, Any]]:

@@ -188,7 +188,7 @@ def verify_worker(request: HttpRequest, worker_id: Id, payload: VerifyIn):
     """institution_confirmed: the institution's, district's or city administrators; authority_checked: district
     or city administrators; self_reported withdraws it. Recorded with who and when, audited."""
     worker = selectors.worker_get(request.auth, worker_id)
-    verification.worker_verify(actor=request.auth, worker=worker, status=payload.status)
+    verification.worker_verify(actor=request.auth, worker=worker, status=payload.verification)
     return _detail(request, worker_id)
 
 
@@ -199,7 +199,7 @@ def verify_worker(request: HttpRequest, worker_id: Id, payload: VerifyIn):
 )
 def verify_employment(request: HttpRequest, employment_id: Id, payload: VerifyIn):
     employment = selectors.employment_get(request.auth, employment_id)
-    verification.employment_verify(actor=request.auth, employment=employment, status=payload.status)
+    verification.employment_verify(actor=request.auth, employment=employment, status=payload.verification)
     return selectors.employment_get(request.auth, employment_id)
 
 

@@ -10,15 +10,6 @@ from django.utils import translation
 
 from careforce.core import vocabulary
 from careforce.core.validators import normalize_text
-from careforce.registry.models import Education, HukouType, SourceChannel, Team
-
-# The choice lists that are reference lists with synonyms (data, core.Synonym).
-VOCABULARY_LISTS: dict[type[models.TextChoices], str] = {
-    Education: "education",
-    HukouType: "hukou_type",
-    SourceChannel: "source_channel",
-    Team: "team",
-}
 
 _YES = {"1", "true", "yes", "y", "是", "有", "已签", "已签订", "on", "√"}
 _NO = {"0", "false", "no", "n", "否", "无", "未签", "未签订", "off", "×", ""}
@@ -41,7 +32,7 @@ def parse_choice(
     """The choice's value, or None when `raw` names none of them. A reference list resolves through the
     vocabulary (labels and synonyms; `vocab`, a batch's snapshot, else the shared tables); other choices by
     code or label in either language, whatever the active one, so the answer does not depend on the request."""
-    list_name = VOCABULARY_LISTS.get(choices)
+    list_name = vocabulary.list_of(choices)
     if list_name is not None:
         return (vocab or vocabulary).resolve(list_name, raw)
     return _lookup(choices).get(vocabulary.match_key(raw))

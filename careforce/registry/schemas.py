@@ -52,9 +52,9 @@ class VerificationFields(Schema):
 
 
 class VerifyIn(InputSchema):
-    required_fields = ("status",)
+    required_fields = ("verification",)
 
-    status: Text = Field(None, description="self_reported, institution_confirmed or authority_checked")
+    verification: Text = Field(None, description="self_reported, institution_confirmed or authority_checked")
 
 
 class WorkerOut(VerificationFields):

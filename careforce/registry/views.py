@@ -282,7 +282,7 @@ def worker_verify(request: HttpRequest, pk: int) -> HttpResponse:
     """Confirm, check or withdraw the verification (核验) of a worker's record."""
     worker = selectors.worker_get(request.user, pk)
     try:
-        verification.worker_verify(actor=request.user, worker=worker, status=request.POST.get("status"))
+        verification.worker_verify(actor=request.user, worker=worker, status=request.POST.get("verification"))
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))
     else:
@@ -297,7 +297,7 @@ def employment_verify(request: HttpRequest, pk: int) -> HttpResponse:
     employment = selectors.employment_get(request.user, pk)
     try:
         verification.employment_verify(
-            actor=request.user, employment=employment, status=request.POST.get("status")
+            actor=request.user, employment=employment, status=request.POST.get("verification")
         )
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))

@@ -231,7 +231,7 @@ def create_certificate(request: HttpRequest, payload: CertificateIn):
 )
 def set_certificate_verification(request: HttpRequest, certificate_id: Id, payload: VerifyIn):
     cert = selectors.certificate_get(request.auth, certificate_id)
-    services.certificate_verify(actor=request.auth, certificate=cert, status=payload.status)
+    services.certificate_verify(actor=request.auth, certificate=cert, status=payload.verification)
     return selectors.certificate_get(request.auth, certificate_id)
 
 

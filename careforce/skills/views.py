@@ -136,7 +136,9 @@ def certificate_verify(request: HttpRequest, pk: int) -> HttpResponse:
     """Check a certificate against its issuer, or confirm it as the holder's institution (核验)."""
     cert = selectors.certificate_get(request.user, pk)
     try:
-        services.certificate_verify(actor=request.user, certificate=cert, status=request.POST.get("status"))
+        services.certificate_verify(
+            actor=request.user, certificate=cert, status=request.POST.get("verification")
+        )
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))
     else:
