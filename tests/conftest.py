@@ -41,3 +41,14 @@ def _reference_data(request):
     from tests.reference_data import reload_if_flushed
 
     reload_if_flushed()
+
+
+@pytest.fixture(autouse=True)
+def _fresh_vocabulary():
+    """The reference lists' shared tables are a per-process cache; a test's rolled-back synonyms must not
+    stay in it for the next test."""
+    from careforce.core import vocabulary
+
+    vocabulary.clear()
+    yield
+    vocabulary.clear()

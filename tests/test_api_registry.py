@@ -353,7 +353,7 @@ def test_it_adds_corrects_and_ends_employment_periods(api, city, home):
     assert overlap.status_code == 422 and "start_date" in fields_of(overlap)
 
     patched = send(api, "patch", f"/employments/{emp_id}", {"post": "助浴师（兼职）"})
-    assert patched.status_code == 200 and patched.json()["post"] == "助浴师(兼职)"
+    assert patched.status_code == 200 and patched.json()["post"] == "助浴师（兼职）"  # as typed
     assert fields_of(send(api, "patch", f"/employments/{emp_id}", {"end_date": "2022-01-01"})) == {"end_date"}
 
     ended = send(api, "post", f"/employments/{emp_id}/end", {"end_date": "2024-06-30", "reason": "合同到期"})

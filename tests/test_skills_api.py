@@ -100,7 +100,7 @@ def test_api_records_a_title_for_a_worker_in_scope(client, city, home):
     )
     assert created.status_code == 201, created.content
     assert created.json()["grade"] == "intermediate"
-    assert ProfessionalTitle.objects.get(worker=worker).name == "养老照护师(中级)"  # full-width folded
+    assert ProfessionalTitle.objects.get(worker=worker).name == "养老照护师（中级）"  # kept as typed
     titles = client.get(f"/api/v1/workers/{worker.pk}/skills").json()["titles"]
     assert [t["grade"] for t in titles] == ["intermediate"]
     bad = client.post(url, {"grade": "特级", "awarded_on": "2999-01-01"}, content_type="application/json")

@@ -69,6 +69,7 @@ def test_not_dates(raw):
     assert parse_date(raw) is None
 
 
+@pytest.mark.django_db  # the officials' words (中专, 农业户口) are synonyms: rows of core.Synonym
 def test_booleans_and_choices():
     assert parse_bool("是") is True and parse_bool("N") is False and parse_bool("也许") is None
     assert parse_choice("中专", Education) == "senior_high"

@@ -13,7 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from careforce.core.models import User
-from careforce.core.validators import normalize_text
+from careforce.core.validators import clean_free_text, normalize_text
 from careforce.institutions.models import Institution
 from careforce.institutions.selectors import institutions_visible_to
 from careforce.registry.dates import parse_date
@@ -28,7 +28,9 @@ def add(errors: Errors, name: str, message: str) -> None:
 
 
 def text(data: dict, name: str, errors: Errors, *, max_length: int, required: bool = True) -> str:
-    value = normalize_text(data.get(name)) if name != "content" else _multiline(data.get(name))
+    # Free text (a complaint is an official record): kept as typed, line breaks and full-width
+    # punctuation included; only control characters and the surrounding whitespace go.
+    value = clean_free_text(data.get(name))
     if required and not value:
         add(errors, name, _("This field is required."))
     elif len(value) > max_length:
@@ -38,12 +40,6 @@ def text(data: dict, name: str, errors: Errors, *, max_length: int, required: bo
             _("At most %(max)d characters (this has %(count)d).") % {"max": max_length, "count": len(value)},
         )
     return value
-
-
-def _multiline(raw: object) -> str:
-    # Long texts keep their line breaks; only each line is normalised.
-    lines = [normalize_text(line) for line in str(raw or "").replace("\x00", "").splitlines()]
-    return "\n".join(line for line in lines if line)
 
 
 def day(

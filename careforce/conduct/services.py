@@ -34,7 +34,7 @@ from careforce.conduct.models import (
     Penalty,
     PenaltyKind,
 )
-from careforce.core import audit
+from careforce.core import audit, vocabulary
 from careforce.core.models import AuditAction, User
 from careforce.core.scope import Level, require_write
 from careforce.core.validators import normalize_text
@@ -100,35 +100,13 @@ def _recompute(*workers: Worker | None) -> None:
         credit_recompute_workers(ids)
 
 
-# Words officials and families write for these choices, whatever the catalogue says.
-ALIASES = {
-    "老人": "elder",
-    "老年人": "elder",
-    "服务对象": "elder",
-    "本人": "elder",
-    "家属": "family",
-    "家人": "family",
-    "子女": "family",
-    "警告": "warning",
-    "罚款": "fine",
-    "辞退": "dismissal",
-    "解聘": "dismissal",
-    "开除": "dismissal",
-    "禁业": "trade_ban",
-    "从业禁止": "trade_ban",
-    "行业禁入": "trade_ban",
-}
-
-
 def _choice(data: Mapping, name: str, choices, errors: inputs.Errors, *, required: bool = True) -> str:
     raw = data.get(name)
     if inputs.is_blank(raw):
         if required:
             inputs.add(errors, name, _("This field is required."))
         return ""
-    value = parse_choice(raw, choices)
-    if value is None and ALIASES.get(normalize_text(raw)) in choices.values:
-        value = ALIASES[normalize_text(raw)]
+    value = parse_choice(raw, choices)  # code, label or synonym (careforce.core.vocabulary)
     if value is None:
         inputs.add(errors, name, _("Choose one of: %(choices)s.") % {"choices": choice_labels(choices)})
     return value or ""
@@ -292,10 +270,9 @@ def _channel(raw: Any, errors: inputs.Errors) -> ComplaintChannel | None:
     if not key:
         inputs.add(errors, "channel", _("This field is required."))
         return None
-    found = (
-        ComplaintChannel.objects.filter(code=key.lower()).first()
-        or ComplaintChannel.objects.filter(name=key).first()
-        or (ComplaintChannel.objects.filter(pk=int(key)).first() if key.isdigit() and len(key) < 9 else None)
+    code = vocabulary.resolve("complaint_channel", raw)  # code, name or synonym
+    found = (ComplaintChannel.objects.filter(code=code).first() if code else None) or (
+        ComplaintChannel.objects.filter(pk=int(key)).first() if key.isdigit() and len(key) < 9 else None
     )
     if found is None:
         names = "、".join(ComplaintChannel.objects.values_list("name", flat=True))

@@ -7,13 +7,15 @@ services (validation, scope, audit); the admin offers them no second write path.
 import json
 
 from axes.models import AccessAttempt, AccessFailureLog, AccessLog
+from django import forms
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils.translation import gettext_lazy as _
 
+from careforce.core import synonyms, vocabulary
 from careforce.core.masking import remask
-from careforce.core.models import ApiToken, AuditEvent, CalendarDay, District, PiiAccess, User
+from careforce.core.models import ApiToken, AuditEvent, CalendarDay, District, PiiAccess, Synonym, User
 from careforce.core.services import ROLE_FIELDS, account_created_in_admin, account_role_set
 
 
@@ -162,3 +164,50 @@ class AccessLogAdmin(ReadOnlyAdmin):
     list_filter = ("attempt_time", "logout_time")
     search_fields = ("username", "ip_address")
     exclude = ("session_hash",)
+
+
+class SynonymForm(forms.ModelForm):
+    list_name = forms.ChoiceField(label=_("list"), choices=vocabulary.list_choices)
+
+    class Meta:
+        model = Synonym
+        fields = ("list_name", "entry", "phrase")
+
+    def clean(self):
+        cleaned = super().clean()
+        if not self.errors:
+            try:
+                synonyms.clean_synonym(dict(cleaned), instance=self.instance if self.instance.pk else None)
+            except ValidationError as exc:
+                for field, messages in exc.message_dict.items():
+                    for message in messages:
+                        self.add_error(field if field in self.fields else None, message)
+        return cleaned
+
+
+@admin.register(Synonym)
+class SynonymAdmin(admin.ModelAdmin):
+    """Phrases officials write for an entry of a reference list. Written through the synonym services, so
+    each change is checked (one phrase names one entry) and audited."""
+
+    form = SynonymForm
+    list_display = ("phrase", "list_name", "entry", "origin", "created_at")
+    list_filter = ("list_name", "origin")
+    search_fields = ("phrase", "entry")
+    readonly_fields = ("origin", "key", "created_at")
+
+    def save_model(self, request, obj, form, change):
+        data = {k: form.cleaned_data[k] for k in ("list_name", "entry", "phrase")}
+        if change:
+            saved = synonyms.synonym_update(actor=request.user, synonym=obj, data=data)
+        else:
+            saved = synonyms.synonym_add(actor=request.user, data=data)
+        obj.pk = saved.pk
+        obj.refresh_from_db()
+
+    def delete_model(self, request, obj):
+        synonyms.synonym_delete(actor=request.user, synonym=obj)
+
+    def delete_queryset(self, request, queryset):
+        for obj in queryset:
+            synonyms.synonym_delete(actor=request.user, synonym=obj)

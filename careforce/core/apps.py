@@ -14,6 +14,19 @@ class CoreConfig(AppConfig):
 
         _hide_device_secrets_from_admin()
         _register_security_nav()
+        _refresh_vocabulary_on_change()
+
+
+def _refresh_vocabulary_on_change() -> None:
+    """A synonym, an occupation, a skill level or a complaint channel changed: this process reads the lists afresh (others within
+    a minute, or at once for a phrase they have not seen; careforce.core.vocabulary)."""
+    from django.db.models.signals import post_delete, post_save
+
+    from careforce.core import vocabulary
+
+    for sender in ("core.Synonym", "registry.Occupation", "skills.SkillLevel", "conduct.ComplaintChannel"):
+        for signal in (post_save, post_delete):
+            signal.connect(vocabulary.clear, sender=sender, dispatch_uid=f"vocabulary:{sender}")
 
 
 def _hide_device_secrets_from_admin() -> None:

@@ -382,3 +382,65 @@ class CalendarDay(models.Model):
 
     def __str__(self) -> str:
         return f"{self.date} {self.name or self.get_kind_display()}"
+
+
+class Verification(models.TextChoices):
+    """How far a record has been checked (核验): as the person reported it, confirmed by the institution
+    that employs them, or checked against the authority that issued it (a certificate's evaluation body)."""
+
+    SELF_REPORTED = "self_reported", _("Self-reported")
+    INSTITUTION_CONFIRMED = "institution_confirmed", _("Confirmed by the institution")
+    AUTHORITY_CHECKED = "authority_checked", _("Checked against the issuing authority")
+
+
+def verification_fields() -> tuple[models.Field, models.Field, models.Field]:
+    """The three columns of a verified record: its status, by whom and when (set by the verify services)."""
+    return (
+        models.CharField(
+            _("verification"), max_length=24, choices=Verification.choices, default=Verification.SELF_REPORTED
+        ),
+        models.ForeignKey(
+            settings.AUTH_USER_MODEL,
+            verbose_name=_("verified by"),
+            null=True,
+            blank=True,
+            on_delete=models.PROTECT,
+            related_name="+",
+            db_index=False,
+        ),
+        models.DateTimeField(_("verified at"), null=True, blank=True),
+    )
+
+
+class SynonymOrigin(models.TextChoices):
+    POLICY = "policy", _("Wording of the policy")
+    OFFICIAL = "official", _("Common official variant")
+    OLD_LABEL = "old_label", _("Former label")
+    ADDED = "added", _("Added by an administrator")
+
+
+class Synonym(models.Model):
+    """Another phrase for an entry of a reference list (careforce.core.vocabulary): what officials write.
+
+    Matched on `key` (the phrase's match key), unique per list, so one phrase names one entry. The phrase is
+    kept as typed; the record a phrase resolves to is stored as that list's entry, never as the phrase."""
+
+    list_name = models.CharField(_("list"), max_length=30)
+    entry = models.CharField(_("entry"), max_length=40, help_text=_("The code of the list's entry."))
+    phrase = models.CharField(_("phrase"), max_length=60)
+    key = models.CharField(_("match key"), max_length=60, editable=False)
+    origin = models.CharField(
+        _("origin"), max_length=10, choices=SynonymOrigin.choices, default=SynonymOrigin.ADDED
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["list_name", "entry", "id"]
+        verbose_name = _("synonym")
+        verbose_name_plural = _("synonyms")
+        constraints = [
+            models.UniqueConstraint(fields=["list_name", "key"], name="synonym_one_entry_per_phrase")
+        ]
+
+    def __str__(self) -> str:
+        return self.phrase

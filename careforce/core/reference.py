@@ -54,7 +54,8 @@ ROLE_GROUPS = {
     "worker": [],
 }
 
-# Configuration rows (edited in the Django admin) that the system administrator keeps.
+# Configuration rows (edited in the Django admin) that the system administrator keeps (migration core 0005;
+# the lists' synonyms, core.synonym, are given by core 0006, which creates them).
 CONFIGURATION_MODELS = [
     "core.district",
     "registry.occupation",
@@ -117,13 +118,14 @@ SEPARATED_DUTY_GROUPS = {
 # Lockouts are visible to the city administrators too (they answer the districts' calls).
 CITY_ADMIN_EXTRA_PERMISSIONS = ["core.view_sign_in_failures"]
 
-# (code, name, team, national occupation code). New posts of the policy (R2) included.
+# (code, name, team, national occupation code), in the policy's words; new posts of the policy (R2) included.
+# Other phrases for each (the policy's, officials', former names) are synonyms: core/synonym_data.py.
 OCCUPATIONS = [
     ("care_worker", "养老护理员", "care", "4-10-01-05"),
     ("elder_care_adviser", "养老顾问", "care", ""),
     ("community_helper", "社区助老员", "care", ""),
-    ("bathing_assistant", "助浴师", "care", ""),
-    ("dementia_carer", "认知症照护员", "care", ""),
+    ("bathing_assistant", "老年助浴员", "care", ""),
+    ("dementia_carer", "认知障碍照护员", "care", ""),
     ("ability_assessor", "老年人能力评估师", "professional", "4-14-02-05"),
     ("doctor", "医师", "professional", ""),
     ("nurse", "护士", "professional", ""),
@@ -134,6 +136,7 @@ OCCUPATIONS = [
     ("health_manager", "健康管理师", "professional", ""),
     ("director", "院长（机构负责人）", "management", ""),
     ("deputy_director", "副院长", "management", ""),
+    ("professional_manager", "职业经理人", "management", ""),
     ("care_supervisor", "护理部主任", "management", ""),
     ("hr_manager", "人力资源管理", "management", ""),
     ("finance_manager", "财务管理", "management", ""),

@@ -17,7 +17,7 @@ from django.utils.translation import gettext as _
 
 from careforce.core import audit
 from careforce.core.models import ApiToken, AuditAction, User
-from careforce.core.validators import normalize_text
+from careforce.core.validators import clean_free_text
 
 TOKEN_PREFIX = "cf_"
 PREFIX_LENGTH = 10  # "cf_" and seven random characters: enough to tell tokens apart in a list
@@ -32,7 +32,7 @@ def hash_token(raw: str) -> str:
 @transaction.atomic
 def token_create(*, user: User, name: str, actor: User | None = None) -> tuple[ApiToken, str]:
     """A new token for `user`. Returns the row and the token, which is not stored and cannot be shown again."""
-    name = normalize_text(name)
+    name = clean_free_text(name)
     if not name:
         raise ValidationError({"name": [_("Give the token a name (for example the client system's name).")]})
     if not user.is_active:

@@ -33,8 +33,19 @@ def normalize_code(raw: object) -> str:
     return _WHITESPACE.sub("", text).replace("-", "").upper()
 
 
+def clean_free_text(raw: object) -> str:
+    """Free text (a complaint, a title, a remark, an address, a name of a thing) as typed: only control
+    characters are dropped (line breaks and tabs kept) and the surrounding whitespace trimmed. No NFKC, no
+    folding of spaces: full-width punctuation, emoji and rare characters are what the person wrote, and a
+    complaint is an official record."""
+    if raw is None:
+        return ""
+    return _CONTROL.sub("", str(raw)).strip()
+
+
 def normalize_text(raw: object) -> str:
-    """Trim and fold runs of whitespace (including the full-width space) to one space."""
+    """For identifiers, codes and matching keys only (never for what is stored as free text): NFKC, trimmed,
+    runs of whitespace (including the full-width space) folded to one space."""
     if raw is None:
         return ""
     if type(raw) is str:

@@ -23,7 +23,7 @@ from careforce.core import access, audit, crypto
 from careforce.core.masking import mask_id_number
 from careforce.core.models import AccessKind, AuditAction, User
 from careforce.core.scope import Level, require_write, scope_of
-from careforce.core.validators import normalize_code, normalize_text, parse_id_number
+from careforce.core.validators import clean_free_text, normalize_code, normalize_text, parse_id_number
 from careforce.credit import compute
 from careforce.credit.models import (
     CreditRule,
@@ -264,7 +264,7 @@ def hire_check(
     listing = active_listing(worker.pk)
     if listing is None:
         return
-    reason = normalize_text(override_reason)
+    reason = clean_free_text(override_reason)
     if len(reason) < 4:
         message = _(
             "%(name)s is on the dishonesty list (%(situation)s, from %(start)s, decided by %(body)s). "

@@ -21,7 +21,7 @@ from django.utils.translation import gettext as _
 from careforce.core import audit
 from careforce.core.models import AuditAction, District, User
 from careforce.core.scope import Level, require_write
-from careforce.core.validators import normalize_text
+from careforce.core.validators import clean_free_text, normalize_text
 from careforce.indicators import definitions, selectors
 from careforce.indicators.models import (
     MonthlyFigure,
@@ -98,7 +98,7 @@ def _clean_target(data: Mapping[str, Any]) -> dict[str, Any]:
         )
         values["trend_months"] = int(months) if months is not None else None
     if "source" in data:
-        values["source"] = normalize_text(data["source"])[:200]
+        values["source"] = clean_free_text(data["source"])[:200]
     if "is_active" in data:
         values["is_active"] = bool(data["is_active"])
     if errors:
@@ -224,7 +224,7 @@ def older_population_set(
     errors: dict[str, list[str]] = {}
     year_value = _decimal(year, field="year", errors=errors, low=Decimal(2000), high=Decimal(2100))
     count_value = _decimal(count, field="count", errors=errors, low=Decimal(1), high=Decimal(50_000_000))
-    source_text = normalize_text(source)[:300]
+    source_text = clean_free_text(source)[:300]
     if not source_text:
         errors["source"] = [_("Say where the figure comes from (publication, year, table).")]
     if errors:

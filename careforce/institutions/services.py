@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 from careforce.core import audit
 from careforce.core.models import AuditAction, District, User
 from careforce.core.scope import Level, require_write
-from careforce.core.validators import normalize_text, parse_uscc
+from careforce.core.validators import clean_free_text, normalize_text, parse_uscc
 from careforce.institutions.models import RESIDENT_LEVEL_FIELDS, Institution, InstitutionKind, Ownership
 
 EDITABLE_FIELDS = (
@@ -73,7 +73,7 @@ def _clean(actor: User, data: Mapping[str, Any], *, instance: Institution | None
             if clash.exists():
                 errors["uscc"] = [_("Another institution is already registered with this credit code.")]
     if "name" in data:
-        cleaned["name"] = normalize_text(data["name"])
+        cleaned["name"] = clean_free_text(data["name"])  # as typed: （）stay full-width
         if not cleaned["name"]:
             errors["name"] = [_("Enter the institution's name.")]
     if "district" in data:
@@ -111,7 +111,7 @@ def _clean(actor: User, data: Mapping[str, Any], *, instance: Institution | None
             cleaned[field] = _to_int(data[field], field=field, errors=errors, low=0, high=100_000)
     for field in ("address", "contact_name", "contact_phone"):
         if field in data:
-            cleaned[field] = normalize_text(data[field])
+            cleaned[field] = (clean_free_text if field != "contact_phone" else normalize_text)(data[field])
     if "head" in data:
         cleaned["head"] = _head(actor, data["head"], instance=instance, errors=errors)
     if "head_pending_name" in data:

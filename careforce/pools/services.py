@@ -26,7 +26,7 @@ from django.utils.translation import gettext as _
 from careforce.core import audit
 from careforce.core.models import AuditAction, District, User
 from careforce.core.scope import Level, Scope, require_write
-from careforce.core.validators import normalize_text
+from careforce.core.validators import clean_free_text, normalize_text
 from careforce.institutions.models import Institution
 from careforce.institutions.selectors import institutions_visible_to
 from careforce.pools.models import Draw, PoolKind, PoolMember, TaskKind
@@ -168,7 +168,7 @@ def member_leave(*, actor: User, member: PoolMember, left_on: Any = None, reason
         errors.add("left_on", _("The leaving date is before the joining date."))
     errors.raise_if_any()
     before = audit.snapshot(member, MEMBER_FIELDS)
-    member.left_on, member.leave_reason = day, normalize_text(reason)[:200]
+    member.left_on, member.leave_reason = day, clean_free_text(reason)[:200]
     member.save(update_fields=["left_on", "leave_reason"])
     audit.record(
         actor=actor,

@@ -10,7 +10,7 @@ from ninja.responses import Status
 from careforce.core import access
 from careforce.core.api import paginate
 from careforce.core.schemas import ERROR_RESPONSES, READ_RESPONSES, DetailOut, Id
-from careforce.registry import selectors, services
+from careforce.registry import selectors, services, verification
 from careforce.registry.models import Occupation, Worker
 from careforce.registry.schemas import (
     EmploymentCreateIn,
@@ -21,6 +21,7 @@ from careforce.registry.schemas import (
     TransferIn,
     UnmaskIn,
     UnmaskOut,
+    VerifyIn,
     WorkerCreateIn,
     WorkerDetailOut,
     WorkerFieldsIn,
@@ -187,3 +188,38 @@ def end_employment(request: HttpRequest, employment_id: Id, payload: EmploymentE
         actor=request.auth, employment=employment, end_date=payload.end_date, reason=payload.reason or ""
     )
     return selectors.employment_get(request.auth, employment_id)
+
+
+@router.post(
+    "/workers/{worker_id}/verification",
+    response={200: WorkerDetailOut, **ERROR_RESPONSES},
+    summary="Confirm or check a worker's record (核验)",
+)
+def verify_worker(request: HttpRequest, worker_id: Id, payload: VerifyIn):
+    """institution_confirmed: the institution's, district's or city administrators; authority_checked: district
+    or city administrators; self_reported withdraws it. Recorded with who and when, audited."""
+    worker = selectors.worker_get(request.auth, worker_id)
+    verification.worker_verify(actor=request.auth, worker=worker, status=payload.verification)
+    return _detail(request, worker_id)
+
+
+@router.post(
+    "/employments/{employment_id}/verification",
+    response={200: EmploymentOut, **ERROR_RESPONSES},
+    summary="Confirm or check an employment period (核验)",
+)
+def verify_employment(request: HttpRequest, employment_id: Id, payload: VerifyIn):
+    employment = selectors.employment_get(request.auth, employment_id)
+    verification.employment_verify(actor=request.auth, employment=employment, status=payload.verification)
+    return selectors.employment_get(request.auth, employment_id)
+
+
+@router.get(
+    "/verification/counts",
+    response={200: dict[str, dict[str, int]], **READ_RESPONSES},
+    summary="How much of the registry is verified (核验), in your area",
+)
+def verification_counts(request: HttpRequest):
+    """Worker records, current employments and valid certificates by verification status (self_reported,
+    institution_confirmed, authority_checked), their total, and `verified` (confirmed or checked)."""
+    return verification.verification_counts(request.auth)

@@ -8,7 +8,7 @@ from django.utils.translation import gettext_lazy as _
 
 from careforce.core import crypto
 from careforce.core.masking import age_band, mask_id_number, mask_phone
-from careforce.core.models import District
+from careforce.core.models import District, verification_fields
 from careforce.institutions.models import Institution
 
 
@@ -111,6 +111,7 @@ class Worker(models.Model):
         db_index=False,
     )
     is_active = models.BooleanField(_("currently employed"), default=False)
+    verification, verified_by, verified_at = verification_fields()
 
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -175,6 +176,7 @@ class Employment(models.Model):
     has_labour_contract = models.BooleanField(_("labour contract signed"), default=False)
     is_part_time = models.BooleanField(_("part-time"), default=False)
     end_reason = models.CharField(_("reason for leaving"), max_length=100, blank=True)
+    verification, verified_by, verified_at = verification_fields()
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 

@@ -40,7 +40,21 @@ class OccupationRef(Schema):
     name: str
 
 
-class WorkerOut(Schema):
+class VerificationFields(Schema):
+    """核验: how far the record has been checked, by whom (an account id) and when."""
+
+    verification: str = Field(description="self_reported, institution_confirmed or authority_checked")
+    verified_by: int | None = Field(None, alias="verified_by_id", description="Account that verified it")
+    verified_at: LocalDateTime | None = None
+
+
+class VerifyIn(InputSchema):
+    required_fields = ("verification",)
+
+    verification: Text = Field(None, description="self_reported, institution_confirmed or authority_checked")
+
+
+class WorkerOut(VerificationFields):
     id: int
     name: str
     gender: str | None = Field(
@@ -70,7 +84,7 @@ class WorkerOut(Schema):
         return obj.gender if request is not None and can_unmask(request.auth) else None
 
 
-class EmploymentOut(Schema):
+class EmploymentOut(VerificationFields):
     id: int
     worker_id: int
     institution: InstitutionRef

@@ -17,11 +17,17 @@ from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from careforce.core import access, audit, crypto
+from careforce.core import access, audit, crypto, vocabulary
 from careforce.core.masking import is_masked, mask_id_number, mask_phone
 from careforce.core.models import AccessKind, AuditAction, AuditEvent, District, PiiAccess, PiiField, User
 from careforce.core.scope import Level, Scope, can_unmask, require_write
-from careforce.core.validators import id_number_warnings, normalize_text, parse_id_number, parse_phone
+from careforce.core.validators import (
+    clean_free_text,
+    id_number_warnings,
+    normalize_text,
+    parse_id_number,
+    parse_phone,
+)
 from careforce.institutions.models import Institution
 from careforce.registry import bulk, pinyin
 from careforce.registry.choices import choice_labels, parse_bool, parse_choice
@@ -109,7 +115,9 @@ class Resolver:
     def __init__(self, actor: User):
         self.actor = actor
         self.scope: Scope = require_write(actor)
-        self._occupations: dict[str, Occupation] | None = None
+        self._occupations: dict[str, Occupation] | None = None  # by code and by id
+        # The reference lists as they are when the batch starts (one snapshot for all its rows).
+        self.vocabulary = vocabulary.snapshot()
         self._institutions: dict[str, Institution | None] = {}
         self._districts: dict[str, District] | None = None
         # After prime_all() every answer is in memory: unknown keys are None without a query.
@@ -121,11 +129,17 @@ class Resolver:
         if self._occupations is None:
             self._occupations = {}
             for occ in Occupation.objects.all():
-                for key in (str(occ.pk), occ.code.lower(), occ.name, occ.standard_code):
-                    if key:
-                        self._occupations.setdefault(key, occ)
+                self._occupations[occ.code] = occ
+                self._occupations[str(occ.pk)] = occ
         text = normalize_text(raw)
-        return self._occupations.get(text) or self._occupations.get(text.lower())
+        if text.isdigit() and text in self._occupations:
+            return self._occupations[text]
+        code = self.vocabulary.resolve("occupation", raw)
+        return self._occupations.get(code) if code else None
+
+    def choice(self, raw: Any, choices: type) -> str | None:
+        """A choice field's value (code, label or synonym), read against the batch's snapshot."""
+        return parse_choice(raw, choices, vocab=self.vocabulary)
 
     def institution(self, raw: Any) -> Institution | None:
         """The institution named by object, id or credit code, if the actor may record staff there."""
@@ -168,6 +182,7 @@ class Resolver:
         For work done away from the database (an import's helper process): the same answers as the lazy
         lookups, taken at one moment."""
         self.occupation(None)
+        self.vocabulary.prime()
         self._districts = {}
         for district in District.objects.all():
             for key in (str(district.pk), district.code, district.name):
@@ -182,7 +197,7 @@ class Resolver:
         its tables hold each record under several keys (id, code, name)."""
         institutions = [i for i in self._institutions.values() if i is not None]
         records = [
-            *(self._occupations or {}).values(),
+            *{occ.pk: occ for occ in (self._occupations or {}).values()}.values(),
             *(self._districts or {}).values(),
             *institutions,
             *(i.district for i in institutions),
@@ -278,7 +293,7 @@ def clean_worker_fields(
                 )
     for name, choices in _CHOICE_FIELDS.items():
         if name in data and name not in errors:
-            value = parse_choice(data[name], choices)
+            value = resolver.choice(data[name], choices)
             if value is None:
                 _add(errors, name, _("Choose one of: %(choices)s.") % {"choices": choice_labels(choices)})
             else:
@@ -366,7 +381,7 @@ def clean_employment_fields(
         else:
             values["institution"] = institution
     if "post" in data and "post" not in errors:
-        post = normalize_text(data["post"])
+        post = clean_free_text(data["post"])  # the post as the institution names it
         if not post:
             _add(errors, "post", _("Enter the post (for example 护理员)."))
         else:
@@ -403,7 +418,7 @@ def clean_employment_fields(
             else:
                 values[name] = flag
     if "end_reason" in data:
-        values["end_reason"] = normalize_text(data["end_reason"])[:100]
+        values["end_reason"] = clean_free_text(data["end_reason"])[:100]
     if errors:
         raise ValidationError(errors)
     return values
@@ -774,7 +789,16 @@ def worker_update(*, actor: User, worker: Worker, data: Mapping[str, Any]) -> li
         )
         if worker.institution_id and ("occupation" in changes or "team" in changes):
             placement_touched({worker.institution_id})
+        _unverify(actor, worker, worker_id=worker.pk, institution_id=worker.institution_id)
     return warnings
+
+
+def _unverify(actor: User, record: Worker | Employment, **ids: int | None) -> None:
+    """A confirmed record whose data changed is self-reported again: the confirmation did not see it."""
+    from careforce.registry import verification
+
+    if record.verification != verification.Verification.SELF_REPORTED:
+        verification.apply(actor, record, verification.Verification.SELF_REPORTED, **ids)
 
 
 # ---------------------------------------------------------------- employment history
@@ -847,7 +871,7 @@ def _pre_employment_checks(
             actor=actor,
             worker=worker,
             institution=institution,
-            override_reason=normalize_text(data.get("override_reason")),
+            override_reason=clean_free_text(data.get("override_reason")),
             action=action,
         )
 
@@ -906,10 +930,13 @@ def employment_update(*, actor: User, employment: Employment, data: Mapping[str,
     problem = _overlap_error(_periods_of(worker, exclude=emp.pk), candidate)
     if problem:
         raise ValidationError({"start_date": [problem]})
+    changed = any(getattr(emp, name) != value for name, value in values.items())
     for name, value in values.items():
         setattr(emp, name, value)
     emp.save()
     _record_employment(actor, AuditAction.UPDATE, emp, before)
+    if changed:
+        _unverify(actor, emp, worker_id=worker.pk, institution_id=emp.institution_id)
     _refresh_placement(worker, actor=actor)
     return emp
 
@@ -963,7 +990,7 @@ def worker_transfer(*, actor: User, worker: Worker, data: Mapping[str, Any]) -> 
             )
         before = audit.snapshot(current, AUDITED_EMPLOYMENT_FIELDS)
         current.end_date = last_day
-        current.end_reason = normalize_text(data.get("end_reason")) or _("Transferred")
+        current.end_reason = clean_free_text(data.get("end_reason"))[:100] or _("Transferred")
         current.save(update_fields=["end_date", "end_reason", "updated_at"])
         _record_employment(actor, AuditAction.END, current, before, note="transfer")
     problem = _overlap_error(_periods_of(worker), values)
@@ -997,7 +1024,7 @@ def pii_reveal(
     errors: dict[str, list[str]] = {}
     if field not in PiiField.values:
         errors["field"] = [_("Unknown field.")]
-    reason = normalize_text(reason)
+    reason = clean_free_text(reason)
     if len(reason) < 2:
         errors["reason"] = [_("Say why you need to see the full value (for example 核对社保).")]
     if errors:
@@ -1023,7 +1050,7 @@ def pii_reveal_many(
     The caller must have fetched `workers` through a scoped selector."""
     if not can_unmask(actor):
         raise Http404
-    reason = normalize_text(reason)
+    reason = clean_free_text(reason)
     if len(reason) < 2:
         raise ValidationError(
             {"reason": [_("Say why you need to see the full value (for example 核对社保).")]}

@@ -14,4 +14,6 @@ urlpatterns = [
     path("<int:pk>/employments/new/", views.employment_create, name="employment_create"),
     path("employments/<int:pk>/edit/", views.employment_edit, name="employment_edit"),
     path("employments/<int:pk>/end/", views.employment_end, name="employment_end"),
+    path("<int:pk>/verify/", views.worker_verify, name="worker_verify"),
+    path("employments/<int:pk>/verify/", views.employment_verify, name="employment_verify"),
 ]

@@ -19,7 +19,7 @@ from careforce.core.paging import paginate
 from careforce.core.scope import Level, Scope, can_unmask, require_write, scope_of
 from careforce.core.views import is_htmx, page_or_fragment
 from careforce.institutions.models import Institution
-from careforce.registry import selectors, services
+from careforce.registry import selectors, services, verification
 from careforce.registry.forms import (
     EmploymentEndForm,
     EmploymentForm,
@@ -94,6 +94,7 @@ def worker_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "history": history,
         "sections": render_sections(WORKER_SECTIONS, request, worker),
         "readers": selectors.worker_readers(request.user, worker),
+        "verification_choices": verification.statuses_for(request.user),
     }
     return page_or_fragment(
         request, "registry/worker_detail.html", {"history": "registry/_worker_history.html"}, context
@@ -281,3 +282,33 @@ def employment_end(request: HttpRequest, pk: int) -> HttpResponse:
             return _to_detail(employment)
     context = {"form": form, "worker": employment.worker, "employment": employment}
     return render(request, "registry/employment_end.html", context)
+
+
+@login_required
+@require_http_methods(["POST"])
+def worker_verify(request: HttpRequest, pk: int) -> HttpResponse:
+    """Confirm, check or withdraw the verification (核验) of a worker's record."""
+    worker = selectors.worker_get(request.user, pk)
+    try:
+        verification.worker_verify(actor=request.user, worker=worker, status=request.POST.get("verification"))
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(request, _("The verification has been recorded."))
+    return redirect("registry:worker_detail", pk=worker.pk)
+
+
+@login_required
+@require_http_methods(["POST"])
+def employment_verify(request: HttpRequest, pk: int) -> HttpResponse:
+    """Confirm, check or withdraw the verification (核验) of an employment period."""
+    employment = selectors.employment_get(request.user, pk)
+    try:
+        verification.employment_verify(
+            actor=request.user, employment=employment, status=request.POST.get("verification")
+        )
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(request, _("The verification has been recorded."))
+    return redirect("registry:worker_detail", pk=employment.worker_id)

@@ -26,6 +26,7 @@ from careforce.core.schemas import (
     QueryText,
     Text,
 )
+from careforce.registry.schemas import VerificationFields, VerifyIn
 from careforce.registry.selectors import worker_get
 from careforce.skills import public, selectors, services
 from careforce.skills.models import SkillLevel
@@ -41,9 +42,11 @@ class LevelOut(Schema):
     is_certified: bool
 
 
-class CertificateOut(Schema):
+class CertificateOut(VerificationFields):
     id: int
-    number: str
+    number: str = Field(
+        description="As issued (hyphens and case kept); matched ignoring punctuation and case"
+    )
     worker_id: int
     occupation: str = Field(alias="occupation.code")
     level: str = Field(alias="level.code")
@@ -323,6 +326,17 @@ def renew_certificate(request: HttpRequest, certificate_id: Id, payload: RenewIn
 def create_certificate(request: HttpRequest, payload: CertificateIn):
     cert = services.certificate_issue(actor=request.auth, data=payload.model_dump(exclude_none=True))
     return Status(201, selectors.certificate_get(request.auth, cert.pk))
+
+
+@router.post(
+    "/skills/certificates/{certificate_id}/verification",
+    response={200: CertificateOut, **ERROR_RESPONSES},
+    summary="Check a certificate against its issuer, or confirm it as the institution (核验)",
+)
+def set_certificate_verification(request: HttpRequest, certificate_id: Id, payload: VerifyIn):
+    cert = selectors.certificate_get(request.auth, certificate_id)
+    services.certificate_verify(actor=request.auth, certificate=cert, status=payload.verification)
+    return selectors.certificate_get(request.auth, certificate_id)
 
 
 @router.post(

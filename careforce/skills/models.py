@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import calendar
 import datetime
+import unicodedata
 
 from django.conf import settings
 from django.db import models
@@ -12,7 +13,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from careforce.core.models import District
+from careforce.core.models import District, verification_fields
 from careforce.institutions.models import Institution
 from careforce.registry.models import Education, Occupation, Worker
 
@@ -145,8 +146,17 @@ class CertificateValidity(models.Model):
         return f"{self.occupation_id or '*'}/{self.level_id or '*'}: {self.months or '∞'}"
 
 
+def certificate_number_key(raw: object) -> str:
+    """How certificate numbers are matched: letters and digits only (NFKC, so full-width ones count),
+    upper case. `CQ2026-YL-000123`, `cq2026 yl 000123` and `CQ2026YL000123` are one number."""
+    text = unicodedata.normalize("NFKC", "" if raw is None else str(raw))
+    return "".join(ch for ch in text if ch.isalnum()).upper()
+
+
 class Certificate(models.Model):
-    number = models.CharField(_("certificate number"), max_length=40, unique=True)
+    # Kept as issued (hyphens, case); matched on number_key, unique per issuing body.
+    number = models.CharField(_("certificate number"), max_length=40)
+    number_key = models.CharField(max_length=40, editable=False, default="")
     worker = models.ForeignKey(
         Worker, verbose_name=_("holder"), on_delete=models.PROTECT, related_name="certificates"
     )
@@ -157,6 +167,7 @@ class Certificate(models.Model):
     status = models.CharField(_("status"), max_length=10, choices=CertificateStatus.choices, default="valid")
     revoked_on = models.DateField(_("revocation date"), null=True, blank=True)
     revoke_reason = models.CharField(_("reason for revocation"), max_length=200, blank=True)
+    verification, verified_by, verified_at = verification_fields()
     created_at = models.DateTimeField(auto_now_add=True)
     # Validity (from CertificateValidity when issued, moved on by each renewal); null: never expires.
     valid_until = models.DateField(_("valid until"), null=True, blank=True)
@@ -178,6 +189,11 @@ class Certificate(models.Model):
         indexes = [
             models.Index(fields=["worker", "status"], name="certificate_worker_status"),
             models.Index(fields=["valid_until"], name="certificate_valid_until"),
+        ]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["number_key", "issuer"], name="certificate_number_once_per_issuer"
+            )
         ]
 
     def __str__(self) -> str:

@@ -12,8 +12,8 @@ from django.conf import settings
 from django.core.cache import cache
 from django.utils import timezone
 
-from careforce.core.validators import normalize_code, normalize_text
-from careforce.skills.models import Certificate, ValidityState
+from careforce.core.validators import normalize_text
+from careforce.skills.models import Certificate, ValidityState, certificate_number_key
 
 # Defaults, overridable in settings as CAREFORCE_VERIFY_RATE = (requests, seconds).
 DEFAULT_RATE = (20, 60)
@@ -59,27 +59,34 @@ def rate_limited(client: str) -> bool:
 
 def verify(number: object, name: object) -> Verification | None:
     """The certificate whose number AND holder's name both match, else None (no hint which one failed)."""
-    code, holder = normalize_code(number)[:40], normalize_text(name).replace(" ", "")[:50]
+    # Matched ignoring punctuation and case (CQ2026-YL-000123 = cq2026yl000123); numbers are unique per
+    # issuer, so the holder's name decides between two bodies' certificates of the same number.
+    code, holder = certificate_number_key(number)[:40], normalize_text(name).replace(" ", "")[:50]
     if not code or not holder:
         return None
-    cert = (
-        Certificate.objects.select_related("worker", "level", "occupation", "issuer")
-        .only(
-            "number",
-            "status",
-            "issued_on",
-            "valid_until",
-            "suspended_on",
-            "revoked_on",
-            "worker__name",
-            "level__name",
-            "occupation__name",
-            "issuer__name",
-        )
-        .filter(number=code)
-        .first()
+    cert = next(
+        (
+            c
+            for c in Certificate.objects.select_related("worker", "level", "occupation", "issuer")
+            .only(
+                "number",
+                "status",
+                "issued_on",
+                "valid_until",
+                "suspended_on",
+                "revoked_on",
+                "worker__name",
+                "level__name",
+                "occupation__name",
+                "issuer__name",
+            )
+            .filter(number_key=code)
+            .order_by("-issued_on", "-id")[:5]
+            if c.worker.name == holder
+        ),
+        None,
     )
-    if cert is None or cert.worker.name != holder:
+    if cert is None:
         return None
     status = cert.status_on(timezone.localdate())
     since = {

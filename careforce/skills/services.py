@@ -20,15 +20,15 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Prefetch, Q
+from django.db.models import Model, Prefetch, Q
 from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from careforce.core import audit
+from careforce.core import audit, vocabulary
 from careforce.core.models import AuditAction, AuditEvent, District, User
 from careforce.core.scope import Level, require_write
-from careforce.core.validators import normalize_code, normalize_text, parse_uscc
+from careforce.core.validators import clean_free_text, normalize_code, normalize_text, parse_uscc
 from careforce.registry import bulk
 from careforce.registry.models import Occupation, Worker
 from careforce.registry.selectors import workers_visible_to
@@ -43,6 +43,7 @@ from careforce.skills.models import (
     ProfessionalTitle,
     SkillLevel,
     TitleGrade,
+    certificate_number_key,
     valid_until,
 )
 from careforce.training import inputs
@@ -75,17 +76,15 @@ def _require_city(actor: User) -> None:
         raise Http404
 
 
-OCCUPATION_KEYS = ("code", "name", "standard_code")
-LEVEL_KEYS = ("code", "name")
 ISSUER_KEYS = ("registration_number", "uscc", "name")
 
 
 def _occupation(raw: Any) -> Occupation | None:
-    return inputs.pick(Occupation.objects.all(), raw, keys=OCCUPATION_KEYS)
+    return VocabularyPicker("occupation", Occupation.objects.all())(raw)
 
 
 def _level(raw: Any) -> SkillLevel | None:
-    return inputs.pick(SkillLevel.objects.all(), raw, keys=LEVEL_KEYS)
+    return VocabularyPicker("skill_level", SkillLevel.objects.all())(raw)
 
 
 # ---------------------------------------------------------------- evaluation bodies
@@ -217,13 +216,41 @@ class CertificateLookups:
         ).prefetch_related(
             Prefetch("ranges", queryset=EvaluationRange.objects.select_related("lowest", "highest"))
         )
-        numbers = {normalize_code(item.get("number")) for item in items} - {""}
-        return cls(
-            occupation=inputs.Picker(Occupation.objects.all(), keys=OCCUPATION_KEYS),
-            level=inputs.Picker(SkillLevel.objects.all(), keys=LEVEL_KEYS),
-            issuer=inputs.Picker(issuers, keys=ISSUER_KEYS),
-            numbers=dict(Certificate.objects.filter(number__in=numbers).values_list("number", "worker_id")),
+        keys = {certificate_number_key(item.get("number")) for item in items} - {""}
+        recorded = Certificate.objects.filter(number_key__in=keys).values_list(
+            "number_key", "issuer_id", "worker_id"
         )
+        return cls(
+            occupation=VocabularyPicker("occupation", Occupation.objects.all()),
+            level=VocabularyPicker("skill_level", SkillLevel.objects.all()),
+            issuer=inputs.Picker(issuers, keys=ISSUER_KEYS),
+            numbers={(key, issuer): worker for key, issuer, worker in recorded},
+        )
+
+    def holder(self, number: Any, issuer: EvaluationBody | None) -> int | None:
+        """The worker a certificate of this number from this issuer is recorded for, if it is."""
+        if issuer is None:
+            return None
+        return self.numbers.get((certificate_number_key(number), issuer.pk))
+
+
+class VocabularyPicker(inputs.Picker):
+    """A Picker over a reference list: by id, else by code, label or synonym through the list's vocabulary
+    (careforce.core.vocabulary), read once for the batch."""
+
+    def __init__(self, list_name: str, rows: Iterable[Any]):
+        super().__init__(rows, keys=("code",))
+        self.list_name = list_name
+        self.vocabulary = vocabulary.snapshot()
+
+    def __call__(self, raw: Any) -> Any:
+        if isinstance(raw, Model):
+            return self.by_pk.get(raw.pk)
+        text = normalize_text(raw)
+        if text.isdigit() and len(text) < 12 and int(text) in self.by_pk:
+            return self.by_pk[int(text)]
+        code = self.vocabulary.resolve(self.list_name, raw)
+        return self.by_key["code"].get(code) if code else None
 
 
 def clean_certificate(
@@ -233,13 +260,13 @@ def clean_certificate(
     import check many rows without a query per row; without it they are loaded for this one."""
     lookups = lookups or CertificateLookups.load([data])
     errors = Errors()
-    number = normalize_code(data.get("number"))
-    if not number:
+    # Kept as issued (CQ2026-YL-000123 keeps its hyphens and case), matched on its key.
+    number = normalize_text(data.get("number"))
+    number_key = certificate_number_key(number)
+    if not number_key:
         errors.add("number", _("Enter the certificate number."))
     elif len(number) > 40:
         errors.add("number", _("Too long (at most %(n)d characters).") % {"n": 40})
-    elif number in lookups.numbers:
-        errors.add("number", _("A certificate with this number is already recorded."))
     worker = data.get("worker")
     if not isinstance(worker, Worker):
         worker = inputs.pick(workers_visible_to(actor), worker)
@@ -264,6 +291,8 @@ def clean_certificate(
             "issuer",
             _("The registration of %(body)s is not in force; it cannot issue.") % {"body": issuer.name},
         )
+    if number_key and len(number) <= 40 and lookups.holder(number, issuer) is not None:
+        errors.add("number", _("This issuing body's certificate with this number is already recorded."))
     issued_on = inputs.date(data, "issued_on", errors, required=True)
     if issued_on and issued_on > timezone.localdate():
         errors.add("issued_on", _("The issue date is in the future."))
@@ -285,6 +314,7 @@ def clean_certificate(
     errors.raise_if_any()
     return {
         "number": number,
+        "number_key": number_key,
         "worker": worker,
         "occupation": occupation,
         "level": level,
@@ -326,7 +356,7 @@ def certificates_issue(
         except ValidationError as exc:
             failures[index] = exc
             continue
-        first = first_of.setdefault(values["number"], index)
+        first = first_of.setdefault((values["number_key"], values["issuer"].pk), index)
         if first != index:
             failures[index] = ValidationError(
                 {"number": [_("The same certificate number appears twice in this batch.")]}
@@ -416,7 +446,7 @@ def _locked_certificate(actor: User, certificate: Certificate) -> Certificate:
 
 
 def _reason(raw: Any, errors: Errors, field: str, message: str) -> str:
-    text = normalize_text(raw)
+    text = clean_free_text(raw)  # a reason is free text: kept as typed
     if len(text) < 2:
         errors.add(field, message)
     elif len(text) > 200:
@@ -606,3 +636,36 @@ def title_record(*, actor: User, worker: Worker, data: Mapping[str, Any]) -> Pro
         institution_id=worker.institution_id,
     )
     return title
+
+
+# ---------------------------------------------------------------- verification (核验)
+
+
+@transaction.atomic
+def certificate_verify(*, actor: User, certificate: Certificate, status: Any) -> Certificate:
+    """Mark a certificate checked against its evaluation body (district or city administrators) or confirmed
+    by the holder's institution; back to self-reported withdraws it. Out of scope: 404."""
+    from careforce.registry import verification
+
+    scope = require_write(actor)
+    status = verification.parse_status(status)
+    if not verification.may_set(scope, status):
+        raise ValidationError(
+            {
+                "verification": [
+                    _("Only a district or city administrator checks a certificate with its issuer.")
+                ]
+            }
+        )
+    locked = (
+        Certificate.objects.select_for_update(of=("self",))
+        .select_related("worker")
+        .filter(pk=certificate.pk, worker__in=workers_visible_to(actor))
+        .first()
+    )
+    if locked is None:
+        raise Http404
+    verification.apply(
+        actor, locked, status, worker_id=locked.worker_id, institution_id=locked.worker.institution_id
+    )
+    return locked

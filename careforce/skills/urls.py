@@ -17,6 +17,7 @@ urlpatterns = [
     path("certificates/<int:pk>/reinstate/", views.certificate_reinstate, name="certificate_reinstate"),
     path("certificates/<int:pk>/renew/", views.certificate_renew, name="certificate_renew"),
     path("expiring/", views.expiring, name="expiring"),
+    path("certificates/<int:pk>/verify/", views.certificate_verify, name="certificate_verify"),
     path("certificates/<int:pk>/print/", views.certificate_print, name="certificate_print"),
     path("workers/<int:pk>/titles/new/", views.title_create, name="title_create"),
 ]

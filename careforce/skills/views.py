@@ -139,6 +139,8 @@ def _certificate_forms(request: HttpRequest, cert, bound: tuple[str, object] | N
 
 
 def _certificate_page(request: HttpRequest, cert, bound=None) -> HttpResponse:
+    from careforce.registry import verification
+
     return render(
         request,
         "skills/certificate_detail.html",
@@ -146,6 +148,7 @@ def _certificate_page(request: HttpRequest, cert, bound=None) -> HttpResponse:
             "cert": cert,
             "forms": _certificate_forms(request, cert, bound),
             "renewals": selectors.certificate_renewals(cert),
+            "verification_choices": verification.statuses_for(request.user),
         },
     )
 
@@ -183,6 +186,22 @@ CERTIFICATE_ACTIONS = {
         gettext_lazy("The certificate has been renewed."),
     ),
 }
+
+
+@login_required
+@require_POST
+def certificate_verify(request: HttpRequest, pk: int) -> HttpResponse:
+    """Check a certificate against its issuer, or confirm it as the holder's institution (核验)."""
+    cert = selectors.certificate_get(request.user, pk)
+    try:
+        services.certificate_verify(
+            actor=request.user, certificate=cert, status=request.POST.get("verification")
+        )
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(request, _("The verification has been recorded."))
+    return redirect("skills:certificate_detail", pk=cert.pk)
 
 
 @login_required

@@ -10,7 +10,7 @@ from typing import Any
 from django.db.models import Model, QuerySet
 from django.utils.translation import gettext as _
 
-from careforce.core.validators import normalize_text
+from careforce.core.validators import clean_free_text, normalize_text
 from careforce.registry.dates import parse_date
 
 
@@ -38,7 +38,7 @@ def text(
         if required:
             errors.add(name, _("This field is required."))
         return None
-    value = normalize_text(data[name])
+    value = clean_free_text(data[name])  # free text: kept as typed
     if required and not value:
         errors.add(name, _("This field is required."))
         return None
@@ -112,8 +112,10 @@ def pick(qs: QuerySet, raw: Any, *, keys: tuple[str, ...] = ()) -> Model | None:
         found = qs.filter(pk=int(value)).first()
         if found is not None:
             return found
+    # Names of things are stored as typed (（） full-width), codes normalised: either form is looked for.
+    candidates = list(dict.fromkeys((clean_free_text(raw), value)))
     for key in keys:
-        found = qs.filter(**{key: value}).first()
+        found = qs.filter(**{f"{key}__in": candidates}).first()
         if found is not None:
             return found
     return None
@@ -134,6 +136,7 @@ class Picker:
                 value = getattr(row, key)
                 if value not in ("", None):
                     self.by_key[key].setdefault(str(value), row)
+                    self.by_key[key].setdefault(normalize_text(value), row)
 
     def __call__(self, raw: Any) -> Model | None:
         if isinstance(raw, Model):
@@ -145,8 +148,9 @@ class Picker:
             found = self.by_pk.get(int(value))
             if found is not None:
                 return found
+        typed = clean_free_text(raw)
         for key in self.keys:
-            found = self.by_key[key].get(value)
+            found = self.by_key[key].get(typed) or self.by_key[key].get(value)
             if found is not None:
                 return found
         return None

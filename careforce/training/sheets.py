@@ -20,6 +20,7 @@ from careforce.imports.sheets import Column, ImportContext, Row, RowErrors, RowS
 from careforce.registry.models import Worker
 from careforce.registry.selectors import workers_visible_to
 from careforce.skills import services as skills_services
+from careforce.skills.models import certificate_number_key
 from careforce.training import selectors, services
 from careforce.training.models import Enrolment, EnrolmentStatus
 
@@ -209,14 +210,13 @@ class CertificateSheet(SheetSpec):
 
     def identify(self, row: Row, ctx: ImportContext) -> str:
         row.plan = {"hash": _identify_id_number(row)}
-        return normalize_code(row.values.get("number"))
+        return certificate_number_key(row.values.get("number"))
 
     def classify(self, rows: Sequence[Row], ctx: ImportContext) -> None:
         workers = _workers_by_id_number(ctx, rows)
         # Every reference the batch names (issuers and their ranges, occupations, levels, numbers already
         # recorded) in a fixed number of queries; the rows are then checked without one.
         lookups = skills_services.CertificateLookups.load(r.values for r in rows)
-        known = lookups.numbers
         for row in rows:
             if not row.ok:
                 continue
@@ -230,9 +230,9 @@ class CertificateSheet(SheetSpec):
             if name and name != worker.name:
                 row.error("name", _("The registry has another name for this ID number."))
                 continue
-            number = normalize_code(row.values.get("number"))
-            if number in known:
-                if known[number] == worker.pk:
+            holder = lookups.holder(row.values.get("number"), lookups.issuer(row.values.get("issuer")))
+            if holder is not None:
+                if holder == worker.pk:
                     row.status = RowStatus.UNCHANGED
                 else:
                     row.error("number", _("This certificate number is recorded for another person."))

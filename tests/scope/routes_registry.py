@@ -12,6 +12,8 @@ ROUTES = [
     Route("registry:employment_create", "worker", WRITE),
     Route("registry:employment_edit", "employment", WRITE),
     Route("registry:employment_end", "employment", WRITE),
+    Route("registry:worker_verify", "worker", WRITE, "post"),
+    Route("registry:employment_verify", "employment", WRITE, "post"),
     Route("institutions:institution_detail", "institution", READ),
     Route("institutions:institution_edit", "institution", WRITE),
     Route("GET /api/v1/workers/{worker_id}", "worker", READ),
@@ -22,6 +24,8 @@ ROUTES = [
     Route("POST /api/v1/workers/{worker_id}/unmask", "worker", UNMASK, "post", UNMASK_BODY),
     Route("PATCH /api/v1/employments/{employment_id}", "employment", WRITE, "patch", {}),
     Route("POST /api/v1/employments/{employment_id}/end", "employment", WRITE, "post", {}),
+    Route("POST /api/v1/workers/{worker_id}/verification", "worker", WRITE, "post", {}),
+    Route("POST /api/v1/employments/{employment_id}/verification", "employment", WRITE, "post", {}),
     Route("GET /api/v1/institutions/{institution_id}", "institution", READ),
     Route("PATCH /api/v1/institutions/{institution_id}", "institution", WRITE, "patch", {}),
 ]

@@ -21,6 +21,8 @@ ROUTES = [
     Route("skills:certificate_reinstate", "certificate", WRITE, "post", expect=_city_writer),
     Route("skills:certificate_renew", "certificate", WRITE, "post", expect=_city_writer),
     Route("skills:title_create", "worker", WRITE),
+    Route("skills:certificate_verify", "certificate", WRITE, "post"),
+    Route("POST /api/v1/skills/certificates/{certificate_id}/verification", "certificate", WRITE, "post", {}),
     Route("GET /api/v1/skills/certificates/{certificate_id}", "certificate", READ),
     Route(
         "POST /api/v1/skills/certificates/{certificate_id}/revoke",
