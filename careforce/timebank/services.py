@@ -456,7 +456,7 @@ def record_submit(*, actor: User, data: Mapping[str, Any], verify: bool = False)
 
 def _locked_record(record: ServiceRecord) -> ServiceRecord:
     return (
-        ServiceRecord.objects.select_for_update()
+        ServiceRecord.objects.select_for_update(of=("self",))
         .select_related("site", "volunteer", "kind")
         .get(pk=record.pk)
     )
@@ -721,7 +721,7 @@ def order_request(*, actor: User, volunteer: Volunteer, data: Mapping[str, Any])
 
 def _locked_order(order: ServiceOrder) -> ServiceOrder:
     return (
-        ServiceOrder.objects.select_for_update()
+        ServiceOrder.objects.select_for_update(of=("self",))
         .select_related("site", "volunteer", "relative")
         .get(pk=order.pk)
     )
