@@ -72,6 +72,26 @@ def volunteer_get(user: User, pk: object) -> Volunteer:
         raise Http404 from None
 
 
+def payers_for(user: User) -> QuerySet[Volunteer]:
+    """Volunteers who registered the signed-in person as their relative: whose hours may pay for services
+    to this person."""
+    mine = own_volunteer(user)
+    if mine is None:
+        return Volunteer.objects.none()
+    return Volunteer.objects.filter(relatives__as_volunteer=mine).distinct()
+
+
+def volunteer_for_order(user: User, pk: object) -> Volunteer:
+    """A volunteer whose hours the user may order from: one they see, or one who registered them as kin."""
+    try:
+        return volunteer_get(user, pk)
+    except Http404:
+        try:
+            return payers_for(user).get(pk=int(pk))
+        except (Volunteer.DoesNotExist, TypeError, ValueError):
+            raise Http404 from None
+
+
 def sites_visible_to(user: User) -> QuerySet[Site]:
     """Sites are a public directory (通存通兑: a volunteer orders at any site of the city)."""
     scope = scope_of(user)
@@ -166,3 +186,53 @@ def services_received(volunteer: Volunteer) -> QuerySet[ServiceOrder]:
     return ServiceOrder.objects.select_related("site", "kind", "volunteer", "relative").filter(
         Q(volunteer=volunteer, relative__isnull=True) | Q(relative__as_volunteer=volunteer)
     )
+
+
+def district_figures(user: User) -> list[dict]:
+    """Per district of the user's scope: volunteers, hours deposited (credited records), withdrawn (confirmed
+    orders), open orders (requested or delivered: the hours waiting to be redeemed), donated (by persons to
+    the public pool). One grouped query per figure, read from the records themselves."""
+    from django.db.models import Count, Sum
+
+    from careforce.core.models import District
+    from careforce.timebank.models import MovementKind, OrderStatus, RecordStatus
+
+    scope = scope_of(user)
+    districts = District.objects.order_by("sort_order", "code")
+    if scope.level == Level.DISTRICT:
+        districts = districts.filter(pk=scope.district_id)
+    elif scope.level != Level.CITY:
+        return []
+    ids = [d.pk for d in districts]
+    by = "volunteer__district_id"
+
+    def grouped(qs, key, value):
+        return dict(qs.filter(**{f"{key}__in": ids}).values(key).annotate(v=value).values_list(key, "v"))
+
+    volunteers = grouped(Volunteer.objects.all(), "district_id", Count("id"))
+    deposited = grouped(ServiceRecord.objects.filter(status=RecordStatus.CREDITED), by, Sum("hours"))
+    withdrawn = grouped(ServiceOrder.objects.filter(status=OrderStatus.CONFIRMED), by, Sum("hours"))
+    open_orders = grouped(
+        ServiceOrder.objects.filter(status__in=[OrderStatus.REQUESTED, OrderStatus.DELIVERED]),
+        by,
+        Sum("hours"),
+    )
+    donated = grouped(
+        Entry.objects.filter(movement__kind=MovementKind.DONATION, account__kind=AccountKind.PERSON),
+        "account__volunteer__district_id",
+        Sum("amount"),
+    )
+    zero = 0
+    rows = []
+    for district in districts:
+        rows.append(
+            {
+                "district": district,
+                "volunteers": volunteers.get(district.pk, zero),
+                "deposited": deposited.get(district.pk) or zero,
+                "withdrawn": withdrawn.get(district.pk) or zero,
+                "open": open_orders.get(district.pk) or zero,
+                "donated": -(donated.get(district.pk) or zero),
+            }
+        )
+    return rows

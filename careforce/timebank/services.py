@@ -255,6 +255,15 @@ def _acts_for(actor: User, volunteer: Volunteer) -> bool:
     return (mine is not None and mine.pk == volunteer.pk) or may_manage_volunteer(actor, volunteer)
 
 
+def may_order_for(actor: User, volunteer: Volunteer) -> bool:
+    """Who may request a service paid from these hours: the volunteer, an official managing them, or a
+    registered relative who is a volunteer with an account."""
+    if _acts_for(actor, volunteer):
+        return True
+    mine = selectors.own_volunteer(actor)
+    return mine is not None and volunteer.relatives.filter(as_volunteer=mine).exists()
+
+
 @transaction.atomic
 def volunteer_register(*, actor: User, data: Mapping[str, Any]) -> Volunteer:
     scope = _official(actor)
@@ -608,12 +617,12 @@ class ImportResult:
     errors: dict[int, dict[str, list[str]]] = field(default_factory=dict)
 
 
-def records_import(*, actor: User, rows: Iterable[Mapping[str, Any]]) -> ImportResult:
+def records_import(*, actor: User, rows: Iterable[Mapping[str, Any]], first_row: int = 1) -> ImportResult:
     """Verified service records from a site's system or a sheet: each row in its own transaction, so a
     batch cut short (even by kill -9) keeps what committed and a re-run credits only the rest."""
     require_write(actor)
     result = ImportResult()
-    for number, row in enumerate(rows, start=1):
+    for number, row in enumerate(rows, start=first_row):
         key = normalize_code(row.get("source_key"))
         if key and ServiceRecord.objects.filter(source_key=key).exists():
             result.skipped += 1
