@@ -21,6 +21,7 @@ def install_sql(vendor: str) -> list[str]:
             "$$ LANGUAGE plpgsql"
         ]
         for table in TABLES:
+            statements.append(f"DROP TRIGGER IF EXISTS {table}_append_only ON {table}")
             statements.append(
                 f"CREATE TRIGGER {table}_append_only BEFORE UPDATE OR DELETE ON {table} "
                 "FOR EACH ROW EXECUTE FUNCTION timebank_append_only()"
@@ -28,7 +29,7 @@ def install_sql(vendor: str) -> list[str]:
         return statements
     if vendor == "sqlite":
         return [
-            f"CREATE TRIGGER {table}_no_{op.lower()} BEFORE {op} ON {table} "
+            f"CREATE TRIGGER IF NOT EXISTS {table}_no_{op.lower()} BEFORE {op} ON {table} "
             f"BEGIN SELECT RAISE(ABORT, '{MESSAGE}'); END"
             for table in TABLES
             for op in ("UPDATE", "DELETE")

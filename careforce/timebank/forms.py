@@ -32,7 +32,7 @@ class OrderForm(StyledForm):
     relative = forms.ChoiceField(label=_("Who is served"), required=False)
     site = forms.CharField(label=_("Site code"), max_length=30)
     kind = forms.ChoiceField(label=_("Kind of service"))
-    hours = forms.CharField(label=_("Hours"), max_length=10)
+    hours = forms.CharField(label=pgettext_lazy("time bank", "Hours"), max_length=10)
     note = forms.CharField(label=_("Note"), required=False, max_length=200)
 
     def __init__(self, *args, volunteer=None, only_relative=None, **kwargs):
@@ -50,7 +50,7 @@ class OrderForm(StyledForm):
 
 class HoursForm(StyledForm):
     relative = forms.ChoiceField(label=_("Relative"), required=False)
-    hours = forms.CharField(label=_("Hours"), max_length=10)
+    hours = forms.CharField(label=pgettext_lazy("time bank", "Hours"), max_length=10)
 
     def __init__(self, *args, volunteer=None, **kwargs):
         super().__init__(*args, **kwargs)
@@ -67,7 +67,7 @@ class RecordForm(StyledForm):
     kind = forms.ChoiceField(label=_("Kind of service"))
     recipient = forms.CharField(label=_("Served person"), max_length=120)
     served_on = date_field(_("Served on"))
-    hours = forms.CharField(label=_("Hours"), max_length=10)
+    hours = forms.CharField(label=pgettext_lazy("time bank", "Hours"), max_length=10)
     verify = forms.BooleanField(label=_("Verified by this site now"), required=False, initial=True)
 
     def __init__(self, *args, **kwargs):

@@ -17,6 +17,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from careforce.core.masking import mask_id_number, mask_phone
 from careforce.core.models import District
@@ -25,7 +26,7 @@ ZERO = Decimal("0")
 
 
 class Unit(models.TextChoices):
-    HOURS = "hours", _("Hours")
+    HOURS = "hours", pgettext_lazy("time bank", "Hours")
     POINTS = "points", _("Points")
 
 
@@ -360,7 +361,7 @@ class ServiceRecord(models.Model):
     kind = models.ForeignKey(ServiceKind, verbose_name=_("kind of service"), on_delete=models.PROTECT)
     recipient = models.CharField(_("served person"), max_length=120)
     served_on = models.DateField(_("served on"))
-    hours = models.DecimalField(_("hours"), max_digits=6, decimal_places=2)
+    hours = models.DecimalField(pgettext_lazy("time bank", "hours"), max_digits=6, decimal_places=2)
     status = models.CharField(
         _("status"), max_length=20, choices=RecordStatus.choices, default=RecordStatus.SUBMITTED
     )
@@ -414,7 +415,7 @@ class ServiceOrder(models.Model):
         Site, verbose_name=_("providing site"), on_delete=models.PROTECT, related_name="orders"
     )
     kind = models.ForeignKey(ServiceKind, verbose_name=_("kind of service"), on_delete=models.PROTECT)
-    hours = models.DecimalField(_("hours"), max_digits=6, decimal_places=2)
+    hours = models.DecimalField(pgettext_lazy("time bank", "hours"), max_digits=6, decimal_places=2)
     status = models.CharField(
         _("status"), max_length=20, choices=OrderStatus.choices, default=OrderStatus.REQUESTED
     )

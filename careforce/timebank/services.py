@@ -380,6 +380,14 @@ def site_create(*, actor: User, data: Mapping[str, Any]) -> Site:
 # --- deposits ------------------------------------------------------------------------------------------
 
 
+def _pick_site(qs, raw: Any) -> Site | None:
+    """A site by object, id, or code (codes are matched as stored: NFKC, no spaces or hyphens, upper case)."""
+    found = inputs.pick(qs, raw)
+    if found is None and not isinstance(raw, Site) and not inputs.is_blank(raw):
+        found = qs.filter(code=normalize_code(raw)).first()
+    return found
+
+
 def may_verify_at(actor: User, site: Site) -> bool:
     return selectors.sites_run_by(actor).filter(pk=site.pk).exists()
 
@@ -420,7 +428,7 @@ def _clean_record(actor: User, data: Mapping[str, Any], errors: Errors) -> dict[
             errors.add("volunteer", _("Unknown volunteer; give the volunteer's id."))
     else:
         errors.add("volunteer", _("Name the volunteer (id, or ID number)."))
-    site = inputs.pick(selectors.sites_run_by(actor), data.get("site"), keys=("code",))
+    site = _pick_site(selectors.sites_run_by(actor), data.get("site"))
     if site is None:
         errors.add("site", _("Unknown site, or not one you verify for; give its id or code."))
     kind = inputs.pick(ServiceKind.objects.filter(is_active=True), data.get("kind"), keys=("code", "name"))
@@ -665,7 +673,7 @@ def order_request(*, actor: User, volunteer: Volunteer, data: Mapping[str, Any])
     by_relative = relative is not None and mine is not None and relative.as_volunteer_id == mine.pk
     if not (_acts_for(actor, volunteer) or by_relative):
         raise Http404
-    site = inputs.pick(Site.objects.all(), data.get("site"), keys=("code",))
+    site = _pick_site(Site.objects.all(), data.get("site"))
     if site is None:
         errors.add("site", _("Unknown site; give its id or code."))
     kind = inputs.pick(ServiceKind.objects.filter(is_active=True), data.get("kind"), keys=("code", "name"))
