@@ -22,4 +22,5 @@ urlpatterns = [
     path("credit/", include("careforce.credit.urls")),
     path("rankings/", include("careforce.rankings.urls")),
     path("indicators/", include("careforce.indicators.urls")),
+    path("timebank/", include("careforce.timebank.urls")),
 ]

@@ -1,0 +1,25 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class TimebankConfig(AppConfig):
+    name = "careforce.timebank"
+    label = "timebank"
+    verbose_name = _("Time bank")
+
+    def ready(self) -> None:
+        from careforce.core.extensions import NavItem, register_nav
+        from careforce.core.scope import Level
+
+        def officials(user, scope) -> bool:
+            return scope.level in (Level.CITY, Level.DISTRICT, Level.INSTITUTION)
+
+        def volunteers(user, scope) -> bool:
+            from careforce.timebank.selectors import own_volunteer
+
+            return own_volunteer(user) is not None
+
+        register_nav(NavItem("timebank", _("Time bank"), "timebank:home", "timebank", officials, order=60))
+        register_nav(
+            NavItem("timebank_me", _("My time account"), "timebank:me", "timebank", volunteers, order=61)
+        )
