@@ -159,7 +159,7 @@ class ProtectedIdentity(models.Model):
 
     @property
     def id_number_masked(self) -> str:
-        return mask_id_number(self.id_region, self.id_last4)
+        return mask_id_number(self.id_region)
 
     @property
     def phone_masked(self) -> str:
