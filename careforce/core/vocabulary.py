@@ -18,6 +18,7 @@ import time
 import unicodedata
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from importlib import import_module
 from typing import Any
 
 from django.apps import apps
@@ -61,7 +62,7 @@ class Entry:
 def _choice_entries(path: str) -> Callable[[], list[Entry]]:
     def load() -> list[Entry]:
         app_label, _models, name = path.partition(".models.")
-        choices = getattr(apps.get_app_config(app_label).models_module, name)
+        choices = getattr(import_module(f"{apps.get_app_config(app_label).name}.models"), name)
         entries = []
         for value, label in zip(choices.values, choices.labels, strict=True):
             names = []

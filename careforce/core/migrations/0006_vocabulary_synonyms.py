@@ -21,9 +21,11 @@ def load_synonyms(apps, schema_editor):
                     defaults={"entry": entry, "phrase": phrase, "origin": origin},
                 )
     for app_config in apps.get_app_configs():
-        app_config.models_module = True
+        # create_permissions skips an app without models_module; put back what was there (these may be the
+        # project's live app configs when the data migrations are replayed, tests/browser).
+        previous, app_config.models_module = getattr(app_config, "models_module", None), True
         create_permissions(app_config, apps=apps, verbosity=0)
-        app_config.models_module = None
+        app_config.models_module = previous
     Group = apps.get_model("auth", "Group")
     Permission = apps.get_model("auth", "Permission")
     group, _created = Group.objects.get_or_create(name="system_admin")
