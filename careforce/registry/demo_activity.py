@@ -5,7 +5,7 @@ projections show what the platform does.
 What it writes (sizes scale with the number of workers):
 - institution heads (负责人) named on half the institutions that have a director (`institution_update`);
 - training bases accredited over the last years; city courses with a session every month of the last 24,
-  enrolments and completions (`enrolments_create`, `enrolments_complete`, completion dated the session's
+  enrolments, the register of each day (`attendance_record`) and completions (`enrolments_create`, `enrolments_complete`, completion dated the session's
   last day); each district's heads' course (领雁) this year with most heads trained; the city's own heads'
   course;
 - two registered evaluation bodies and certificates of about three care workers in ten, issued over six years
@@ -224,6 +224,11 @@ def _training(actor: User, rng: random.Random, today: datetime.date, active, mon
         workers = list(Worker.objects.filter(pk__in=chosen))
         training.enrolments_create(actor=actor, session=session, workers=workers)
         finished = [w.pk for w in workers if rng.random() < 0.93]
+        day = start
+        while day <= end:  # the register of each day: those who finished, and most of the others
+            present = finished + [w.pk for w in workers if w.pk not in finished and rng.random() < 0.5]
+            training.attendance_record(actor=actor, session=session, day=day, present_worker_ids=present)
+            day += DAY
         if finished:
             completed += training.enrolments_complete(
                 actor=actor,
