@@ -28,7 +28,7 @@ def run(**options) -> str:
 
 
 def test_it_loads_valid_workers_and_institutions_through_the_services():
-    output = run(workers=300, institutions=20, seed=1)
+    output = run(workers=300, institutions=20, seed=1, registry_only=True)
 
     assert Institution.objects.count() == 20
     assert Worker.objects.count() == 300

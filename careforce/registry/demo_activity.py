@@ -39,10 +39,12 @@ from careforce.credit import services as credit
 from careforce.institutions.models import Institution
 from careforce.institutions.services import institution_update
 from careforce.rankings import services as rankings
+from careforce.rankings.models import RankingSnapshot
 from careforce.registry.demo import DEMO_DISTRICT_CODE
 from careforce.registry.models import Worker
 from careforce.registry.services import employment_start
 from careforce.skills import services as skills
+from careforce.skills.models import Certificate, EvaluationBody
 from careforce.training import services as training
 
 Log = Callable[[str], None]
@@ -311,12 +313,17 @@ def _certificates(actor: User, rng: random.Random, today: datetime.date, active)
         ),
         1,
     ):
+        registration = f"Y000050{n:04d}"
+        body = EvaluationBody.objects.filter(registration_number=registration).first()
+        if body is not None:  # a second demo load issues with the bodies of the first
+            bodies.append(body)
+            continue
         body = skills.evaluation_body_register(
             actor=actor,
             data={
                 "name": name,
                 "uscc": credit_code(rng, region="500000", prefix="12"),
-                "registration_number": f"Y000050{n:04d}",
+                "registration_number": registration,
                 "registered_on": datetime.date(2019, 3, 1),
                 "district": district,
             },
@@ -329,7 +336,8 @@ def _certificates(actor: User, rng: random.Random, today: datetime.date, active)
     holders = [pk for pk, _inst, _team, occ in active if occ == "care_worker" and rng.random() < 0.3]
     by_pk = {w.pk: w for w in Worker.objects.filter(pk__in=holders)}
     items = []
-    for n, pk in enumerate(holders, 1):
+    first = Certificate.objects.count()  # numbers follow those of an earlier load
+    for n, pk in enumerate(holders, first + 1):
         issued = today - datetime.timedelta(days=int(rng.triangular(20, 6 * 365, 400)))
         items.append(
             {
@@ -497,6 +505,8 @@ def _list_and_hire(actor: User, worker_id: int, complaint_id: int, day: datetime
 def _ranking(actor: User, today: datetime.date) -> int:
     """Last month's quality ranking, computed and published."""
     last_month = _month_start(today, 1)
+    if RankingSnapshot.objects.filter(period_kind="month", period_start=last_month).exists():
+        return 0  # published by an earlier load
     ranking = rankings.ranking_compute(
         actor=actor,
         data={"period_kind": "month", "year": str(last_month.year), "number": str(last_month.month)},
