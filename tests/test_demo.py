@@ -28,7 +28,7 @@ def run(**options) -> str:
 
 
 def test_it_loads_valid_workers_and_institutions_through_the_services():
-    output = run(workers=300, institutions=20, seed=1)
+    output = run(workers=300, institutions=20, seed=1, registry_only=True)
 
     assert Institution.objects.count() == 20
     assert Worker.objects.count() == 300
@@ -175,13 +175,14 @@ def test_the_demo_fills_every_module_through_the_services_with_two_years_of_hist
     from careforce.indicators import selectors as indicators
     from careforce.rankings.models import RankingSnapshot
     from careforce.skills.models import Certificate
-    from careforce.training.models import Enrolment
+    from careforce.training.models import Attendance, Enrolment
 
     output = run(workers=600, institutions=40, seed=1)
 
     assert "Activity:" in output
     today = datetime.date.today()
     assert Enrolment.objects.filter(status="completed").count() > 50
+    assert Attendance.objects.filter(present=True).count() > 50
     assert Certificate.objects.count() > 50
     assert Evaluation.objects.exists() and Penalty.objects.exists() and DishonestyListing.objects.exists()
     assert RankingSnapshot.objects.exists()

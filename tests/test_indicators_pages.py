@@ -54,6 +54,7 @@ def test_a_district_official_lands_on_the_district_view(client, city, places):
 def test_a_district_official_sees_the_city_in_aggregate_but_only_its_own_records(client, city, places):
     login(client, Role.DISTRICT_ADMIN, district=district("500103"))
     page = client.get(reverse("indicators:home") + "?view=city").content.decode()
+    assert 'name="view" value="city"' in page  # choosing another indicator stays on the city view
     assert "江北区" in page  # the aggregate of another district, on the ranked table
     assert f"district={district('500105').pk}" not in page  # but no link to its records
     assert reverse("indicators:district", args=[district("500105").pk]) not in page

@@ -5,7 +5,7 @@ projections show what the platform does.
 What it writes (sizes scale with the number of workers):
 - institution heads (负责人) named on half the institutions that have a director (`institution_update`);
 - training bases accredited over the last years; city courses with a session every month of the last 24,
-  enrolments and completions (`enrolments_create`, `enrolments_complete`, completion dated the session's
+  enrolments, the register of each day (`attendance_record`) and completions (`enrolments_create`, `enrolments_complete`, completion dated the session's
   last day); each district's heads' course (领雁) this year with most heads trained; the city's own heads'
   course;
 - two registered evaluation bodies and certificates of about three care workers in ten, issued over six years
@@ -39,10 +39,12 @@ from careforce.credit import services as credit
 from careforce.institutions.models import Institution
 from careforce.institutions.services import institution_update
 from careforce.rankings import services as rankings
+from careforce.rankings.models import RankingSnapshot
 from careforce.registry.demo import DEMO_DISTRICT_CODE
 from careforce.registry.models import Worker
 from careforce.registry.services import employment_start
 from careforce.skills import services as skills
+from careforce.skills.models import Certificate, EvaluationBody
 from careforce.training import services as training
 
 Log = Callable[[str], None]
@@ -224,6 +226,11 @@ def _training(actor: User, rng: random.Random, today: datetime.date, active, mon
         workers = list(Worker.objects.filter(pk__in=chosen))
         training.enrolments_create(actor=actor, session=session, workers=workers)
         finished = [w.pk for w in workers if rng.random() < 0.93]
+        day = start
+        while day <= end:  # the register of each day: those who finished, and most of the others
+            present = finished + [w.pk for w in workers if w.pk not in finished and rng.random() < 0.5]
+            training.attendance_record(actor=actor, session=session, day=day, present_worker_ids=present)
+            day += DAY
         if finished:
             completed += training.enrolments_complete(
                 actor=actor,
@@ -306,12 +313,17 @@ def _certificates(actor: User, rng: random.Random, today: datetime.date, active)
         ),
         1,
     ):
+        registration = f"Y000050{n:04d}"
+        body = EvaluationBody.objects.filter(registration_number=registration).first()
+        if body is not None:  # a second demo load issues with the bodies of the first
+            bodies.append(body)
+            continue
         body = skills.evaluation_body_register(
             actor=actor,
             data={
                 "name": name,
                 "uscc": credit_code(rng, region="500000", prefix="12"),
-                "registration_number": f"Y000050{n:04d}",
+                "registration_number": registration,
                 "registered_on": datetime.date(2019, 3, 1),
                 "district": district,
             },
@@ -324,7 +336,8 @@ def _certificates(actor: User, rng: random.Random, today: datetime.date, active)
     holders = [pk for pk, _inst, _team, occ in active if occ == "care_worker" and rng.random() < 0.3]
     by_pk = {w.pk: w for w in Worker.objects.filter(pk__in=holders)}
     items = []
-    for n, pk in enumerate(holders, 1):
+    first = Certificate.objects.count()  # numbers follow those of an earlier load
+    for n, pk in enumerate(holders, first + 1):
         issued = today - datetime.timedelta(days=int(rng.triangular(20, 6 * 365, 400)))
         items.append(
             {
@@ -492,6 +505,8 @@ def _list_and_hire(actor: User, worker_id: int, complaint_id: int, day: datetime
 def _ranking(actor: User, today: datetime.date) -> int:
     """Last month's quality ranking, computed and published."""
     last_month = _month_start(today, 1)
+    if RankingSnapshot.objects.filter(period_kind="month", period_start=last_month).exists():
+        return 0  # published by an earlier load
     ranking = rankings.ranking_compute(
         actor=actor,
         data={"period_kind": "month", "year": str(last_month.year), "number": str(last_month.month)},
