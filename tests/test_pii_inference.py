@@ -189,3 +189,30 @@ def test_remask_turns_old_masks_into_todays_and_leaves_other_values():
     assert age_band(datetime.date(1996, 12, 31), datetime.date(2026, 1, 1)) == "30-39"
     assert age_band(datetime.date(1997, 1, 1), datetime.date(2026, 12, 31)) == "<30"
     assert age_band(datetime.date(1950, 1, 1), datetime.date(2026, 1, 1)) == "60+"
+
+
+def test_a_role_without_unmask_cannot_test_a_gender_guess_by_changing_it(client, city, home, person):
+    client.force_login(viewers(home)["institution admin"])
+    answers = {
+        gender: client.patch(
+            f"{API}/workers/{person.pk}", json.dumps({"gender": gender}), content_type="application/json"
+        )
+        for gender in ("M", "F")
+    }
+    assert {a.status_code for a in answers.values()} == {422}
+    assert answers["M"].json() == answers["F"].json()
+
+
+def test_the_audit_administrator_sees_stored_masks_in_todays_shape_in_the_admin(client, city, person):
+    number = person.reveal_id_number()
+    event = AuditEvent.objects.create(
+        action="update",
+        object_type="registry.worker",
+        object_id=person.pk,
+        object_repr=person.name,
+        worker_id=person.pk,
+        changes={"id_number_masked": [None, number[:6] + "********" + number[-4:]]},
+    )
+    client.force_login(factories.user(Role.AUDIT_ADMIN))
+    page = client.get(reverse("admin:core_auditevent_change", args=[event.pk])).content.decode()
+    assert number[:6] + "************" in page and number[-4:] not in page

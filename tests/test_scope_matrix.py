@@ -77,6 +77,8 @@ def test_the_access_log_is_for_city_and_audit_administrators_only(client, world,
     client.force_login(users[role])
     status = client.get(reverse("core:access_log")).status_code
     assert status == (200 if role in ("city_admin", "audit_admin") else 404)
+    reads = client.get(reverse("core:read_log")).status_code
+    assert reads == (200 if role in ("city_admin", "audit_admin") else 404)
 
 
 def _page_routes_with_a_record(patterns, prefix=""):

@@ -3,8 +3,8 @@
 A search by a whole ID number or phone answers "is this person registered (in my area)?": officials need
 it, and it is also how a guesser tests candidates one by one. So each such lookup is a `RecordAccess` row and
 counts against `settings.LOOKUP_RATE` per account. The count lives in Django's default cache (through
-django-ratelimit), which production configures as a store all processes share; when the cache cannot be
-reached, lookups are refused rather than let through uncounted.
+django-ratelimit), which production configures as a store all processes share; when the cache fails to keep
+the count, lookups are refused rather than let through uncounted (django-ratelimit fails closed).
 
 Views of a person's record (page, API, unmasking) by anyone but that person are rows too. These are the
 writes a read may make (docs/security.md): one INSERT each, no transaction of their own.

@@ -105,7 +105,7 @@ class Row:
     warnings: list[str] = field(default_factory=list)
     changes: dict[str, list[Any]] = field(default_factory=dict)  # {column key: [before, after]}
     key: str = ""  # identity inside the file (duplicates), set from SheetSpec.identify
-    label: str = ""  # how the preview names the row, e.g. "张三 500103********123X" (never unmasked)
+    label: str = ""  # how the preview names the row, e.g. "张三 500103************" (never unmasked)
     plan: Any = None  # the sheet's own working data for commit; never stored
 
     def __reduce__(self):

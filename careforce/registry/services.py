@@ -274,7 +274,7 @@ def clean_worker_fields(
             )
             _check_consistency(data, parsed.gender, parsed.birth_date, errors)
     if instance is not None and "id_number" not in values and "id_number" not in errors:
-        _check_against_record(data, instance, errors)
+        _check_against_record(data, instance, errors, may_unmask=can_unmask(resolver.actor))
     raw_phone = data.get("phone")
     if raw_phone is not None and not (instance is not None and is_masked(str(raw_phone))):
         if normalize_text(raw_phone) == "":
@@ -333,11 +333,17 @@ def _check_gender(data: Mapping[str, Any], gender: str, errors: dict[str, list[s
             )
 
 
-def _check_against_record(data: Mapping[str, Any], worker: Worker, errors: dict[str, list[str]]) -> None:
-    """A change without a new ID number: a gender given is checked against the record's (it is shown
-    anyway); a birth date is refused whatever it is, since checking it against the stored one would tell a
-    role that may not unmask the birth date, and with it most of the ID number, guess by guess."""
-    _check_gender(data, worker.gender, errors)
+def _check_against_record(
+    data: Mapping[str, Any], worker: Worker, errors: dict[str, list[str]], *, may_unmask: bool
+) -> None:
+    """A change without a new ID number: a birth date is refused whatever it is, since checking it against
+    the stored one would tell a role that may not unmask the birth date, and with it most of the ID number,
+    guess by guess. The gender likewise for such a role (it is not shown to them); one that may unmask sees
+    it, so for them it is checked against the record's."""
+    if may_unmask:
+        _check_gender(data, worker.gender, errors)
+    elif normalize_text(data.get("gender")):
+        _add(errors, "gender", _("The gender follows from the ID number; send the ID number to change it."))
     if data.get("birth_date") not in (None, ""):
         _add(
             errors,
