@@ -156,6 +156,27 @@ def test_a_running_job_beats_its_heartbeat(city, places):
     assert job.heartbeat_at is not None and job.heartbeat_at > timezone.now() - datetime.timedelta(minutes=1)
 
 
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="the heartbeat thread writes on PostgreSQL")
+@pytest.mark.django_db(transaction=True)
+def test_the_heartbeat_goes_on_while_a_step_makes_no_progress(city, places, settings, monkeypatch):
+    """A long stretch without progress (a big sheet being decoded, say) still beats, from the thread."""
+    import time
+
+    settings.IMPORT_HEARTBEAT_SECONDS = 0.05
+    beats = []
+    real = WorkerRosterSheet.classify
+
+    def slow(self, rows, ctx):
+        for _ in range(2):
+            beats.append(ImportJob.objects.values_list("heartbeat_at", flat=True).get())
+            time.sleep(0.5)
+        return real(self, rows, ctx)
+
+    monkeypatch.setattr(WorkerRosterSheet, "classify", slow)
+    assert upload(city, "roster_gbk.csv").status == JobStatus.VALIDATED
+    assert beats[1] > beats[0]
+
+
 def test_an_administrator_cancels_a_stuck_job_which_frees_the_area_and_is_audited(city, places):
     job = upload(city, "roster_gbk.csv")
     ImportJob.objects.filter(pk=job.pk).update(status=JobStatus.VALIDATING)

@@ -47,8 +47,8 @@ def scope_binding(scope: Scope) -> tuple[str, int | None, int | None]:
 
 def _release_stale(scope_key: str | None = None) -> int:
     """Fail the jobs whose worker died (no heartbeat for IMPORT_DEAD_AFTER_SECONDS) and the waiting ones
-    nobody took up for 30 minutes, freeing their areas; how many. A security-free housekeeping write, run
-    by the periodic task and before each upload or save in the area."""
+    nobody took up for 30 minutes, freeing their areas; how many. Housekeeping: run by the periodic task
+    for every area, and for its own area before each upload and save."""
     now = timezone.now()
     dead_before = now - datetime.timedelta(seconds=settings.IMPORT_DEAD_AFTER_SECONDS)
     jobs = ImportJob.objects.all() if scope_key is None else ImportJob.objects.filter(scope_key=scope_key)
@@ -163,9 +163,15 @@ def import_cancel(*, actor: User, job: ImportJob) -> ImportJob:
     once, its file purged, and a worker still running it stops at its next progress mark (a save rolls
     back). The caller fetched `job` through the selector (administrators of its area). Audited."""
     require_write(actor)
-    before = job.status
     try:
         with transaction.atomic():
+            # The status as it is now (the caller's copy may be older), the row held until the end.
+            before = (
+                ImportJob.objects.select_for_update()
+                .filter(pk=job.pk)
+                .values_list("status", flat=True)
+                .first()
+            )
             moved = ImportJob.objects.filter(pk=job.pk, status__in=CANCELLABLE_STATUSES).update(
                 status=JobStatus.CANCELLED,
                 message=_("Cancelled by %(name)s.") % {"name": actor.get_full_name() or actor.username},
