@@ -28,7 +28,12 @@ REAL_KEYS = {
 
 def production(tmp_path, **extra: str) -> dict[str, str]:
     """The environment of a production start with real keys, on a throwaway SQLite database."""
-    clean = {k: v for k, v in os.environ.items() if not k.startswith("CAREFORCE_") and k not in {"DEBUG"}}
+    # Not the test run's own switches (the browser tests lift Django's async guard, which --deploy refuses).
+    clean = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith("CAREFORCE_") and k not in {"DEBUG", "DJANGO_ALLOW_ASYNC_UNSAFE"}
+    }
     clean.pop("DATABASE_URL", None)
     clean.pop("DJANGO_SETTINGS_MODULE", None)
     return {
