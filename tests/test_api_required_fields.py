@@ -24,6 +24,8 @@ ALTERNATIVES: dict[str, set[str]] = {
     "POST /api/v1/complaints": {"worker"},  # or institution
     "POST /api/v1/penalties": {"worker", "effective_from"},  # or institution; effective_from: decided_on
     "POST /api/v1/pools/members": {"name", "district"},  # or worker, or evaluation_body
+    # The new end: required only for a kind of certificate that never expires (else from its period).
+    "POST /api/v1/skills/certificates/{certificate_id}/renew": {"valid_until"},
 }
 
 

@@ -54,7 +54,7 @@ READ_PAGES = {
     "indicators:home", "indicators:institution", "indicators:overview_export", "indicators:scorecard",
     "indicators:scorecard_export", "institutions:institution_detail", "institutions:institution_list",
     "pools:draw_list", "pools:member_list", "registry:worker_detail", "registry:worker_list", "skills:body_list",
-    "skills:overview", "training:base_list", "training:heads", "training:learn", "training:overview",
+    "skills:overview", "skills:expiring", "training:base_list", "training:heads", "training:learn", "training:overview",
     "training:session_list", "conduct:complaint_detail", "conduct:penalty_detail", "credit:listing_detail",
     "indicators:report", "indicators:report_export", "indicators:report_pdf", "pools:draw_detail",
     "pools:member_detail", "rankings:ranking_detail", "skills:certificate_detail", "skills:certificate_print",

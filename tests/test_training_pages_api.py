@@ -96,6 +96,9 @@ def test_public_verification_page_and_api_work_without_login(client, city, home)
         "issuer",
         "issued_on",
         "status",
+        "status_label",
+        "valid_until",
+        "status_since",
     }
     assert (
         client.get("/api/v1/skills/certificates/verify", {"number": cert.number, "name": "李四"}).status_code

@@ -3,7 +3,7 @@
 
 from django.contrib import admin
 
-from careforce.skills.models import CreditRule, Equivalence, SkillLevel
+from careforce.skills.models import CertificateValidity, CreditRule, Equivalence, SkillLevel
 
 
 @admin.register(SkillLevel)
@@ -26,3 +26,11 @@ class EquivalenceAdmin(admin.ModelAdmin):
 @admin.register(CreditRule)
 class CreditRuleAdmin(admin.ModelAdmin):
     list_display = ("source", "level", "credits")
+
+
+@admin.register(CertificateValidity)
+class CertificateValidityAdmin(admin.ModelAdmin):
+    """Months a certificate stays valid, per occupation and level (empty: never expires). A change applies to
+    certificates recorded afterwards and to renewals; recorded certificates keep the end they were given."""
+
+    list_display = ("occupation", "level", "months", "note")

@@ -485,16 +485,17 @@ def certificate_suspend(
     """Suspend a valid certificate (it stops counting until reinstated), with the date, reason and who."""
     cert = _locked_certificate(actor, certificate)
     errors = Errors()
+    text = _reason(reason, errors, "reason", _("Say why the certificate is suspended."))
+    day = inputs.date({"suspended_on": suspended_on}, "suspended_on", errors) or timezone.localdate()
+    if day < cert.issued_on:
+        errors.add("suspended_on", _("The suspension date is before the issue date."))
+    errors.raise_if_any()  # what was typed first; then whether the decision applies
     if cert.status != CertificateStatus.VALID:
         errors.add(
             "status",
             _("Only a valid certificate can be suspended; this one is %(status)s.")
             % {"status": cert.get_status_display()},
         )
-    text = _reason(reason, errors, "reason", _("Say why the certificate is suspended."))
-    day = inputs.date({"suspended_on": suspended_on}, "suspended_on", errors) or timezone.localdate()
-    if day < cert.issued_on:
-        errors.add("suspended_on", _("The suspension date is before the issue date."))
     errors.raise_if_any()
     before = audit.snapshot(cert, CERTIFICATE_AUDIT_FIELDS)
     cert.status = CertificateStatus.SUSPENDED
@@ -510,9 +511,10 @@ def certificate_reinstate(*, actor: User, certificate: Certificate, reason: Any)
     and reason stay in the audit trail."""
     cert = _locked_certificate(actor, certificate)
     errors = Errors()
+    text = _reason(reason, errors, "reason", _("Say why the suspension is lifted."))
+    errors.raise_if_any()  # what was typed first; then whether the decision applies
     if cert.status != CertificateStatus.SUSPENDED:
         errors.add("status", _("Only a suspended certificate can be reinstated."))
-    text = _reason(reason, errors, "reason", _("Say why the suspension is lifted."))
     errors.raise_if_any()
     before = audit.snapshot(cert, CERTIFICATE_AUDIT_FIELDS)
     cert.status = CertificateStatus.VALID

@@ -693,6 +693,13 @@ def _validity_change(
     actor: User, enrolment: Enrolment, *, to: str, allowed: tuple[str, ...], reason: Any, day: Any = None
 ) -> Enrolment:
     errors = Errors()
+    text = normalize_text(reason)
+    if len(text) < 2:
+        errors.add("reason", _("Give the reason."))
+    elif len(text) > 200:
+        errors.add("reason", _("Too long (at most %(n)d characters).") % {"n": 200})
+    on = inputs.date({"day": day}, "day", errors) or timezone.localdate()
+    errors.raise_if_any()  # what was typed first; then whether the decision applies
     if enrolment.status != EnrolmentStatus.COMPLETED or enrolment.validity_status not in allowed:
         errors.add(
             "validity_status",
@@ -703,12 +710,6 @@ def _validity_change(
                 else enrolment.get_status_display()
             },
         )
-    text = normalize_text(reason)
-    if len(text) < 2:
-        errors.add("reason", _("Give the reason."))
-    elif len(text) > 200:
-        errors.add("reason", _("Too long (at most %(n)d characters).") % {"n": 200})
-    on = inputs.date({"day": day}, "day", errors) or timezone.localdate()
     errors.raise_if_any()
     before = audit.snapshot(enrolment, ENROLMENT_FIELDS)
     enrolment.validity_status = to
