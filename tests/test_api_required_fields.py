@@ -24,6 +24,9 @@ ALTERNATIVES: dict[str, set[str]] = {
     "POST /api/v1/complaints": {"worker"},  # or institution
     "POST /api/v1/penalties": {"worker", "effective_from"},  # or institution; effective_from: decided_on
     "POST /api/v1/pools/members": {"name", "district"},  # or worker, or evaluation_body
+    "POST /api/v1/timebank/records": {"volunteer"},  # or volunteer_id_number
+    "POST /api/v1/timebank/sites": {"district"},  # a district administrator's own by default
+    "POST /api/v1/timebank/volunteers": {"district"},  # a district administrator's own by default
 }
 
 
