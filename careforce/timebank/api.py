@@ -386,6 +386,23 @@ def create_donation(request: HttpRequest, volunteer_id: Id, payload: HoursIn):
     return Status(201, services.donate(actor=request.auth, volunteer=volunteer, data=_data(payload)))
 
 
+class GrantIn(InputSchema):
+    required_fields = ("hours", "reason")
+
+    hours: Text = None
+    reason: Text = None
+
+
+@router.post(
+    "/timebank/volunteers/{volunteer_id}/grants",
+    response={201: MovementOut, **ERROR_RESPONSES},
+    summary="Grant hours from the public pool (city or the volunteer's district)",
+)
+def create_grant(request: HttpRequest, volunteer_id: Id, payload: GrantIn):
+    volunteer = selectors.volunteer_get(request.auth, volunteer_id)
+    return Status(201, services.pool_grant(actor=request.auth, volunteer=volunteer, data=_data(payload)))
+
+
 @router.post(
     "/timebank/volunteers/{volunteer_id}/redemptions",
     response={201: MovementOut, **ERROR_RESPONSES},
