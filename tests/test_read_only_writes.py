@@ -26,6 +26,14 @@ WRITE_METHODS = {"post", "patch", "put", "delete"}
 WORKER_SELF_SERVICE = {
     "POST /api/v1/training/sessions/{session_id}/start",
     "POST /api/v1/training/enrolments/{enrolment_id}/progress",
+    # A volunteer's own time account (the worker account linked to the volunteer record, docs/timebank.md).
+    "POST /api/v1/timebank/volunteers/{volunteer_id}/relatives",
+    "POST /api/v1/timebank/volunteers/{volunteer_id}/orders",
+    "POST /api/v1/timebank/volunteers/{volunteer_id}/transfers",
+    "POST /api/v1/timebank/volunteers/{volunteer_id}/donations",
+    "POST /api/v1/timebank/volunteers/{volunteer_id}/redemptions",
+    "POST /api/v1/timebank/orders/{order_id}/confirm",
+    "POST /api/v1/timebank/orders/{order_id}/cancel",
 }
 
 # Pages every signed-in account may post to, and why.
@@ -44,7 +52,17 @@ PUBLIC_PAGES = {
     "rankings:public_detail",
 }
 # Pages a worker account may post to (its own online courses).
-PAGES_WORKER_MAY_POST = {"training:learn_start", "training:learning"}
+PAGES_WORKER_MAY_POST = {
+    "training:learn_start",
+    "training:learning",
+    # A volunteer's own time account.
+    "timebank:relative_create",
+    "timebank:order_create",
+    "timebank:transfer_create",
+    "timebank:donation_create",
+    "timebank:order_confirm",
+    "timebank:order_cancel",
+}
 # Pages that only read: they take no form, and a POST is answered as a GET is (lists keep their filters in
 # the query string). Not posted to here; a page that starts taking a form must leave this list.
 READ_PAGES = {
@@ -59,6 +77,9 @@ READ_PAGES = {
     "indicators:report", "indicators:report_export", "indicators:report_pdf", "pools:draw_detail",
     "pools:member_detail", "rankings:ranking_detail", "skills:certificate_detail", "skills:certificate_print",
     "training:base_detail", "training:session_detail", "training:session_register",
+    "timebank:home", "timebank:me", "timebank:volunteer_list", "timebank:volunteer_detail",
+    "timebank:statement_xlsx", "timebank:record_list", "timebank:record_detail", "timebank:order_list",
+    "timebank:order_detail", "timebank:site_list",
 }  # fmt: skip
 ROLES = {"auditor": "auditor_city", "worker": "worker"}
 TARGET = {route.key: route.target for route in ROUTES}

@@ -223,3 +223,18 @@ def test_reconcile_finds_a_balance_that_differs_from_its_entries(city, world):
     deposit(city, world["vol"], world["site"], "2")
     Account.objects.filter(kind=AccountKind.PERSON, unit=Unit.HOURS).update(balance=D("3"))
     assert any("balance 3.00" in problem for problem in services.reconcile())
+
+
+def test_the_public_pool_grants_what_it_holds_and_no_more(city, world):
+    deposit(city, world["vol"], world["site"], "3")
+    services.donate(actor=city, volunteer=world["vol"], data={"hours": "2"})
+    needy = volunteer(city, name="困难老人")
+    services.pool_grant(actor=city, volunteer=needy, data={"hours": "1.5", "reason": "失能老人"})
+    assert selectors.balance(needy) == D("1.5")
+    with pytest.raises(ValidationError) as caught:
+        services.pool_grant(actor=city, volunteer=needy, data={"hours": "1", "reason": "再次"})
+    assert caught.value.code == "insufficient_balance"
+    other_district = factories.user(Role.DISTRICT_ADMIN, district=District.objects.get(code="500105"))
+    with pytest.raises(Http404):
+        services.pool_grant(actor=other_district, volunteer=needy, data={"hours": "0.5", "reason": "x"})
+    assert services.reconcile() == []

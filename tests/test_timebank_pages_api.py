@@ -170,3 +170,32 @@ def test_the_desk_and_lists_render(client, city, world):
         assert client.get(reverse(f"timebank:{name}")).status_code == 200, name
     assert client.get(reverse("timebank:volunteer_detail", args=[world["vol"].pk])).status_code == 200
     assert selectors.balance(world["vol"], Unit.POINTS) == Decimal("20")
+
+
+def test_the_volunteer_page_costs_the_same_queries_however_long_the_history(client, city, world):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    Rules.objects.update(min_withdrawal_age=0)
+    client.force_login(city)
+    url = reverse("timebank:volunteer_detail", args=[world["vol"].pk])
+
+    def grow():
+        deposit(city, world["vol"], world["site"], "3")
+        services.relative_register(
+            actor=city,
+            volunteer=world["vol"],
+            data={"name": "亲属", "relationship": "child", "id_number": factories.new_id_number()},
+        )
+        services.order_request(
+            actor=city, volunteer=world["vol"], data={"site": world["site"].pk, "kind": "meals", "hours": "1"}
+        )
+
+    grow()
+    with CaptureQueriesContext(connection) as few:
+        assert client.get(url).status_code == 200
+    for _ in range(4):
+        grow()
+    with CaptureQueriesContext(connection) as many:
+        assert client.get(url).status_code == 200
+    assert len(many) == len(few), [q["sql"][:120] for q in many.captured_queries]

@@ -222,6 +222,8 @@ class ImportOut(Schema):
 
 
 class ReasonIn(InputSchema):
+    required_fields = ("reason",)
+
     reason: Text = None
 
 
@@ -252,7 +254,13 @@ class HoursIn(InputSchema):
     required_fields = ("hours",)
 
     hours: Text = None
-    relative: IdOrCode = None
+
+
+class HoursTransferIn(InputSchema):
+    required_fields = ("hours", "relative")
+
+    hours: Text = None
+    relative: IdOrCode = Field(None, description="A registered relative who has a time account")
 
 
 class RewardIn(InputSchema):
@@ -362,7 +370,7 @@ def create_order(request: HttpRequest, volunteer_id: Id, payload: OrderIn):
     summary="Transfer hours to a registered relative",
     auth=VOLUNTEER_AUTH,
 )
-def create_transfer(request: HttpRequest, volunteer_id: Id, payload: HoursIn):
+def create_transfer(request: HttpRequest, volunteer_id: Id, payload: HoursTransferIn):
     volunteer = selectors.volunteer_get(request.auth, volunteer_id)
     return Status(201, services.transfer(actor=request.auth, volunteer=volunteer, data=_data(payload)))
 
@@ -376,6 +384,23 @@ def create_transfer(request: HttpRequest, volunteer_id: Id, payload: HoursIn):
 def create_donation(request: HttpRequest, volunteer_id: Id, payload: HoursIn):
     volunteer = selectors.volunteer_get(request.auth, volunteer_id)
     return Status(201, services.donate(actor=request.auth, volunteer=volunteer, data=_data(payload)))
+
+
+class GrantIn(InputSchema):
+    required_fields = ("hours", "reason")
+
+    hours: Text = None
+    reason: Text = None
+
+
+@router.post(
+    "/timebank/volunteers/{volunteer_id}/grants",
+    response={201: MovementOut, **ERROR_RESPONSES},
+    summary="Grant hours from the public pool (city or the volunteer's district)",
+)
+def create_grant(request: HttpRequest, volunteer_id: Id, payload: GrantIn):
+    volunteer = selectors.volunteer_get(request.auth, volunteer_id)
+    return Status(201, services.pool_grant(actor=request.auth, volunteer=volunteer, data=_data(payload)))
 
 
 @router.post(

@@ -879,6 +879,34 @@ def donate(*, actor: User, volunteer: Volunteer, data: Mapping[str, Any]) -> Mov
 
 
 @transaction.atomic
+def pool_grant(*, actor: User, volunteer: Volunteer, data: Mapping[str, Any]) -> Movement:
+    """Hours from the public pool to a person in need, granted by the city or the person's district. The
+    pool never goes below zero."""
+    if not may_manage_volunteer(actor, volunteer):
+        raise Http404
+    errors = Errors()
+    hours = inputs.decimal(data, "hours", errors, required=True, low=Decimal("0.1"), high=MAX_AMOUNT)
+    reason = inputs.text(data, "reason", errors, required=True, max_length=200)
+    errors.raise_if_any()
+    target = person_account(volunteer, Unit.HOURS)
+    pool = system_account(AccountKind.POOL, Unit.HOURS)
+    locked = _lock([target, pool])
+    if locked[pool.pk].balance < hours:
+        raise InsufficientBalance("hours")
+    if locked[target.pk].balance + hours > rules().cap_hours:
+        raise ValidationError({"hours": [_("The account would exceed the cap; grant fewer hours.")]})
+    return post(
+        kind=MovementKind.POOL_GRANT,
+        from_account=pool,
+        to_account=target,
+        amount=hours,
+        actor=actor,
+        memo=reason or "",
+        locked=locked,
+    )
+
+
+@transaction.atomic
 def redeem_reward(*, actor: User, volunteer: Volunteer, data: Mapping[str, Any]) -> Redemption:
     """Points spent on an item of the catalogue."""
     if not _acts_for(actor, volunteer):

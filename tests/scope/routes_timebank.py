@@ -38,6 +38,7 @@ ROUTES = [
     Route(f"POST {V}/transfers", "volunteer", WRITE, "post", {}, expect=_volunteer_or_bureau),
     Route(f"POST {V}/donations", "volunteer", WRITE, "post", {}, expect=_volunteer_or_bureau),
     Route(f"POST {V}/redemptions", "volunteer", WRITE, "post", {}, expect=_volunteer_or_bureau),
+    Route(f"POST {V}/grants", "volunteer", WRITE, "post", {}, expect=_bureaus),
     Route("timebank:record_detail", "record", READ),
     Route("timebank:record_check", "record", WRITE, "post", expect=_bureaus),
     Route("timebank:record_verify", "record", WRITE, "post"),
