@@ -205,3 +205,15 @@ def test_a_person_still_under_the_old_index_cannot_be_registered_twice_during_a_
         factories.worker(at=home, actor=city, id_number=number)
     assert list(refused.value.message_dict) == ["id_number"]
     assert Worker.objects.count() == 1
+
+
+@pytest.mark.django_db
+def test_an_import_during_a_rotation_matches_people_still_under_the_old_index(settings, city):
+    from tests.factories_imports import commit, fixture_institutions, upload
+
+    fixture_institutions(city)
+    commit(city, upload(city, "roster_utf8_bom.csv"))
+    settings.CRYPTO_SUITE, settings.BLIND_INDEX_PREVIOUS = SM4.name, AES.name
+    settings.PII_KEYS = f"9:{b64(16)},{settings.PII_KEYS}"
+    again = upload(city, "roster_utf8_bom.csv")
+    assert (again.rows_new, again.rows_update, again.rows_unchanged, again.rows_error) == (0, 0, 4, 0)
