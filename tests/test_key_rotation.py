@@ -189,3 +189,31 @@ def test_it_rotates_10000_workers_from_aes_to_sm4_through_a_kill_with_no_lookup_
     # The rotation is over: the previous index is dropped, and every value reads and is found under SM4.
     result = json.loads(_run(VERIFY, _env(db, CAREFORCE_CRYPTO_SUITE=SM4.name)).strip().splitlines()[-1])
     assert result == {"workers": 10000, "bad": []}
+
+
+@pytest.mark.django_db
+def test_a_person_still_under_the_old_index_cannot_be_registered_twice_during_a_rotation(
+    settings, city, home
+):
+    from django.core.exceptions import ValidationError
+
+    worker = factories.worker(at=home, actor=city)
+    number = worker.reveal_id_number()
+    settings.CRYPTO_SUITE, settings.BLIND_INDEX_PREVIOUS = SM4.name, AES.name
+    settings.PII_KEYS = f"9:{b64(16)},{settings.PII_KEYS}"
+    with pytest.raises(ValidationError) as refused:
+        factories.worker(at=home, actor=city, id_number=number)
+    assert list(refused.value.message_dict) == ["id_number"]
+    assert Worker.objects.count() == 1
+
+
+@pytest.mark.django_db
+def test_an_import_during_a_rotation_matches_people_still_under_the_old_index(settings, city):
+    from tests.factories_imports import commit, fixture_institutions, upload
+
+    fixture_institutions(city)
+    commit(city, upload(city, "roster_utf8_bom.csv"))
+    settings.CRYPTO_SUITE, settings.BLIND_INDEX_PREVIOUS = SM4.name, AES.name
+    settings.PII_KEYS = f"9:{b64(16)},{settings.PII_KEYS}"
+    again = upload(city, "roster_utf8_bom.csv")
+    assert (again.rows_new, again.rows_update, again.rows_unchanged, again.rows_error) == (0, 0, 4, 0)

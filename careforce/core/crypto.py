@@ -20,9 +20,12 @@ row whether the rotation has reached it yet or not.
 from __future__ import annotations
 
 import os
+from dataclasses import dataclass
 
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
+from django.core.signals import setting_changed
+from django.dispatch import receiver
 
 from careforce.core.crypto_provider import (
     AES,
@@ -43,18 +46,66 @@ DEFAULT_SUITE = AES.name
 DEFAULT_PROVIDER = "careforce.core.crypto_provider.SoftwareProvider"
 
 
-def provider() -> CryptoProvider:
-    return build_provider(
+@dataclass(frozen=True)
+class _State:
+    """What the settings say, resolved once (and again when a test overrides a setting): the hot paths
+    (an import encrypts and indexes every row) then pay for the cryptography, not for settings look-ups."""
+
+    provider: CryptoProvider
+    suite: Suite
+    key_id: int
+    header: bytes
+    previous: Suite | None
+
+
+_state: _State | None = None
+
+
+def _load() -> _State:
+    global _state
+    p = build_provider(
         getattr(settings, "CRYPTO_PROVIDER", DEFAULT_PROVIDER),
         settings.PII_KEYS,
         settings.BLIND_INDEX_KEY,
         getattr(settings, "BLIND_INDEX_PREVIOUS", ""),
         getattr(settings, "AUDIT_KEY", ""),
     )
+    suite = suite_named(getattr(settings, "CRYPTO_SUITE", DEFAULT_SUITE))
+    previous_raw = getattr(settings, "BLIND_INDEX_PREVIOUS", "")
+    key_id = p.encrypt_key_id()
+    _state = _State(
+        provider=p,
+        suite=suite,
+        key_id=key_id,
+        header=bytes([VERSIONED, suite.code, key_id]),
+        previous=parse_previous_index(previous_raw)[0] if previous_raw else None,
+    )
+    return _state
+
+
+@receiver(setting_changed)
+def _settings_changed(*, setting: str, **kwargs) -> None:
+    global _state
+    if setting in _SETTINGS:
+        _state = None
+
+
+_SETTINGS = {
+    "CRYPTO_PROVIDER",
+    "PII_KEYS",
+    "BLIND_INDEX_KEY",
+    "BLIND_INDEX_PREVIOUS",
+    "AUDIT_KEY",
+    "CRYPTO_SUITE",
+}
+
+
+def provider() -> CryptoProvider:
+    return (_state or _load()).provider
 
 
 def current_suite() -> Suite:
-    return suite_named(getattr(settings, "CRYPTO_SUITE", DEFAULT_SUITE))
+    return (_state or _load()).suite
 
 
 def check_configuration() -> None:
@@ -70,16 +121,15 @@ def check_configuration() -> None:
 
 
 def current_key_id() -> int:
-    return provider().encrypt_key_id()
+    return (_state or _load()).key_id
 
 
 def _seal(data: bytes, context: bytes) -> bytes:
-    suite, p = current_suite(), provider()
-    key_id = p.encrypt_key_id()
-    if p.cipher_of(key_id) != suite.cipher:
+    state = _state or _load()
+    if state.provider.cipher_of(state.key_id) != state.suite.cipher:
         check_configuration()
     nonce = os.urandom(NONCE_BYTES)
-    return bytes([VERSIONED, suite.code, key_id]) + nonce + p.aead_encrypt(key_id, nonce, data, context)
+    return state.header + nonce + state.provider.aead_encrypt(state.key_id, nonce, data, context)
 
 
 def _header(blob: bytes) -> tuple[Suite, int, int]:
@@ -97,7 +147,7 @@ def _header(blob: bytes) -> tuple[Suite, int, int]:
 def _open(blob: bytes, context: bytes) -> bytes:
     blob = bytes(blob)
     suite, key_id, start = _header(blob)
-    p = provider()
+    p = (_state or _load()).provider
     cipher = p.cipher_of(key_id)
     if cipher is None:
         raise ImproperlyConfigured(f"PII key {key_id} is not in CAREFORCE_PII_KEYS; it is needed to decrypt")
@@ -136,19 +186,18 @@ def suite_of(blob: bytes) -> Suite:
 
 def is_current(blob: bytes) -> bool:
     """Sealed under the current suite and key, in the suite-recording layout (nothing for rotation to do)."""
-    blob = bytes(blob)
-    return bool(blob) and blob[0] == VERSIONED and _header(blob)[:2] == (current_suite(), current_key_id())
+    return bytes(blob[:HEADER_BYTES]) == (_state or _load()).header
 
 
 def blind_index(value: str, *, purpose: str) -> str:
     """A keyed hash for equality lookups and uniqueness; the purpose keeps indexes of different fields apart.
     HMAC under the current suite's hash (SHA-256 or SM3), hex."""
-    return provider().mac("index", current_suite().hash_name, f"{purpose}:{value}".encode()).hex()
+    state = _state or _load()
+    return state.provider.mac("index", state.suite.hash_name, f"{purpose}:{value}".encode()).hex()
 
 
 def previous_index_suite() -> Suite | None:
-    raw = getattr(settings, "BLIND_INDEX_PREVIOUS", "")
-    return parse_previous_index(raw)[0] if raw else None
+    return (_state or _load()).previous
 
 
 def blind_indexes(value: str, *, purpose: str) -> tuple[str, ...]:

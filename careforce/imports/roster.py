@@ -236,7 +236,10 @@ class WorkerRosterSheet(SheetSpec):
             return f"record:{record}"
         code = normalize_code(text)
         row.label = f"{name} {mask_id_number(code[:6])}" if len(code) == 18 else name
-        row.plan = {"hash": crypto.blind_index(code, purpose="id_number") if len(code) == 18 else None}
+        indexes = crypto.blind_indexes(code, purpose="id_number") if len(code) == 18 else (None,)
+        row.plan = {"hash": indexes[0]}
+        if len(indexes) > 1:  # a rotation of the blind index runs: the person may still carry the one before
+            row.plan["previous"] = list(indexes[1:])
         return f"id:{row.plan['hash']}" if row.plan["hash"] else f"raw:{code}"
 
     # ---- work ahead (big files): every identified row cleaned as a registration, away from the database
@@ -282,10 +285,11 @@ class WorkerRosterSheet(SheetSpec):
             [str(r.values["institution"]) for r in live if r.values.get("institution")]
         )
         hashes = [r.plan["hash"] for r in live if r.plan.get("hash")]
+        current = {old: r.plan["hash"] for r in live for old in r.plan.get("previous", ())}
         records = [r.plan["record"] for r in live if "record" in r.plan]
         by_hash = {
-            w.id_number_hash: w
-            for w in Worker.objects.filter(id_number_hash__any_of=hashes).select_related(
+            current.get(w.id_number_hash, w.id_number_hash): w
+            for w in Worker.objects.filter(id_number_hash__any_of=hashes + list(current)).select_related(
                 "occupation", "district"
             )
         }
@@ -434,7 +438,15 @@ class WorkerRosterSheet(SheetSpec):
         if "occupation" in cleaned and cleaned["occupation"].pk != worker.occupation_id:
             changed["occupation"] = data["occupation"]
             row.changes["occupation"] = [worker.occupation.name, cleaned["occupation"].name]
-        if "phone_hash" in cleaned and cleaned["phone_hash"] != worker.phone_hash:
+        if (
+            "phone_hash" in cleaned
+            and cleaned["phone_hash"] != worker.phone_hash
+            # during a rotation of the blind index the stored phone may still carry the index before
+            and not (
+                cleaned.get("phone")
+                and worker.phone_hash in crypto.blind_indexes(cleaned["phone"], purpose="phone")
+            )
+        ):
             changed["phone"] = data["phone"]
             row.changes["phone"] = [worker.phone_masked, mask_phone_of(cleaned.get("phone", ""))]
         row.plan["worker_data"] = changed

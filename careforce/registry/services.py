@@ -561,6 +561,18 @@ def _prepare(reg: Registration, *, resolver: Resolver, today: datetime.date) -> 
     return values, periods
 
 
+def _previous_indexes(
+    registrations: Sequence[Registration], prepared: Sequence[tuple[int, str, Prepared]], today: datetime.date
+) -> dict[str, str]:
+    """{index under CAREFORCE_BLIND_INDEX_PREVIOUS: current index} of the valid items' ID numbers."""
+    out = {}
+    for index, hash_, _p in prepared:
+        number = parse_id_number(registrations[index].data.get("id_number"), today=today).value
+        for other in crypto.blind_indexes(number, purpose="id_number")[1:]:
+            out[other] = hash_
+    return out
+
+
 def _validate_registrations(
     registrations: Sequence[Registration], *, resolver: Resolver, for_writing: bool
 ) -> tuple[list[tuple[int, str, Prepared]], dict[int, ValidationError]]:
@@ -593,11 +605,14 @@ def _validate_registrations(
             )
             continue
         prepared.append((index, hash_, reg.prepared))
+    # While a rotation of the blind index runs, a registered person may still carry the index before.
+    also = _previous_indexes(registrations, prepared, today) if crypto.previous_index_suite() else {}
     existing = set(
-        Worker.objects.filter(id_number_hash__any_of=[hash_ for _i, hash_, _p in prepared]).values_list(
-            "id_number_hash", flat=True
-        )
+        Worker.objects.filter(
+            id_number_hash__any_of=[hash_ for _i, hash_, _p in prepared] + list(also)
+        ).values_list("id_number_hash", flat=True)
     )
+    existing.update(also[old] for old in existing & also.keys())
     for index, hash_, _p in prepared:
         if hash_ in existing:
             failures[index] = ValidationError({"id_number": [registration_clash_message(resolver.actor)]})
