@@ -17,6 +17,7 @@ from django.db import connection
 from django.urls import reverse
 from django.utils import timezone
 
+from careforce.core import crypto
 from careforce.core.models import AuditEvent, District, Role
 from careforce.imports import engine, files, services, tasks
 from careforce.imports.models import ImportFile, ImportJob, ImportLock, JobStatus
@@ -50,7 +51,8 @@ def test_the_stored_file_holds_no_plaintext_id_number(city, places):
     raw = _raw_file(job)
     numbers = re.findall(rb"\d{17}[\dX]", data)
     assert numbers and not any(number in raw for number in numbers)
-    assert "姓名".encode("gb18030") not in raw and len(raw) == len(data) + 1 + 12 + 16
+    # the layout: a header naming the suite and key, a 12-byte nonce, the ciphertext, a 16-byte tag
+    assert "姓名".encode("gb18030") not in raw and len(raw) == len(data) + crypto.HEADER_BYTES + 12 + 16
     assert files.read(job) == data
     stored = ImportFile.objects.get(job=job)
     assert (stored.size, len(stored.sha256), stored.purged_at) == (len(data), 64, None)

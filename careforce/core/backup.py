@@ -95,10 +95,17 @@ def _worker_table() -> str:
 
 
 def _first_byte_sql(column: str) -> str:
+    """The key id of a stored value, in SQL: its first byte in the legacy layout, its third when the first
+    is 0 (the layout that records the suite: crypto.VERSIONED, suite, key id)."""
     column = connection.ops.quote_name(column)
     if connection.vendor == "postgresql":
-        return f"get_byte({column}, 0)"
-    return f"hex(substr({column}, 1, 1))"
+        return (
+            f"CASE WHEN get_byte({column}, 0) = 0 THEN get_byte({column}, 2) ELSE get_byte({column}, 0) END"
+        )
+    return (
+        f"CASE WHEN hex(substr({column}, 1, 1)) = '00' THEN hex(substr({column}, 3, 1))"
+        f" ELSE hex(substr({column}, 1, 1)) END"
+    )
 
 
 def _key_ids_and_samples() -> tuple[list[int], list[dict[str, Any]]]:
