@@ -15,6 +15,11 @@ class TimebankConfig(AppConfig):
             return scope.level in (Level.CITY, Level.DISTRICT, Level.INSTITUTION)
 
         def volunteers(user, scope) -> bool:
+            # Officials and the platform's administrators have no time account here: no query for them.
+            if scope.level in (Level.CITY, Level.DISTRICT, Level.INSTITUTION) or scope.can_write:
+                return False
+            if scope.level == Level.NONE and user.role != "none":
+                return False
             from careforce.timebank.selectors import own_volunteer
 
             return own_volunteer(user) is not None
