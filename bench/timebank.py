@@ -160,12 +160,12 @@ def generate_ledger(entries: int, volunteers: int, chunk: int = 500_000) -> None
             """
             INSERT INTO timebank_volunteer (id, name, id_number_encrypted, id_number_hash, id_region, id_last4,
                 birth_date, phone_encrypted, phone_hash, phone_prefix, phone_last4, district_id, created_at)
-            SELECT %s + g, '志愿者' || g, '\\x00'::bytea, md5('bench-volunteer-' || g), '500103',
+            SELECT %s + g, '志愿者' || g, '\\x00'::bytea, md5('bench-volunteer-' || (%s + g)), '500103',
                 lpad((g %% 10000)::text, 4, '0'), date '1960-01-01' + (g %% 9000), NULL, '', '', '',
                 (%s::bigint[])[1 + g %% %s], now()
             FROM generate_series(0, %s - 1) g
             """,
-            [first_volunteer, districts, len(districts), volunteers],
+            [first_volunteer, first_volunteer, districts, len(districts), volunteers],
         )
         c.execute(
             "SELECT setval(pg_get_serial_sequence('timebank_volunteer', 'id'), (SELECT max(id) FROM timebank_volunteer))"
@@ -396,7 +396,7 @@ def main() -> int:
     from careforce.timebank.models import Entry
     from careforce.timebank.services import reconcile
 
-    rng = random.Random(20261207)
+    rng = random.Random(time.time_ns())  # a fresh volunteer each run (their ID numbers are unique)
     city, auditor = users()
     print(
         f"{machine()}; PostgreSQL {postgres_version(args.database_url)}; revision {git_revision()}",

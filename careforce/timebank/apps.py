@@ -15,9 +15,10 @@ class TimebankConfig(AppConfig):
             return scope.level in (Level.CITY, Level.DISTRICT, Level.INSTITUTION)
 
         def volunteers(user, scope) -> bool:
-            # Officials' menus are drawn on every page: they get the time bank's desk, not a personal
-            # account entry, and no query for one (their own account, if any, stays at /timebank/me/).
-            if officials(user, scope):
+            # Officials and the platform's administrators have no time account here: no query for them.
+            if scope.level in (Level.CITY, Level.DISTRICT, Level.INSTITUTION) or scope.can_write:
+                return False
+            if scope.level == Level.NONE and user.role != "none":
                 return False
             from careforce.timebank.selectors import own_volunteer
 
