@@ -159,7 +159,7 @@ def test_a_running_job_beats_its_heartbeat(city, places):
 
 
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="the heartbeat thread writes on PostgreSQL")
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_the_heartbeat_goes_on_while_a_step_makes_no_progress(city, places, settings, monkeypatch):
     """A long stretch without progress (a big sheet being decoded, say) still beats, from the thread."""
     import time
@@ -222,7 +222,7 @@ def test_a_cancel_during_the_check_stops_it(city, places, monkeypatch):
 
 
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="SQLite has one writer: a cancel waits")
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_a_cancel_during_the_save_rolls_it_back(city, places, monkeypatch):
     """An administrator cancels from another connection while the rows are being written: the save finds
     the job cancelled before its end and rolls everything back."""
@@ -231,7 +231,14 @@ def test_a_cancel_during_the_save_rolls_it_back(city, places, monkeypatch):
 
     def cancelled_meanwhile(self, rows, ctx):
         real(self, rows, ctx)
-        other = threading.Thread(target=services.import_cancel, kwargs={"actor": city, "job": job})
+
+        def cancel() -> None:
+            try:
+                services.import_cancel(actor=city, job=job)
+            finally:
+                connection.close()  # this thread's own connection
+
+        other = threading.Thread(target=cancel)
         other.start()
         other.join()
 

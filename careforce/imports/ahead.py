@@ -18,6 +18,7 @@ message; anything else is a HelperFailed.
 from __future__ import annotations
 
 import copyreg
+import faulthandler
 import io
 import multiprocessing
 import os
@@ -102,6 +103,9 @@ def _refuse_queries(execute, sql, params, many, context):
 
 
 def _helper(items: Iterator[Any], shared: Sequence[Any], sender: Any, memory_limit: int | None) -> None:
+    # A native reader's crash here is the job's failure, reported by the parent with the exit code; a
+    # Python stack dump of this process into the worker's log (faulthandler, inherited) adds only alarm.
+    faulthandler.disable()
     if memory_limit:
         limit_memory(memory_limit)
     for alias in connections:
