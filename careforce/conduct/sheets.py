@@ -18,7 +18,15 @@ from careforce.conduct import inputs, services
 from careforce.conduct.models import EvaluationDimension, EvaluationSource, EvaluatorKind
 from careforce.core import crypto
 from careforce.core.validators import normalize_code, normalize_text, parse_id_number
-from careforce.imports.sheets import Column, ImportContext, Row, RowErrors, RowStatus, SheetSpec
+from careforce.imports.sheets import (
+    Column,
+    ImportContext,
+    Row,
+    RowErrors,
+    RowStatus,
+    SheetSpec,
+    withhold_guessed_numbers,
+)
 from careforce.institutions.selectors import institutions_visible_to
 from careforce.registry.selectors import workers_visible_to
 
@@ -42,7 +50,8 @@ def _workers(rows: Sequence[Row], ctx: ImportContext) -> dict[str, int]:
     """{blind index: worker id} for the batch's ID numbers, in the importer's scope (one query)."""
     hashes = [row.plan["hash"] for row in rows if row.plan and row.plan.get("hash")]
     qs = workers_visible_to(ctx.actor).filter(id_number_hash__any_of=hashes)
-    return dict(qs.values_list("id_number_hash", "pk"))
+    workers = dict(qs.values_list("id_number_hash", "pk"))
+    return {} if withhold_guessed_numbers(ctx, rows, set(workers)) else workers
 
 
 def _institutions(rows: Sequence[Row], ctx: ImportContext) -> dict[str, int]:

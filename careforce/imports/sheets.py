@@ -147,6 +147,38 @@ class ImportContext:
     memo: dict[str, Any] = field(default_factory=dict)
 
 
+def withhold_guessed_numbers(ctx: ImportContext, rows: Sequence[Row], found: set[str]) -> bool:
+    """A sheet matched by full ID number answers, row by row, whether each number is a person in the
+    importer's area: a sheet of candidates for one masked number would be a search by other means. Each
+    number that finds nobody counts against the account's lookup limit (CAREFORCE_LOOKUP_RATE, shared with
+    the search) and is written to the access log, when the sheet is checked (not again when it is saved).
+    Beyond the limit the sheet answers nothing about any of its numbers: every row with one is refused with
+    the limit's message. Returns whether the answers were withheld."""
+    from careforce.core import access
+    from careforce.core.models import AccessChannel, AccessKind
+
+    if ctx.committing:
+        return False
+    hashes = [row.plan["hash"] for row in rows if row.plan and row.plan.get("hash")]
+    misses = [h for h in dict.fromkeys(hashes) if h not in found]
+    try:
+        for _miss in misses:
+            access.lookup_admit(ctx.actor)
+            access.lookup_record(
+                actor=ctx.actor,
+                kind=AccessKind.LOOKUP_ID,
+                channel=AccessChannel.WEB,
+                result_count=0,
+                worker_id=None,
+            )
+    except access.LookupRefused as refused:
+        for row in rows:
+            if row.plan and row.plan.get("hash"):
+                row.error("id_number", refused.message)
+        return True
+    return False
+
+
 class SheetSpec:
     """Base class of a kind of roster. Subclasses set the class attributes and implement the methods."""
 

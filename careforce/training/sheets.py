@@ -16,7 +16,15 @@ from django.utils.translation import gettext_lazy, pgettext_lazy
 from careforce.core import crypto
 from careforce.core.scope import Level, Scope, scope_of
 from careforce.core.validators import normalize_code, normalize_text
-from careforce.imports.sheets import Column, ImportContext, Row, RowErrors, RowStatus, SheetSpec
+from careforce.imports.sheets import (
+    Column,
+    ImportContext,
+    Row,
+    RowErrors,
+    RowStatus,
+    SheetSpec,
+    withhold_guessed_numbers,
+)
 from careforce.registry.models import Worker
 from careforce.registry.selectors import workers_visible_to
 from careforce.skills import services as skills_services
@@ -36,7 +44,8 @@ def _workers_by_id_number(ctx: ImportContext, rows: Sequence[Row]) -> dict[str, 
     """The workers of a batch in the actor's scope, by blind index: one query per batch."""
     hashes = {row.plan["hash"] for row in rows if row.plan and row.plan.get("hash")}
     found = workers_visible_to(ctx.actor).filter(id_number_hash__any_of=hashes).select_related("institution")
-    return {w.id_number_hash: w for w in found}
+    workers = {w.id_number_hash: w for w in found}
+    return {} if withhold_guessed_numbers(ctx, rows, set(workers)) else workers
 
 
 def _identify_id_number(row: Row) -> str | None:
