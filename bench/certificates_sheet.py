@@ -1,4 +1,4 @@
-"""The certificates import sheet's classify and commit steps (issue #4): queries and time per batch as it grows.
+"""The certificates import sheet's classify and commit steps: queries and time per batch as it grows.
 
     python bench/certificates_sheet.py                      # fresh SQLite file under var/bench/
     python bench/certificates_sheet.py --database-url postgres://postgres@127.0.0.1:5432/t4_certs_bench

@@ -1,4 +1,4 @@
-"""Credit and rankings benchmark (issue #5): full credit recompute of 1,000,000 workers, and a ranking of
+"""Credit and rankings benchmark: full credit recompute of 1,000,000 workers, and a ranking of
 10,000 institutions computed and published, on PostgreSQL.
 
     python bench/credit.py --database-url postgres://postgres@127.0.0.1:5432/careforce_bench_credit

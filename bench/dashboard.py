@@ -1,4 +1,4 @@
-"""Dashboard benchmark (issue #6): the city overview's data and a district drill-down, p50/p95 through the
+"""Dashboard benchmark: the city overview's data and a district drill-down, p50/p95 through the
 test client, cold and warm, and right after a record changes (with a correctness check each time).
 
 Data: workers and employments from bench/registry.py's COPY generator (the services' own value-building

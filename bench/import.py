@@ -1,4 +1,4 @@
-"""Roster import benchmark (issue #3): this importer vs django-import-export vs the floor.
+"""Roster import benchmark: this importer vs django-import-export vs the floor.
 
     .venv/bin/pip install -e '.[bench]'
     CAREFORCE_ENV=development .venv/bin/python bench/import.py --rows 100000

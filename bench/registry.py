@@ -1,4 +1,4 @@
-"""Registry benchmark (issue #2): list, pinyin search and ID lookup at 17,000 and 1,000,000 workers.
+"""Registry benchmark: list, pinyin search and ID lookup at 17,000 and 1,000,000 workers.
 
     python bench/registry.py --workers 17000
     python bench/registry.py --workers 1000000 --database-url postgres://postgres@127.0.0.1:5432/careforce_bench

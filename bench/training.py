@@ -1,4 +1,4 @@
-"""Training and certification benchmark (issue #4): certification rate and training person-times per
+"""Training and certification benchmark: certification rate and training person-times per
 district at 1,000,000 workers and 10,000,000 training records on PostgreSQL.
 
     # 1. the workers (bench/registry.py's COPY path, the same value-building functions as the service)

@@ -424,7 +424,12 @@ def test_the_set_based_build_equals_the_worker_by_worker_path(world, city):
     employment_start(
         actor=city,
         worker=w1,
-        data={"institution": world["g"].pk, "post": "兼职", "start_date": months_ago(3), "is_part_time": "是"},
+        data={
+            "institution": world["g"].pk,
+            "post": "兼职",
+            "start_date": months_ago(3),
+            "is_part_time": "是",
+        },
     )
     employment_end(actor=city, employment=w4.employments.get(), end_date=months_ago(6, day=10))
     employment_start(
@@ -432,7 +437,9 @@ def test_the_set_based_build_equals_the_worker_by_worker_path(world, city):
         worker=w4,
         data={"institution": world["j"].pk, "post": "护理员", "start_date": months_ago(6, day=11)},
     )
-    ft.completion(world["w3"], session=ft.heads_session(YUZHONG, actor=city, day=today()), actor=city, hours="8")
+    ft.completion(
+        world["w3"], session=ft.heads_session(YUZHONG, actor=city, day=today()), actor=city, hours="8"
+    )
 
     def snapshot():
         return (
