@@ -9,6 +9,7 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.http import Http404
 from django.urls import reverse
+from django.utils import timezone
 
 from careforce.core.models import AuditEvent, District, Role
 from careforce.registry.models import Occupation
@@ -22,7 +23,7 @@ from tests import factories_training as ft
 
 pytestmark = pytest.mark.django_db
 
-TODAY = datetime.date.today()
+TODAY = timezone.localdate()  # the platform's day (Asia/Shanghai), not the machine's
 
 
 def three_years_for_care_workers() -> None:

@@ -6,6 +6,7 @@ database so that the test runner's reset (a flush) must lift the immutability gu
 import datetime
 
 import pytest
+from django.utils import timezone
 from playwright.sync_api import expect
 
 from careforce.core.models import Role
@@ -18,7 +19,7 @@ from tests.browser.conftest import login
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
-TODAY = datetime.date.today()
+TODAY = timezone.localdate()  # the platform's day (Asia/Shanghai), not the machine's
 
 
 def test_a_suspended_certificate_reads_as_suspended_to_the_public(page, live_server, browser):
