@@ -494,14 +494,8 @@ def record_verify(*, actor: User, record: ServiceRecord) -> ServiceRecord:
     else:
         record.status = RecordStatus.CREDITED
         _credit(record, actor)
-    record.save(update_fields=["status", "site_verified_by", "site_verified_at"])
-    audit.record(
-        actor=actor,
-        action=AuditAction.UPDATE,
-        instance=record,
-        changes=audit.diff(before, audit.snapshot(record, RECORD_FIELDS)),
-        worker_id=record.volunteer.worker_id,
-        note="site verification",
+    _save_record(
+        record, actor, before, ["status", "site_verified_by", "site_verified_at"], note="site verification"
     )
     return record
 
@@ -522,14 +516,8 @@ def record_check(*, actor: User, record: ServiceRecord) -> ServiceRecord:
     record.status = RecordStatus.CREDITED
     record.district_checked_by, record.district_checked_at = actor, timezone.now()
     _credit(record, actor)
-    record.save(update_fields=["status", "district_checked_by", "district_checked_at"])
-    audit.record(
-        actor=actor,
-        action=AuditAction.UPDATE,
-        instance=record,
-        changes=audit.diff(before, audit.snapshot(record, RECORD_FIELDS)),
-        worker_id=record.volunteer.worker_id,
-        note="district check",
+    _save_record(
+        record, actor, before, ["status", "district_checked_by", "district_checked_at"], note="district check"
     )
     return record
 
@@ -555,15 +543,21 @@ def record_reject(*, actor: User, record: ServiceRecord, reason: Any) -> Service
     errors.raise_if_any()
     before = audit.snapshot(record, RECORD_FIELDS)
     record.status, record.reject_reason = RecordStatus.REJECTED, text or ""
-    record.save(update_fields=["status", "reject_reason"])
+    _save_record(record, actor, before, ["status", "reject_reason"])
+    return record
+
+
+def _save_record(record: ServiceRecord, actor: User, before: dict, fields: list[str], note: str = "") -> None:
+    """A record's step (verified, checked, rejected) saved and audited in the same transaction."""
+    record.save(update_fields=fields)
     audit.record(
         actor=actor,
         action=AuditAction.UPDATE,
         instance=record,
         changes=audit.diff(before, audit.snapshot(record, RECORD_FIELDS)),
         worker_id=record.volunteer.worker_id,
+        note=note,
     )
-    return record
 
 
 def _credit(record: ServiceRecord, actor: User) -> None:
