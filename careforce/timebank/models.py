@@ -119,7 +119,10 @@ class Rules(models.Model):
         _("months after which deposited hours expire"),
         null=True,
         blank=True,
-        help_text=_("Empty: hours never expire."),
+        help_text=_(
+            "Empty: hours never expire. Set: hours deposited more than this many months ago and not spent "
+            "since (oldest hours are spent first) expire every night."
+        ),
     )
     points_per_hour = models.DecimalField(
         _("points per verified hour (kinds without their own rate)"),
@@ -241,6 +244,7 @@ class AccountKind(models.TextChoices):
     POOL = "pool", _("Public pool")
     HELD = "held", _("Held for open orders")
     REDEEMED = "redeemed", _("Redeemed")
+    EXPIRED = "expired", _("Expired")
 
 
 class Account(models.Model):
@@ -292,6 +296,7 @@ class MovementKind(models.TextChoices):
     POINTS_EARN = "points_earn", _("Points earned")
     POINTS_REDEEM = "points_redeem", _("Points redeemed")
     REVERSAL = "reversal", _("Reversal")
+    EXPIRY = "expiry", _("Hours expired")
 
 
 class Movement(models.Model):
