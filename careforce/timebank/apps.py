@@ -8,9 +8,9 @@ class TimebankConfig(AppConfig):
     verbose_name = _("Time bank")
 
     def ready(self) -> None:
-        from careforce.timebank import tasks  # noqa: F401  (registers the nightly expiry)
         from careforce.core.extensions import NavItem, register_nav
         from careforce.core.scope import Level
+        from careforce.timebank import tasks  # noqa: F401  (registers the nightly expiry)
 
         def officials(user, scope) -> bool:
             return scope.level in (Level.CITY, Level.DISTRICT, Level.INSTITUTION)
