@@ -5,7 +5,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from careforce.core.forms import StyledForm, date_field
-from careforce.timebank.models import Relationship, ServiceKind, SiteKind
+from careforce.timebank.models import Relationship, Reward, ServiceKind, SiteKind
 
 
 def _kinds():
@@ -73,6 +73,18 @@ class RecordForm(StyledForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["kind"].choices = _kinds()
+
+
+class RewardForm(StyledForm):
+    """Points spent on an item of the catalogue (the reward's points shown beside its name)."""
+
+    reward = forms.ChoiceField(label=_("Reward"))
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["reward"].choices = [
+            (r.pk, f"{r.name} · {r.points}") for r in Reward.objects.filter(is_active=True)
+        ]
 
 
 class RejectForm(StyledForm):

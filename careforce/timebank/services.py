@@ -958,3 +958,61 @@ def reconcile() -> list[str]:
         if account.kind == AccountKind.PERSON and account.balance < 0:
             problems.append(f"account {account.pk}: negative balance {account.balance}")
     return problems
+
+
+# --- sign-in accounts for volunteers who are not registry workers ---------------------------------------
+
+
+@dataclass
+class AccountInvitation:
+    """A new sign-in account and the one-time link that sets its password (shown once, to hand over)."""
+
+    user: User
+    path: str
+
+
+@transaction.atomic
+def volunteer_account_create(*, actor: User, volunteer: Volunteer) -> AccountInvitation:
+    """Give a volunteer who has no sign-in a login of their own: an account with no role (it opens only the
+    volunteer's own time account) and no usable password; the volunteer chooses the password through a
+    one-time link (Django's password-reset token: it stops working once used, after a password change, or
+    after PASSWORD_RESET_TIMEOUT). A district or city administrator who manages the volunteer gives it."""
+    from django.contrib.auth.tokens import default_token_generator
+    from django.urls import reverse
+    from django.utils.encoding import force_bytes
+    from django.utils.http import urlsafe_base64_encode
+
+    from careforce.core.models import Role
+    from careforce.core.services import account_create
+
+    scope = _official(actor)
+    if scope.level not in (Level.CITY, Level.DISTRICT) or not may_manage_volunteer(actor, volunteer):
+        raise Http404
+    volunteer = Volunteer.objects.select_for_update().get(pk=volunteer.pk)
+    if volunteer.account_id or volunteer.worker_id:
+        raise ValidationError(
+            {
+                "account": [
+                    _("This volunteer already signs in (with their own account or as a registry worker).")
+                ]
+            }
+        )
+    user = account_create(
+        username=f"tb{volunteer.pk:06d}",
+        password=None,
+        role=Role.NONE,
+        display_name=volunteer.name,
+        district=volunteer.district,
+        actor=actor,
+    )
+    volunteer.account = user
+    volunteer.save(update_fields=["account"])
+    audit.record(
+        actor=actor,
+        action=AuditAction.UPDATE,
+        instance=volunteer,
+        changes={"account": [None, user.username]},
+    )
+    uid = urlsafe_base64_encode(force_bytes(user.pk))
+    path = reverse("timebank:account_activate", args=[uid, default_token_generator.make_token(user)])
+    return AccountInvitation(user=user, path=path)

@@ -5,9 +5,11 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.contrib.auth.views import PasswordResetConfirmView
 from django.core.exceptions import ValidationError
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse_lazy
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
@@ -15,7 +17,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from careforce.core.forms import add_service_errors
 from careforce.core.paging import paginate
 from careforce.core.scope import Level, require_write, scope_of
-from careforce.timebank import selectors, services, sheets
+from careforce.timebank import expiry, selectors, services, sheets
 from careforce.timebank.forms import (
     HoursForm,
     ImportForm,
@@ -23,6 +25,7 @@ from careforce.timebank.forms import (
     RecordForm,
     RejectForm,
     RelativeForm,
+    RewardForm,
     SiteForm,
     VolunteerForm,
 )
@@ -85,6 +88,9 @@ def _volunteer_context(request: HttpRequest, volunteer, **extra) -> dict:
         "order_form": OrderForm(volunteer=volunteer) if acts else None,
         "relative_form": RelativeForm() if acts else None,
         "hours_form": HoursForm(volunteer=volunteer) if acts else None,
+        "reward_form": RewardForm() if acts else None,
+        "redemptions": volunteer.redemptions.select_related("reward")[:10],
+        "expiring": expiry.expiring_soon(selectors.account_of(volunteer)),
         **extra,
     }
 
@@ -127,7 +133,49 @@ def volunteer_create(request: HttpRequest) -> HttpResponse:
 @login_required
 def volunteer_detail(request: HttpRequest, pk: int) -> HttpResponse:
     volunteer = selectors.volunteer_get(request.user, pk)
-    return render(request, "timebank/volunteer_detail.html", _volunteer_context(request, volunteer))
+    return render(
+        request,
+        "timebank/volunteer_detail.html",
+        _volunteer_context(request, volunteer, may_give_account=_may_give_account(request, volunteer)),
+    )
+
+
+def _may_give_account(request: HttpRequest, volunteer) -> bool:
+    return services.may_manage_volunteer(request.user, volunteer) and scope_of(request.user).level in (
+        Level.CITY,
+        Level.DISTRICT,
+    )
+
+
+@login_required
+@require_POST
+def account_create(request: HttpRequest, pk: int) -> HttpResponse:
+    volunteer = selectors.volunteer_get(request.user, pk)
+    try:
+        invitation = services.volunteer_account_create(actor=request.user, volunteer=volunteer)
+    except ValidationError as exc:
+        for message in exc.messages:
+            messages.error(request, message)
+        return redirect("timebank:volunteer_detail", pk=volunteer.pk)
+    volunteer.refresh_from_db()
+    # Shown once, in this response only: the link is never stored or sent anywhere else.
+    context = _volunteer_context(
+        request,
+        volunteer,
+        invitation=invitation,
+        invitation_url=request.build_absolute_uri(invitation.path),
+    )
+    response = render(request, "timebank/volunteer_detail.html", context)
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+class AccountActivateView(PasswordResetConfirmView):
+    """The volunteer's one-time link: choose a password, then sign in."""
+
+    template_name = "timebank/activate.html"
+    success_url = reverse_lazy("core:login")
+    post_reset_login = False
 
 
 @login_required
@@ -227,6 +275,14 @@ def order_create(request: HttpRequest, pk: int) -> HttpResponse:
 def transfer_create(request: HttpRequest, pk: int) -> HttpResponse:
     return _volunteer_post(
         request, pk, HoursForm, services.transfer, _("The hours have been transferred."), "hours_form"
+    )
+
+
+@login_required
+@require_POST
+def redemption_create(request: HttpRequest, pk: int) -> HttpResponse:
+    return _volunteer_post(
+        request, pk, RewardForm, services.redeem_reward, _("The reward has been redeemed."), "reward_form"
     )
 
 

@@ -30,6 +30,8 @@ ROUTES = [
     Route("timebank:order_create", "volunteer", WRITE, "post", expect=_volunteer_or_bureau),
     Route("timebank:transfer_create", "volunteer", WRITE, "post", expect=_volunteer_or_bureau),
     Route("timebank:donation_create", "volunteer", WRITE, "post", expect=_volunteer_or_bureau),
+    Route("timebank:redemption_create", "volunteer", WRITE, "post", expect=_volunteer_or_bureau),
+    Route("timebank:account_create", "volunteer", WRITE, "post", expect=_bureaus),
     Route(f"GET {V}", "volunteer", READ),
     Route(f"GET {V}/statement", "volunteer", READ),
     Route(f"GET {V}/relatives", "volunteer", READ),
