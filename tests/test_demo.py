@@ -186,6 +186,14 @@ def test_the_demo_fills_every_module_through_the_services_with_two_years_of_hist
     assert Certificate.objects.count() > 50
     assert Evaluation.objects.exists() and Penalty.objects.exists() and DishonestyListing.objects.exists()
     assert RankingSnapshot.objects.exists()
+    from careforce.timebank.models import OrderStatus, ServiceOrder, ServiceRecord
+    from careforce.timebank.services import reconcile
+
+    assert ServiceRecord.objects.filter(status="credited").count() >= 100
+    assert {OrderStatus.REQUESTED, OrderStatus.DELIVERED, OrderStatus.CONFIRMED} <= set(
+        ServiceOrder.objects.values_list("status", flat=True)
+    )
+    assert reconcile() == []
     statuses = set(Complaint.objects.values_list("status", flat=True))
     assert {"received", "investigating", "closed"} <= statuses
     assert Complaint.objects.filter(status__in=("received", "investigating"), deadline__lt=today).exists()

@@ -45,6 +45,7 @@ from careforce.registry.models import Worker
 from careforce.registry.services import employment_start
 from careforce.skills import services as skills
 from careforce.skills.models import Certificate, EvaluationBody
+from careforce.timebank import demo as timebank_demo
 from careforce.training import services as training
 
 Log = Callable[[str], None]
@@ -135,6 +136,7 @@ def load_activity(
         ("evaluations", lambda: _evaluations(actor, rng, today, active, months)),
         ("complaints", lambda: _complaints(actor, rng, today, active, months)),
         ("ranking", lambda: _ranking(actor, today)),
+        ("time bank", lambda: timebank_demo.load(actor, rng, today)),
     ]
     for name, step in steps:
         with transaction.atomic():
