@@ -13,7 +13,8 @@ latency, and a batch of deposits killed with SIGKILL and run again.
    load with session_replication_role = replica), then VACUUM ANALYZE. Timed through
    Django's test client with the whole middleware stack, signed in as a city-wide auditor, on random
    volunteers: GET /api/v1/timebank/volunteers/{id} (balance), GET …/statement (newest 50 entries), and the
-   volunteer's page /timebank/volunteers/{id}/ (balance, statement, relatives, orders).
+   statement page /timebank/volunteers/{id}/statement/ and the volunteer's page /timebank/volunteers/{id}/
+   (balance, statement, relatives, orders, forms).
 3. A sheet of --batch verified service records imported by `careforce timebank_import` in a subprocess,
    killed with SIGKILL part-way, then the same command run again: every record must be credited exactly once.
 """
@@ -281,7 +282,11 @@ def latency(auditor, runs: int) -> list[tuple[str, object]]:
             "GET /api/v1/timebank/volunteers/{id}/statement (50 newest)",
             "/api/v1/timebank/volunteers/{}/statement",
         ),
-        ("GET /timebank/volunteers/{id}/ (page: balance + statement)", "/timebank/volunteers/{}/"),
+        (
+            "GET /timebank/volunteers/{id}/statement/ (statement page, 50 newest)",
+            "/timebank/volunteers/{}/statement/",
+        ),
+        ("GET /timebank/volunteers/{id}/ (page: balance, statement, forms)", "/timebank/volunteers/{}/"),
     ):
         results.append((label, measure(lambda t=template: get(t.format(next(picks))), runs=runs, warmup=10)))
     # The database's share: the two reads the pages make, without the web stack.

@@ -93,3 +93,37 @@ def test_the_volunteer_is_told_of_hours_expiring_within_30_days(client, city, wo
     client.force_login(city)
     page = client.get(reverse("timebank:volunteer_detail", args=[world["vol"].pk])).content.decode()
     assert 'id="expiring"' in page
+
+
+def test_the_statement_page_pages_by_entry_and_costs_the_same_queries_however_long(client, city, world):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    for _ in range(3):
+        deposit(city, world["vol"], world["site"], "1")
+    client.force_login(city)
+    url = reverse("timebank:statement_page", args=[world["vol"].pk])
+    with CaptureQueriesContext(connection) as few:
+        page = client.get(url).content.decode()
+    assert 'id="balance">3.00<' in page and page.count("<tr>") == 4  # header + 3 entries
+    for _ in range(60):
+        deposit(city, world["vol"], world["site"], "1")
+    with CaptureQueriesContext(connection) as many:
+        page = client.get(url).content.decode()
+    assert len(many) == len(few)
+    assert page.count("<tr>") == 51 and "&amp;before=" in page
+    older = re.search(r'href="\?unit=hours&amp;before=(\d+)"', page).group(1)
+    rest = client.get(url, {"before": older}).content.decode()
+    assert rest.count("<tr>") == 1 + 13 and "&amp;before=" not in rest
+    points = client.get(url, {"unit": "points"}).content.decode()
+    assert 'id="balance">630.00<' in points
+
+
+def test_a_volunteer_reads_their_own_statement_and_nobody_elses(client, city, world):
+    deposit(city, world["vol"], world["site"], "2")
+    account = factories.user(Role.NONE)
+    Volunteer.objects.filter(pk=world["vol"].pk).update(account=account)
+    client.force_login(account)
+    assert 'id="balance">2.00<' in client.get(reverse("timebank:my_statement")).content.decode()
+    other = volunteer(city, name="别人")
+    assert client.get(reverse("timebank:statement_page", args=[other.pk])).status_code == 404

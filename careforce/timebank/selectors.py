@@ -181,6 +181,42 @@ def statement(
     return list(qs[:limit])
 
 
+def statement_rows(
+    volunteer: Volunteer, unit: str = Unit.HOURS, *, before_id: int | None = None, limit: int = STATEMENT_PAGE
+) -> tuple[list[tuple[str, str, str, str, str]], int | None]:
+    """The statement page's rows as display strings, from selected values (no model instances), and the id to
+    page on from: one index walk of `(account_id, id DESC)` joined to the movements, whatever the ledger's size."""
+    from django.utils import timezone
+
+    from careforce.timebank.models import MovementKind
+
+    account_id = (
+        Account.objects.filter(kind=AccountKind.PERSON, volunteer=volunteer, unit=unit)
+        .values_list("pk", flat=True)
+        .first()
+    )
+    if account_id is None:
+        return [], None
+    qs = Entry.objects.filter(account_id=account_id).order_by("-id")
+    if before_id is not None:
+        qs = qs.filter(id__lt=before_id)
+    values = list(
+        qs.values_list("id", "at", "movement__kind", "movement__memo", "amount", "balance_after")[:limit]
+    )
+    labels = dict(MovementKind.choices)
+    rows = [
+        (
+            timezone.localtime(at).strftime("%Y-%m-%d %H:%M"),
+            str(labels.get(kind, kind)),
+            memo,
+            str(amount),
+            str(after),
+        )
+        for _id, at, kind, memo, amount, after in values
+    ]
+    return rows, (values[-1][0] if len(values) == limit else None)
+
+
 def services_received(volunteer: Volunteer) -> QuerySet[ServiceOrder]:
     """Orders that served this person: paid from their hours for themselves, or paid by a relative of theirs."""
     return ServiceOrder.objects.select_related("site", "kind", "volunteer", "relative").filter(

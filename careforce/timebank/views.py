@@ -178,6 +178,38 @@ class AccountActivateView(PasswordResetConfirmView):
     post_reset_login = False
 
 
+def _statement(request: HttpRequest, volunteer, *, own: bool) -> HttpResponse:
+    unit = Unit.POINTS if request.GET.get("unit") == Unit.POINTS else Unit.HOURS
+    before = request.GET.get("before") or ""
+    rows, next_before = selectors.statement_rows(
+        volunteer, unit, before_id=int(before) if before.isdigit() and len(before) < 19 else None
+    )
+    context = {
+        "volunteer": volunteer,
+        "own": own,
+        "unit": unit,
+        "unit_label": Unit(unit).label,
+        "balance": selectors.balance(volunteer, unit),
+        "rows": rows,
+        "next_before": next_before,
+    }
+    return render(request, "timebank/statement.html", context)
+
+
+@login_required
+def statement_page(request: HttpRequest, pk: int) -> HttpResponse:
+    """A volunteer's whole statement, page by page (officials in scope)."""
+    return _statement(request, selectors.volunteer_get(request.user, pk), own=False)
+
+
+@login_required
+def my_statement(request: HttpRequest) -> HttpResponse:
+    volunteer = selectors.own_volunteer(request.user)
+    if volunteer is None:
+        raise Http404
+    return _statement(request, volunteer, own=True)
+
+
 @login_required
 def statement_xlsx(request: HttpRequest, pk: int) -> FileResponse:
     volunteer = selectors.volunteer_get(request.user, pk)

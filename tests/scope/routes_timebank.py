@@ -26,6 +26,7 @@ ORD = "/api/v1/timebank/orders/{order_id}"
 ROUTES = [
     Route("timebank:volunteer_detail", "volunteer", READ),
     Route("timebank:statement_xlsx", "volunteer", READ),
+    Route("timebank:statement_page", "volunteer", READ),
     Route("timebank:relative_create", "volunteer", WRITE, "post", expect=_volunteer_or_bureau),
     Route("timebank:order_create", "volunteer", WRITE, "post", expect=_volunteer_or_bureau),
     Route("timebank:transfer_create", "volunteer", WRITE, "post", expect=_volunteer_or_bureau),
