@@ -470,22 +470,24 @@ def get_record(request: HttpRequest, record_id: Id):
     return selectors.record_get(request.auth, record_id)
 
 
-@router.post(
-    "/timebank/records/{record_id}/verify",
-    response={200: RecordOut, **ERROR_RESPONSES},
-    summary="Site verifies",
-)
-def verify_record(request: HttpRequest, record_id: Id):
-    return services.record_verify(actor=request.auth, record=selectors.record_get(request.auth, record_id))
+def _record_step(service):
+    def step(request: HttpRequest, record_id: Id):
+        return service(actor=request.auth, record=selectors.record_get(request.auth, record_id))
+
+    return step
 
 
-@router.post(
-    "/timebank/records/{record_id}/check",
-    response={200: RecordOut, **ERROR_RESPONSES},
-    summary="District's second check",
-)
-def check_record(request: HttpRequest, record_id: Id):
-    return services.record_check(actor=request.auth, record=selectors.record_get(request.auth, record_id))
+# The two checks of a service record: the same handler over a different service.
+for _name, _service, _summary in (
+    ("verify", services.record_verify, "Site verifies"),
+    ("check", services.record_check, "District's second check"),
+):
+    router.post(
+        f"/timebank/records/{{record_id}}/{_name}",
+        response={200: RecordOut, **ERROR_RESPONSES},
+        summary=_summary,
+        operation_id=f"careforce_timebank_api_{_name}_record",
+    )(_record_step(_service))
 
 
 @router.post(
@@ -503,33 +505,26 @@ def get_order(request: HttpRequest, order_id: Id):
     return selectors.order_get(request.auth, order_id)
 
 
-@router.post(
-    "/timebank/orders/{order_id}/deliver",
-    response={200: OrderOut, **ERROR_RESPONSES},
-    summary="Site delivered",
-)
-def deliver_order(request: HttpRequest, order_id: Id):
-    return services.order_deliver(actor=request.auth, order=selectors.order_get(request.auth, order_id))
+def _order_step(service):
+    def step(request: HttpRequest, order_id: Id):
+        return service(actor=request.auth, order=selectors.order_get(request.auth, order_id))
+
+    return step
 
 
-@router.post(
-    "/timebank/orders/{order_id}/confirm",
-    response={200: OrderOut, **ERROR_RESPONSES},
-    summary="Recipient confirms (hours redeemed)",
-    auth=VOLUNTEER_AUTH,
-)
-def confirm_order(request: HttpRequest, order_id: Id):
-    return services.order_confirm(actor=request.auth, order=selectors.order_get(request.auth, order_id))
-
-
-@router.post(
-    "/timebank/orders/{order_id}/cancel",
-    response={200: OrderOut, **ERROR_RESPONSES},
-    summary="Cancel a requested order (hours returned)",
-    auth=VOLUNTEER_AUTH,
-)
-def cancel_order(request: HttpRequest, order_id: Id):
-    return services.order_cancel(actor=request.auth, order=selectors.order_get(request.auth, order_id))
+# The steps of a service order: the site delivers; the recipient (or payer) confirms or cancels.
+for _name, _service, _summary, _auth in (
+    ("deliver", services.order_deliver, "Site delivered", None),
+    ("confirm", services.order_confirm, "Recipient confirms (hours redeemed)", VOLUNTEER_AUTH),
+    ("cancel", services.order_cancel, "Cancel a requested order (hours returned)", VOLUNTEER_AUTH),
+):
+    router.post(
+        f"/timebank/orders/{{order_id}}/{_name}",
+        response={200: OrderOut, **ERROR_RESPONSES},
+        summary=_summary,
+        operation_id=f"careforce_timebank_api_{_name}_order",
+        **({"auth": _auth} if _auth is not None else {}),
+    )(_order_step(_service))
 
 
 @router.get(
