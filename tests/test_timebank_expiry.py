@@ -79,5 +79,44 @@ def test_command_expires_for_a_given_day(city, world, capsys):
     with _at(datetime.date(2024, 1, 10)):
         deposit(city, world["vol"], world["site"], "1.5", served_on="2024-01-09")
     call_command("timebank_expire", "--date", "2025-06-01")
-    assert "1.5 expired from 1 account" in capsys.readouterr().out
+    assert "1.50 expired from 1 account" in capsys.readouterr().out
     assert selectors.balance(world["vol"]) == D("0")
+
+
+def test_district_figures_are_kept_by_the_services_and_equal_the_records(city, world):
+    from careforce.timebank import tally
+    from careforce.timebank.models import DistrictTally
+
+    vol, where = world["vol"], world["site"]
+    Rules.objects.update(min_withdrawal_age=0)
+    with _at(datetime.date(2024, 1, 10)):
+        deposit(city, vol, where, "5", served_on="2024-01-09")
+    deposit(city, vol, where, "3")
+    services.donate(actor=city, volunteer=vol, data={"hours": "1"})
+    kept = services.order_request(
+        actor=city, volunteer=vol, data={"site": where.pk, "kind": "meals", "hours": "2"}
+    )
+    dropped = services.order_request(
+        actor=city, volunteer=vol, data={"site": where.pk, "kind": "meals", "hours": "1"}
+    )
+    services.order_deliver(actor=city, order=kept)
+    services.order_confirm(actor=city, order=kept)
+    services.order_cancel(actor=city, order=dropped)
+    expiry.expire_hours(datetime.date(2025, 6, 1))
+    row = DistrictTally.objects.get(district=vol.district)
+    assert (row.volunteers, row.deposited, row.withdrawn, row.open, row.donated, row.expired) == (
+        1,
+        D("8"),
+        D("2"),
+        D("0"),
+        D("1"),
+        D("1"),
+    )  # expired: 5 old hours − 4 paid out since (donation 1, orders 2 + 1; the cancelled hour came back new)
+    assert tally.differences() == [] and services.reconcile() == []
+    figures = {r["district"].pk: r for r in selectors.district_figures(city)}[vol.district_id]
+    assert figures["deposited"] == D("8") and figures["expired"] == D("1")
+    # A tally changed behind the services' back is found by the reconciliation, and the rebuild repairs it.
+    DistrictTally.objects.filter(pk=row.pk).update(deposited=D("99"))
+    assert tally.differences() and services.reconcile()
+    tally.rebuild()
+    assert tally.differences() == []

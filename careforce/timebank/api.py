@@ -298,6 +298,7 @@ class FigureOut(Schema):
     withdrawn: Decimal
     open: Decimal
     donated: Decimal
+    expired: Decimal
 
 
 def _data(payload: InputSchema) -> dict:

@@ -23,6 +23,7 @@ from django.db import transaction
 from django.db.models import Q, Sum
 from django.utils import timezone
 
+from careforce.timebank import tally
 from careforce.timebank.models import ZERO, Account, AccountKind, Entry, Movement, MovementKind, Unit
 from careforce.timebank.services import _lock, post, rules, system_account
 
@@ -68,6 +69,7 @@ def expire_account(account: Account, before: datetime.date) -> Movement | None:
         amount = expiring_amount(locked[account.pk], before)
         if amount <= 0:
             return None
+        tally.add(account.volunteer.district_id, expired=amount)
         return post(
             kind=MovementKind.EXPIRY,
             from_account=account,

@@ -480,3 +480,24 @@ class Redemption(models.Model):
 
     def __str__(self) -> str:
         return f"{self.volunteer} · {self.reward}"
+
+
+class DistrictTally(models.Model):
+    """The time bank's figures per district, kept by the services in the transaction of each change (so a
+    read of the desk or the dashboard reads one row per district, whatever the ledger's size). Definitions:
+    careforce/timebank/tally.py; `careforce timebank_reconcile` proves them equal to the records."""
+
+    district = models.OneToOneField(District, on_delete=models.PROTECT, primary_key=True, related_name="+")
+    volunteers = models.PositiveIntegerField(default=0)
+    deposited = models.DecimalField(max_digits=14, decimal_places=2, default=ZERO)
+    withdrawn = models.DecimalField(max_digits=14, decimal_places=2, default=ZERO)
+    open = models.DecimalField(max_digits=14, decimal_places=2, default=ZERO)
+    donated = models.DecimalField(max_digits=14, decimal_places=2, default=ZERO)
+    expired = models.DecimalField(max_digits=14, decimal_places=2, default=ZERO)
+
+    class Meta:
+        verbose_name = _("time-bank district tally")
+        verbose_name_plural = _("time-bank district tallies")
+
+    def __str__(self) -> str:
+        return f"{self.district_id}"

@@ -225,13 +225,10 @@ def services_received(volunteer: Volunteer) -> QuerySet[ServiceOrder]:
 
 
 def district_figures(user: User) -> list[dict]:
-    """Per district of the user's scope: volunteers, hours deposited (credited records), withdrawn (confirmed
-    orders), open orders (requested or delivered: the hours waiting to be redeemed), donated (by persons to
-    the public pool). One grouped query per figure, read from the records themselves."""
-    from django.db.models import Count, Sum
-
+    """Per district of the user's scope: the time bank's figures as the services keep them (definitions:
+    careforce/timebank/tally.py) — one row per district, whatever the ledger's size."""
     from careforce.core.models import District
-    from careforce.timebank.models import MovementKind, OrderStatus, RecordStatus
+    from careforce.timebank import tally
 
     scope = scope_of(user)
     districts = District.objects.order_by("sort_order", "code")
@@ -239,36 +236,7 @@ def district_figures(user: User) -> list[dict]:
         districts = districts.filter(pk=scope.district_id)
     elif scope.level != Level.CITY:
         return []
-    ids = [d.pk for d in districts]
-    by = "volunteer__district_id"
-
-    def grouped(qs, key, value):
-        return dict(qs.filter(**{f"{key}__in": ids}).values(key).annotate(v=value).values_list(key, "v"))
-
-    volunteers = grouped(Volunteer.objects.all(), "district_id", Count("id"))
-    deposited = grouped(ServiceRecord.objects.filter(status=RecordStatus.CREDITED), by, Sum("hours"))
-    withdrawn = grouped(ServiceOrder.objects.filter(status=OrderStatus.CONFIRMED), by, Sum("hours"))
-    open_orders = grouped(
-        ServiceOrder.objects.filter(status__in=[OrderStatus.REQUESTED, OrderStatus.DELIVERED]),
-        by,
-        Sum("hours"),
-    )
-    donated = grouped(
-        Entry.objects.filter(movement__kind=MovementKind.DONATION, account__kind=AccountKind.PERSON),
-        "account__volunteer__district_id",
-        Sum("amount"),
-    )
-    zero = 0
-    rows = []
-    for district in districts:
-        rows.append(
-            {
-                "district": district,
-                "volunteers": volunteers.get(district.pk, zero),
-                "deposited": deposited.get(district.pk) or zero,
-                "withdrawn": withdrawn.get(district.pk) or zero,
-                "open": open_orders.get(district.pk) or zero,
-                "donated": -(donated.get(district.pk) or zero),
-            }
-        )
-    return rows
+    districts = list(districts)
+    kept = tally.kept([d.pk for d in districts])
+    empty = dict.fromkeys(tally.FIELDS, 0)
+    return [{"district": d, **{k: kept.get(d.pk, empty)[k] for k in tally.FIELDS}} for d in districts]

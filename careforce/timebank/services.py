@@ -25,7 +25,7 @@ from careforce.core import audit, crypto
 from careforce.core.models import AuditAction, District, User
 from careforce.core.scope import Level, Scope, require_write, scope_of
 from careforce.core.validators import normalize_code, normalize_text, parse_id_number, parse_phone
-from careforce.timebank import selectors
+from careforce.timebank import selectors, tally
 from careforce.timebank.models import (
     ZERO,
     Account,
@@ -296,6 +296,7 @@ def volunteer_register(*, actor: User, data: Mapping[str, Any]) -> Volunteer:
     )
     for unit in Unit.values:
         person_account(volunteer, unit)
+    tally.add(volunteer.district_id, volunteers=1)
     audit.record_create(
         actor=actor, instance=volunteer, fields=VOLUNTEER_FIELDS, worker_id=volunteer.worker_id
     )
@@ -566,6 +567,7 @@ def _credit(record: ServiceRecord, actor: User) -> None:
     if Movement.objects.filter(source_key__startswith=f"record:{record.pk}:").exists():
         return
     current = rules()
+    tally.add(record.volunteer.district_id, deposited=record.hours)
     hours_account = person_account(record.volunteer, Unit.HOURS)
     points_account = person_account(record.volunteer, Unit.POINTS)
     source = system_account(AccountKind.SOURCE, Unit.HOURS)
@@ -726,6 +728,7 @@ def order_request(*, actor: User, volunteer: Volunteer, data: Mapping[str, Any])
         memo=f"{site.code} #{order.pk}",
         locked=locked,
     )
+    tally.add(volunteer.district_id, open=hours)
     audit.record_create(actor=actor, instance=order, fields=ORDER_FIELDS, worker_id=volunteer.worker_id)
     return order
 
@@ -787,6 +790,7 @@ def order_confirm(*, actor: User, order: ServiceOrder) -> ServiceOrder:
     before = audit.snapshot(order, ORDER_FIELDS)
     order.status, order.confirmed_at = OrderStatus.CONFIRMED, timezone.now()
     order.save(update_fields=["status", "confirmed_at"])
+    tally.add(order.volunteer.district_id, open=-order.hours, withdrawn=order.hours)
     post(
         kind=MovementKind.REDEEM,
         from_account=system_account(AccountKind.HELD, Unit.HOURS),
@@ -810,6 +814,7 @@ def order_cancel(*, actor: User, order: ServiceOrder) -> ServiceOrder:
     before = audit.snapshot(order, ORDER_FIELDS)
     order.status = OrderStatus.CANCELLED
     order.save(update_fields=["status"])
+    tally.add(order.volunteer.district_id, open=-order.hours)
     post(
         kind=MovementKind.RELEASE,
         from_account=system_account(AccountKind.HELD, Unit.HOURS),
@@ -862,7 +867,7 @@ def donate(*, actor: User, volunteer: Volunteer, data: Mapping[str, Any]) -> Mov
     errors = Errors()
     hours = inputs.decimal(data, "hours", errors, required=True, low=Decimal("0.1"), high=MAX_AMOUNT)
     errors.raise_if_any()
-    return post(
+    movement = post(
         kind=MovementKind.DONATION,
         from_account=person_account(volunteer, Unit.HOURS),
         to_account=system_account(AccountKind.POOL, Unit.HOURS),
@@ -870,6 +875,8 @@ def donate(*, actor: User, volunteer: Volunteer, data: Mapping[str, Any]) -> Mov
         actor=actor,
         memo="",
     )
+    tally.add(volunteer.district_id, donated=hours)
+    return movement
 
 
 @transaction.atomic
@@ -949,6 +956,7 @@ def reconcile() -> list[str]:
         total = Entry.objects.filter(account__unit=unit).aggregate(t=Sum("amount"))["t"] or ZERO
         if total != 0:
             problems.append(f"{unit}: entries sum to {total}, not zero")
+    problems += tally.differences()
     for account in Account.objects.all().iterator():
         expected = sums.get(account.pk) or ZERO
         if account.balance != expected:

@@ -25,4 +25,4 @@ class Command(BaseCommand):
             self.stdout.write("the rules set no expiry: nothing expires")
             return
         touched, hours = expiry.expire_hours(on)
-        self.stdout.write(f"hours received before {before}: {hours} expired from {touched} account(s)")
+        self.stdout.write(f"hours received before {before}: {hours:.2f} expired from {touched} account(s)")
