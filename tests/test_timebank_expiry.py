@@ -120,3 +120,18 @@ def test_district_figures_are_kept_by_the_services_and_equal_the_records(city, w
     assert tally.differences() and services.reconcile()
     tally.rebuild()
     assert tally.differences() == []
+
+
+def test_the_dashboard_reads_the_time_bank_figures_right_after_each_change(city, world):
+    from careforce.indicators import selectors as indicators
+
+    def reading(code):
+        return {r.code: r for r in indicators.overview(city)["readings"]}[code].value
+
+    deposit(city, world["vol"], world["site"], "2.5")
+    assert reading("timebank_deposited") == D("2.5")
+    assert reading("timebank_volunteers") == 1
+    deposit(city, world["vol"], world["site"], "1")
+    services.donate(actor=city, volunteer=world["vol"], data={"hours": "0.5"})
+    assert reading("timebank_deposited") == D("3.5")
+    assert reading("timebank_donated") == D("0.5")

@@ -371,3 +371,54 @@ register(
         order=65,
     )
 )
+
+
+# ---------------------------------------------------------------- the time bank (时间储蓄)
+
+for _order, (_code, _label, _definition, _unit) in enumerate(
+    (
+        (
+            "volunteers",
+            _("Time-bank volunteers"),
+            _("Volunteers registered with the time bank in the district (registry workers or not)."),
+            _("people"),
+        ),
+        (
+            "deposited",
+            _("Volunteer hours deposited"),
+            _(
+                "Hours of verified volunteer service credited to the district's volunteers (hours above a "
+                "person's cap, given to the public pool, included). Records waiting for verification do not count."
+            ),
+            _("hours"),
+        ),
+        (
+            "withdrawn",
+            _("Volunteer hours redeemed"),
+            _(
+                "Hours paid out as service orders that were delivered and confirmed; open orders do not count."
+            ),
+            _("hours"),
+        ),
+        (
+            "donated",
+            _("Volunteer hours donated"),
+            _("Hours the district's volunteers gave to the public pool themselves."),
+            _("hours"),
+        ),
+    )
+):
+    register(
+        Indicator(
+            code=f"timebank_{_code}",
+            label=_label,
+            definition=_definition,
+            unit=_unit,
+            kind=COUNT,
+            compute=count(f"timebank_{_code}"),
+            requires=(("timebank", "timebank_figures"),),
+            decimals=0 if _code == "volunteers" else 1,
+            institution_level=False,
+            order=200 + _order,
+        )
+    )

@@ -35,7 +35,8 @@ INSTITUTION_TYPE = "institutions.institution"
 REGISTRY_TYPES = ("registry.",)
 # Events naming neither a worker nor an institution that cannot move a figure (targets and older
 # population are read on every request; tokens, accounts, sessions are not figures).
-QUIET_TYPES = ("core.", "indicators.", "auth.", "sessions.")
+# The time bank's own figures are kept by its services, which name their district (timebank/tally.py).
+QUIET_TYPES = ("core.", "indicators.", "auth.", "sessions.", "timebank.")
 
 
 @dataclass

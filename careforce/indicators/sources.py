@@ -234,6 +234,10 @@ def contract_figures(district_ids: list[int], today: datetime.date) -> dict[int,
     if has("conduct", "overdue_complaints"):
         for district_id, n in conduct.overdue_complaints(district_ids=district_ids).items():
             out[district_id]["overdue_complaints"] += n
+    if has("timebank", "timebank_figures"):
+        for district_id, row in contract("timebank").timebank_figures(district_ids=district_ids).items():
+            for name, value in row.items():
+                out[district_id][f"timebank_{name}"] += value
     if has("conduct", "overdue_complaints_at"):
         keys = {day: key for key, day in ends.items()}
         found = conduct.overdue_complaints_at(list(keys), district_ids=district_ids)

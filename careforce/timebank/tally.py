@@ -43,6 +43,11 @@ FIELDS = ("volunteers", "deposited", "withdrawn", "open", "donated", "expired")
 def add(district_id: int, **deltas: int | Decimal) -> None:
     """Add to one district's figures (inside the caller's transaction)."""
     changes = {name: F(name) + value for name, value in deltas.items() if value}
+    if changes:
+        # The dashboard reads these figures: its cached figures of this district are read again.
+        from careforce.indicators import marks
+
+        marks.touch(district_ids=[district_id])
     if not changes or DistrictTally.objects.filter(district_id=district_id).update(**changes):
         return
     # A district without its row yet (the migration makes one for each district known then).
