@@ -324,8 +324,8 @@ register(
         label=_("Verified share of worker records"),
         definition=_(
             "Share of the workers in the registry (people with a current post, in the district the registry "
-            "files them under) whose record is confirmed by the institution (机构确认) or checked against the "
-            "authority (权威核验). Self-reported records (本人填报) do not count; a change to a confirmed "
+            "files them under) whose record is confirmed by the institution (机构已确认) or checked against the "
+            "authority (已向发证机关核验). Self-reported records (本人填报) do not count; a change to a confirmed "
             "record sends it back to self-reported."
         ),
         unit="%",
