@@ -344,8 +344,8 @@ class WorkerRosterSheet(SheetSpec):
             elif worker is None:
                 new_rows.append(row)
             elif worker.pk not in visible_ids:
-                # Not "outside your area": the refusal says no more than a registration's would, and counts
-                # as a full-identifier lookup (careforce/core/access.py).
+                # Not "outside your area": the refusal says no more than a registration's would; it was
+                # counted as a full-identifier lookup above (_count_guesses).
                 row.error("id_number", services.registration_clash_text())
             else:
                 self._classify_existing(row, worker, periods.get(worker.pk, []), resolver, ctx)
