@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 from django_ratelimit.core import get_usage
 
+from careforce.core.db.survive import redo_after_rollback
 from careforce.core.models import AccessChannel, AccessKind, RecordAccess, User
 
 LOOKUP_GROUP = "careforce.lookup"
@@ -72,10 +73,23 @@ def lookup_admit(actor: User) -> None:
 def lookup_record(
     *, actor: User, kind: str, channel: str, result_count: int, worker_id: int | None
 ) -> RecordAccess:
-    """The access-log row of a full-identifier lookup that was answered."""
-    return RecordAccess.objects.create(
-        actor=actor, kind=kind, channel=channel, result_count=result_count, worker_id=worker_id
+    """The access-log row of a full-identifier lookup that was answered. Like the count, it stands even when
+    the transaction it was written in is rolled back (a refused import): it is written again afterwards."""
+    return _lookup_row(
+        {
+            "actor": actor,
+            "kind": kind,
+            "channel": channel,
+            "result_count": result_count,
+            "worker_id": worker_id,
+        }
     )
+
+
+def _lookup_row(fields: dict) -> RecordAccess:
+    row = RecordAccess.objects.create(**fields)
+    redo_after_rollback(lambda: _lookup_row(fields))
+    return row
 
 
 def view_record(*, actor: User, worker_id: int, channel: str, kind: str = AccessKind.VIEW) -> None:

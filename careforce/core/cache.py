@@ -6,6 +6,11 @@ entry's expiry to five minutes from now, so a counter meant for an hour's window
 limits count with `cache.add(key, 0, timeout=window)` then `cache.incr(key)`: here `incr` locks the row
 (SELECT … FOR UPDATE on PostgreSQL; SQLite's write transactions are already exclusive) and writes the value
 only, keeping the expiry. Redis's INCRBY (django's RedisCache) behaves the same way on its own.
+
+A counter written inside a transaction that is then rolled back would be rolled back with it (a registration
+refused as a duplicate counts as a lookup, then its transaction rolls back). Redis keeps it; here `add` and
+`incr` are redone after such a rollback (careforce/core/db/survive.py), so the count stands on SQLite and
+PostgreSQL alike, and no second connection is needed (SQLite has one writer at a time).
 """
 
 from __future__ import annotations
@@ -14,13 +19,39 @@ import base64
 import pickle
 from typing import Any
 
+from django.core.cache.backends.base import DEFAULT_TIMEOUT
 from django.core.cache.backends.db import DatabaseCache as DjangoDatabaseCache
 from django.db import connections, models, router, transaction
 from django.utils.timezone import now as tz_now
 
+from careforce.core.db.survive import redo_after_rollback
+
 
 class DatabaseCache(DjangoDatabaseCache):
+    def add(self, key: Any, value: Any, timeout: Any = DEFAULT_TIMEOUT, version: int | None = None) -> bool:
+        added = super().add(key, value, timeout, version)
+        if added:
+            # redone through self.add: registered again if the enclosing transaction rolls back too
+            redo_after_rollback(
+                lambda: self.add(key, value, timeout, version),
+                using=router.db_for_write(self.cache_model_class),
+            )
+        return added
+
     def incr(self, key: Any, delta: int = 1, version: int | None = None) -> int:
+        value = self._incr(key, delta, version)
+        redo_after_rollback(
+            lambda: self._redo_incr(key, delta, version), using=router.db_for_write(self.cache_model_class)
+        )
+        return value
+
+    def _redo_incr(self, key: Any, delta: int, version: int | None) -> None:
+        try:
+            self.incr(key, delta, version)
+        except ValueError:  # expired meanwhile: the count starts again
+            self.add(key, delta, version=version)
+
+    def _incr(self, key: Any, delta: int = 1, version: int | None = None) -> int:
         key = self.make_and_validate_key(key, version=version)
         db = router.db_for_write(self.cache_model_class)
         connection = connections[db]

@@ -72,6 +72,8 @@ CONFIGURATION_MODELS = [
     "skills.equivalence",
     "skills.creditrule",
     "training.contentmodule",
+    "skills.certificatevalidity",
+    "training.trainingvalidity",
 ]
 
 

@@ -306,12 +306,36 @@ class WorkerRosterSheet(SheetSpec):
         ):
             periods.setdefault(emp.worker_id, []).append(emp)
 
+        # Numbers not in the importer's area (registered nowhere, or elsewhere) are guesses as far as the
+        # answer goes: the importer cannot list them, so each answer counts as a full-number lookup.
+        guesses: dict[str, Worker | None] = {}
+        for row in live:
+            if "record" not in row.plan and row.plan.get("hash"):
+                worker = by_hash.get(row.plan["hash"])
+                if worker is None or worker.pk not in visible_ids:
+                    guesses.setdefault(row.plan["hash"], worker)
+        withheld, refusal = _count_guesses(ctx, guesses)
+
         new_rows: list[Row] = []
         for row in live:
             worker = (
                 by_record.get(row.plan["record"]) if "record" in row.plan else by_hash.get(row.plan["hash"])
             )
-            if worker is None and "record" in row.plan:
+            if row.plan.get("hash") in withheld:
+                if ctx.committing:
+                    row.error("id_number", refusal)
+                else:
+                    # Past the limit the preview says the same of every such number: a new person, compared
+                    # with the registry when the file is saved.
+                    row.plan["unchecked"] = True
+                    row.warnings.append(
+                        _(
+                            "Not compared with the registry yet: %(reason)s It is compared when the file is saved."
+                        )
+                        % {"reason": refusal}
+                    )
+                    new_rows.append(row)
+            elif worker is None and "record" in row.plan:
                 row.error(
                     "record",
                     _("No record %(number)s in your area; the 记录编号 must come from your own export.")
@@ -320,9 +344,9 @@ class WorkerRosterSheet(SheetSpec):
             elif worker is None:
                 new_rows.append(row)
             elif worker.pk not in visible_ids:
-                # Not "outside your area": the refusal says no more than a registration's would, and counts
-                # as a full-identifier lookup (careforce/core/access.py).
-                row.error("id_number", services.registration_clash_message(ctx.actor))
+                # Not "outside your area": the refusal says no more than a registration's would; it was
+                # counted as a full-identifier lookup above (_count_guesses).
+                row.error("id_number", services.registration_clash_text())
             else:
                 self._classify_existing(row, worker, periods.get(worker.pk, []), resolver, ctx)
         self._classify_new(new_rows, resolver, ctx)
@@ -373,7 +397,11 @@ class WorkerRosterSheet(SheetSpec):
             registrations.append((row, registration))
         if ctx.committing or not registrations:
             return  # workers_register validates them again anyway, in the commit's transaction
-        failures = services.workers_check(actor=ctx.actor, registrations=[reg for _row, reg in registrations])
+        failures = services.workers_check(
+            actor=ctx.actor,
+            registrations=[reg for _row, reg in registrations],
+            unchecked={index for index, (row, _reg) in enumerate(registrations) if row.plan.get("unchecked")},
+        )
         for index, (row, registration) in enumerate(registrations):
             row.warnings.extend(registration.warnings)
             if index in failures:
@@ -538,6 +566,41 @@ class WorkerRosterSheet(SheetSpec):
             raise RowErrors(
                 {row.number: {"institution": [_("You may not change records at this institution.")]}}
             ) from None
+
+
+def _count_guesses(ctx: ImportContext, guesses: dict[str, Worker | None]) -> tuple[set[str], str]:
+    """Count and log the roster's answers about numbers outside the importer's area; return the numbers
+    whose answer is withheld, and the message that says why.
+
+    The preview answers each such number ("new person" or "already in the registry"): each counts against
+    the account's lookup limit and is an access-log row (whom: the person it belongs to, wherever they are),
+    in file order. Past the limit the remaining numbers are all shown alike, as new people with the limit's
+    message, so the preview tells nothing about them; a big roster of new people still goes through.
+
+    Saving answers only when a number turns out to be registered elsewhere (the save is then refused): then
+    every such number of the batch counts, since the refusal tells which of them are free too; past the limit
+    every one of them is refused with the limit's message, whichever was registered. A save of new people
+    only counts nothing: its numbers become records the importer registered, in the audit trail."""
+    from careforce.core import access
+    from careforce.core.models import AccessChannel, AccessKind
+
+    if ctx.committing and all(worker is None for worker in guesses.values()):
+        return set(), ""
+    pending = list(guesses.items())
+    for position, (_hash, worker) in enumerate(pending):
+        try:
+            access.lookup_admit(ctx.actor)
+        except access.LookupRefused as refused:
+            withheld = guesses if ctx.committing else dict(pending[position:])
+            return set(withheld), refused.message
+        access.lookup_record(
+            actor=ctx.actor,
+            kind=AccessKind.LOOKUP_ID,
+            channel=AccessChannel.WEB,
+            result_count=0,
+            worker_id=worker.pk if worker is not None else None,
+        )
+    return set(), ""
 
 
 class _RowLabel:

@@ -320,6 +320,24 @@ register(
 )
 register(
     Indicator(
+        code="verified_share",
+        label=_("Verified share of worker records"),
+        definition=_(
+            "Share of the workers in the registry (people with a current post, in the district the registry "
+            "files them under) whose record is confirmed by the institution (机构已确认) or checked against the "
+            "authority (已向发证机关核验). Self-reported records (本人填报) do not count; a change to a confirmed "
+            "record sends it back to self-reported."
+        ),
+        unit="%",
+        kind=RATE,
+        compute=lambda f: ratio(f.get("verified_workers", 0), f.get("current_workers", 0), 100),
+        decimals=1,
+        institution_level=False,
+        order=85,
+    )
+)
+register(
+    Indicator(
         code="exit_rate",
         label=_("Exit rate (12 months)"),
         definition=_(

@@ -210,6 +210,29 @@ def certification_figures(district_ids: list[int]) -> dict[int, Figures]:
     return out
 
 
+def verification_figures(district_ids: list[int]) -> dict[int, Figures]:
+    """Current workers (with a current post, as the registry files them) and how many of their records are
+    verified (registry/verification.py `is_verified`), by district: one query on the worker table's
+    (district, is_active) index. A change of status is an audited write naming the worker, which moves the
+    district's version (marks.py), so the figure is read again after it."""
+    from careforce.registry.models import Worker
+    from careforce.registry.verification import is_verified
+
+    out: dict[int, Figures] = defaultdict(Figures)
+    if not district_ids:
+        return out
+    rows = (
+        Worker.objects.filter(is_active=True, district_id__in=district_ids)
+        .order_by()
+        .values("district_id")
+        .annotate(total=Count("id"), verified=Count("id", filter=is_verified()))
+    )
+    for row in rows:
+        out[row["district_id"]]["current_workers"] += row["total"]
+        out[row["district_id"]]["verified_workers"] += row["verified"]
+    return out
+
+
 def contract_figures(district_ids: list[int], today: datetime.date) -> dict[int, Figures]:
     """Training person-times, training bases and overdue complaints, from the apps that keep them.
     (Certification: certification_figures; heads and heads trained are counters of the facts.)"""
@@ -395,5 +418,6 @@ def district_figures(
                 place_figures(district_ids),
                 contract_figures(district_ids, today),
                 certification_figures(district_ids),
+                verification_figures(district_ids),
             )
     return {d: {part: found[part].get(d, Figures()) for part in parts} for d in district_ids}

@@ -7,7 +7,7 @@ so an imported row is validated exactly like a form.
 from __future__ import annotations
 
 import datetime
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -574,7 +574,11 @@ def _previous_indexes(
 
 
 def _validate_registrations(
-    registrations: Sequence[Registration], *, resolver: Resolver, for_writing: bool
+    registrations: Sequence[Registration],
+    *,
+    resolver: Resolver,
+    for_writing: bool,
+    unchecked: Collection[int] = (),
 ) -> tuple[list[tuple[int, str, Prepared]], dict[int, ValidationError]]:
     """(index, ID number hash, prepared) of every valid item, and the errors of the others, by index."""
     today = timezone.localdate()
@@ -614,7 +618,7 @@ def _validate_registrations(
     )
     existing.update(also[old] for old in existing & also.keys())
     for index, hash_, _p in prepared:
-        if hash_ in existing:
+        if hash_ in existing and index not in unchecked:
             failures[index] = ValidationError({"id_number": [registration_clash_message(resolver.actor)]})
     return prepared, failures
 
@@ -627,14 +631,25 @@ def registration_clash_message(actor: User) -> str:
         access.lookup_admit(actor)
     except access.LookupRefused as exc:
         return exc.message
+    return registration_clash_text()
+
+
+def registration_clash_text() -> str:
+    """The refusal of a number that is registered, without counting it (the caller has counted it)."""
     return _("A worker with this ID number is already in the registry.")
 
 
-def workers_check(*, actor: User, registrations: Sequence[Registration]) -> dict[int, ValidationError]:
+def workers_check(
+    *, actor: User, registrations: Sequence[Registration], unchecked: Collection[int] = ()
+) -> dict[int, ValidationError]:
     """What workers_register would refuse, by item index, without writing anything (an import's preview).
 
-    The same validation as workers_register, because it is the same code."""
-    _prepared, failures = _validate_registrations(registrations, resolver=Resolver(actor), for_writing=False)
+    The same validation as workers_register, because it is the same code. The items at the `unchecked`
+    indexes are not compared with the registry (an import's preview past the lookup limit: the comparison
+    would answer whether the number is registered; saving compares them)."""
+    _prepared, failures = _validate_registrations(
+        registrations, resolver=Resolver(actor), for_writing=False, unchecked=unchecked
+    )
     return failures
 
 

@@ -138,6 +138,14 @@ def employment_verify(*, actor: User, employment: Employment, status: Any) -> Em
     return locked
 
 
+# What "verified" means wherever it is counted: confirmed by the institution or checked against the authority.
+VERIFIED = (Verification.INSTITUTION_CONFIRMED, Verification.AUTHORITY_CHECKED)
+
+
+def is_verified() -> Q:
+    return Q(verification__in=VERIFIED)
+
+
 def _counts(qs: models.QuerySet) -> dict[str, int]:
     row = qs.aggregate(
         total=Count("pk"),
@@ -160,10 +168,11 @@ def verification_counts(actor: User) -> dict[str, dict[str, int]]:
         ),
     }
     for figures in counts.values():
-        checked = figures[Verification.INSTITUTION_CONFIRMED] + figures[Verification.AUTHORITY_CHECKED]
-        figures["verified"] = checked
+        figures["verified"] = sum(figures[status] for status in VERIFIED)
     return counts
 
 
 def verified_share(counts: dict[str, int]) -> float | None:
+    """Verified over total of one of verification_counts' figures (the dashboard's indicator
+    `verified_share` is this share of the current workers, per district and city)."""
     return counts["verified"] / counts["total"] if counts["total"] else None

@@ -20,6 +20,8 @@ from collections.abc import Callable
 
 from django.db import DEFAULT_DB_ALIAS, connections
 
+from careforce.core.db import survive
+
 
 def before_commit(key: str, callback: Callable[[], None], *, using: str = DEFAULT_DB_ALIAS) -> None:
     """Run `callback` just before the current transaction commits (once per key and transaction)."""
@@ -63,7 +65,8 @@ def discard(connection) -> None:
 
 class PrecommitMixin:
     """For a DatabaseWrapper: run the callbacks inside the transaction before committing it; drop them on a
-    rollback. A failing callback rolls the transaction back and its error propagates."""
+    rollback. A failing callback rolls the transaction back and its error propagates. Also redoes the
+    security records a rollback undid (survive.py)."""
 
     def commit(self):
         if getattr(self, "careforce_before_commit", None):
@@ -73,11 +76,26 @@ class PrecommitMixin:
                 discard(self)
                 self.rollback()
                 raise
-        return super().commit()
+        result = super().commit()
+        survive.forget(self)
+        return result
 
     def rollback(self):
         discard(self)
-        return super().rollback()
+        result = super().rollback()
+        survive.rolled_back(self)
+        return result
+
+    def set_autocommit(self, autocommit, *args, **kwargs):
+        result = super().set_autocommit(autocommit, *args, **kwargs)
+        if autocommit:
+            survive.autocommit_restored(self)
+        return result
+
+    def savepoint_rollback(self, sid):
+        result = super().savepoint_rollback(sid)
+        survive.savepoint_rolled_back(self, sid)
+        return result
 
     def savepoint_commit(self, sid):
         # The application's outermost block inside a test case's: what would commit in production.
@@ -88,4 +106,6 @@ class PrecommitMixin:
                 discard(self)
                 self.savepoint_rollback(sid)
                 raise
-        return super().savepoint_commit(sid)
+        result = super().savepoint_commit(sid)
+        survive.savepoint_released(self)
+        return result

@@ -22,11 +22,13 @@ def load_groups(apps, schema_editor):
 
     def permission(dotted):
         app_label, codename = dotted.split(".")
-        return Permission.objects.get(content_type__app_label=app_label, codename=codename)
+        return Permission.objects.filter(content_type__app_label=app_label, codename=codename).first()
 
     for role, perms in SEPARATED_DUTY_GROUPS.items():
         group, _created = Group.objects.get_or_create(name=role)
-        group.permissions.add(*[permission(dotted) for dotted in perms])
+        # The list is today's: a configuration model whose tables come later (the validity tables) is
+        # granted by its own later migration (core 0010).
+        group.permissions.add(*[p for p in map(permission, perms) if p is not None])
     city, _created = Group.objects.get_or_create(name="city_admin")
     city.permissions.add(*[permission(dotted) for dotted in CITY_ADMIN_EXTRA_PERMISSIONS])
     User.objects.filter(role="city_admin", is_superuser=False).update(is_staff=False)
