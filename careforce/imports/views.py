@@ -20,8 +20,8 @@ from careforce.core.paging import paginate
 from careforce.core.scope import can_unmask, require_write, scope_of
 from careforce.core.views import page_or_fragment
 from careforce.imports import engine, exports, selectors, services, workbooks
-from careforce.imports.forms import UnmaskedExportForm, UploadForm
 from careforce.imports.engine import MAX_NEW_SHOWN
+from careforce.imports.forms import UnmaskedExportForm, UploadForm
 from careforce.imports.models import JobStatus
 from careforce.imports.readers import MAX_UPLOAD_BYTES
 from careforce.imports.sheets import RowStatus, get_sheet, sheets_for
@@ -98,8 +98,15 @@ def job_detail(request: HttpRequest, pk: int) -> HttpResponse:
     if status not in RowStatus.values:
         # The tab with something in it: errors first, then what a save would change, then what it adds.
         status = next(
-            (s for s, n in ((RowStatus.ERROR, job.rows_error), (RowStatus.UPDATE, job.rows_update),
-                            (RowStatus.NEW, job.rows_new)) if n),
+            (
+                s
+                for s, n in (
+                    (RowStatus.ERROR, job.rows_error),
+                    (RowStatus.UPDATE, job.rows_update),
+                    (RowStatus.NEW, job.rows_new),
+                )
+                if n
+            ),
             "",
         )
     rows = paginate(request, selectors.job_rows(job, status or None), per_page=50)

@@ -110,7 +110,9 @@ def report(header: Sequence[Any], rows: Iterable[tuple[Sequence[Any], str]]) -> 
     out = tempfile.TemporaryFile()  # noqa: SIM115 - handed to the caller, closed by it
     book = new_book(out)
     writer = SheetWriter(
-        book, pgettext("sheet name", "Errors"), [*(str(h) if h is not None else "" for h in header), REPORT_HEADER]
+        book,
+        pgettext("sheet name", "Errors"),
+        [*(str(h) if h is not None else "" for h in header), REPORT_HEADER],
     )
     problem = book.add_format({"bg_color": "#F8D7DA", "text_wrap": False})
     width = len(header)
