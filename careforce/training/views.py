@@ -169,7 +169,10 @@ def session_enrol(request: HttpRequest, pk: int) -> HttpResponse:
             for message in exc.messages:
                 messages.error(request, message)
         else:
-            messages.success(request, _("%(n)d workers enrolled.") % {"n": len(rows)})
+            names = "、".join(w.name for w in workers[:10]) + ("…" if len(workers) > 10 else "")
+            messages.success(
+                request, _("%(n)d workers enrolled: %(names)s.") % {"n": len(rows), "names": names}
+            )
     return redirect("training:session_detail", pk=session.pk)
 
 
