@@ -549,9 +549,7 @@ def learn(request: HttpRequest) -> HttpResponse:
     scope = scope_of(request.user)
     if scope.level != Level.SELF:
         raise Http404
-    sessions = selectors.online_sessions_open(request.user)
-    mine = {e.session_id: e for e in selectors.enrolments_visible_to(request.user)}
-    return render(request, "training/learn.html", {"sessions": sessions[:50], "mine": mine})
+    return render(request, "training/learn.html", {"rows": selectors.online_courses_of(request.user)})
 
 
 @login_required
