@@ -34,7 +34,15 @@ MEASURE = """
   const problems = [];
   const doc = document.documentElement;
   if (doc.scrollWidth > window.innerWidth + 1) {
-    problems.push(`page ${doc.scrollWidth}px wide in a ${window.innerWidth}px window`);
+    // Name the innermost elements that stick out, so the failure says what to fix.
+    const out = [...document.body.querySelectorAll('*')].filter(
+      (el) => el.getBoundingClientRect().right > window.innerWidth + 1 && el.getClientRects().length
+    );
+    const innermost = out.filter((el) => !out.some((other) => other !== el && el.contains(other)));
+    const what = innermost.slice(0, 3).map(
+      (el) => `${el.tagName.toLowerCase()}${el.className ? '.' + String(el.className).split(' ').join('.') : ''}`
+    );
+    problems.push(`page ${doc.scrollWidth}px wide in a ${window.innerWidth}px window (${what.join(', ')})`);
   }
   const name = (el) => el.id ? `#${el.id}` : (el.closest('[id]') ? `in #${el.closest('[id]').id}` : el.tagName);
   for (const box of document.querySelectorAll('.table-responsive')) {
