@@ -242,7 +242,8 @@ def clean_worker_fields(
     if instance is None:
         for name in REQUIRED_WORKER_FIELDS:
             if normalize_text(data.get(name)) == "" and not isinstance(data.get(name), Occupation):
-                if name == "team" and resolver.occupation(data.get("occupation")) is None:
+                given = data.get("occupation")
+                if name == "team" and normalize_text(given) != "" and resolver.occupation(given) is None:
                     continue  # the team follows the occupation: an unknown one is reported on its own field
                 _add(errors, name, _("This field is required."))
     if "name" in data and "name" not in errors:
