@@ -16,7 +16,7 @@ from careforce.core.models import User
 from careforce.core.validators import clean_free_text, normalize_text
 from careforce.institutions.models import Institution
 from careforce.institutions.selectors import institutions_visible_to
-from careforce.registry.dates import parse_date
+from careforce.registry.dates import date_error, parse_date
 from careforce.registry.models import Worker
 from careforce.registry.selectors import workers_visible_to
 
@@ -58,7 +58,7 @@ def day(
         return default
     value = parse_date(raw)
     if value is None:
-        add(errors, name, _("Not a date; write it like 2024-05-01."))
+        add(errors, name, date_error(raw))
         return None
     if value.year < 1950:
         add(errors, name, _("The date %(date)s is too early; check the year.") % {"date": value.isoformat()})

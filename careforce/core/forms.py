@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime
 from collections.abc import Mapping
 
 from django import forms
@@ -15,6 +16,13 @@ from django.utils.translation import gettext_lazy as _
 from careforce.core.models import AccessKind, Role, User
 
 
+def _picker_can_show(value: str) -> bool:
+    try:
+        return len(value) == 10 and bool(datetime.date.fromisoformat(value))
+    except ValueError:
+        return False
+
+
 class DateInput(forms.DateInput):
     """A browser date picker; the value is passed to the service as text, which parses and validates it."""
 
@@ -24,6 +32,15 @@ class DateInput(forms.DateInput):
         if hasattr(value, "isoformat"):
             return value.isoformat()
         return value or None
+
+    def get_context(self, name, value, attrs):
+        context = super().get_context(name, value, attrs)
+        shown = context["widget"]["value"]
+        if shown and not _picker_can_show(str(shown)):
+            # A date picker shows nothing for a value it cannot read (2024/5/1, 2024-02-30): the form would
+            # come back with the field silently emptied. A text box keeps what was typed next to its error.
+            context["widget"]["type"] = "text"
+        return context
 
 
 def date_field(label, **kwargs) -> forms.CharField:

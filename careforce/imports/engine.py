@@ -49,6 +49,9 @@ from careforce.registry.signals import placement_batch
 
 # Rows kept for the preview and the error report; beyond this the job says the list is cut short.
 MAX_STORED_ROWS = 100_000
+# New rows are listed too, so that people see what a save will add; the first ones are enough for that, and
+# storing every row of a 100,000-row roster would double the check's writes.
+MAX_NEW_SHOWN = 1_000
 Progress = Callable[[int, int], None]
 logger = logging.getLogger(__name__)
 
@@ -222,7 +225,8 @@ class Run:
             counts[row.status] += 1
             if row.warnings:
                 self.outcome.warnings += 1
-            if row.status in (RowStatus.ERROR, RowStatus.UPDATE) or row.warnings:
+            shown_new = row.status == RowStatus.NEW and counts[RowStatus.NEW] <= MAX_NEW_SHOWN
+            if row.status in (RowStatus.ERROR, RowStatus.UPDATE) or row.warnings or shown_new:
                 if len(self.outcome.stored) >= MAX_STORED_ROWS:
                     self.outcome.truncated = True
                     continue

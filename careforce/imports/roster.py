@@ -26,7 +26,7 @@ from django.utils.translation import gettext_lazy, pgettext_lazy
 
 from careforce.core import crypto
 from careforce.core.masking import is_masked, mask_id_number, mask_phone
-from careforce.core.scope import Level
+from careforce.core.scope import Level, scope_of
 from careforce.core.validators import normalize_code, normalize_text
 from careforce.imports.sheets import Column, ImportContext, Row, RowErrors, RowStatus, SheetSpec
 from careforce.registry import services
@@ -188,7 +188,15 @@ class WorkerRosterSheet(SheetSpec):
         gettext_lazy("Nothing is saved until every row is correct; then all rows are saved together."),
     )
 
-    def example_rows(self):
+    def example_rows(self, actor=None):
+        # The example row must pass as it stands: it names an institution the downloader may record staff
+        # at (an institution's administrator may leave the code empty: it is its own).
+        institution = ""
+        if actor is not None:
+            scope = scope_of(actor)
+            if scope.can_write and scope.level != Level.INSTITUTION:
+                first = services.Resolver(actor)._writable_institutions().order_by("pk").first()
+                institution = first.uscc if first else ""
         with translation.override("zh-hans"):
             return [
                 [
@@ -200,7 +208,7 @@ class WorkerRosterSheet(SheetSpec):
                     str(Team.CARE.label),
                     "养老护理员",
                     str(SourceChannel.RURAL_MIGRANT.label),
-                    "",
+                    institution,
                     "护理员",
                     "2024-05-01",
                     "",
@@ -357,7 +365,10 @@ class WorkerRosterSheet(SheetSpec):
             if occupation is not None:
                 values["team"] = occupation.team
 
-    def _employment_data(self, values: dict[str, Any]) -> dict[str, Any] | None:
+    def _employment_data(self, values: dict[str, Any], ctx: ImportContext) -> dict[str, Any] | None:
+        if values.get("institution") is None and ctx.scope.level == Level.INSTITUTION:
+            # An institution's administrator records its own staff: the code would be the same on every row.
+            values["institution"] = str(ctx.scope.institution_id)
         if values.get("institution") is None:
             return None
         data = {"institution": values["institution"]}
@@ -373,7 +384,7 @@ class WorkerRosterSheet(SheetSpec):
         """The row as a registration, or None when it names a post but no institution."""
         values = dict(row.values)
         self._team_from_occupation(values, resolver)
-        employment = self._employment_data(values)
+        employment = self._employment_data(values, ctx)
         if employment is None and any(values.get(k) is not None for k in ("post", "start_date")):
             return None
         data = {k: values.get(k) for k in WORKER_KEYS}
@@ -478,15 +489,22 @@ class WorkerRosterSheet(SheetSpec):
             changed["phone"] = data["phone"]
             row.changes["phone"] = [worker.phone_masked, mask_phone_of(cleaned.get("phone", ""))]
         row.plan["worker_data"] = changed
-        row.plan["employment"] = self._employment_change(row, values, periods, resolver)
+        row.plan["employment"] = self._employment_change(row, values, periods, resolver, ctx)
         if row.errors:
             return
         row.status = RowStatus.UPDATE if (changed or row.plan["employment"]) else RowStatus.UNCHANGED
 
     def _employment_change(
-        self, row: Row, values: dict[str, Any], periods: list[Employment], resolver: services.Resolver
+        self,
+        row: Row,
+        values: dict[str, Any],
+        periods: list[Employment],
+        resolver: services.Resolver,
+        ctx: ImportContext,
     ) -> tuple[str, Employment | None, dict[str, Any]] | None:
-        data = self._employment_data(values)
+        if values.get("institution") is None and all(values.get(k) is None for k in EMPLOYMENT_KEYS):
+            return None  # nothing said about a post: the person's periods stay as they are
+        data = self._employment_data(values, ctx)
         if data is None:
             return None
         institution = resolver.institution(data["institution"])

@@ -237,7 +237,7 @@ class SheetSpec:
 
     # ---- template
 
-    def example_rows(self) -> Iterable[Sequence[Any]]:
+    def example_rows(self, actor: Any = None) -> Iterable[Sequence[Any]]:
         """Rows shown in the template under the headers (in column order)."""
         return [[column.example for column in self.template_columns]]
 

@@ -20,6 +20,7 @@ from careforce.core.paging import paginate
 from careforce.core.scope import can_unmask, require_write, scope_of
 from careforce.core.views import page_or_fragment
 from careforce.imports import engine, exports, selectors, services, workbooks
+from careforce.imports.engine import MAX_NEW_SHOWN
 from careforce.imports.forms import UnmaskedExportForm, UploadForm
 from careforce.imports.models import JobStatus
 from careforce.imports.readers import MAX_UPLOAD_BYTES
@@ -86,7 +87,7 @@ def template_download(request: HttpRequest, sheet: str) -> FileResponse:
     spec = get_sheet(sheet)
     if spec is None or not spec.allowed(request.user, scope):
         raise Http404
-    return _xlsx(workbooks.template(spec), f"{spec.title}-模板.xlsx")
+    return _xlsx(workbooks.template(spec, request.user), f"{spec.title}-模板.xlsx")
 
 
 @never_cache
@@ -95,7 +96,19 @@ def job_detail(request: HttpRequest, pk: int) -> HttpResponse:
     job = selectors.job_get(request.user, pk)
     status = request.GET.get("status") or ""
     if status not in RowStatus.values:
-        status = RowStatus.ERROR if job.rows_error else (RowStatus.UPDATE if job.rows_update else "")
+        # The tab with something in it: errors first, then what a save would change, then what it adds.
+        status = next(
+            (
+                s
+                for s, n in (
+                    (RowStatus.ERROR, job.rows_error),
+                    (RowStatus.UPDATE, job.rows_update),
+                    (RowStatus.NEW, job.rows_new),
+                )
+                if n
+            ),
+            "",
+        )
     rows = paginate(request, selectors.job_rows(job, status or None), per_page=50)
     context = {
         "job": job,
@@ -104,6 +117,7 @@ def job_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "status": status,
         "tabs": [(s, RowStatus(s).label) for s in STATUS_TABS],
         "file_kept": selectors.job_file_kept(job),
+        "new_shown": MAX_NEW_SHOWN,
     }
     return page_or_fragment(
         request, "imports/job_detail.html", {"job-status": "imports/_job_status.html"}, context

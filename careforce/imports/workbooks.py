@@ -13,6 +13,7 @@ from typing import IO, Any
 
 import xlsxwriter
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 from careforce.imports.sheets import REPORT_HEADER, SheetSpec
 
@@ -79,14 +80,14 @@ def new_book(target: IO[bytes]) -> xlsxwriter.Workbook:
     )
 
 
-def template(spec: SheetSpec) -> IO[bytes]:
+def template(spec: SheetSpec, actor: Any = None) -> IO[bytes]:
     """The sheet's template: the headers (Chinese, as officials' files carry them), an example row, and an
     instructions sheet with what each column takes."""
     out = tempfile.TemporaryFile()  # noqa: SIM115 - handed to the caller, closed by it
     book = new_book(out)
     columns = spec.template_columns
     data = SheetWriter(book, str(spec.title), [c.header for c in columns], [c.width for c in columns])
-    for example in spec.example_rows():
+    for example in spec.example_rows(actor):
         data.write(example)
     help_sheet = SheetWriter(
         book, _("Instructions"), [_("Column"), _("Required"), _("What to write")], [24, 10, 80]
@@ -109,7 +110,9 @@ def report(header: Sequence[Any], rows: Iterable[tuple[Sequence[Any], str]]) -> 
     out = tempfile.TemporaryFile()  # noqa: SIM115 - handed to the caller, closed by it
     book = new_book(out)
     writer = SheetWriter(
-        book, _("Errors"), [*(str(h) if h is not None else "" for h in header), REPORT_HEADER]
+        book,
+        pgettext("sheet name", "Errors"),
+        [*(str(h) if h is not None else "" for h in header), REPORT_HEADER],
     )
     problem = book.add_format({"bg_color": "#F8D7DA", "text_wrap": False})
     width = len(header)

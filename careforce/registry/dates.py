@@ -5,6 +5,8 @@ from __future__ import annotations
 import datetime
 import re
 
+from django.utils.translation import gettext as _
+
 from careforce.core.validators import normalize_text
 
 _YMD = re.compile(r"^(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?$")
@@ -43,3 +45,22 @@ def _from_serial(serial: float) -> datetime.date | None:
     if not 18264 <= serial <= 73051:
         return None
     return _EXCEL_EPOCH + datetime.timedelta(days=int(serial))
+
+
+def date_error(raw: object) -> str:
+    """Why `raw` is not a date: a day that does not exist (2024-02-30) is written correctly, and saying
+    "wrong format" there sends people looking for a mistake they did not make."""
+    text = normalize_text(raw) if isinstance(raw, str) else ""
+    match = _YMD.match(text) or _COMPACT.match(text)
+    if match:
+        _year, month, day = (int(part) for part in match.groups())
+        if not 1 <= month <= 12:
+            return _("%(text)s: there is no month %(month)d; check the month.") % {
+                "text": text,
+                "month": month,
+            }
+        return _("%(text)s does not exist: that month has no day %(day)d; check the day.") % {
+            "text": text,
+            "day": day,
+        }
+    return _("Not a date; write it like 2024-05-01.")

@@ -26,7 +26,7 @@ from careforce.core.services import account_create
 from careforce.core.synthetic import credit_code, id_number, mobile
 from careforce.institutions.models import Institution
 from careforce.institutions.services import institution_create
-from careforce.registry.models import Worker
+from careforce.registry.models import Occupation, Worker
 from careforce.registry.services import Registration, workers_register
 
 SYSTEM_USERNAME = "system"
@@ -469,6 +469,8 @@ class WorkerGenerator:
         self.migrant_regions = _weighted(rng, demo_names.MIGRANT_REGIONS)
         self.team = _weighted(rng, TEAMS)
         self.occupation = {team: _weighted(rng, table) for team, table in OCCUPATIONS.items()}
+        # A post is what the institution calls the job, in words (养老护理员), never the occupation's code.
+        self.post_names = dict(Occupation.objects.values_list("code", "name"))
         self.source = {team: _weighted(rng, table) for team, table in SOURCES.items()}
         self.education = {team: _weighted(rng, table) for team, table in EDUCATION.items()}
         self._district_of = districts
@@ -555,7 +557,9 @@ class WorkerGenerator:
             "team": team,
             "occupation": occupation,
         }
-        return Registration(data=data, employments=self._history(home, birth, source, occupation))
+        return Registration(
+            data=data, employments=self._history(home, birth, source, self.post_names[occupation])
+        )
 
     def _history(self, home: Institution, birth: datetime.date, source: str, post: str) -> list[dict]:
         rng = self.rng

@@ -114,7 +114,12 @@ class WorkerFilterForm(StyledForm):
 class WorkerFieldsForm(StyledForm):
     """The worker's own fields, as the services take them (WORKER_FIELDS)."""
 
-    name = forms.CharField(label=pgettext_lazy("person", "Name"), required=False, max_length=60)
+    # The browser's limit is the column's: a longer name typed would only be refused by the server.
+    name = forms.CharField(
+        label=pgettext_lazy("person", "Name"),
+        required=False,
+        max_length=Worker._meta.get_field("name").max_length,
+    )
     id_number = forms.CharField(
         label=_("Resident ID number"),
         required=False,

@@ -31,7 +31,7 @@ from careforce.core.validators import (
 from careforce.institutions.models import Institution
 from careforce.registry import bulk, pinyin
 from careforce.registry.choices import choice_labels, parse_bool, parse_choice
-from careforce.registry.dates import parse_date
+from careforce.registry.dates import date_error, parse_date
 from careforce.registry.models import (
     Education,
     Employment,
@@ -242,6 +242,9 @@ def clean_worker_fields(
     if instance is None:
         for name in REQUIRED_WORKER_FIELDS:
             if normalize_text(data.get(name)) == "" and not isinstance(data.get(name), Occupation):
+                given = data.get("occupation")
+                if name == "team" and normalize_text(given) != "" and resolver.occupation(given) is None:
+                    continue  # the team follows the occupation: an unknown one is reported on its own field
                 _add(errors, name, _("This field is required."))
     if "name" in data and "name" not in errors:
         name = normalize_text(data["name"]).replace(" ", "")
@@ -292,6 +295,8 @@ def clean_worker_fields(
                     phone_last4=phone[-4:],
                 )
     for name, choices in _CHOICE_FIELDS.items():
+        if name == "team" and normalize_text(data.get(name)) == "" and "team" not in errors:
+            continue  # empty: required above when no occupation gives it, otherwise left as it is
         if name in data and name not in errors:
             value = resolver.choice(data[name], choices)
             if value is None:
@@ -401,7 +406,7 @@ def clean_employment_fields(
                 continue
             day = parse_date(raw)
             if day is None:
-                _add(errors, name, _("Not a date; write it like 2024-05-01."))
+                _add(errors, name, date_error(raw))
             elif day > today:
                 _add(errors, name, _("The date %(date)s is in the future.") % {"date": day.isoformat()})
             elif day.year < 1950:

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from django import forms
+from django.urls import reverse
+from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from careforce.core.forms import StyledForm, date_field
@@ -58,6 +60,14 @@ class CertificateForm(StyledForm):
         self.fields["issuer"].choices = [
             (str(b.pk), b.name) for b in EvaluationBody.objects.filter(is_active=True).order_by("name")[:500]
         ]
+        if not self.fields["issuer"].choices:
+            # An empty required list is a dead end unless the page says how to fill it.
+            self.fields["issuer"].help_text = format_html(
+                '{} <a href="{}" id="issuer-empty-hint">{}</a>',
+                _("No evaluation body yet: a body must be registered and given its scope first."),
+                reverse("skills:body_list"),
+                _("Register an evaluation body"),
+            )
 
 
 class RevokeForm(StyledForm):

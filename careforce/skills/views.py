@@ -117,9 +117,19 @@ def certificate_create(request: HttpRequest) -> HttpResponse:
         except ValidationError as exc:
             add_service_errors(form, exc)
         else:
-            messages.success(request, _("The certificate has been recorded."))
+            messages.success(
+                request,
+                _("The certificate of %(name)s has been recorded.") % {"name": cert.worker.name},
+            )
             return redirect("skills:certificate_detail", pk=cert.pk)
-    return render(request, "skills/form.html", {"form": form, "title": _("Record a certificate")})
+    # The record number is the officials' internal key: the page names the person it points to.
+    raw = request.POST.get("worker", "") if request.method == "POST" else request.GET.get("worker", "")
+    try:
+        worker = worker_get(request.user, raw) if raw.strip().isdigit() else None
+    except Http404:
+        worker = None
+    context = {"form": form, "title": _("Record a certificate"), "worker": worker}
+    return render(request, "skills/form.html", context)
 
 
 def _certificate_forms(request: HttpRequest, cert, bound: tuple[str, object] | None = None) -> dict:

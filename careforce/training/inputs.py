@@ -11,7 +11,7 @@ from django.db.models import Model, QuerySet
 from django.utils.translation import gettext as _
 
 from careforce.core.validators import clean_free_text, normalize_text
-from careforce.registry.dates import parse_date
+from careforce.registry.dates import date_error, parse_date
 
 
 class Errors(dict):
@@ -56,7 +56,7 @@ def date(data: dict, name: str, errors: Errors, *, required: bool = False) -> da
         return None
     day = raw if isinstance(raw, datetime.date) else parse_date(raw)
     if day is None:
-        errors.add(name, _("Not a date; write it like 2024-05-01."))
+        errors.add(name, date_error(raw))
     elif not 1950 <= day.year <= 2100:
         errors.add(name, _("The date %(date)s is out of range; check the year.") % {"date": day.isoformat()})
         return None

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import Any
 
 from django.conf import settings
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet
@@ -25,6 +26,7 @@ from careforce.training.models import (
     CourseKind,
     Enrolment,
     EnrolmentStatus,
+    Lesson,
     Session,
     Tier,
     TrainingBase,
@@ -326,3 +328,29 @@ def expiring_completions(
         .select_related("worker__institution", "session__course")
         .order_by("valid_until", "id")
     )
+
+
+def online_courses_of(user: User) -> list[dict[str, Any]]:
+    """A worker's online courses: those open now and those they took, each with their enrolment (if any),
+    lessons done and lessons in all, so that the list shows progress and completions."""
+    mine = {
+        e.session_id: e
+        for e in enrolments_visible_to(user)
+        .filter(session__course__kind=CourseKind.ONLINE)
+        .annotate(done=Count("progress", distinct=True))
+    }
+    sessions = list(online_sessions_open(user).select_related("course")[:50])
+    taken = [e.session for e in mine.values() if e.session_id not in {s.pk for s in sessions}]
+    rows = []
+    for session in sorted([*sessions, *taken], key=lambda s: (s.end_date, s.pk), reverse=True):
+        rows.append({"session": session, "enrolment": mine.get(session.pk)})
+    totals = dict(
+        Lesson.objects.filter(course_id__in={r["session"].course_id for r in rows})
+        .values("course_id")
+        .annotate(n=Count("pk"))
+        .values_list("course_id", "n")
+    )
+    for row in rows:
+        row["lessons"] = totals.get(row["session"].course_id, 0)
+        row["done"] = row["enrolment"].done if row["enrolment"] else 0
+    return rows

@@ -1026,6 +1026,22 @@ def completion_day(session: Session) -> datetime.date:
 
 @transaction.atomic
 def schedule(*, actor: User, data: Mapping[str, Any]) -> Session:
-    """A new course and its first session in one step (all or nothing)."""
+    """A new course and its first session in one step (all or nothing). Every field's problem is reported
+    at once: the session's fields are checked even when the course's are wrong."""
+    scope = require_write(actor)
+    errors: dict[str, list[str]] = {}
+    # The session's checks only read the course's kind (online courses need no venue).
+    draft = Course(kind=normalize_text(data.get("kind")))
+    for check in (
+        lambda: _clean_course(scope, data),
+        lambda: _clean_session(scope, draft, data, instance=None),
+    ):
+        try:
+            check()
+        except ValidationError as exc:
+            for name, messages in exc.message_dict.items():
+                errors.setdefault(name, []).extend(messages)
+    if errors:
+        raise ValidationError(errors)
     course = course_create(actor=actor, data=data)
     return session_schedule(actor=actor, course=course, data=data)

@@ -169,7 +169,10 @@ def session_enrol(request: HttpRequest, pk: int) -> HttpResponse:
             for message in exc.messages:
                 messages.error(request, message)
         else:
-            messages.success(request, _("%(n)d workers enrolled.") % {"n": len(rows)})
+            names = "、".join(w.name for w in workers[:10]) + ("…" if len(workers) > 10 else "")
+            messages.success(
+                request, _("%(n)d workers enrolled: %(names)s.") % {"n": len(rows), "names": names}
+            )
     return redirect("training:session_detail", pk=session.pk)
 
 
@@ -546,9 +549,7 @@ def learn(request: HttpRequest) -> HttpResponse:
     scope = scope_of(request.user)
     if scope.level != Level.SELF:
         raise Http404
-    sessions = selectors.online_sessions_open(request.user)
-    mine = {e.session_id: e for e in selectors.enrolments_visible_to(request.user)}
-    return render(request, "training/learn.html", {"sessions": sessions[:50], "mine": mine})
+    return render(request, "training/learn.html", {"rows": selectors.online_courses_of(request.user)})
 
 
 @login_required

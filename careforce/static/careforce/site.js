@@ -68,13 +68,41 @@
     }
   }
 
+  // On phones a table's rows show as cards without the header row (site.css): each cell carries its
+  // column's name, shown before its value.
+  function labelCells(root) {
+    var tables = root.querySelectorAll ? root.querySelectorAll(".table-responsive > table") : [];
+    tables.forEach(function (table) {
+      var heads = table.querySelectorAll("thead tr:last-child th");
+      if (!heads.length) {
+        return;
+      }
+      table.querySelectorAll("tbody tr").forEach(function (row) {
+        var column = 0;
+        Array.prototype.forEach.call(row.children, function (cell) {
+          var head = heads[column];
+          var text = head ? head.textContent.trim() : "";
+          if (text && !cell.hasAttribute("data-label") && !cell.hasAttribute("colspan")) {
+            cell.setAttribute("data-label", text);
+          }
+          column += cell.colSpan || 1;
+        });
+      });
+    });
+  }
+
+  function onLoad(root) {
+    applyWidths(root);
+    labelCells(root);
+  }
+
   if (window.htmx) {
-    window.htmx.onLoad(applyWidths);
+    window.htmx.onLoad(onLoad);
   } else if (document.readyState === "loading") {
     document.addEventListener("DOMContentLoaded", function () {
-      applyWidths(document);
+      onLoad(document);
     });
   } else {
-    applyWidths(document);
+    onLoad(document);
   }
 })();
