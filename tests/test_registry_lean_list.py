@@ -11,7 +11,7 @@ import pytest
 from django.test import RequestFactory
 
 from careforce.core.models import Role
-from careforce.registry.models import Worker
+from careforce.registry.models import Gender, Team, Worker
 from careforce.registry.schemas import WorkerOut
 from careforce.registry.verification import worker_verify
 from tests import factories
@@ -66,3 +66,23 @@ def test_each_row_equals_the_schemas_serialisation_of_the_worker(client, city, h
     assert "birth_date" not in got[with_post.pk]
     assert got[with_post.pk]["created_at"].endswith("+08:00")
     assert isinstance(datetime.datetime.fromisoformat(got[with_post.pk]["updated_at"]), datetime.datetime)
+
+
+@pytest.mark.parametrize("role", [Role.CITY_ADMIN, Role.AUDITOR])
+def test_the_html_list_rows_come_from_column_values_with_labels_links_and_masking(client, city, home, role):
+    from django.urls import reverse
+    from django.utils import translation
+
+    viewer = city if role == Role.CITY_ADMIN else factories.user(role)
+    worker = factories.worker(at=home, actor=city, name="赵六")
+    client.force_login(viewer)
+    with mock.patch.object(Worker, "from_db", side_effect=AssertionError("a Worker instance was built")):
+        body = client.get(reverse("registry:worker_list"), HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
+    detail = reverse("registry:worker_detail", args=[worker.pk])
+    assert f'<a href="{detail}">赵六</a>' in body
+    assert worker.id_number_masked in body
+    assert home.name in body and home.district.name in body
+    with translation.override("zh-hans"):
+        assert str(dict(Team.choices)["care"]) in body
+        gender = str(dict(Gender.choices)[worker.gender])
+    assert (f"<td>{gender}</td>" in body) is (role == Role.CITY_ADMIN)
