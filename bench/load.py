@@ -328,7 +328,7 @@ def wrk(url: str, *, duration: int, connections: int, threads: int, env: dict[st
         f"-c{connections}",
         f"-d{duration}s",
         "--timeout",
-        "10s",
+        "30s",
         "-s",
         str(LUA),
         url,
