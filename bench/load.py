@@ -574,7 +574,9 @@ def main() -> int:
     )
     parser.add_argument("--import-rows", type=int, default=1000)
     parser.add_argument("--write-share", type=float, default=0.05)
-    parser.add_argument("--only", help="run only the endpoints whose label contains this text")
+    parser.add_argument(
+        "--only", help="only the endpoints whose label contains one of these texts (comma-separated)"
+    )
     parser.add_argument("--no-mixed", action="store_true")
     args = parser.parse_args()
 
@@ -612,7 +614,7 @@ def main() -> int:
             ("district dashboard data, district admin", district_admin, f"/api/v1/indicators?district={d}"),
         ]
         for label, session, path in endpoints:
-            if args.only and args.only not in label:
+            if args.only and not any(part in label for part in args.only.split(",")):
                 continue
             cookie = "; ".join(f"{k}={v}" for k, v in session.cookies.items()) if session else ""
             status, _h, _b = (session or Session(args.port)).request("GET", path)
