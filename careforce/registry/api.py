@@ -2,14 +2,20 @@
 
 from __future__ import annotations
 
+import datetime
+from typing import Any
+
+import orjson
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 from ninja import Query, Router
 from ninja.responses import Status
 
 from careforce.core import access
-from careforce.core.api import paginate
+from careforce.core.api import encode_cursor
+from careforce.core.masking import age_band, mask_id_number, mask_phone
 from careforce.core.schemas import ERROR_RESPONSES, READ_RESPONSES, DetailOut, Id
+from careforce.core.scope import can_unmask
 from careforce.registry import selectors, services, verification
 from careforce.registry.models import Occupation, Worker
 from careforce.registry.schemas import (
@@ -72,7 +78,55 @@ def list_workers(request: HttpRequest, filters: Query[WorkerFilters], response: 
     except access.LookupRefused as exc:
         response["Retry-After"] = str(exc.retry_after)
         return Status(429, {"detail": exc.message})
-    return paginate(qs, limit=filters.limit, cursor=filters.cursor)
+    rows, last = selectors.worker_page_values(qs, limit=filters.limit, cursor=filters.cursor)
+    show_gender = can_unmask(request.auth)
+    page = {
+        "items": [_list_item(row, show_gender) for row in rows],
+        "next_cursor": encode_cursor(last) if last is not None else None,
+    }
+    # The page is built from column values and written with orjson: the same JSON as WorkerPage (the
+    # declared response, so the OpenAPI document is unchanged), without a model or schema object per row.
+    return HttpResponse(orjson.dumps(page), content_type="application/json; charset=utf-8")
+
+
+def _local_iso(value: datetime.datetime | None) -> str | None:
+    return timezone.localtime(value).isoformat() if value is not None else None
+
+
+def _list_item(row: dict[str, Any], show_gender: bool) -> dict[str, Any]:
+    """One WorkerOut from the columns of selectors.LIST_COLUMNS, masked as the schema masks a Worker."""
+    institution_id = row["institution_id"]
+    return {
+        "verification": row["verification"],
+        "verified_by": row["verified_by_id"],
+        "verified_at": _local_iso(row["verified_at"]),
+        "id": row["id"],
+        "name": row["name"],
+        "gender": row["gender"] if show_gender else None,
+        "age_band": age_band(row["birth_date"]),
+        "id_number_masked": mask_id_number(row["id_region"]),
+        "phone_masked": mask_phone(row["phone_prefix"], row["phone_last4"]),
+        "education": row["education"],
+        "hukou_type": row["hukou_type"],
+        "source_channel": row["source_channel"],
+        "team": row["team"],
+        "occupation": {
+            "id": row["occupation_id"],
+            "code": row["occupation__code"],
+            "name": row["occupation__name"],
+        },
+        "district": {"id": row["district_id"], "code": row["district__code"], "name": row["district__name"]},
+        "institution": None
+        if institution_id is None
+        else {
+            "id": institution_id,
+            "name": row["institution__name"],
+            "district_id": row["institution__district_id"],
+        },
+        "is_active": row["is_active"],
+        "created_at": _local_iso(row["created_at"]),
+        "updated_at": _local_iso(row["updated_at"]),
+    }
 
 
 @router.get("/workers/{worker_id}", response={200: WorkerDetailOut, **READ_RESPONSES}, summary="Get a worker")

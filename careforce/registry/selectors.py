@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from django.db.models import Q, QuerySet
 from django.http import Http404
@@ -98,6 +99,54 @@ def worker_list(user: User, filters: WorkerFilters, *, channel: str = "web") -> 
     if kind is not None and condition is not None:
         _log_lookup(user, qs, condition, kind=kind, channel=channel)
     return qs.select_related("district", "institution", "occupation").order_by("-id")
+
+
+# The columns a list row is built from: masking works on the stored region / prefix / last digits, so no
+# encrypted column is read, and no model instance is made on a hot list.
+LIST_COLUMNS = (
+    "id",
+    "name",
+    "gender",
+    "birth_date",
+    "id_region",
+    "phone_prefix",
+    "phone_last4",
+    "education",
+    "hukou_type",
+    "source_channel",
+    "team",
+    "is_active",
+    "verification",
+    "verified_by_id",
+    "verified_at",
+    "created_at",
+    "updated_at",
+    "occupation_id",
+    "occupation__code",
+    "occupation__name",
+    "district_id",
+    "district__code",
+    "district__name",
+    "institution_id",
+    "institution__name",
+    "institution__district_id",
+)
+
+
+def worker_page_values(
+    qs: QuerySet[Worker], *, limit: int, cursor: str | None
+) -> tuple[list[dict[str, Any]], int | None]:
+    """One page of `qs` (from `worker_list`) as column values, id descending (keyset, limit + 1 rows in one
+    query), and the last id shown when there is a next page."""
+    from careforce.core.api import decode_cursor
+
+    qs = qs.order_by("-pk")
+    if cursor:
+        qs = qs.filter(pk__lt=decode_cursor(cursor))
+    rows = list(qs.values(*LIST_COLUMNS)[: limit + 1])
+    more = len(rows) > limit
+    rows = rows[:limit]
+    return rows, (rows[-1]["id"] if more and rows else None)
 
 
 def _log_lookup(user: User, qs: QuerySet[Worker], condition: Q, *, kind: str, channel: str) -> None:
