@@ -8,6 +8,7 @@ from decimal import Decimal
 import pytest
 from django.core.exceptions import ValidationError
 from django.urls import reverse
+from django.utils import translation
 
 from careforce.core.models import District, Role
 from careforce.indicators.models import OlderPopulation
@@ -79,6 +80,8 @@ def test_the_shortfall_is_named_and_names_lent_on_paper_never_count(city):
     assert short["消防安全"] == 1 and short["食品安全"] == 1
     assert not result.compliant
     assert result.text == "2 more 养老护理员, no 消防安全 post, no 食品安全 post"
+    with translation.override("zh-hans"):
+        assert result.text == "缺 2 名养老护理员、无消防安全岗、无食品安全岗"
     assert rules.care_staffing([inst.pk])[inst.pk] == (Decimal(2), 4)
 
 

@@ -19,7 +19,7 @@ from django.db.models import Count
 from django.utils import timezone
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from careforce.core import crypto, demo_names, twofactor
+from careforce.core import crypto, demo_names, reference, twofactor
 from careforce.core.models import ADMINISTRATOR_ROLES, District, Role, User
 from careforce.core.scope import needs_second_factor
 from careforce.core.services import account_create
@@ -326,6 +326,8 @@ def _surname_sampler() -> Callable[[random.Random], str]:
 _SURNAME_DRAW = _surname_sampler()
 
 TEAMS = {"care": 75, "professional": 12, "management": 7, "support": 6}
+OCCUPATION_NAMES = {code: name for code, name, _team, _standard in reference.OCCUPATIONS}
+
 OCCUPATIONS = {
     "care": {
         "care_worker": 88,
@@ -555,7 +557,9 @@ class WorkerGenerator:
             "team": team,
             "occupation": occupation,
         }
-        return Registration(data=data, employments=self._history(home, birth, source, occupation))
+        # The post as an institution would type it: the occupation's name (resolved to a catalogue post).
+        post = OCCUPATION_NAMES.get(occupation, occupation)
+        return Registration(data=data, employments=self._history(home, birth, source, post))
 
     def _history(self, home: Institution, birth: datetime.date, source: str, post: str) -> list[dict]:
         rng = self.rng

@@ -12,7 +12,7 @@ from careforce.core.vocabulary import match_key
 POSTS = [
     ("director", "院长", "management", False, ["机构负责人", "院长（机构负责人）", "养老院院长", "负责人"]),
     ("human_resources", "人力资源", "management", False, ["人事", "人力资源管理", "人事专员", "人事主管"]),
-    ("finance", "财务", "management", False, ["会计", "出纳", "财务人员", "财务主管"]),
+    ("finance", "财务", "management", False, ["会计", "出纳", "财务人员", "财务主管", "财务管理"]),
     ("quality", "质量", "management", False, ["质量管理", "质控", "质量管理员", "质控员"]),
     ("professional_manager", "职业经理人", "management", False, ["养老机构职业经理人", "运营经理"]),
     ("medical", "医疗", "professional", False, ["医生", "医师", "执业医师", "医疗人员"]),
@@ -29,8 +29,8 @@ POSTS = [
     ("dementia_care", "认知障碍照护员", "skilled", True, ["失智照护员", "认知症照护员", "认知障碍照护"]),
     ("fire_safety", "消防安全", "support", False, ["消防安全管理员", "消防管理员", "消防安全员", "消防专管员"]),
     ("food_safety", "食品安全", "support", False, ["食品安全管理员", "食品安全员", "食安员"]),
-    ("property", "物业保障", "support", False, ["物业", "物业管理", "后勤保障", "后勤"]),
-    ("maintenance", "维修维护", "support", False, ["维修工", "维修员", "电工", "设备维护"]),
+    ("property", "物业保障", "support", False, ["物业", "物业管理", "物业人员", "后勤保障", "后勤"]),
+    ("maintenance", "维修维护", "support", False, ["维修工", "维修员", "设备维修员", "电工", "设备维护"]),
     ("information", "信息管理", "support", False, ["信息管理员", "信息员", "网络管理员"]),
 ]
 
