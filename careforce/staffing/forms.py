@@ -21,3 +21,7 @@ class ScenarioForm(StyledForm):
     )
     home_workers_per_1000 = forms.CharField(label=_("Home care workers per 1,000 older people"), max_length=8)
     source = forms.CharField(label=_("Source"), max_length=200, required=False)
+
+
+class PopulationImportForm(StyledForm):
+    file = forms.FileField(label=_("Older population workbook (xlsx)"))

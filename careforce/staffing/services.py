@@ -125,3 +125,62 @@ def scenario_update(*, actor: User, data: Mapping[str, Any]) -> Scenario:
         changes=audit.diff(before, audit.snapshot(row, SCENARIO_FIELDS)),
     )
     return row
+
+
+# The sheet's column a service field comes from (careforce.staffing.sheets).
+_COLUMNS = {
+    "year": "年份",
+    "count": "60岁及以上",
+    "aged_65_plus": "65岁及以上",
+    "basis": "口径",
+    "source": "来源",
+}
+
+
+@transaction.atomic
+def population_import(*, actor: User, rows: list[Mapping[str, Any]]) -> int:
+    """Record older-population rows from a sheet, all or nothing: any bad row and nothing is written. Errors
+    name the row (as numbered in the sheet, the header being row 1) and the column."""
+    from careforce.core.models import District
+    from careforce.indicators.services import older_population_set
+
+    _require_city(actor)
+    districts: dict[str, District] = {}
+    for district in District.objects.all():
+        districts[district.code] = district
+        districts[district.name] = district
+    errors: list[str] = []
+    for number, row in enumerate(rows, start=2):
+        raw = normalize_text(row.get("district"))
+        district = None
+        if raw and raw not in ("全市", "重庆市"):
+            district = districts.get(raw)
+            if district is None:
+                errors.append(
+                    _(
+                        "Row %(row)s, 区县: no district “%(value)s”; write its name or code (e.g. 渝北区 or 500112)."
+                    )
+                    % {"row": number, "value": raw}
+                )
+                continue
+        try:
+            with transaction.atomic():
+                older_population_set(
+                    actor=actor,
+                    district=district,
+                    year=row.get("year"),
+                    count=row.get("aged_60_plus"),
+                    aged_65_plus=row.get("aged_65_plus"),
+                    basis=row.get("basis"),
+                    source=row.get("source"),
+                )
+        except ValidationError as exc:
+            for field, messages in exc.message_dict.items():
+                for message in messages:
+                    errors.append(
+                        _("Row %(row)s, %(field)s: %(message)s")
+                        % {"row": number, "field": _COLUMNS.get(field, field), "message": message}
+                    )
+    if errors:
+        raise ValidationError({"file": errors})
+    return len(rows)

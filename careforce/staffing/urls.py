@@ -11,4 +11,5 @@ urlpatterns = [
     path("projection/", views.projection, name="projection"),
     path("posts/", views.posts, name="posts"),
     path("settings/", views.settings_edit, name="settings"),
+    path("population/import/", views.population_import, name="population_import"),
 ]

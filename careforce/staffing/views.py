@@ -14,8 +14,8 @@ from careforce.core.forms import add_service_errors
 from careforce.core.paging import paginate
 from careforce.core.scope import Level
 from careforce.indicators.selectors import dashboard_scope
-from careforce.staffing import selectors, services
-from careforce.staffing.forms import ScenarioForm, SettingsForm
+from careforce.staffing import selectors, services, sheets
+from careforce.staffing.forms import PopulationImportForm, ScenarioForm, SettingsForm
 
 
 @login_required
@@ -34,6 +34,7 @@ def home(request: HttpRequest) -> HttpResponse:
                 "source": settings.source,
             }
         )
+        data["import_form"] = PopulationImportForm()
     data["settings"] = settings
     return render(request, "staffing/home.html", data)
 
@@ -110,3 +111,25 @@ def projection(request: HttpRequest) -> HttpResponse:
 def posts(request: HttpRequest) -> HttpResponse:
     dashboard_scope(request.user)
     return render(request, "staffing/posts.html", {"posts": selectors.catalogue()})
+
+
+@login_required
+@require_POST
+def population_import(request: HttpRequest) -> HttpResponse:
+    """City administrators load older-population figures from a workbook, all rows or none."""
+    scope = dashboard_scope(request.user)
+    if not selectors.can_edit(scope):
+        raise Http404
+    form = PopulationImportForm(request.POST, request.FILES)
+    if form.is_valid():
+        try:
+            rows = sheets.read_population(form.cleaned_data["file"].read())
+            count = services.population_import(actor=request.user, rows=rows)
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+        else:
+            messages.success(request, _("%(n)s older-population rows recorded.") % {"n": count})
+            return redirect("staffing:home")
+    data = selectors.overview(request.user)
+    data.update(import_form=form, settings=selectors.settings())
+    return render(request, "staffing/home.html", data, status=400)
