@@ -7,6 +7,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -14,6 +15,7 @@ from careforce.core.forms import add_service_errors
 from careforce.core.paging import paginate
 from careforce.core.scope import Level
 from careforce.indicators.selectors import dashboard_scope
+from careforce.indicators.views import NAME_MAP
 from careforce.staffing import selectors, services, sheets
 from careforce.staffing.forms import PopulationImportForm, ScenarioForm, SettingsForm
 
@@ -103,6 +105,21 @@ def projection(request: HttpRequest) -> HttpResponse:
                 return redirect("staffing:projection")
     data = selectors.projection(request.user)
     data["form"] = form
+    # The dashboard's district map (indicators/dashboard.js), coloured by the 2027 gap.
+    data["map"] = {
+        "rows": [
+            {
+                "name": row.district.name,
+                "value": None if row.years[2027]["gap"] is None else float(row.years[2027]["gap"]),
+                "rank": None,
+                "url": reverse("staffing:district_detail", args=[row.district.pk]) if row.can_open else "",
+            }
+            for row in data["rows"]
+        ],
+        "name_map": NAME_MAP,
+        "higher_is_better": False,
+        "no_data": _("No data"),
+    }
     return render(request, "staffing/projection.html", data)
 
 

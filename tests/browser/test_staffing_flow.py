@@ -43,3 +43,13 @@ def test_the_city_reads_shortfalls_and_sets_the_completeness_threshold(page, liv
     page.click("form[action$='/staffing/settings/'] button[type=submit]")
     expect(page.locator("body")).to_contain_text("人员配置设置已保存")
     expect(page.locator("body")).to_contain_text("阈值 80.0 %")
+
+
+def test_the_projection_shows_the_gap_on_the_district_map(page, live_server):
+    city = factories.city_admin("shiju-projection")
+    factories.worker(at=factories.institution(actor=city, district_code="500112", residents_able=30), actor=city)
+    login(page, live_server, city.username)
+    page.goto(f"{live_server.url}/staffing/projection/")
+    expect(page.locator("#district-map[data-ready='1']")).to_be_attached()
+    expect(page.locator("#projection-table tr", has_text="渝中区")).to_contain_text("暂无数据")
+    expect(page.locator("#projection-assumptions")).to_contain_text("3.40")
