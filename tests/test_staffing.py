@@ -13,6 +13,7 @@ from django.utils import translation
 from careforce.core.models import District, Role
 from careforce.indicators.models import OlderPopulation
 from careforce.institutions.models import Institution
+from careforce.registry.models import Employment
 from careforce.registry.services import employment_update
 from careforce.staffing import rules, selectors, services
 from careforce.staffing.models import Post, PostRequirement, StaffingSettings
@@ -251,3 +252,20 @@ def test_the_older_population_is_imported_all_or_nothing(city, client):
     over = _workbook([["渝中区", 2024, "常住", 1000, 2000, "x"]])
     response = client.post(url, {"file": over})
     assert response.status_code == 400 and "65岁及以上" in response.content.decode()
+
+
+def test_the_roster_import_resolves_the_post_and_keeps_it_as_typed(city):
+    from tests.factories_imports import commit, fixture_institutions, upload
+
+    fixture_institutions(city)
+    commit(city, upload(city, "roster_utf8_bom.csv"))
+    posts = dict(
+        Employment.objects.filter(worker__name__in=["张三", "李四"]).values_list("worker__name", "post")
+    )
+    refs = dict(
+        Employment.objects.filter(worker__name__in=["张三", "李四"]).values_list(
+            "worker__name", "post_ref__code"
+        )
+    )
+    assert posts == {"张三": "护理员", "李四": "社工"}
+    assert refs == {"张三": "caregiver", "李四": "social_work"}
