@@ -180,7 +180,7 @@ def test_the_projection_leaves_out_districts_without_population_and_counts_them(
 def test_the_scenario_is_edited_by_city_administrators_only(city, client):
     yuzhong = District.objects.get(code="500103")
     client.force_login(factories.user(Role.DISTRICT_ADMIN, district=yuzhong))
-    body = json.dumps({"older_growth_per_year": "2"})
+    body = json.dumps({"older_growth_per_year": 2})
     assert client.patch("/api/v1/staffing/scenario", body, content_type="application/json").status_code == 404
     client.force_login(city)
     response = client.patch("/api/v1/staffing/scenario", body, content_type="application/json")
@@ -213,6 +213,10 @@ def test_pages_and_api_answer(city, client):
     client.force_login(factories.user(Role.INSTITUTION_ADMIN, institution=inst))
     response = client.get(reverse("staffing:home"))
     assert response.status_code == 302 and response.url.endswith(f"/staffing/institutions/{inst.pk}/")
+    # The city-wide tables are for city and district officials.
+    assert client.get("/api/v1/staffing").status_code == 404
+    assert client.get(reverse("staffing:projection")).status_code == 404
+    assert client.get(f"/api/v1/staffing/institutions/{inst.pk}").status_code == 200
 
 
 def _workbook(rows):

@@ -100,9 +100,9 @@ class ProjectionOut(Schema):
 
 
 class ScenarioIn(InputSchema):
-    older_growth_per_year: str | None = None
-    community_workers_per_1000: str | None = None
-    home_workers_per_1000: str | None = None
+    older_growth_per_year: float | str | None = None
+    community_workers_per_1000: float | str | None = None
+    home_workers_per_1000: float | str | None = None
     source: str | None = None
 
 

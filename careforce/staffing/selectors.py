@@ -12,6 +12,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.db.models import BooleanField, Count, ExpressionWrapper, Q, QuerySet
+from django.http import Http404
 from django.utils import timezone
 
 from careforce.core.models import District, User
@@ -32,6 +33,15 @@ from careforce.staffing.models import Post, PostRequirement, Scenario, StaffingS
 SOCIAL_WORK_POST = "social_work"
 PROJECTION_YEARS = (2027, 2029)
 FLOW_MONTHS = 24
+
+
+def _officials_above_institutions(user: User) -> Scope:
+    """City and district officials: the city-wide tables. An institution administrator opens its own
+    institution only; workers and accounts without a scope are told the page does not exist."""
+    scope = dashboard_scope(user)
+    if scope.level == Level.INSTITUTION:
+        raise Http404
+    return scope
 
 
 def completeness_threshold() -> Decimal:
@@ -121,7 +131,7 @@ class DistrictRow:
 
 def overview(user: User) -> dict[str, Any]:
     """Every district's compliance, older population, per-1,000 figures and completeness, and the city's."""
-    scope = dashboard_scope(user)
+    scope = _officials_above_institutions(user)
     threshold = completeness_threshold()
     results = rules.compliance(Institution.objects.all())
     population = older_population_rows()
@@ -336,7 +346,7 @@ def _net_flow_by_district(today: datetime.date) -> dict[int, Decimal]:
 
 def projection(user: User, scenario: Scenario | None = None) -> dict[str, Any]:
     """Care-staff demand and supply per district in 2027 and 2029, and the gap, under the scenario."""
-    scope = dashboard_scope(user)
+    scope = _officials_above_institutions(user)
     scenario = scenario or current_scenario()
     today = timezone.localdate()
     population = older_population_rows()

@@ -141,12 +141,13 @@ def load(apps, schema_editor):
                 year=2017,
                 defaults={"count": aged_60, "basis": "registered", "source": "重庆市2017年户籍老年人口统计"},
             )
-    # Existing employments: the catalogue post their typed text names (the text itself is left as typed).
-    for emp in Employment.objects.filter(post_ref__isnull=True).exclude(post="").only("pk", "post").iterator():
-        post = keys.get(match_key(emp.post))
+    # Existing employments: the catalogue post their typed text names (the text itself is left as typed),
+    # one UPDATE per distinct typed text, not one per row.
+    typed = Employment.objects.filter(post_ref__isnull=True).exclude(post="").values_list("post", flat=True)
+    for text in set(typed.order_by().distinct()):
+        post = keys.get(match_key(text))
         if post is not None:
-            Employment.objects.filter(pk=emp.pk).update(post_ref=post)
-
+            Employment.objects.filter(post_ref__isnull=True, post=text).update(post_ref=post)
 
 class Migration(migrations.Migration):
     dependencies = [
