@@ -47,7 +47,9 @@ def test_the_city_reads_shortfalls_and_sets_the_completeness_threshold(page, liv
 
 def test_the_projection_shows_the_gap_on_the_district_map(page, live_server):
     city = factories.city_admin("shiju-projection")
-    factories.worker(at=factories.institution(actor=city, district_code="500112", residents_able=30), actor=city)
+    factories.worker(
+        at=factories.institution(actor=city, district_code="500112", residents_able=30), actor=city
+    )
     login(page, live_server, city.username)
     page.goto(f"{live_server.url}/staffing/projection/")
     expect(page.locator("#district-map[data-ready='1']")).to_be_attached()
