@@ -135,6 +135,7 @@ INSTALLED_APPS = [
     "careforce.credit",
     "careforce.rankings",
     "careforce.indicators",
+    "careforce.staffing",
     "careforce.timebank",
 ]
 

@@ -22,5 +22,6 @@ urlpatterns = [
     path("credit/", include("careforce.credit.urls")),
     path("rankings/", include("careforce.rankings.urls")),
     path("indicators/", include("careforce.indicators.urls")),
+    path("staffing/", include("careforce.staffing.urls")),
     path("timebank/", include("careforce.timebank.urls")),
 ]

@@ -96,6 +96,11 @@ def _skill_level_entries() -> list[Entry]:
     ]
 
 
+def _post_entries() -> list[Entry]:
+    Post = apps.get_model("staffing", "Post")
+    return [Entry(code, (name,)) for code, name in Post.objects.values_list("code", "name")]
+
+
 @dataclass(frozen=True)
 class VocabularyList:
     name: str
@@ -121,6 +126,8 @@ LISTS: dict[str, VocabularyList] = {
         _choice_list("evaluator_kind", _("Evaluated by"), "评价人", "conduct.models.EvaluatorKind"),
         VocabularyList("complaint_channel", _("Channel"), "投诉渠道", _complaint_channel_entries),
         _choice_list("penalty_kind", _("Penalty"), "", "conduct.models.PenaltyKind"),
+        # No import column: the roster keeps the post as typed and resolves it beside (Employment.post_ref).
+        VocabularyList("post", _("Post"), "", _post_entries),
     )
 }
 _BY_CHOICES = {item.choices: item.name for item in LISTS.values() if item.choices}

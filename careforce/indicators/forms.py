@@ -8,7 +8,7 @@ from django.utils.translation import gettext_lazy as _
 from careforce.core.forms import StyledForm, date_field
 from careforce.core.models import District, User
 from careforce.core.scope import Level, scope_of
-from careforce.indicators.models import Recurrence, ShareBasis, Target
+from careforce.indicators.models import PopulationBasis, Recurrence, ShareBasis, Target
 
 
 class TargetForm(StyledForm):
@@ -74,6 +74,8 @@ class OlderPopulationForm(StyledForm):
     )
     year = forms.CharField(label=_("Year"), max_length=4)
     count = forms.CharField(label=_("People aged 60+"), max_length=12)
+    aged_65_plus = forms.CharField(label=_("People aged 65+"), max_length=12, required=False)
+    basis = forms.ChoiceField(label=_("Basis"), choices=PopulationBasis.choices, required=False)
     source = forms.CharField(label=_("Source"), max_length=300)
     is_estimate = forms.BooleanField(label=_("Estimate"), required=False)
 

@@ -98,6 +98,11 @@ class TargetShare(models.Model):
         return f"{self.target_id} {self.district_id} {self.share}"
 
 
+class PopulationBasis(models.TextChoices):
+    RESIDENT = "resident", _("Resident population (常住)")
+    REGISTERED = "registered", _("Registered residence (户籍)")
+
+
 class OlderPopulation(models.Model):
     """People aged 60+ (the denominator of density and social-worker ratios), city-wide or per district,
     with where the figure comes from. The newest year per place is used."""
@@ -107,6 +112,10 @@ class OlderPopulation(models.Model):
     )
     year = models.PositiveSmallIntegerField(_("year"))
     count = models.PositiveIntegerField(_("people aged 60+"))
+    aged_65_plus = models.PositiveIntegerField(_("people aged 65+"), null=True, blank=True)
+    basis = models.CharField(
+        _("basis"), max_length=12, choices=PopulationBasis.choices, default=PopulationBasis.RESIDENT
+    )
     source = models.CharField(_("source"), max_length=300)
     is_estimate = models.BooleanField(_("estimate"), default=False)
 

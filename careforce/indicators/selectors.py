@@ -11,6 +11,7 @@
 from __future__ import annotations
 
 import datetime
+import math
 from collections import defaultdict
 from dataclasses import dataclass
 from dataclasses import field as dataclass_field
@@ -581,24 +582,12 @@ def required_care_staff(row: dict[str, Any], ratios: dict[str, Decimal]) -> int:
     return whole + (1 if need > whole else 0)
 
 
-def care_staffing(institution_ids: list[int] | None = None) -> dict[int, tuple[int, int]]:
-    """institution id → (care staff in post, care staff its residents call for): the dashboard's staffing
-    shortfall (required_care_staff against the "team:care" counter of the facts), for every institution
-    (None) or those asked. Not scoped: callers scope what they show (the ranking ranks every institution)."""
-    from careforce.indicators.models import InstitutionCounter
+def care_staffing(institution_ids: list[int] | None = None) -> dict[int, tuple[Decimal, int]]:
+    """institution id → (care staff counted, care staff required): the one definition lives in
+    careforce.staffing.rules (who counts: a current employment with a labour contract)."""
+    from careforce.staffing.rules import care_staffing as definition
 
-    ratios = staffing_ratios()
-    institutions = Institution.objects.order_by()
-    counters = InstitutionCounter.objects.filter(key="team:care")
-    if institution_ids is not None:
-        institutions = institutions.filter(pk__in=institution_ids)
-        counters = counters.filter(institution_id__in=institution_ids)
-    care = dict(counters.values_list("institution_id", "n"))
-    fields = [name for name, _label in RESIDENT_LEVEL_FIELDS]
-    return {
-        row["id"]: (int(care.get(row["id"], 0)), required_care_staff(row, ratios))
-        for row in institutions.values("id", *fields)
-    }
+    return definition(institution_ids)
 
 
 def institution_table(
@@ -609,10 +598,12 @@ def institution_table(
     ratios = staffing_ratios()
     kinds, ownerships = dict(InstitutionKind.choices), dict(Ownership.choices)
     rows = []
-    for inst in sources.institution_rows(district_id, ctx.today, institution_ids=institution_ids):
+    institution_rows = list(sources.institution_rows(district_id, ctx.today, institution_ids=institution_ids))
+    staffing = care_staffing([inst["id"] for inst in institution_rows])
+    for inst in institution_rows:
         f = inst["figures"]
-        required = required_care_staff(inst, ratios)
-        care = int(f.get("team:care", 0))
+        counted, required = staffing.get(inst["id"], (Decimal(0), required_care_staff(inst, ratios)))
+        care = counted.normalize() if counted % 1 else int(counted)
         row = {
             "id": inst["id"],
             "name": inst["name"],
@@ -623,7 +614,7 @@ def institution_table(
             "workers": int(f.get("workers", 0)),
             "care": care,
             "required_care": required,
-            "short": max(0, required - care),
+            "short": max(0, math.ceil(required - counted)),
             "social_workers": int(f.get(f"occupation:{sources.SOCIAL_WORKER_OCCUPATION}", 0)),
             "heads": int(f.get("heads", 0)),
             "heads_trained": int(f.get("heads_trained", 0))
@@ -654,7 +645,8 @@ def institution_view(user: User, institution_id: object) -> dict[str, Any]:
     figures["beds"] = institution.beds
     for field, _label in RESIDENT_LEVEL_FIELDS:
         inst.setdefault(field, getattr(institution, field))
-    required = required_care_staff(inst, staffing_ratios())
+    counted, required = care_staffing([institution.pk]).get(institution.pk, (Decimal(0), 0))
+    care = counted.normalize() if counted % 1 else int(counted)
     occupations = _occupation_pks()
     readings = []
     for indicator in definitions.available():
@@ -681,8 +673,8 @@ def institution_view(user: User, institution_id: object) -> dict[str, Any]:
         "institution": institution,
         "readings": readings,
         "required_care": required,
-        "care": int(figures.get("team:care", 0)),
-        "short": max(0, required - int(figures.get("team:care", 0))),
+        "care": care,
+        "short": max(0, math.ceil(required - counted)),
         "heads_trained": inst["figures"].get("heads_trained")
         if sources.has("training", "heads_trained")
         else None,

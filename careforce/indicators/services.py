@@ -27,6 +27,7 @@ from careforce.indicators.models import (
     MonthlyFigure,
     OlderPopulation,
     PeriodReport,
+    PopulationBasis,
     Recurrence,
     ShareBasis,
     Target,
@@ -215,31 +216,66 @@ def target_shares_set(*, actor: User, target: Target, shares: Mapping[Any, Any])
     return list(existing.values())
 
 
+# The words officials write for the two bases (the statistical bureau's and the policy's).
+_BASIS_WORDS = {
+    "resident": PopulationBasis.RESIDENT,
+    "常住": PopulationBasis.RESIDENT,
+    "常住人口": PopulationBasis.RESIDENT,
+    "registered": PopulationBasis.REGISTERED,
+    "户籍": PopulationBasis.REGISTERED,
+    "户籍人口": PopulationBasis.REGISTERED,
+}
+
+
 @transaction.atomic
 def older_population_set(
-    *, actor: User, district: District | None, year: Any, count: Any, source: Any, is_estimate: bool = False
+    *,
+    actor: User,
+    district: District | None,
+    year: Any,
+    count: Any,
+    source: Any,
+    is_estimate: bool = False,
+    aged_65_plus: Any = None,
+    basis: Any = None,
 ) -> OlderPopulation:
-    """Record the 60+ population of a district (or the city, district None) for a year, with its source."""
+    """Record the 60+ population (and 65+, when known) of a district (or the city, district None) for a year,
+    on its basis (常住 or 户籍), with its source."""
     _require_city(actor)
     errors: dict[str, list[str]] = {}
     year_value = _decimal(year, field="year", errors=errors, low=Decimal(2000), high=Decimal(2100))
     count_value = _decimal(count, field="count", errors=errors, low=Decimal(1), high=Decimal(50_000_000))
+    over_65 = None
+    if aged_65_plus not in (None, ""):
+        over_65 = _decimal(
+            aged_65_plus, field="aged_65_plus", errors=errors, low=Decimal(0), high=Decimal(50_000_000)
+        )
+        if over_65 is not None and count_value is not None and over_65 > count_value:
+            errors["aged_65_plus"] = [_("People aged 65+ cannot outnumber people aged 60+.")]
+    basis_value = PopulationBasis.RESIDENT
+    if basis not in (None, ""):
+        basis_value = _BASIS_WORDS.get(normalize_text(basis).replace(" ", "").lower())
+        if basis_value is None:
+            errors["basis"] = [_("Write the basis as 常住 (resident) or 户籍 (registered residence).")]
     source_text = clean_free_text(source)[:300]
     if not source_text:
         errors["source"] = [_("Say where the figure comes from (publication, year, table).")]
     if errors:
         raise ValidationError(errors)
     row = OlderPopulation.objects.filter(district=district, year=int(year_value)).select_for_update().first()
-    before = audit.snapshot(row, ("count", "source", "is_estimate")) if row else {}
+    fields = ("count", "aged_65_plus", "basis", "source", "is_estimate")
+    before = audit.snapshot(row, fields) if row else {}
     if row is None:
         row = OlderPopulation(district=district, year=int(year_value))
     row.count, row.source, row.is_estimate = int(count_value), source_text, bool(is_estimate)
+    row.aged_65_plus = None if over_65 is None else int(over_65)
+    row.basis = basis_value
     row.save()
     audit.record(
         actor=actor,
         action=AuditAction.UPDATE if before else AuditAction.CREATE,
         instance=row,
-        changes=audit.diff(before, audit.snapshot(row, ("count", "source", "is_estimate"))),
+        changes=audit.diff(before, audit.snapshot(row, fields)),
     )
     return row  # older population is read on every request (selectors.older_population), not held
 

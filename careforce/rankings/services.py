@@ -8,7 +8,7 @@ data for (weights are data: RankingIndicator rows of the method in use):
 - certification: the care-worker certification rate (skills contract; current figures);
 - training: the share of current staff with a completed training in the period's year (training contract);
 - staffing: care staff in post as a share of the care staff the residents call for, capped at 100 (the
-  dashboard's one definition of the staffing shortfall: indicators.selectors.care_staffing); an
+  one definition of the staffing shortfall: staffing.rules.care_staffing); an
   institution with no residents recorded has no value.
 """
 
@@ -35,7 +35,6 @@ from careforce.core.models import AuditAction, User
 from careforce.core.scope import Level, require_write
 from careforce.core.validators import normalize_text
 from careforce.credit import sources
-from careforce.indicators.selectors import care_staffing
 from careforce.institutions.models import Institution
 from careforce.rankings.models import (
     ROW_VALUE_FIELDS,
@@ -49,6 +48,7 @@ from careforce.rankings.models import (
 )
 from careforce.registry.choices import parse_choice
 from careforce.registry.models import Worker
+from careforce.staffing.rules import care_staffing
 
 
 def _require_city(actor: User) -> None:
@@ -205,7 +205,8 @@ def ranking_compute(*, actor: User, data: Mapping[str, Any]) -> Ranking:
         certified, care_workers = certification.get(pk, (0, 0))
         n_staff = staff.get(pk, 0)
         n_trained = trained.get(pk, 0)
-        care_staff, required = staffing.get(pk, (0, 0))
+        counted, required = staffing.get(pk, (0, 0))
+        care_staff = int(counted)  # whole people for the stored column; the rate keeps part-time fractions
         row = SimpleNamespace(
             institution_id=pk,
             institution_name=name,
@@ -228,7 +229,7 @@ def ranking_compute(*, actor: User, data: Mapping[str, Any]) -> Ranking:
             training_coverage=_pct(min(n_trained, n_staff), n_staff),
             care_staff=care_staff,
             required_care_staff=required,
-            staffing_rate=_pct(min(care_staff, required), required),
+            staffing_rate=_pct(min(float(counted), required), required),
             rank_city=None,
             rank_district=None,
         )

@@ -19,7 +19,7 @@ from django.db.models import Count
 from django.utils import timezone
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from careforce.core import crypto, demo_names, twofactor
+from careforce.core import crypto, demo_names, reference, twofactor
 from careforce.core.models import ADMINISTRATOR_ROLES, District, Role, User
 from careforce.core.scope import needs_second_factor
 from careforce.core.services import account_create
@@ -326,6 +326,7 @@ def _surname_sampler() -> Callable[[random.Random], str]:
 _SURNAME_DRAW = _surname_sampler()
 
 TEAMS = {"care": 75, "professional": 12, "management": 7, "support": 6}
+
 OCCUPATIONS = {
     "care": {
         "care_worker": 88,

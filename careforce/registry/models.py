@@ -171,6 +171,15 @@ class Employment(models.Model):
         db_index=False,
     )
     post = models.CharField(_("post"), max_length=60)
+    # The catalogue post the typed text names (resolved through the "post" synonyms); None: not recognised.
+    post_ref = models.ForeignKey(
+        "staffing.Post",
+        verbose_name=_("catalogue post"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="employments",
+    )
     start_date = models.DateField(_("start date"))
     end_date = models.DateField(_("end date"), null=True, blank=True)
     has_labour_contract = models.BooleanField(_("labour contract signed"), default=False)

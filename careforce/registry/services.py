@@ -116,6 +116,7 @@ class Resolver:
         self.actor = actor
         self.scope: Scope = require_write(actor)
         self._occupations: dict[str, Occupation] | None = None  # by code and by id
+        self._posts: dict[str, int] | None = None  # catalogue post code -> pk
         # The reference lists as they are when the batch starts (one snapshot for all its rows).
         self.vocabulary = vocabulary.snapshot()
         self._institutions: dict[str, Institution | None] = {}
@@ -136,6 +137,15 @@ class Resolver:
             return self._occupations[text]
         code = self.vocabulary.resolve("occupation", raw)
         return self._occupations.get(code) if code else None
+
+    def post(self, raw: Any) -> int | None:
+        """The pk of the catalogue post (staffing.Post) the typed post names, through the "post" synonyms."""
+        if self._posts is None:
+            from django.apps import apps
+
+            self._posts = dict(apps.get_model("staffing", "Post").objects.values_list("code", "pk"))
+        code = self.vocabulary.resolve("post", raw)
+        return self._posts.get(code) if code else None
 
     def choice(self, raw: Any, choices: type) -> str | None:
         """A choice field's value (code, label or synonym), read against the batch's snapshot."""
@@ -182,6 +192,7 @@ class Resolver:
         For work done away from the database (an import's helper process): the same answers as the lazy
         lookups, taken at one moment."""
         self.occupation(None)
+        self.post(None)
         self.vocabulary.prime()
         self._districts = {}
         for district in District.objects.all():
@@ -397,6 +408,8 @@ def clean_employment_fields(
             _add(errors, "post", _("Enter the post (for example 护理员)."))
         else:
             values["post"] = post[:60]
+            # The catalogue post is resolved from the typed text, which stays as typed.
+            values["post_ref_id"] = resolver.post(post)
     for name in ("start_date", "end_date"):
         if name in data and name not in errors:
             raw = data[name]
@@ -663,6 +676,7 @@ _EMPLOYMENT_DEFAULTS = {
     "has_labour_contract": False,
     "is_part_time": False,
     "end_reason": "",
+    "post_ref_id": None,
 }
 
 

@@ -1,0 +1,250 @@
+"""/api/v1/staffing: thin callers of the staffing selectors and services, scoped like the pages."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from django.http import HttpRequest
+from ninja import Field, Router, Schema
+
+from careforce.core.schemas import ERROR_RESPONSES, READ_RESPONSES, Id, InputSchema
+from careforce.staffing import selectors, services
+
+router = Router(tags=["staffing"])
+
+
+class NeedOut(Schema):
+    post: str
+    required: float
+    counted: float = Field(description="People counted: current employment with a labour contract")
+    short: int = Field(description="Required minus counted, rounded up to whole people")
+
+
+class PopulationOut(Schema):
+    year: int
+    basis: str = Field(description="resident (常住) or registered (户籍)")
+    aged_60_plus: int
+    aged_65_plus: int | None
+    source: str
+
+
+class ShareOut(Schema):
+    complete: int
+    total: int
+    percent: float | None
+
+
+class DistrictOut(Schema):
+    district_id: int
+    district: str
+    institutions: int
+    compliant: int
+    shortfall: dict[str, int]
+    older_population: PopulationOut | None = Field(description="None: no data (never zero)")
+    care_workers_per_1000_older: float | None
+    social_workers_per_1000_older: float | None
+    completeness: ShareOut
+    completeness_meets_threshold: bool
+
+
+class OverviewOut(Schema):
+    completeness_threshold: float
+    districts: list[DistrictOut]
+
+
+class InstitutionOut(Schema):
+    institution_id: int
+    name: str
+    compliant: bool
+    shortfall_text: str
+    needs: list[NeedOut]
+    completeness: ShareOut
+    completeness_meets_threshold: bool
+    completeness_threshold: float
+
+
+class DistrictDetailOut(Schema):
+    district_id: int
+    district: str
+    older_population: PopulationOut | None
+    care_workers_per_1000_older: float | None
+    social_workers_per_1000_older: float | None
+    completeness: ShareOut
+    institutions: list[InstitutionOut]
+
+
+class YearOut(Schema):
+    year: int
+    older_population: float | None
+    demand: float | None
+    supply: float
+    gap: float | None
+
+
+class ProjectionRowOut(Schema):
+    district_id: int
+    district: str
+    has_population: bool
+    care_staff_now: float
+    net_monthly_flow: float
+    years: list[YearOut]
+
+
+class ProjectionOut(Schema):
+    scenario: str
+    older_growth_per_year: float
+    community_workers_per_1000: float
+    home_workers_per_1000: float
+    districts_excluded: int
+    districts: list[ProjectionRowOut]
+
+
+class ScenarioIn(InputSchema):
+    older_growth_per_year: float | str | None = None
+    community_workers_per_1000: float | str | None = None
+    home_workers_per_1000: float | str | None = None
+    source: str | None = None
+
+
+def _f(value: Decimal | None) -> float | None:
+    return None if value is None else float(value)
+
+
+def _population(row) -> dict | None:
+    if row is None:
+        return None
+    return {
+        "year": row.year,
+        "basis": row.basis,
+        "aged_60_plus": row.count,
+        "aged_65_plus": row.aged_65_plus,
+        "source": row.source,
+    }
+
+
+def _share(share) -> dict:
+    return {"complete": share.complete, "total": share.total, "percent": share.percent}
+
+
+@router.get("/staffing", response={200: OverviewOut, **READ_RESPONSES}, summary="Staffing by district")
+def staffing_overview(request: HttpRequest):
+    data = selectors.overview(request.auth)
+    return {
+        "completeness_threshold": float(data["threshold"]),
+        "districts": [
+            {
+                "district_id": row.district.pk,
+                "district": row.district.name,
+                "institutions": row.institutions,
+                "compliant": row.compliant,
+                "shortfall": row.shortfall,
+                "older_population": _population(row.population),
+                "care_workers_per_1000_older": _f(row.care_per_1000),
+                "social_workers_per_1000_older": _f(row.social_per_1000),
+                "completeness": _share(row.share),
+                "completeness_meets_threshold": row.meets_threshold,
+            }
+            for row in data["rows"]
+        ],
+    }
+
+
+def _institution(inst_id: int, name: str, compliance, share, meets: bool, threshold: Decimal) -> dict:
+    return {
+        "institution_id": inst_id,
+        "name": name,
+        "compliant": compliance.compliant,
+        "shortfall_text": compliance.text,
+        "needs": [
+            {"post": n.post, "required": float(n.required), "counted": float(n.counted), "short": n.short}
+            for n in compliance.needs
+        ],
+        "completeness": _share(share),
+        "completeness_meets_threshold": meets,
+        "completeness_threshold": float(threshold),
+    }
+
+
+@router.get(
+    "/staffing/districts/{district_id}",
+    response={200: DistrictDetailOut, **READ_RESPONSES},
+    summary="A district's staffing",
+)
+def staffing_district(request: HttpRequest, district_id: Id):
+    data = selectors.district_detail(request.auth, district_id)
+    return {
+        "district_id": data["district"].pk,
+        "district": data["district"].name,
+        "older_population": _population(data["population"]),
+        "care_workers_per_1000_older": _f(data["care_per_1000"]),
+        "social_workers_per_1000_older": _f(data["social_per_1000"]),
+        "completeness": _share(data["share"]),
+        "institutions": [
+            _institution(r.id, r.name, r.compliance, r.share, r.meets_threshold, data["threshold"])
+            for r in data["rows"]
+        ],
+    }
+
+
+@router.get(
+    "/staffing/institutions/{institution_id}",
+    response={200: InstitutionOut, **READ_RESPONSES},
+    summary="An institution's staffing and record completeness",
+)
+def staffing_institution(request: HttpRequest, institution_id: Id):
+    data = selectors.institution_detail(request.auth, institution_id)
+    inst = data["institution"]
+    return _institution(
+        inst.pk, inst.name, data["compliance"], data["share"], data["meets_threshold"], data["threshold"]
+    )
+
+
+def _projection(request: HttpRequest) -> dict:
+    data = selectors.projection(request.auth)
+    scenario = data["scenario"]
+    return {
+        "scenario": scenario.name,
+        "older_growth_per_year": float(scenario.older_growth_per_year),
+        "community_workers_per_1000": float(scenario.community_workers_per_1000),
+        "home_workers_per_1000": float(scenario.home_workers_per_1000),
+        "districts_excluded": data["excluded"],
+        "districts": [
+            {
+                "district_id": row.district.pk,
+                "district": row.district.name,
+                "has_population": row.population is not None,
+                "care_staff_now": float(row.supply_now),
+                "net_monthly_flow": float(row.monthly_flow),
+                "years": [
+                    {
+                        "year": year,
+                        "older_population": _f(v["older"]),
+                        "demand": _f(v["demand"]),
+                        "supply": float(v["supply"]),
+                        "gap": _f(v["gap"]),
+                    }
+                    for year, v in row.years.items()
+                ],
+            }
+            for row in data["rows"]
+        ],
+    }
+
+
+@router.get(
+    "/staffing/projection",
+    response={200: ProjectionOut, **READ_RESPONSES},
+    summary="Supply and demand to 2029",
+)
+def staffing_projection(request: HttpRequest):
+    return _projection(request)
+
+
+@router.patch(
+    "/staffing/scenario",
+    response={200: ProjectionOut, **ERROR_RESPONSES},
+    summary="Edit the current scenario",
+)
+def staffing_scenario(request: HttpRequest, payload: ScenarioIn):
+    services.scenario_update(actor=request.auth, data=payload.dict(exclude_none=True))
+    return _projection(request)

@@ -1,0 +1,17 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class StaffingConfig(AppConfig):
+    name = "careforce.staffing"
+    label = "staffing"
+    verbose_name = _("Staffing")
+
+    def ready(self) -> None:
+        from careforce.core.extensions import NavItem, register_nav
+        from careforce.core.scope import Level
+
+        def officials(user, scope) -> bool:
+            return scope.level in (Level.CITY, Level.DISTRICT, Level.INSTITUTION)
+
+        register_nav(NavItem("staffing", _("Staffing"), "staffing:home", "staffing", officials, order=45))

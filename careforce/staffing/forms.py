@@ -1,0 +1,27 @@
+from __future__ import annotations
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from careforce.core.forms import StyledForm
+
+
+class SettingsForm(StyledForm):
+    completeness_threshold = forms.CharField(label=_("Record completeness threshold (%)"), max_length=6)
+    part_time_weight = forms.CharField(label=_("A part-time person counts as"), max_length=5)
+    source = forms.CharField(label=_("Source"), max_length=200, required=False)
+
+
+class ScenarioForm(StyledForm):
+    older_growth_per_year = forms.CharField(
+        label=_("Yearly growth of the older population (%)"), max_length=8
+    )
+    community_workers_per_1000 = forms.CharField(
+        label=_("Community care workers per 1,000 older people"), max_length=8
+    )
+    home_workers_per_1000 = forms.CharField(label=_("Home care workers per 1,000 older people"), max_length=8)
+    source = forms.CharField(label=_("Source"), max_length=200, required=False)
+
+
+class PopulationImportForm(StyledForm):
+    file = forms.FileField(label=_("Older population workbook (xlsx)"))

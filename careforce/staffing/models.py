@@ -1,0 +1,123 @@
+"""Posts (岗位), staffing rules and projection scenarios, all kept as data.
+
+The care-staff ratios by ability level are `indicators.StaffingRatio` and the older population is
+`indicators.OlderPopulation` (one table each, read by the dashboard too); this app adds what they lack."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class PostGroup(models.TextChoices):
+    MANAGEMENT = "management", _("Management")
+    PROFESSIONAL = "professional", _("Professional and technical")
+    SKILLED = "skilled", _("Skilled")
+    SUPPORT = "support", _("Support")
+
+
+class Post(models.Model):
+    """A post of the catalogue; its synonyms are `core.Synonym` rows of the list "post"."""
+
+    code = models.SlugField(_("code"), max_length=40, unique=True)
+    name = models.CharField(_("name"), max_length=60, unique=True)
+    group = models.CharField(_("group"), max_length=20, choices=PostGroup.choices)
+    is_new_post = models.BooleanField(_("new post of the policy"), default=False)
+    sort_order = models.PositiveSmallIntegerField(_("order"), default=0)
+
+    class Meta:
+        ordering = ["sort_order", "id"]
+        verbose_name = _("post")
+        verbose_name_plural = _("posts")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class PostRequirement(models.Model):
+    """An institution matching every condition must have at least `count` people in `post`."""
+
+    post = models.ForeignKey(
+        Post, verbose_name=_("post"), on_delete=models.PROTECT, related_name="requirements"
+    )
+    count = models.PositiveSmallIntegerField(_("required people"), default=1)
+    min_star_grade = models.PositiveSmallIntegerField(
+        _("from star grade"), default=0, validators=[MaxValueValidator(5)]
+    )
+    min_beds = models.PositiveIntegerField(_("from beds"), default=0)
+    public_service_unit_only = models.BooleanField(_("public-service units (事业单位) only"), default=False)
+    source = models.CharField(_("source"), max_length=200)
+    is_verified = models.BooleanField(_("source verified"), default=False)
+
+    class Meta:
+        ordering = ["post__sort_order", "min_star_grade", "min_beds", "id"]
+        verbose_name = _("post requirement")
+        verbose_name_plural = _("post requirements")
+
+    def __str__(self) -> str:
+        return f"{self.post} ×{self.count} (≥{self.min_star_grade}★, ≥{self.min_beds})"
+
+
+class StaffingSettings(models.Model):
+    """The one row of staffing settings (pk=1) other rules read."""
+
+    completeness_threshold = models.DecimalField(
+        _("record completeness threshold (%)"),
+        max_digits=5,
+        decimal_places=1,
+        default=Decimal("90"),
+        validators=[MinValueValidator(0), MaxValueValidator(100)],
+    )
+    part_time_weight = models.DecimalField(
+        _("a part-time person counts as"),
+        max_digits=3,
+        decimal_places=2,
+        default=Decimal("0.5"),
+        validators=[MinValueValidator(0), MaxValueValidator(1)],
+    )
+    source = models.CharField(_("source"), max_length=200, blank=True)
+
+    class Meta:
+        verbose_name = _("staffing settings")
+        verbose_name_plural = _("staffing settings")
+
+    def __str__(self) -> str:
+        return f"{self.completeness_threshold} % / {self.part_time_weight}"
+
+
+class Scenario(models.Model):
+    """The editable assumptions of the supply–demand projection; the one marked current is used."""
+
+    name = models.CharField(_("name"), max_length=60, unique=True)
+    is_current = models.BooleanField(_("current"), default=False)
+    # Compound yearly growth applied from the year of each district's figure to 2027 and 2029.
+    older_growth_per_year = models.DecimalField(
+        _("yearly growth of the older population (%)"), max_digits=5, decimal_places=2, default=Decimal("0")
+    )
+    community_workers_per_1000 = models.DecimalField(
+        _("community care workers per 1,000 older people"),
+        max_digits=6,
+        decimal_places=2,
+        default=Decimal("0"),
+    )
+    home_workers_per_1000 = models.DecimalField(
+        _("home care workers per 1,000 older people"), max_digits=6, decimal_places=2, default=Decimal("0")
+    )
+    source = models.CharField(_("source"), max_length=200, blank=True)
+    is_verified = models.BooleanField(_("source verified"), default=False)
+
+    class Meta:
+        ordering = ["-is_current", "name"]
+        verbose_name = _("projection scenario")
+        verbose_name_plural = _("projection scenarios")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["is_current"], condition=models.Q(is_current=True), name="one_current_scenario"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.name

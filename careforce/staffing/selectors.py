@@ -1,0 +1,404 @@
+"""Reads of the staffing pages and API, scoped like the dashboard (a district official sees the city in
+aggregate and opens only its own district; an institution administrator opens its own institution; workers
+and accounts without a scope are told the pages do not exist)."""
+
+from __future__ import annotations
+
+import datetime
+import math
+from collections import defaultdict
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+from django.db.models import BooleanField, Count, ExpressionWrapper, Q, QuerySet
+from django.http import Http404
+from django.utils import timezone
+
+from careforce.core.models import District, User
+from careforce.core.scope import Level, Scope
+from careforce.indicators.models import OlderPopulation
+from careforce.indicators.selectors import (
+    dashboard_scope,
+    district_get,
+    institution_for_dashboard,
+    sees_district,
+)
+from careforce.institutions.models import Institution
+from careforce.registry import completeness
+from careforce.registry.models import Employment, Team, Worker
+from careforce.staffing import rules
+from careforce.staffing.models import Post, PostRequirement, Scenario, StaffingSettings
+
+SOCIAL_WORK_POST = "social_work"
+PROJECTION_YEARS = (2027, 2029)
+FLOW_MONTHS = 24
+
+
+def _officials_above_institutions(user: User) -> Scope:
+    """City and district officials: the city-wide tables. An institution administrator opens its own
+    institution only; workers and accounts without a scope are told the page does not exist."""
+    scope = dashboard_scope(user)
+    if scope.level == Level.INSTITUTION:
+        raise Http404
+    return scope
+
+
+def completeness_threshold() -> Decimal:
+    """The share (%) of complete records an institution needs (data: StaffingSettings), for every rule."""
+    return Decimal(rules.settings_row().completeness_threshold)
+
+
+def settings() -> StaffingSettings:
+    return rules.settings_row()
+
+
+def current_scenario() -> Scenario:
+    return Scenario.objects.filter(is_current=True).first() or Scenario(name="—")
+
+
+# ---------------------------------------------------------------- older population
+
+
+def older_population_rows() -> dict[int, OlderPopulation]:
+    """district id → its newest figure (any basis; the row says which). A district absent has no data."""
+    out: dict[int, OlderPopulation] = {}
+    for row in OlderPopulation.objects.filter(district__isnull=False).order_by("district_id", "-year", "id"):
+        out.setdefault(row.district_id, row)
+    return out
+
+
+def per_1000(count: Decimal | int, population: OlderPopulation | None) -> Decimal | None:
+    """People per 1,000 older people (aged 60+); None (no data) without a figure, never zero."""
+    if population is None or not population.count:
+        return None
+    return (Decimal(count) * 1000 / population.count).quantize(Decimal("0.001"))
+
+
+# ---------------------------------------------------------------- per district
+
+
+def _counted_by_district(district_id: int | None = None) -> tuple[dict[int, Decimal], dict[int, Decimal]]:
+    """district id → (care staff counted, social workers counted), full-time 1 and part-time the weight."""
+    weight = Decimal(settings().part_time_weight)
+    care: dict[int, Decimal] = defaultdict(Decimal)
+    social: dict[int, Decimal] = defaultdict(Decimal)
+    counted = rules.counted_employments()
+    if district_id is not None:
+        counted = counted.filter(institution__district_id=district_id)
+    rows = (
+        counted.filter(Q(worker__team=Team.CARE) | Q(post_ref__code=SOCIAL_WORK_POST))
+        .values_list("institution__district_id", "is_part_time")
+        .annotate(
+            care=Count("pk", filter=Q(worker__team=Team.CARE)),
+            social=Count("pk", filter=Q(post_ref__code=SOCIAL_WORK_POST)),
+        )
+    )
+    for district_id, part_time, n_care, n_social in rows:
+        w = weight if part_time else Decimal(1)
+        care[district_id] += n_care * w
+        social[district_id] += n_social * w
+    return care, social
+
+
+@dataclass
+class DistrictRow:
+    district: District
+    can_open: bool
+    institutions: int = 0
+    compliant: int = 0
+    shortfall: dict[str, int] = field(default_factory=dict)
+    required_care: int = 0
+    care: Decimal = Decimal(0)
+    social: Decimal = Decimal(0)
+    population: OlderPopulation | None = None
+    share: completeness.Share | None = None
+    meets_threshold: bool = False
+    institutions_meeting: int = 0
+
+    @property
+    def care_per_1000(self) -> Decimal | None:
+        return per_1000(self.care, self.population)
+
+    @property
+    def social_per_1000(self) -> Decimal | None:
+        return per_1000(self.social, self.population)
+
+    @property
+    def shortfall_text(self) -> str:
+        return ", ".join(f"{post} {n}" for post, n in self.shortfall.items())
+
+
+def overview(user: User) -> dict[str, Any]:
+    """Every district's compliance, older population, per-1,000 figures and completeness, and the city's."""
+    scope = _officials_above_institutions(user)
+    threshold = completeness_threshold()
+    results = rules.compliance(Institution.objects.all())
+    population = older_population_rows()
+    care, social = _counted_by_district()
+    shares = completeness.shares_by_district()
+    institution_shares = completeness.shares_by_institution()
+    rows = {
+        d.pk: DistrictRow(d, sees_district(scope, d.pk), population=population.get(d.pk))
+        for d in District.objects.order_by("sort_order", "code")
+    }
+    for row, result, required_care in results.values():
+        d = rows[row["district_id"]]
+        d.institutions += 1
+        d.compliant += result.compliant
+        d.required_care += required_care
+        for need in result.shortfalls:
+            d.shortfall[need.post] = d.shortfall.get(need.post, 0) + need.short
+        share = institution_shares.get(row["id"])
+        d.institutions_meeting += bool(share and share.meets(float(threshold)))
+    city_share = completeness.Share(0, 0)
+    for d in rows.values():
+        d.care, d.social = care.get(d.district.pk, Decimal(0)), social.get(d.district.pk, Decimal(0))
+        d.share = shares.get(d.district.pk, completeness.Share(0, 0))
+        d.meets_threshold = d.share.meets(float(threshold))
+        city_share = completeness.Share(
+            city_share.complete + d.share.complete, city_share.total + d.share.total
+        )
+    with_population = [d for d in rows.values() if d.population is not None]
+    city_older = sum(d.population.count for d in with_population)
+    city = {
+        "institutions": sum(d.institutions for d in rows.values()),
+        "compliant": sum(d.compliant for d in rows.values()),
+        "shortfall": _sum_shortfalls(rows.values()),
+        "share": city_share,
+        "meets_threshold": city_share.meets(float(threshold)),
+        # Per 1,000 only over the districts with a figure: the others are counted, not treated as zero.
+        "care_per_1000": (sum(d.care for d in with_population) * 1000 / city_older).quantize(Decimal("0.001"))
+        if city_older
+        else None,
+        "social_per_1000": (sum(d.social for d in with_population) * 1000 / city_older).quantize(
+            Decimal("0.001")
+        )
+        if city_older
+        else None,
+        "districts_with_population": len(with_population),
+        "districts_without_population": len(rows) - len(with_population),
+    }
+    return {"scope": scope, "rows": list(rows.values()), "city": city, "threshold": threshold}
+
+
+def _sum_shortfalls(rows) -> dict[str, int]:
+    total: dict[str, int] = {}
+    for d in rows:
+        for post, n in d.shortfall.items():
+            total[post] = total.get(post, 0) + n
+    return total
+
+
+@dataclass
+class InstitutionRow:
+    id: int
+    name: str
+    beds: int
+    star_grade: int
+    compliance: rules.Compliance
+    required_care: int
+    share: completeness.Share
+    meets_threshold: bool
+    can_open: bool
+
+
+def district_detail(user: User, pk: object) -> dict[str, Any]:
+    """One district: each institution's compliance (with its named shortfall) and record completeness."""
+    district = district_get(user, pk)
+    threshold = completeness_threshold()
+    institutions = Institution.objects.filter(district=district)
+    results = rules.compliance(institutions)
+    district_staff = Worker.objects.filter(institution__district=district)
+    shares = {
+        r["institution_id"]: completeness.Share(complete=r["complete"], total=r["total"])
+        for r in completeness.current_staff(district_staff)
+        .order_by()
+        .values("institution_id")
+        .annotate(total=Count("pk"), complete=Count("pk", filter=completeness.complete_q()))
+    }
+    rows = []
+    for inst_id, (row, result, required_care) in results.items():
+        share = shares.get(inst_id, completeness.Share(0, 0))
+        rows.append(
+            InstitutionRow(
+                id=inst_id,
+                name=row["name"],
+                beds=row["beds"],
+                star_grade=row["star_grade"],
+                compliance=result,
+                required_care=required_care,
+                share=share,
+                meets_threshold=share.meets(float(threshold)),
+                can_open=True,
+            )
+        )
+    population = older_population_rows().get(district.pk)
+    care, social = _counted_by_district(district.pk)
+    return {
+        "district": district,
+        "rows": rows,
+        "compliant": sum(r.compliance.compliant for r in rows),
+        "shortfall": _sum_shortfalls(
+            [DistrictRow(district, True, shortfall=_shortfall_of(r.compliance)) for r in rows]
+        ),
+        "population": population,
+        "care": care.get(district.pk, Decimal(0)),
+        "social": social.get(district.pk, Decimal(0)),
+        "care_per_1000": per_1000(care.get(district.pk, Decimal(0)), population),
+        "social_per_1000": per_1000(social.get(district.pk, Decimal(0)), population),
+        "share": completeness.share(district_staff),
+        "threshold": threshold,
+    }
+
+
+def _shortfall_of(result: rules.Compliance) -> dict[str, int]:
+    return {need.post: need.short for need in result.shortfalls}
+
+
+def institution_detail(user: User, pk: object) -> dict[str, Any]:
+    """One institution: its needs post by post, its share of complete records and the threshold."""
+    institution = institution_for_dashboard(user, pk)
+    _row, result, required_care = rules.compliance(Institution.objects.filter(pk=institution.pk))[
+        institution.pk
+    ]
+    threshold = completeness_threshold()
+    share = completeness.shares_by_institution([institution.pk]).get(institution.pk, completeness.Share(0, 0))
+    return {
+        "institution": institution,
+        "compliance": result,
+        "required_care": required_care,
+        "share": share,
+        "meets_threshold": share.meets(float(threshold)),
+        "threshold": threshold,
+        "part_time_weight": settings().part_time_weight,
+    }
+
+
+def incomplete_records(institution: Institution, on: datetime.date | None = None) -> QuerySet[Worker]:
+    """The institution's incomplete current-staff records, each annotated ok_<criterion> (one query a page)."""
+    on = on or timezone.localdate()
+    flags = {
+        f"ok_{c.code}": ExpressionWrapper(c.q(on), output_field=BooleanField()) for c in completeness.CRITERIA
+    }
+    return (
+        completeness.incomplete(Worker.objects.filter(institution=institution), on)
+        .annotate(**flags)
+        .order_by("name", "id")
+    )
+
+
+def lacks(worker: Worker) -> list[str]:
+    """The labels of the criteria an annotated record (incomplete_records) fails."""
+    return [str(c.label) for c in completeness.CRITERIA if not getattr(worker, f"ok_{c.code}")]
+
+
+def catalogue() -> list[dict[str, Any]]:
+    from careforce.core.vocabulary import synonyms_by_entry
+
+    synonyms = synonyms_by_entry("post")
+    requirements: dict[int, list[PostRequirement]] = defaultdict(list)
+    for rule in PostRequirement.objects.all():
+        requirements[rule.post_id].append(rule)
+    return [
+        {"post": post, "synonyms": synonyms.get(post.code, []), "requirements": requirements.get(post.pk, [])}
+        for post in Post.objects.all()
+    ]
+
+
+# ---------------------------------------------------------------- supply–demand projection
+
+
+@dataclass
+class ProjectionRow:
+    district: District
+    can_open: bool
+    population: OlderPopulation | None
+    institutional_demand: int
+    supply_now: Decimal
+    monthly_flow: Decimal
+    years: dict[int, dict[str, Decimal | None]] = field(default_factory=dict)
+
+
+def _months_until(today: datetime.date, year: int) -> int:
+    return max(0, (year - today.year) * 12 + (12 - today.month))
+
+
+def _net_flow_by_district(today: datetime.date) -> dict[int, Decimal]:
+    """district id → mean net monthly flow of care staff over the last 24 months (joins − leaves) ÷ 24."""
+    start = today - datetime.timedelta(days=FLOW_MONTHS * 365 // 12)
+    care = Employment.objects.filter(worker__team=Team.CARE, is_part_time=False).order_by()
+    joins = dict(
+        care.filter(start_date__gt=start, start_date__lte=today)
+        .values_list("institution__district_id")
+        .annotate(n=Count("pk"))
+    )
+    leaves = dict(
+        care.filter(end_date__gt=start, end_date__lte=today)
+        .values_list("institution__district_id")
+        .annotate(n=Count("pk"))
+    )
+    return {
+        d: (Decimal(joins.get(d, 0) - leaves.get(d, 0)) / FLOW_MONTHS).quantize(Decimal("0.01"))
+        for d in set(joins) | set(leaves)
+    }
+
+
+def projection(user: User, scenario: Scenario | None = None) -> dict[str, Any]:
+    """Care-staff demand and supply per district in 2027 and 2029, and the gap, under the scenario."""
+    scope = _officials_above_institutions(user)
+    scenario = scenario or current_scenario()
+    today = timezone.localdate()
+    population = older_population_rows()
+    care, _social = _counted_by_district()
+    flows = _net_flow_by_district(today)
+    demand: dict[int, int] = defaultdict(int)
+    for row, _result, required_care in rules.compliance(Institution.objects.all()).values():
+        demand[row["district_id"]] += required_care
+    growth = Decimal(1) + Decimal(scenario.older_growth_per_year) / 100
+    per_1000 = Decimal(scenario.community_workers_per_1000) + Decimal(scenario.home_workers_per_1000)
+    rows = []
+    totals = {
+        year: {"demand": Decimal(0), "supply": Decimal(0), "gap": Decimal(0)} for year in PROJECTION_YEARS
+    }
+    for d in District.objects.order_by("sort_order", "code"):
+        pop = population.get(d.pk)
+        row = ProjectionRow(
+            d,
+            sees_district(scope, d.pk),
+            pop,
+            demand.get(d.pk, 0),
+            care.get(d.pk, Decimal(0)),
+            flows.get(d.pk, Decimal(0)),
+        )
+        for year in PROJECTION_YEARS:
+            supply = max(Decimal(0), row.supply_now + row.monthly_flow * _months_until(today, year))
+            if pop is None:
+                row.years[year] = {"older": None, "demand": None, "supply": supply, "gap": None}
+                continue
+            older = Decimal(pop.count) * growth ** max(0, year - pop.year)
+            need = Decimal(row.institutional_demand) + older * per_1000 / 1000
+            need = Decimal(math.ceil(need))
+            row.years[year] = {
+                "older": older.quantize(Decimal(1)),
+                "demand": need,
+                "supply": supply,
+                "gap": need - supply,
+            }
+            totals[year]["demand"] += need
+            totals[year]["supply"] += supply
+            totals[year]["gap"] += need - supply
+        rows.append(row)
+    return {
+        "scope": scope,
+        "scenario": scenario,
+        "rows": rows,
+        "totals": totals,
+        "years": PROJECTION_YEARS,
+        "excluded": sum(1 for r in rows if r.population is None),
+        "included": sum(1 for r in rows if r.population is not None),
+    }
+
+
+def can_edit(scope: Scope) -> bool:
+    return scope.level == Level.CITY and scope.can_write

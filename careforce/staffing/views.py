@@ -1,0 +1,152 @@
+"""Staffing pages: thin callers of the staffing selectors and services."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from careforce.core.forms import add_service_errors
+from careforce.core.paging import paginate
+from careforce.core.scope import Level
+from careforce.indicators.selectors import dashboard_scope
+from careforce.indicators.views import NAME_MAP
+from careforce.staffing import selectors, services, sheets
+from careforce.staffing.forms import PopulationImportForm, ScenarioForm, SettingsForm
+
+
+@login_required
+@require_GET
+def home(request: HttpRequest) -> HttpResponse:
+    scope = dashboard_scope(request.user)
+    if scope.level == Level.INSTITUTION:
+        return redirect("staffing:institution_detail", scope.institution_id)
+    data = selectors.overview(request.user)
+    settings = selectors.settings()
+    if selectors.can_edit(scope):
+        data["settings_form"] = SettingsForm(
+            initial={
+                "completeness_threshold": settings.completeness_threshold,
+                "part_time_weight": settings.part_time_weight,
+                "source": settings.source,
+            }
+        )
+        data["import_form"] = PopulationImportForm()
+    data["settings"] = settings
+    return render(request, "staffing/home.html", data)
+
+
+@login_required
+@require_POST
+def settings_edit(request: HttpRequest) -> HttpResponse:
+    scope = dashboard_scope(request.user)
+    if not selectors.can_edit(scope):
+        raise Http404
+    form = SettingsForm(request.POST)
+    if form.is_valid():
+        try:
+            services.settings_update(actor=request.user, data=form.cleaned_data)
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+        else:
+            messages.success(request, _("The staffing settings have been saved."))
+            return redirect("staffing:home")
+    data = selectors.overview(request.user)
+    data.update(settings_form=form, settings=selectors.settings())
+    return render(request, "staffing/home.html", data, status=400)
+
+
+@login_required
+@require_GET
+def district_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    data = selectors.district_detail(request.user, pk)
+    data["settings"] = selectors.settings()
+    return render(request, "staffing/district.html", data)
+
+
+@login_required
+@require_GET
+def institution_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    data = selectors.institution_detail(request.user, pk)
+    page = paginate(request, selectors.incomplete_records(data["institution"]))
+    for worker in page:
+        worker.lacks = selectors.lacks(worker)
+    data["page"] = page
+    data["settings"] = selectors.settings()
+    return render(request, "staffing/institution.html", data)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def projection(request: HttpRequest) -> HttpResponse:
+    scope = dashboard_scope(request.user)
+    scenario = selectors.current_scenario()
+    form = None
+    if selectors.can_edit(scope):
+        form = ScenarioForm(
+            request.POST or None,
+            initial={name: getattr(scenario, name) for name in services.SCENARIO_FIELDS},
+        )
+    if request.method == "POST":
+        if form is None:
+            raise Http404
+        if form.is_valid():
+            try:
+                services.scenario_update(actor=request.user, data=form.cleaned_data)
+            except ValidationError as exc:
+                add_service_errors(form, exc)
+            else:
+                messages.success(request, _("The scenario has been saved."))
+                return redirect("staffing:projection")
+    data = selectors.projection(request.user)
+    data["form"] = form
+    # The dashboard's district map (indicators/dashboard.js), coloured by the 2027 gap.
+    data["map"] = {
+        "rows": [
+            {
+                "name": row.district.name,
+                "value": None if row.years[2027]["gap"] is None else float(row.years[2027]["gap"]),
+                "rank": None,
+                "url": reverse("staffing:district_detail", args=[row.district.pk]) if row.can_open else "",
+            }
+            for row in data["rows"]
+        ],
+        "name_map": NAME_MAP,
+        "higher_is_better": False,
+        "no_data": _("No data"),
+    }
+    return render(request, "staffing/projection.html", data)
+
+
+@login_required
+@require_GET
+def posts(request: HttpRequest) -> HttpResponse:
+    dashboard_scope(request.user)
+    return render(request, "staffing/posts.html", {"posts": selectors.catalogue()})
+
+
+@login_required
+@require_POST
+def population_import(request: HttpRequest) -> HttpResponse:
+    """City administrators load older-population figures from a workbook, all rows or none."""
+    scope = dashboard_scope(request.user)
+    if not selectors.can_edit(scope):
+        raise Http404
+    form = PopulationImportForm(request.POST, request.FILES)
+    if form.is_valid():
+        try:
+            rows = sheets.read_population(form.cleaned_data["file"].read())
+            count = services.population_import(actor=request.user, rows=rows)
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+        else:
+            messages.success(request, _("%(n)s older-population rows recorded.") % {"n": count})
+            return redirect("staffing:home")
+    data = selectors.overview(request.user)
+    data.update(import_form=form, settings=selectors.settings())
+    return render(request, "staffing/home.html", data, status=400)
