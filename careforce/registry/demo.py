@@ -19,7 +19,7 @@ from django.db.models import Count
 from django.utils import timezone
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from careforce.core import crypto, demo_names, reference, twofactor
+from careforce.core import crypto, demo_names, twofactor
 from careforce.core.models import ADMINISTRATOR_ROLES, District, Role, User
 from careforce.core.scope import needs_second_factor
 from careforce.core.services import account_create
