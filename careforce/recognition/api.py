@@ -7,6 +7,7 @@ from decimal import Decimal
 
 from django.http import HttpRequest
 from ninja import Router, Schema
+from ninja.responses import Status
 
 from careforce.core.schemas import ERROR_RESPONSES, READ_RESPONSES
 from careforce.recognition import metrics, selectors, services
@@ -205,7 +206,7 @@ def list_awards(request: HttpRequest, limit: int = 100, offset: int = 0):
 @router.post("/recognition/awards", response={201: AwardOut, **ERROR_RESPONSES}, summary="Record an award")
 def create_award(request: HttpRequest, payload: AwardIn):
     award = services.award_grant(actor=request.auth, data=payload.model_dump(exclude_unset=True))
-    return 201, selectors.award_get(request.auth, award.pk)
+    return Status(201, selectors.award_get(request.auth, award.pk))
 
 
 @router.get("/recognition/awards/{award_id}", response={200: AwardOut, **READ_RESPONSES}, summary="An award")
@@ -231,7 +232,7 @@ def list_competitions(request: HttpRequest, limit: int = 50, offset: int = 0):
 )
 def create_competition(request: HttpRequest, payload: CompetitionIn):
     competition = services.competition_create(actor=request.auth, data=payload.model_dump(exclude_unset=True))
-    return 201, _competition_out(request, competition)
+    return Status(201, _competition_out(request, competition))
 
 
 @router.get(
@@ -302,7 +303,7 @@ def list_studios(request: HttpRequest, limit: int = 50, offset: int = 0):
 )
 def create_studio(request: HttpRequest, payload: StudioIn):
     studio = services.studio_create(actor=request.auth, data=payload.model_dump(exclude_unset=True))
-    return 201, selectors.studio_get(request.auth, studio.pk)
+    return Status(201, selectors.studio_get(request.auth, studio.pk))
 
 
 @router.get(
@@ -340,7 +341,7 @@ def list_settlement(request: HttpRequest, limit: int = 100, offset: int = 0):
 )
 def flag_settlement(request: HttpRequest, payload: SettlementIn):
     flag = services.settlement_flag(actor=request.auth, data=payload.model_dump(exclude_unset=True))
-    return 201, selectors.settlement_flag_get(request.auth, flag.pk)
+    return Status(201, selectors.settlement_flag_get(request.auth, flag.pk))
 
 
 @router.get(

@@ -25,7 +25,9 @@ def load(actor: User, rng: random.Random, today: datetime.date, active: list[tup
         return 0
     # A second demo load adds to what is there: workers already honoured this year are left out.
     honoured = set(Award.objects.filter(year=today.year).values_list("worker_id", flat=True))
-    flagged = set(SettlementFlag.objects.filter(withdrawn_on__isnull=True).values_list("worker_id", flat=True))
+    flagged = set(
+        SettlementFlag.objects.filter(withdrawn_on__isnull=True).values_list("worker_id", flat=True)
+    )
     picked = rng.sample([pk for pk in carers if pk not in honoured], 30)
     written = 0
     for worker_id in picked[:8]:
