@@ -8,6 +8,7 @@ import tempfile
 from typing import IO
 
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 from careforce.core.masking import mask_id_number
 from careforce.core.models import User
