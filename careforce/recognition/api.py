@@ -6,21 +6,31 @@ import datetime
 from decimal import Decimal
 
 from django.http import HttpRequest
-from ninja import Router, Schema
+from ninja import Field, Query, Router, Schema
 from ninja.responses import Status
 
-from careforce.core.schemas import ERROR_RESPONSES, READ_RESPONSES
+from careforce.core.schemas import (
+    ERROR_RESPONSES,
+    READ_RESPONSES,
+    DateText,
+    Id,
+    IdOrCode,
+    InputSchema,
+    Text,
+)
 from careforce.recognition import metrics, selectors, services
 
 router = Router(tags=["recognition"])
 
 
-class AwardIn(Schema):
-    kind: str | None = None
-    worker: int | None = None
-    year: int | None = None
-    awarded_on: str | None = None
-    citation: str | None = None
+class AwardIn(InputSchema):
+    required_fields = ("kind", "worker", "year")
+
+    kind: Text = Field(None, description="The award kind's code or name, e.g. 最美护理员")
+    worker: IdOrCode = None
+    year: IdOrCode = None
+    awarded_on: DateText = None
+    citation: Text = None
 
 
 class AwardOut(Schema):
@@ -51,11 +61,15 @@ class AwardOut(Schema):
         return obj.district.name
 
 
-class CompetitionIn(Schema):
-    title: str | None = None
-    level: str | None = None
-    district: str | None = None
-    held_on: str | None = None
+class CompetitionIn(InputSchema):
+    """`district` (code or name) for a district-level competition made by a city administrator."""
+
+    required_fields = ("title", "held_on")
+
+    title: Text = None
+    level: Text = Field(None, description="city or district; default: the creator's own level")
+    district: IdOrCode = None
+    held_on: DateText = None
 
 
 class EntrantOut(Schema):
@@ -87,29 +101,39 @@ class CompetitionOut(Schema):
     entrants: list[EntrantOut] = []
 
 
-class EntrantIn(Schema):
-    worker: int | None = None
+class EntrantIn(InputSchema):
+    required_fields = ("worker",)
+
+    worker: IdOrCode = None
 
 
-class DrawIn(Schema):
-    count: int | None = None
+class DrawIn(InputSchema):
+    required_fields = ("count",)
+
+    count: IdOrCode = Field(None, description="How many judges to draw")
 
 
-class ScoresIn(Schema):
-    scores: dict[str, str | float | int | None] = {}
+class ScoresIn(InputSchema):
+    required_fields = ("scores",)
+
+    scores: dict[str, IdOrCode] | None = Field(None, description="{entrant id: score 0–100, one decimal}")
 
 
-class StudioIn(Schema):
-    name: str | None = None
-    leader: int | None = None
-    founded_on: str | None = None
-    description: str | None = None
+class StudioIn(InputSchema):
+    required_fields = ("name", "leader")
+
+    name: Text = None
+    leader: IdOrCode = None
+    founded_on: DateText = None
+    description: Text = None
 
 
-class StudioMemberIn(Schema):
-    worker: int | None = None
-    role: str | None = None
-    started_on: str | None = None
+class StudioMemberIn(InputSchema):
+    required_fields = ("worker",)
+
+    worker: IdOrCode = None
+    role: Text = Field(None, description="member or apprentice (default)")
+    started_on: DateText = None
 
 
 class StudioMemberOut(Schema):
@@ -147,9 +171,11 @@ class StudioOut(Schema):
         return list(obj.members.select_related("worker"))
 
 
-class SettlementIn(Schema):
-    worker: int | None = None
-    note: str | None = None
+class SettlementIn(InputSchema):
+    required_fields = ("worker",)
+
+    worker: IdOrCode = None
+    note: Text = None
 
 
 class SettlementOut(Schema):
@@ -198,7 +224,9 @@ def _competition_out(request: HttpRequest, competition) -> dict:
 
 
 @router.get("/recognition/awards", response={200: list[AwardOut], **READ_RESPONSES}, summary="Awards")
-def list_awards(request: HttpRequest, limit: int = 100, offset: int = 0):
+def list_awards(
+    request: HttpRequest, limit: int = Query(100, ge=1, le=500), offset: int = Query(0, ge=0, le=100_000)
+):
     limit = max(1, min(limit, 500))
     return list(selectors.awards_visible_to(request.auth)[max(offset, 0) : max(offset, 0) + limit])
 
@@ -210,7 +238,7 @@ def create_award(request: HttpRequest, payload: AwardIn):
 
 
 @router.get("/recognition/awards/{award_id}", response={200: AwardOut, **READ_RESPONSES}, summary="An award")
-def get_award(request: HttpRequest, award_id: int):
+def get_award(request: HttpRequest, award_id: Id):
     return selectors.award_get(request.auth, award_id)
 
 
@@ -219,7 +247,9 @@ def get_award(request: HttpRequest, award_id: int):
     response={200: list[CompetitionOut], **READ_RESPONSES},
     summary="Competitions",
 )
-def list_competitions(request: HttpRequest, limit: int = 50, offset: int = 0):
+def list_competitions(
+    request: HttpRequest, limit: int = Query(50, ge=1, le=500), offset: int = Query(0, ge=0, le=100_000)
+):
     limit = max(1, min(limit, 200))
     rows = selectors.competitions_visible_to(request.auth)[max(offset, 0) : max(offset, 0) + limit]
     return [{**_competition_out(request, c), "entrants": []} for c in rows]
@@ -240,7 +270,7 @@ def create_competition(request: HttpRequest, payload: CompetitionIn):
     response={200: CompetitionOut, **READ_RESPONSES},
     summary="A competition with its judges and entrants",
 )
-def get_competition(request: HttpRequest, competition_id: int):
+def get_competition(request: HttpRequest, competition_id: Id):
     return _competition_out(request, selectors.competition_get(request.auth, competition_id))
 
 
@@ -249,7 +279,7 @@ def get_competition(request: HttpRequest, competition_id: int):
     response={200: CompetitionOut, **ERROR_RESPONSES},
     summary="Enter a worker",
 )
-def enter_worker(request: HttpRequest, competition_id: int, payload: EntrantIn):
+def enter_worker(request: HttpRequest, competition_id: Id, payload: EntrantIn):
     competition = selectors.competition_get(request.auth, competition_id)
     services.entrant_add(
         actor=request.auth, competition=competition, data=payload.model_dump(exclude_unset=True)
@@ -262,7 +292,7 @@ def enter_worker(request: HttpRequest, competition_id: int, payload: EntrantIn):
     response={200: CompetitionOut, **ERROR_RESPONSES},
     summary="Draw the judges (conflicts excluded; server seed)",
 )
-def draw_judges(request: HttpRequest, competition_id: int, payload: DrawIn):
+def draw_judges(request: HttpRequest, competition_id: Id, payload: DrawIn):
     competition = selectors.competition_get(request.auth, competition_id)
     services.judges_draw(actor=request.auth, competition=competition, count=payload.count)
     return _competition_out(request, selectors.competition_get(request.auth, competition_id))
@@ -273,9 +303,9 @@ def draw_judges(request: HttpRequest, competition_id: int, payload: DrawIn):
     response={200: CompetitionOut, **ERROR_RESPONSES},
     summary="Enter scores by entrant id",
 )
-def enter_scores(request: HttpRequest, competition_id: int, payload: ScoresIn):
+def enter_scores(request: HttpRequest, competition_id: Id, payload: ScoresIn):
     competition = selectors.competition_get(request.auth, competition_id)
-    services.scores_enter(actor=request.auth, competition=competition, scores=payload.scores)
+    services.scores_enter(actor=request.auth, competition=competition, scores=payload.scores or {})
     return _competition_out(request, selectors.competition_get(request.auth, competition_id))
 
 
@@ -284,7 +314,7 @@ def enter_scores(request: HttpRequest, competition_id: int, payload: ScoresIn):
     response={200: CompetitionOut, **ERROR_RESPONSES},
     summary="Publish ranks and prizes",
 )
-def publish_results(request: HttpRequest, competition_id: int):
+def publish_results(request: HttpRequest, competition_id: Id):
     competition = selectors.competition_get(request.auth, competition_id)
     services.results_publish(actor=request.auth, competition=competition)
     return _competition_out(request, selectors.competition_get(request.auth, competition_id))
@@ -293,7 +323,9 @@ def publish_results(request: HttpRequest, competition_id: int):
 @router.get(
     "/recognition/studios", response={200: list[StudioOut], **READ_RESPONSES}, summary="Master studios"
 )
-def list_studios(request: HttpRequest, limit: int = 50, offset: int = 0):
+def list_studios(
+    request: HttpRequest, limit: int = Query(50, ge=1, le=500), offset: int = Query(0, ge=0, le=100_000)
+):
     limit = max(1, min(limit, 200))
     return list(selectors.studios_visible_to(request.auth)[max(offset, 0) : max(offset, 0) + limit])
 
@@ -309,7 +341,7 @@ def create_studio(request: HttpRequest, payload: StudioIn):
 @router.get(
     "/recognition/studios/{studio_id}", response={200: StudioOut, **READ_RESPONSES}, summary="A master studio"
 )
-def get_studio(request: HttpRequest, studio_id: int):
+def get_studio(request: HttpRequest, studio_id: Id):
     return selectors.studio_get(request.auth, studio_id)
 
 
@@ -318,7 +350,7 @@ def get_studio(request: HttpRequest, studio_id: int):
     response={200: StudioOut, **ERROR_RESPONSES},
     summary="Add a member or apprentice",
 )
-def add_studio_member(request: HttpRequest, studio_id: int, payload: StudioMemberIn):
+def add_studio_member(request: HttpRequest, studio_id: Id, payload: StudioMemberIn):
     studio = selectors.studio_get(request.auth, studio_id)
     services.studio_member_add(actor=request.auth, studio=studio, data=payload.model_dump(exclude_unset=True))
     return selectors.studio_get(request.auth, studio_id)
@@ -329,7 +361,9 @@ def add_studio_member(request: HttpRequest, studio_id: int, payload: StudioMembe
     response={200: list[SettlementOut], **READ_RESPONSES},
     summary="The household-registration list (masked)",
 )
-def list_settlement(request: HttpRequest, limit: int = 100, offset: int = 0):
+def list_settlement(
+    request: HttpRequest, limit: int = Query(100, ge=1, le=500), offset: int = Query(0, ge=0, le=100_000)
+):
     limit = max(1, min(limit, 500))
     return list(selectors.settlement_flags_visible_to(request.auth)[max(offset, 0) : max(offset, 0) + limit])
 
@@ -349,7 +383,7 @@ def flag_settlement(request: HttpRequest, payload: SettlementIn):
     response={200: SettlementOut, **READ_RESPONSES},
     summary="One household-registration flag",
 )
-def get_settlement(request: HttpRequest, flag_id: int):
+def get_settlement(request: HttpRequest, flag_id: Id):
     return selectors.settlement_flag_get(request.auth, flag_id)
 
 
@@ -358,7 +392,7 @@ def get_settlement(request: HttpRequest, flag_id: int):
     response={200: list[FigureOut], **READ_RESPONSES},
     summary="Awards and competition results per district",
 )
-def figures(request: HttpRequest, year: int | None = None):
+def figures(request: HttpRequest, year: int | None = Query(None, ge=2000, le=2100)):
     from django.http import Http404
     from django.utils import timezone
 
