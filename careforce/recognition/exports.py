@@ -39,7 +39,7 @@ def settlement_book(actor: User, *, reason: str = "", ip_address: str | None = N
         book,
         _("Household registration"),
         [
-            _("Name"),
+            pgettext("person", "Name"),
             _("Resident ID number"),
             _("District"),
             _("Institution"),

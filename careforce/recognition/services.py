@@ -71,7 +71,7 @@ def _officials_scope(actor: User) -> Scope:
     return scope
 
 
-def _may_manage(scope: Scope, level: str, district_id: int | None) -> bool:
+def may_manage(scope: Scope, level: str, district_id: int | None) -> bool:
     if scope.level == Level.CITY:
         return True
     return level == RecognitionLevel.DISTRICT and district_id == scope.district_id
@@ -108,7 +108,7 @@ def clean_award(actor: User, data: Mapping[str, Any]) -> dict[str, Any]:
     awarded_on = inputs.date(dict(data), "awarded_on", errors) or timezone.localdate()
     if awarded_on > timezone.localdate():
         errors.add("awarded_on", _("The award date cannot be in the future."))
-    if kind is not None and worker is not None and not _may_manage(scope, kind.level, worker.district_id):
+    if kind is not None and worker is not None and not may_manage(scope, kind.level, worker.district_id):
         errors.add("kind", _("A district administrator makes district-level awards to its own workers only."))
     errors.raise_if_any()
     return {
@@ -166,7 +166,7 @@ def competition_create(*, actor: User, data: Mapping[str, Any]) -> Competition:
 def _locked_competition(actor: User, competition: Competition) -> tuple[Scope, Competition]:
     scope = _officials_scope(actor)
     competition = Competition.objects.select_for_update().get(pk=competition.pk)
-    if not _may_manage(scope, competition.level, competition.district_id):
+    if not may_manage(scope, competition.level, competition.district_id):
         raise Http404
     return scope, competition
 

@@ -119,7 +119,7 @@ def competition_create(request: HttpRequest) -> HttpResponse:
 
 def _competition_page(request, competition, **forms) -> HttpResponse:
     scope = scope_of(request.user)
-    may_manage = scope.can_write and services._may_manage(scope, competition.level, competition.district_id)
+    may_manage = scope.can_write and services.may_manage(scope, competition.level, competition.district_id)
     entrants = list(selectors.competition_entrants(request.user, competition))
     judges = list(competition.judges_draw.picked.order_by("name")) if competition.judges_draw_id else []
     context = {
