@@ -107,7 +107,7 @@ class EntrantIn(InputSchema):
     worker: IdOrCode = None
 
 
-class DrawIn(InputSchema):
+class JudgesDrawIn(InputSchema):
     required_fields = ("count",)
 
     count: IdOrCode = Field(None, description="How many judges to draw")
@@ -199,7 +199,7 @@ class SettlementOut(Schema):
         return obj.level.name
 
 
-class FigureOut(Schema):
+class RecognitionFigureOut(Schema):
     district_code: str
     district: str
     awards: int
@@ -292,7 +292,7 @@ def enter_worker(request: HttpRequest, competition_id: Id, payload: EntrantIn):
     response={200: CompetitionOut, **ERROR_RESPONSES},
     summary="Draw the judges (conflicts excluded; server seed)",
 )
-def draw_judges(request: HttpRequest, competition_id: Id, payload: DrawIn):
+def draw_judges(request: HttpRequest, competition_id: Id, payload: JudgesDrawIn):
     competition = selectors.competition_get(request.auth, competition_id)
     services.judges_draw(actor=request.auth, competition=competition, count=payload.count)
     return _competition_out(request, selectors.competition_get(request.auth, competition_id))
@@ -389,7 +389,7 @@ def get_settlement(request: HttpRequest, flag_id: Id):
 
 @router.get(
     "/recognition/figures",
-    response={200: list[FigureOut], **READ_RESPONSES},
+    response={200: list[RecognitionFigureOut], **READ_RESPONSES},
     summary="Awards and competition results per district",
 )
 def figures(request: HttpRequest, year: int | None = Query(None, ge=2000, le=2100)):

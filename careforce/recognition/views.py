@@ -10,7 +10,7 @@ from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from careforce.core.forms import add_service_errors
 from careforce.core.masking import mask_id_number
@@ -51,6 +51,7 @@ def _year(request: HttpRequest) -> int:
 
 
 @login_required
+@require_GET
 def home(request: HttpRequest) -> HttpResponse:
     _viewer(request)
     year = _year(request)
@@ -64,6 +65,7 @@ def _form_page(request, form, title):
 
 
 @login_required
+@require_GET
 def award_list(request: HttpRequest) -> HttpResponse:
     _viewer(request)
     page = paginate(request, selectors.awards_visible_to(request.user))
@@ -87,12 +89,14 @@ def award_create(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
+@require_GET
 def award_detail(request: HttpRequest, pk: int) -> HttpResponse:
     award = selectors.award_get(request.user, pk)
     return render(request, "recognition/award_detail.html", {"award": award})
 
 
 @login_required
+@require_GET
 def competition_list(request: HttpRequest) -> HttpResponse:
     _viewer(request)
     page = paginate(request, selectors.competitions_visible_to(request.user))
@@ -136,6 +140,7 @@ def _competition_page(request, competition, **forms) -> HttpResponse:
 
 
 @login_required
+@require_GET
 def competition_detail(request: HttpRequest, pk: int) -> HttpResponse:
     return _competition_page(request, selectors.competition_get(request.user, pk))
 
@@ -206,6 +211,7 @@ def competition_publish(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
+@require_GET
 def studio_list(request: HttpRequest) -> HttpResponse:
     _viewer(request)
     page = paginate(request, selectors.studios_visible_to(request.user))
@@ -244,6 +250,7 @@ def _studio_page(request, studio, form=None) -> HttpResponse:
 
 
 @login_required
+@require_GET
 def studio_detail(request: HttpRequest, pk: int) -> HttpResponse:
     return _studio_page(request, selectors.studio_get(request.user, pk))
 
