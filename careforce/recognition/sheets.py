@@ -15,7 +15,7 @@ from careforce.conduct.sheets import _hash, _workers
 from careforce.core.validators import normalize_text
 from careforce.imports.sheets import Column, ImportContext, Row, RowErrors, RowStatus, SheetSpec
 from careforce.recognition import selectors, services
-from careforce.recognition.models import CompetitionStatus, Entrant
+from careforce.recognition.models import Award, CompetitionStatus, Entrant
 
 
 def _row_errors(row: Row, exc: ValidationError, known: set[str]) -> None:
@@ -52,6 +52,12 @@ class AwardSheet(SheetSpec):
     def classify(self, rows: Sequence[Row], ctx: ImportContext) -> None:
         workers = _workers(rows, ctx)
         known = {c.key for c in self.columns}
+        # Awards already recorded for the batch's workers, in one query.
+        recorded = set(
+            Award.objects.filter(worker_id__in=set(workers.values())).values_list(
+                "worker_id", "kind_id", "year"
+            )
+        )
         for row in rows:
             if row.plan is None:
                 row.plan = {"hash": _hash(row)}
@@ -73,7 +79,7 @@ class AwardSheet(SheetSpec):
             except ValidationError as exc:
                 _row_errors(row, exc, known | {"worker"})
                 continue
-            if values["worker"].awards.filter(kind=values["kind"], year=values["year"]).exists():
+            if (values["worker"].pk, values["kind"].pk, values["year"]) in recorded:
                 row.status = RowStatus.UNCHANGED
                 continue
             row.plan["data"] = data
@@ -113,6 +119,14 @@ class ResultSheet(SheetSpec):
     def classify(self, rows: Sequence[Row], ctx: ImportContext) -> None:
         workers = _workers(rows, ctx)
         competitions = ctx.memo.setdefault("competitions", {})
+        entered_by: dict[int, dict[int, Entrant]] = {}
+
+        def entries(competition) -> dict[int, Entrant]:
+            # One query per competition in the batch, not one per row.
+            if competition.pk not in entered_by:
+                entered_by[competition.pk] = {e.worker_id: e for e in competition.entrants.all()}
+            return entered_by[competition.pk]
+
         for row in rows:
             if row.plan is None:
                 row.plan = {"hash": _hash(row)}
@@ -153,7 +167,7 @@ class ResultSheet(SheetSpec):
                 row.error("score", _("This field is required."))
             if not row.ok:
                 continue
-            entered = Entrant.objects.filter(competition=competition, worker_id=worker).first()
+            entered = entries(competition).get(worker)
             if competition.status == CompetitionStatus.JUDGED and entered is None:
                 row.error(
                     "id_number", _("Entries closed when the judges were drawn; this worker is not entered.")
