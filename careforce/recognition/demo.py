@@ -28,7 +28,10 @@ def load(actor: User, rng: random.Random, today: datetime.date, active: list[tup
     flagged = set(
         SettlementFlag.objects.filter(withdrawn_on__isnull=True).values_list("worker_id", flat=True)
     )
-    picked = rng.sample([pk for pk in carers if pk not in honoured], 30)
+    candidates = [pk for pk in carers if pk not in honoured]
+    if len(candidates) < 30:
+        return 0
+    picked = rng.sample(candidates, 30)
     written = 0
     for worker_id in picked[:8]:
         services.award_grant(
@@ -47,8 +50,9 @@ def load(actor: User, rng: random.Random, today: datetime.date, active: list[tup
         )
         written += 1
 
-    if not PoolMember.objects.filter(pool=PoolKind.COMPETITION_JUDGE, left_on__isnull=True).exists():
-        for name in JUDGES:
+    current_judges = PoolMember.objects.filter(pool=PoolKind.COMPETITION_JUDGE, left_on__isnull=True).count()
+    if current_judges < len(JUDGES):  # the pool topped up to eight: the draw takes five
+        for name in JUDGES[current_judges:]:
             pools.member_join(
                 actor=actor,
                 data={
