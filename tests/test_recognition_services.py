@@ -61,9 +61,11 @@ def contest(city, home):
 def test_it_grants_an_award_once_per_kind_and_year_with_an_audit_event(city, home):
     worker = factories.worker(at=home, actor=city)
     award = services.award_grant(
-        actor=city, data={"kind": "最美护理员", "worker": worker.pk, "year": 2026, "citation": "十年如一日（Ａ）"}
+        actor=city,
+        data={"kind": "最美护理员", "worker": worker.pk, "year": 2026, "citation": "十年如一日（Ａ）"},
     )
-    assert award.district.code == "500103" and award.citation == "十年如一日（Ａ）"  # as typed, full-width kept
+    # Kept as typed, full-width characters included.
+    assert award.district.code == "500103" and award.citation == "十年如一日（Ａ）"
     assert AuditEvent.objects.filter(object_type="recognition.award", worker_id=worker.pk).exists()
     with pytest.raises(ValidationError) as caught:
         services.award_grant(actor=city, data={"kind": "最美护理员", "worker": worker.pk, "year": 2026})
