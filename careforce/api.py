@@ -27,6 +27,7 @@ from careforce.indicators.api import router as indicators_router
 from careforce.institutions.api import router as institutions_router
 from careforce.pools.api import router as pools_router
 from careforce.rankings.api import router as rankings_router
+from careforce.recognition.api import router as recognition_router
 from careforce.registry.api import router as registry_router
 from careforce.skills.api import router as skills_router
 from careforce.staffing.api import router as staffing_router
@@ -104,6 +105,7 @@ api.add_router("", rankings_router)
 api.add_router("", indicators_router)
 api.add_router("", timebank_router)
 api.add_router("", staffing_router)
+api.add_router("", recognition_router)
 
 # Last: any other path under /api/v1/ answers a JSON 404, not the site's HTML page.
 fallback = Router(tags=["fallback"])

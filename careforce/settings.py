@@ -137,6 +137,7 @@ INSTALLED_APPS = [
     "careforce.indicators",
     "careforce.staffing",
     "careforce.timebank",
+    "careforce.recognition",
 ]
 
 MIDDLEWARE = [

@@ -24,4 +24,5 @@ urlpatterns = [
     path("indicators/", include("careforce.indicators.urls")),
     path("staffing/", include("careforce.staffing.urls")),
     path("timebank/", include("careforce.timebank.urls")),
+    path("recognition/", include("careforce.recognition.urls")),
 ]

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import random
 import secrets
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -239,7 +239,9 @@ def pick(candidate_ids: list[int], count: int, seed: int) -> list[int]:
 
 
 @transaction.atomic
-def draw_make(*, actor: User, data: Mapping[str, Any]) -> Draw:
+def draw_make(*, actor: User, data: Mapping[str, Any], exclude_workers: Collection[int] = ()) -> Draw:
+    """`exclude_workers`: registry workers who may not be drawn whatever their employer (a competition's
+    entrants, who cannot judge themselves), excluded and recorded like the other conflicts."""
     scope = _pool_scope(actor)
     errors = Errors()
     pool = normalize_text(data.get("pool"))
@@ -305,6 +307,7 @@ def draw_make(*, actor: User, data: Mapping[str, Any]) -> Draw:
         district=district,
         count=count,
         subjects=subjects,
+        exclude_workers=exclude_workers,
     )
     audit.record(
         actor=actor,
@@ -346,10 +349,14 @@ def _draw(
     redraw_of: Draw | None = None,
     sequence: int = 0,
     reason: str = "",
+    exclude_workers: Collection[int] = (),
 ) -> Draw:
     """Pick the members with a fresh server seed over the members eligible now, and record the draw."""
-    current = set(PoolMember.objects.filter(pool=pool, left_on__isnull=True).values_list("pk", flat=True))
+    members = PoolMember.objects.filter(pool=pool, left_on__isnull=True)
+    current = set(members.values_list("pk", flat=True))
     excluded = conflicted_member_ids(pool, {s.pk for s in subjects}) & current
+    if exclude_workers:
+        excluded |= set(members.filter(worker_id__in=list(exclude_workers)).values_list("pk", flat=True))
     candidates = sorted(current - excluded)
     if len(candidates) < count:
         raise ValidationError(

@@ -15,7 +15,9 @@ What it writes (sizes scale with the number of workers):
   investigation, and a few open past their deadline (`complaint_receive`, `complaint_transition` dated);
 - penalties following some substantiated complaints and a dishonesty listing (`penalty_record`,
   `listing_create`);
-- last month's quality ranking, computed and published (`ranking_compute`, `ranking_publish`).
+- last month's quality ranking, computed and published (`ranking_compute`, `ranking_publish`);
+- recognition: this year's awards, a city skill competition with its results, a master studio and the
+  household-registration list (careforce/recognition/demo.py).
 Nothing is written straight into a derived table: each service keeps the dashboard's facts current in its own
 transaction, and the trends read the records' own dates.
 """
@@ -40,6 +42,7 @@ from careforce.institutions.models import Institution
 from careforce.institutions.services import institution_update
 from careforce.rankings import services as rankings
 from careforce.rankings.models import RankingSnapshot
+from careforce.recognition import demo as recognition_demo
 from careforce.registry.demo import DEMO_DISTRICT_CODE
 from careforce.registry.models import Worker
 from careforce.registry.services import employment_start
@@ -137,6 +140,7 @@ def load_activity(
         ("complaints", lambda: _complaints(actor, rng, today, active, months)),
         ("ranking", lambda: _ranking(actor, today)),
         ("time bank", lambda: timebank_demo.load(actor, rng, today)),
+        ("recognition", lambda: recognition_demo.load(actor, rng, today, active)),
     ]
     for name, step in steps:
         with transaction.atomic():
