@@ -10,6 +10,7 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.http import Http404
+from django.urls import reverse
 from django.utils import timezone
 
 from careforce.core.models import Role
@@ -220,3 +221,54 @@ def test_dishonest_worker_fails_condition():
     run = services.run_eligibility(actor=city, scheme=_scheme(city), period="2026-11")
     row = Eligibility.objects.get(run=run)
     assert not row.qualifies and not row.conditions_met & conditions.BIT["not_dishonest"]
+
+
+def test_pages_show_conditions_notice_masked_and_xlsx(client):
+    import io
+
+    from openpyxl import load_workbook
+
+    city = factories.city_admin()
+    worker = factories.worker(actor=city, name="欧阳明月")
+    ft.certificate(worker, level="junior", actor=city)
+    client.force_login(city)
+    response = client.post(
+        "/incentives/schemes/new/",
+        {"code": "post-1", "name": "岗位津贴", "kind": "monthly_post", "amounts": '{"2": 500}', "starts_on": "2024-01-01", "notice_days": "0"},
+    )
+    scheme = Scheme.objects.get(code="post-1")
+    assert response.status_code == 302
+    bad = client.post("/incentives/schemes/new/", {"code": "x", "name": "x", "kind": "monthly_post", "amounts": "{oops", "starts_on": "2024-01-01"}, follow=True)
+    assert bad.status_code == 200 and "amounts" in bad.content.decode()
+    run_page = client.post(f"/incentives/schemes/{scheme.pk}/run/", {"period": "2026-11"}, follow=True).content.decode()
+    assert "欧阳明月" in run_page and "✓" in run_page
+    run = scheme.runs.get()
+    notice = client.get(f"/incentives/runs/{run.pk}/notice/").content.decode()
+    assert "欧**月" in notice and "欧阳明月" not in notice
+    client.post(f"/incentives/runs/{run.pk}/approve/")
+    batch_page = client.post(f"/incentives/runs/{run.pk}/pay/", follow=True)
+    batch = run.batches.get()
+    xlsx = client.get(f"/incentives/batches/{batch.pk}/payments.xlsx")
+    sheet = load_workbook(io.BytesIO(b"".join(xlsx.streaming_content))).active
+    rows = list(sheet.iter_rows(values_only=True))
+    assert rows[1][2] == "欧阳明月" and rows[1][7] == 500 and "*" in rows[1][3]
+    assert batch_page.status_code == 200
+    worker_page = client.get(reverse("registry:worker_detail", args=[worker.pk])).content.decode()
+    assert "section-incentives" in worker_page
+
+
+def test_api_results_explain_conditions(client):
+    city = factories.city_admin()
+    worker = factories.worker(actor=city)
+    run = services.run_eligibility(actor=city, scheme=_scheme(city, min_skill_rank=2), period="2026-11")
+    client.force_login(city)
+    body = client.get(f"/api/v1/incentives/runs/{run.pk}/results").json()
+    item = body["items"][0]
+    assert item["worker_id"] == worker.pk and item["qualifies"] is False
+    assert {c["met"] for c in item["conditions"]} == {True, False}
+    created = client.post(
+        f"/api/v1/incentives/workers/{worker.pk}/contracts", {"contract_type": "open_ended", "start_date": "2025-01-01"}, content_type="application/json"
+    )
+    assert created.status_code == 201
+    refused = client.post(f"/api/v1/incentives/workers/{worker.pk}/contracts", {"contract_type": "fixed_term"}, content_type="application/json")
+    assert refused.status_code in (400, 422)
