@@ -49,7 +49,13 @@ def test_contract_sets_flag_and_term_and_lists_expiring():
     Employment.objects.filter(worker=worker).update(has_labour_contract=False)
     end = TODAY() + datetime.timedelta(days=30)
     contract = services.contract_add(
-        actor=city, worker=worker, data={"contract_type": "fixed_term", "start_date": end.replace(year=end.year - 3) + datetime.timedelta(days=1), "end_date": end}
+        actor=city,
+        worker=worker,
+        data={
+            "contract_type": "fixed_term",
+            "start_date": end.replace(year=end.year - 3) + datetime.timedelta(days=1),
+            "end_date": end,
+        },
     )
     assert contract.term_months == 36
     assert Employment.objects.get(worker=worker).has_labour_contract
@@ -65,10 +71,14 @@ def test_contract_bad_input_names_the_field():
     city = factories.city_admin()
     worker = factories.worker(actor=city)
     with pytest.raises(ValidationError) as info:
-        services.contract_add(actor=city, worker=worker, data={"contract_type": "x", "start_date": "2026-01-01"})
+        services.contract_add(
+            actor=city, worker=worker, data={"contract_type": "x", "start_date": "2026-01-01"}
+        )
     assert "contract_type" in info.value.message_dict
     with pytest.raises(ValidationError) as info:
-        services.contract_add(actor=city, worker=worker, data={"contract_type": "fixed_term", "start_date": "2026-13-01"})
+        services.contract_add(
+            actor=city, worker=worker, data={"contract_type": "fixed_term", "start_date": "2026-13-01"}
+        )
     assert "start_date" in info.value.message_dict
 
 
@@ -77,8 +87,14 @@ def test_cover_expiring_and_coverage_figures():
     worker = factories.worker(actor=city)
     other = factories.worker(actor=city, at=worker.institution, name="李四")
     services.cover_add(
-        actor=city, worker=worker,
-        data={"kind": "work_injury", "insurer": "人保财险 ", "start_date": TODAY() - datetime.timedelta(days=300), "end_date": TODAY() + datetime.timedelta(days=10)},
+        actor=city,
+        worker=worker,
+        data={
+            "kind": "work_injury",
+            "insurer": "人保财险 ",
+            "start_date": TODAY() - datetime.timedelta(days=300),
+            "end_date": TODAY() + datetime.timedelta(days=10),
+        },
     )
     _contracts, covers = selectors.expiring(city)
     assert [c.worker_id for c in covers] == [worker.pk]
@@ -93,7 +109,9 @@ def test_district_officer_cannot_touch_other_district_worker():
     jiangbei = factories.worker(actor=city, at=factories.institution(actor=city, district_code="500105"))
     officer = factories.user(Role.DISTRICT_ADMIN, district=factories.district("500103"))
     with pytest.raises(Http404):
-        services.contract_add(actor=officer, worker=jiangbei, data={"contract_type": "open_ended", "start_date": "2025-01-01"})
+        services.contract_add(
+            actor=officer, worker=jiangbei, data={"contract_type": "open_ended", "start_date": "2025-01-01"}
+        )
 
 
 def test_eligibility_bits_explain_each_condition():
@@ -101,7 +119,9 @@ def test_eligibility_bits_explain_each_condition():
     skilled = factories.worker(actor=city, name="王五")
     ft.certificate(skilled, level="senior", actor=city)
     unskilled = factories.worker(actor=city, at=skilled.institution, name="赵六")
-    services.contract_add(actor=city, worker=skilled, data={"contract_type": "open_ended", "start_date": "2020-03-01"})
+    services.contract_add(
+        actor=city, worker=skilled, data={"contract_type": "open_ended", "start_date": "2020-03-01"}
+    )
     scheme = _scheme(city, min_skill_rank=2, min_contract_years=3)
     run = services.run_eligibility(actor=city, scheme=scheme, period="2026-11")
     rows = {e.worker_id: e for e in Eligibility.objects.filter(run=run)}
@@ -121,12 +141,18 @@ def test_entry_subsidy_tranche_by_years_and_education():
     start = TODAY().replace(year=TODAY().year - 4) - datetime.timedelta(days=1)
     worker = factories.worker(actor=city, start=start, education="college")
     scheme = _scheme(
-        city, kind="entry", amounts={"college": 40000}, tranches=[[3, 30], [4, 30], [5, 40]], exclude_public_institution=True
+        city,
+        kind="entry",
+        amounts={"college": 40000},
+        tranches=[[3, 30], [4, 30], [5, 40]],
+        exclude_public_institution=True,
     )
     run = services.run_eligibility(actor=city, scheme=scheme, period="2026-11")
     row = Eligibility.objects.get(run=run, worker=worker)
     assert (row.payment_key, row.amount, row.qualifies) == ("t2", Decimal("12000.00"), True)
-    services.contract_add(actor=city, worker=worker, data={"contract_type": "public_institution", "start_date": start})
+    services.contract_add(
+        actor=city, worker=worker, data={"contract_type": "public_institution", "start_date": start}
+    )
     run = services.run_eligibility(actor=city, scheme=scheme, period="2026-12")
     assert not Eligibility.objects.get(run=run, worker=worker).qualifies
 
@@ -160,11 +186,19 @@ def test_combination_group_pays_one_of_overlapping_schemes():
     worker = factories.worker(actor=city)
     ft.certificate(worker, level="junior", actor=city)
     city_scheme = _scheme(city, combination_group="post")
-    district_scheme = _scheme(city, level="district", district=factories.district("500103"), combination_group="post", amounts={"*": 300})
+    district_scheme = _scheme(
+        city,
+        level="district",
+        district=factories.district("500103"),
+        combination_group="post",
+        amounts={"*": 300},
+    )
     _approve_and_pay(city, services.run_eligibility(actor=city, scheme=district_scheme, period="2026-11"))
     batch = _approve_and_pay(city, services.run_eligibility(actor=city, scheme=city_scheme, period="2026-11"))
     assert batch.paid_count == 0 and batch.skipped_count == 1
-    other_month = _approve_and_pay(city, services.run_eligibility(actor=city, scheme=city_scheme, period="2026-12"))
+    other_month = _approve_and_pay(
+        city, services.run_eligibility(actor=city, scheme=city_scheme, period="2026-12")
+    )
     assert other_month.paid_count == 1
     assert worker.pk
 
@@ -173,7 +207,9 @@ def test_payments_refuse_update_and_delete():
     city = factories.city_admin()
     worker = factories.worker(actor=city)
     ft.certificate(worker, level="junior", actor=city)
-    batch = _approve_and_pay(city, services.run_eligibility(actor=city, scheme=_scheme(city), period="2026-11"))
+    batch = _approve_and_pay(
+        city, services.run_eligibility(actor=city, scheme=_scheme(city), period="2026-11")
+    )
     payment = Payment.objects.get(batch=batch)
     with pytest.raises(IntegrityError), transaction.atomic():
         Payment.objects.filter(pk=payment.pk).update(amount=1)
@@ -215,8 +251,11 @@ def test_dishonest_worker_fails_condition():
     worker = factories.worker(actor=city)
     ft.certificate(worker, level="junior", actor=city)
     DishonestyListing.objects.create(
-        worker=worker, district=worker.district, situation=DishonestySituation.objects.first(),
-        deciding_body="区民政局", start_date=TODAY() - datetime.timedelta(days=3),
+        worker=worker,
+        district=worker.district,
+        situation=DishonestySituation.objects.first(),
+        deciding_body="区民政局",
+        start_date=TODAY() - datetime.timedelta(days=3),
     )
     run = services.run_eligibility(actor=city, scheme=_scheme(city), period="2026-11")
     row = Eligibility.objects.get(run=run)
@@ -234,13 +273,26 @@ def test_pages_show_conditions_notice_masked_and_xlsx(client):
     client.force_login(city)
     response = client.post(
         "/incentives/schemes/new/",
-        {"code": "post-1", "name": "岗位津贴", "kind": "monthly_post", "amounts": '{"2": 500}', "starts_on": "2024-01-01", "notice_days": "0"},
+        {
+            "code": "post-1",
+            "name": "岗位津贴",
+            "kind": "monthly_post",
+            "amounts": '{"2": 500}',
+            "starts_on": "2024-01-01",
+            "notice_days": "0",
+        },
     )
     scheme = Scheme.objects.get(code="post-1")
     assert response.status_code == 302
-    bad = client.post("/incentives/schemes/new/", {"code": "x", "name": "x", "kind": "monthly_post", "amounts": "{oops", "starts_on": "2024-01-01"}, follow=True)
+    bad = client.post(
+        "/incentives/schemes/new/",
+        {"code": "x", "name": "x", "kind": "monthly_post", "amounts": "{oops", "starts_on": "2024-01-01"},
+        follow=True,
+    )
     assert bad.status_code == 200 and "amounts" in bad.content.decode()
-    run_page = client.post(f"/incentives/schemes/{scheme.pk}/run/", {"period": "2026-11"}, follow=True).content.decode()
+    run_page = client.post(
+        f"/incentives/schemes/{scheme.pk}/run/", {"period": "2026-11"}, follow=True
+    ).content.decode()
     assert "欧阳明月" in run_page and "✓" in run_page
     run = scheme.runs.get()
     notice = client.get(f"/incentives/runs/{run.pk}/notice/").content.decode()
@@ -267,8 +319,14 @@ def test_api_results_explain_conditions(client):
     assert item["worker_id"] == worker.pk and item["qualifies"] is False
     assert {c["met"] for c in item["conditions"]} == {True, False}
     created = client.post(
-        f"/api/v1/incentives/workers/{worker.pk}/contracts", {"contract_type": "open_ended", "start_date": "2025-01-01"}, content_type="application/json"
+        f"/api/v1/incentives/workers/{worker.pk}/contracts",
+        {"contract_type": "open_ended", "start_date": "2025-01-01"},
+        content_type="application/json",
     )
     assert created.status_code == 201
-    refused = client.post(f"/api/v1/incentives/workers/{worker.pk}/contracts", {"contract_type": "fixed_term"}, content_type="application/json")
+    refused = client.post(
+        f"/api/v1/incentives/workers/{worker.pk}/contracts",
+        {"contract_type": "fixed_term"},
+        content_type="application/json",
+    )
     assert refused.status_code in (400, 422)

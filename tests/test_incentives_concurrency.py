@@ -28,8 +28,14 @@ def test_two_concurrent_batches_pay_each_worker_once():
         ft.certificate(worker, level="junior", actor=city)
     scheme = services.scheme_create(
         actor=city,
-        data={"code": "race", "name": "一次性技能补贴", "kind": "one_off_skill", "amounts": {"2": 500},
-              "starts_on": datetime.date(2024, 1, 1), "notice_days": 0},
+        data={
+            "code": "race",
+            "name": "一次性技能补贴",
+            "kind": "one_off_skill",
+            "amounts": {"2": 500},
+            "starts_on": datetime.date(2024, 1, 1),
+            "notice_days": 0,
+        },
     )
     runs = [services.run_eligibility(actor=city, scheme=scheme, period=p) for p in ("2026-11", "2026-12")]
     for run in runs:
@@ -45,7 +51,7 @@ def test_two_concurrent_batches_pay_each_worker_once():
                     started.set()
                 if wait is not None:
                     assert wait.wait(30)
-        except BaseException as exc:  # noqa: BLE001 - reported by the assertion below
+        except BaseException as exc:
             errors.append(exc)
         finally:
             connections.close_all()

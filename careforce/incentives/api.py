@@ -93,7 +93,9 @@ def create_contract(request: HttpRequest, worker_id: Id, payload: ContractIn):
     return Status(201, contract)
 
 
-@router.get("/incentives/runs/{run_id}", response={200: RunOut, **READ_RESPONSES}, summary="An eligibility run")
+@router.get(
+    "/incentives/runs/{run_id}", response={200: RunOut, **READ_RESPONSES}, summary="An eligibility run"
+)
 def get_run(request: HttpRequest, run_id: Id):
     return selectors.run_get(request.auth, run_id)
 

@@ -20,7 +20,14 @@ class IncentivesConfig(AppConfig):
             return views.worker_section(request, worker)
 
         register_nav(
-            NavItem("incentives", _("Contracts and subsidies"), "incentives:home", "incentives", officials, order=65)
+            NavItem(
+                "incentives",
+                _("Contracts and subsidies"),
+                "incentives:home",
+                "incentives",
+                officials,
+                order=65,
+            )
         )
         register_worker_section(
             Section(

@@ -14,21 +14,30 @@ from decimal import Decimal
 from django.db import connection
 from django.db.models import (
     BooleanField,
+    Case,
     CharField,
     DecimalField,
     Exists,
     IntegerField,
+    Max,
     OuterRef,
     Q,
     Subquery,
     Value,
+    When,
 )
 from django.db.models.functions import Cast, Coalesce, Concat
-from django.db.models import Case, Max, When
 from django.utils.translation import gettext_lazy as _
 
 from careforce.credit.models import DishonestyListing, active_listings_q
-from careforce.incentives.models import ContractType, Eligibility, EligibilityRun, LabourContract, Scheme, SchemeKind
+from careforce.incentives.models import (
+    ContractType,
+    Eligibility,
+    EligibilityRun,
+    LabourContract,
+    Scheme,
+    SchemeKind,
+)
 from careforce.registry import completeness
 from careforce.registry.models import Employment, Team, Worker
 from careforce.skills.models import Certificate
@@ -89,9 +98,9 @@ def candidates(scheme: Scheme, run: EligibilityRun):
     district_id = scheme.district_id or run.district_id
     if district_id:
         qs = qs.filter(district_id=district_id)
-    today_certificates = Certificate.objects.filter(worker=OuterRef("pk"), status="valid", issued_on__lte=as_of).filter(
-        Q(valid_until__isnull=True) | Q(valid_until__gte=as_of)
-    )
+    today_certificates = Certificate.objects.filter(
+        worker=OuterRef("pk"), status="valid", issued_on__lte=as_of
+    ).filter(Q(valid_until__isnull=True) | Q(valid_until__gte=as_of))
     qs = qs.annotate(
         skill_rank=Coalesce(
             Subquery(
@@ -115,7 +124,9 @@ def candidates(scheme: Scheme, run: EligibilityRun):
             )
         )
     if scheme.min_continuous_years is not None:
-        conditions["continuous_service"] = Q(current_start__lte=years_before(as_of, scheme.min_continuous_years))
+        conditions["continuous_service"] = Q(
+            current_start__lte=years_before(as_of, scheme.min_continuous_years)
+        )
     if scheme.min_contract_years is not None:
         conditions["contract"] = Q(
             Exists(
@@ -149,7 +160,10 @@ def candidates(scheme: Scheme, run: EligibilityRun):
         ]
         qs = qs.annotate(tranche=Case(*tranche_whens, default=Value(0), output_field=IntegerField()))
         amount_whens = [
-            When(Q(education=education, tranche=number), then=Value(Decimal(str(total)) * Decimal(str(percent)) / 100))
+            When(
+                Q(education=education, tranche=number),
+                then=Value(Decimal(str(total)) * Decimal(str(percent)) / 100),
+            )
             for education, total in scheme.amounts.items()
             for number, (_years, percent) in enumerate(scheme.tranches, start=1)
         ]
@@ -163,7 +177,9 @@ def candidates(scheme: Scheme, run: EligibilityRun):
             key=Concat(Value("L"), Cast("skill_rank", CharField()), output_field=CharField()),
         )
     elif scheme.kind == SchemeKind.MONTHLY_POST:
-        qs = qs.annotate(due=_amount_by_rank(scheme.amounts, "skill_rank"), key=Value(run.period, CharField()))
+        qs = qs.annotate(
+            due=_amount_by_rank(scheme.amounts, "skill_rank"), key=Value(run.period, CharField())
+        )
     else:
         qs = qs.annotate(
             due=Value(Decimal(str(scheme.amounts.get("*", 0))), output_field=money),

@@ -44,7 +44,12 @@ class LabourContract(models.Model):
     # comparison in SQL on both databases.
     term_months = models.PositiveIntegerField(null=True, editable=False)
     renewal_of = models.ForeignKey(
-        "self", verbose_name=_("renewal of"), null=True, blank=True, on_delete=models.PROTECT, related_name="renewals"
+        "self",
+        verbose_name=_("renewal of"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="renewals",
     )
     created_at = models.DateTimeField(auto_now_add=True)
 
@@ -94,7 +99,9 @@ class InsuranceCover(models.Model):
             models.Index(fields=["institution", "end_date"], name="cover_institution_end"),
         ]
         constraints = [
-            models.CheckConstraint(name="cover_end_after_start", condition=Q(end_date__gte=models.F("start_date"))),
+            models.CheckConstraint(
+                name="cover_end_after_start", condition=Q(end_date__gte=models.F("start_date"))
+            ),
         ]
 
     def __str__(self) -> str:
@@ -126,18 +133,28 @@ class Scheme(models.Model):
         District, verbose_name=_("district"), null=True, blank=True, on_delete=models.PROTECT
     )
     is_example = models.BooleanField(
-        _("example from another city"), default=False, help_text=_("Not a Chongqing scheme; loaded to show how rules are written.")
+        _("example from another city"),
+        default=False,
+        help_text=_("Not a Chongqing scheme; loaded to show how rules are written."),
     )
     source = models.CharField(_("source"), max_length=200, blank=True)
     amounts = models.JSONField(_("amounts (yuan)"), default=dict)
     tranches = models.JSONField(_("tranches"), default=list, blank=True)
     # Conditions (empty: not required).
-    min_years_in_care = models.PositiveSmallIntegerField(_("years in care posts at least"), null=True, blank=True)
-    min_continuous_years = models.PositiveSmallIntegerField(_("years of continuous service at least"), null=True, blank=True)
-    min_contract_years = models.PositiveSmallIntegerField(_("labour contract of at least (years)"), null=True, blank=True)
+    min_years_in_care = models.PositiveSmallIntegerField(
+        _("years in care posts at least"), null=True, blank=True
+    )
+    min_continuous_years = models.PositiveSmallIntegerField(
+        _("years of continuous service at least"), null=True, blank=True
+    )
+    min_contract_years = models.PositiveSmallIntegerField(
+        _("labour contract of at least (years)"), null=True, blank=True
+    )
     min_skill_rank = models.PositiveSmallIntegerField(_("skill level rank at least"), null=True, blank=True)
     exclude_dishonest = models.BooleanField(_("not on the dishonesty list"), default=True)
-    exclude_public_institution = models.BooleanField(_("not in a public-institution post (事业编制)"), default=False)
+    exclude_public_institution = models.BooleanField(
+        _("not in a public-institution post (事业编制)"), default=False
+    )
     min_completeness_percent = models.PositiveSmallIntegerField(
         _("institution's record completeness at least (%)"), null=True, blank=True
     )
@@ -157,7 +174,8 @@ class Scheme(models.Model):
         constraints = [
             models.CheckConstraint(
                 name="scheme_district_level",
-                condition=(Q(level="district") & Q(district__isnull=False)) | (Q(level="city") & Q(district__isnull=True)),
+                condition=(Q(level="district") & Q(district__isnull=False))
+                | (Q(level="city") & Q(district__isnull=True)),
             ),
         ]
 
@@ -172,7 +190,9 @@ class RunStatus(models.TextChoices):
 
 
 class EligibilityRun(models.Model):
-    scheme = models.ForeignKey(Scheme, verbose_name=_("scheme"), on_delete=models.PROTECT, related_name="runs")
+    scheme = models.ForeignKey(
+        Scheme, verbose_name=_("scheme"), on_delete=models.PROTECT, related_name="runs"
+    )
     district = models.ForeignKey(
         District, verbose_name=_("district"), null=True, blank=True, on_delete=models.PROTECT
     )
@@ -204,7 +224,9 @@ class Eligibility(models.Model):
     run = models.ForeignKey(EligibilityRun, on_delete=models.CASCADE, related_name="results")
     worker = models.ForeignKey(Worker, on_delete=models.PROTECT, related_name="+", db_index=False)
     district = models.ForeignKey(District, on_delete=models.PROTECT, related_name="+", db_index=False)
-    institution = models.ForeignKey(Institution, null=True, on_delete=models.PROTECT, related_name="+", db_index=False)
+    institution = models.ForeignKey(
+        Institution, null=True, on_delete=models.PROTECT, related_name="+", db_index=False
+    )
     conditions_met = models.IntegerField(default=0)  # bit set over CONDITIONS
     qualifies = models.BooleanField(default=False)
     payment_key = models.CharField(max_length=20, blank=True)  # tranche "t2", period "2026-11", level "L5"
@@ -218,6 +240,9 @@ class Eligibility(models.Model):
         ordering = ["id"]
         constraints = [models.UniqueConstraint(fields=["run", "worker"], name="eligibility_run_worker")]
         indexes = [models.Index(fields=["run", "qualifies", "decision"], name="eligibility_run_decision")]
+
+    def __str__(self) -> str:
+        return f"{self.run} · {self.worker_id}"
 
 
 class Objection(models.Model):
@@ -234,6 +259,9 @@ class Objection(models.Model):
     class Meta:
         ordering = ["id"]
 
+    def __str__(self) -> str:
+        return self.text[:50]
+
 
 class PaymentBatch(models.Model):
     run = models.ForeignKey(EligibilityRun, on_delete=models.PROTECT, related_name="batches")
@@ -246,6 +274,9 @@ class PaymentBatch(models.Model):
     class Meta:
         ordering = ["-created_at", "-id"]
 
+    def __str__(self) -> str:
+        return f"#{self.pk} · {self.run}"
+
 
 class Payment(models.Model):
     batch = models.ForeignKey(PaymentBatch, on_delete=models.PROTECT, related_name="payments")
@@ -256,9 +287,7 @@ class Payment(models.Model):
     group_key = models.CharField(max_length=64, null=True)  # "<combination group>:<key>", None: combines
     amount = models.DecimalField(max_digits=12, decimal_places=2)
     reversed = models.BooleanField(default=False)
-    reverses = models.OneToOneField(
-        "self", null=True, on_delete=models.PROTECT, related_name="reversal"
-    )
+    reverses = models.OneToOneField("self", null=True, on_delete=models.PROTECT, related_name="reversal")
     reason = models.CharField(max_length=300, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
@@ -277,3 +306,6 @@ class Payment(models.Model):
             ),
         ]
         indexes = [models.Index(fields=["district", "scheme"], name="payment_district_scheme")]
+
+    def __str__(self) -> str:
+        return f"#{self.pk} · {self.amount}"

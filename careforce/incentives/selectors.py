@@ -33,7 +33,9 @@ from careforce.registry.models import Worker
 EXPIRY_WINDOW_DAYS = 60
 
 
-def _by_worker_scope(user: User, qs: QuerySet, *, worker: str = "worker", institution: str = "institution_id"):
+def _by_worker_scope(
+    user: User, qs: QuerySet, *, worker: str = "worker", institution: str = "institution_id"
+):
     scope = scope_of(user)
     if scope.level == Level.CITY:
         return qs
@@ -75,7 +77,9 @@ def current_q(day: datetime.date, prefix: str = "") -> Q:
     )
 
 
-def expiring(user: User, days: int = EXPIRY_WINDOW_DAYS) -> tuple[QuerySet[LabourContract], QuerySet[InsuranceCover]]:
+def expiring(
+    user: User, days: int = EXPIRY_WINDOW_DAYS
+) -> tuple[QuerySet[LabourContract], QuerySet[InsuranceCover]]:
     """Contracts and cover of current staff ending within `days` days, for their institution (renewed
     contracts drop off: a renewal starting after the end covers them)."""
     today = timezone.localdate()
@@ -109,7 +113,11 @@ def schemes_visible_to(user: User) -> QuerySet[Scheme]:
         if scope.level == Level.INSTITUTION:
             from careforce.institutions.models import Institution
 
-            district_id = Institution.objects.filter(pk=scope.institution_id).values_list("district_id", flat=True).first()
+            district_id = (
+                Institution.objects.filter(pk=scope.institution_id)
+                .values_list("district_id", flat=True)
+                .first()
+            )
         return qs.filter(Q(district__isnull=True) | Q(district_id=district_id))
     return qs.none()
 
@@ -188,8 +196,16 @@ def batch_rows(batch: PaymentBatch):
         Payment.objects.filter(batch=batch)
         .order_by("id")
         .values_list(
-            "id", "worker_id", "worker__name", "worker__id_region", "district__name", "scheme__code",
-            "payment_key", "amount", "reverses_id", "reason",
+            "id",
+            "worker_id",
+            "worker__name",
+            "worker__id_region",
+            "district__name",
+            "scheme__code",
+            "payment_key",
+            "amount",
+            "reverses_id",
+            "reason",
         )
         .iterator(chunk_size=5000)
     )
@@ -242,7 +258,9 @@ def district_figures(user: User, district_id: int | None = None, day: datetime.d
     contract = Exists(LabourContract.objects.filter(current_q(day), worker=OuterRef("pk")))
     cover = Exists(
         InsuranceCover.objects.filter(
-            current_q(day), worker=OuterRef("pk"), kind__in=[InsuranceKind.WORK_INJURY, InsuranceKind.ACCIDENT]
+            current_q(day),
+            worker=OuterRef("pk"),
+            kind__in=[InsuranceKind.WORK_INJURY, InsuranceKind.ACCIDENT],
         )
     )
     row = workers.aggregate(n=Count("pk"), c=Count("pk", filter=Q(contract)), i=Count("pk", filter=Q(cover)))

@@ -23,7 +23,7 @@ from careforce.core import audit
 from careforce.core.models import AuditAction, User
 from careforce.core.scope import Level, require_write
 from careforce.core.validators import clean_free_text
-from careforce.incentives import conditions, selectors
+from careforce.incentives import conditions
 from careforce.incentives.models import (
     ContractType,
     Decision,
@@ -47,7 +47,9 @@ COVER_FIELDS = ("worker_id", "institution_id", "kind", "insurer", "start_date", 
 def _date(value: Any, field: str, label: str, *, required: bool = True) -> datetime.date | None:
     if value in (None, ""):
         if required:
-            raise ValidationError({field: _("%(field)s is required: enter a date like 2026-01-31.") % {"field": label}})
+            raise ValidationError(
+                {field: _("%(field)s is required: enter a date like 2026-01-31.") % {"field": label}}
+            )
         return None
     if isinstance(value, datetime.date):
         return value
@@ -91,14 +93,21 @@ def _sync_contract_flag(worker: Worker) -> None:
 
 
 @transaction.atomic
-def contract_add(*, actor: User, worker: Worker, data: dict[str, Any], renewal_of: LabourContract | None = None) -> LabourContract:
+def contract_add(
+    *, actor: User, worker: Worker, data: dict[str, Any], renewal_of: LabourContract | None = None
+) -> LabourContract:
     _check_worker(actor, worker)
     if worker.institution_id is None:
-        raise ValidationError({"worker": _("The worker has no current institution: record the employment first.")})
+        raise ValidationError(
+            {"worker": _("The worker has no current institution: record the employment first.")}
+        )
     kind = str(data.get("contract_type") or "").strip()
     if kind not in ContractType.values:
         raise ValidationError(
-            {"contract_type": _("Contract type: choose one of %(choices)s.") % {"choices": "、".join(str(l) for l in ContractType.labels)}}
+            {
+                "contract_type": _("Contract type: choose one of %(choices)s.")
+                % {"choices": "、".join(str(label) for label in ContractType.labels)}
+            }
         )
     start = _date(data.get("start_date"), "start_date", _("Contract start date"))
     # Open-ended contracts and public-institution posts have no agreed end.
@@ -122,7 +131,11 @@ def contract_add(*, actor: User, worker: Worker, data: dict[str, Any], renewal_o
         renewal_of=renewal_of,
     )
     audit.record_create(
-        actor=actor, instance=contract, fields=CONTRACT_FIELDS, worker_id=worker.pk, institution_id=worker.institution_id
+        actor=actor,
+        instance=contract,
+        fields=CONTRACT_FIELDS,
+        worker_id=worker.pk,
+        institution_id=worker.institution_id,
     )
     _sync_contract_flag(worker)
     return contract
@@ -130,7 +143,10 @@ def contract_add(*, actor: User, worker: Worker, data: dict[str, Any], renewal_o
 
 def contract_renew(*, actor: User, contract: LabourContract, data: dict[str, Any]) -> LabourContract:
     """A renewal is a new contract that names the one it renews; the old one keeps its dates."""
-    merged = {"contract_type": contract.contract_type, "start_date": (contract.end_date or timezone.localdate()) + datetime.timedelta(days=1)}
+    merged = {
+        "contract_type": contract.contract_type,
+        "start_date": (contract.end_date or timezone.localdate()) + datetime.timedelta(days=1),
+    }
     merged.update({k: v for k, v in data.items() if v not in (None, "")})
     return contract_add(actor=actor, worker=contract.worker, data=merged, renewal_of=contract)
 
@@ -139,11 +155,16 @@ def contract_renew(*, actor: User, contract: LabourContract, data: dict[str, Any
 def cover_add(*, actor: User, worker: Worker, data: dict[str, Any]) -> InsuranceCover:
     _check_worker(actor, worker)
     if worker.institution_id is None:
-        raise ValidationError({"worker": _("The worker has no current institution: record the employment first.")})
+        raise ValidationError(
+            {"worker": _("The worker has no current institution: record the employment first.")}
+        )
     kind = str(data.get("kind") or "").strip()
     if kind not in InsuranceKind.values:
         raise ValidationError(
-            {"kind": _("Insurance: choose one of %(choices)s.") % {"choices": "、".join(str(l) for l in InsuranceKind.labels)}}
+            {
+                "kind": _("Insurance: choose one of %(choices)s.")
+                % {"choices": "、".join(str(label) for label in InsuranceKind.labels)}
+            }
         )
     insurer = clean_free_text(str(data.get("insurer") or ""))
     if not insurer:
@@ -153,10 +174,19 @@ def cover_add(*, actor: User, worker: Worker, data: dict[str, Any]) -> Insurance
     if end < start:
         raise ValidationError({"end_date": _("End date is before the start date: correct one of them.")})
     cover = InsuranceCover.objects.create(
-        worker=worker, institution_id=worker.institution_id, kind=kind, insurer=insurer, start_date=start, end_date=end
+        worker=worker,
+        institution_id=worker.institution_id,
+        kind=kind,
+        insurer=insurer,
+        start_date=start,
+        end_date=end,
     )
     audit.record_create(
-        actor=actor, instance=cover, fields=COVER_FIELDS, worker_id=worker.pk, institution_id=worker.institution_id
+        actor=actor,
+        instance=cover,
+        fields=COVER_FIELDS,
+        worker_id=worker.pk,
+        institution_id=worker.institution_id,
     )
     return cover
 
@@ -172,10 +202,25 @@ def _bureau(actor: User):
 
 
 SCHEME_FIELDS = (
-    "code", "name", "kind", "level", "district_id", "amounts", "tranches", "min_years_in_care",
-    "min_continuous_years", "min_contract_years", "min_skill_rank", "exclude_dishonest",
-    "exclude_public_institution", "min_completeness_percent", "combination_group", "notice_days",
-    "starts_on", "ends_on", "budget",
+    "code",
+    "name",
+    "kind",
+    "level",
+    "district_id",
+    "amounts",
+    "tranches",
+    "min_years_in_care",
+    "min_continuous_years",
+    "min_contract_years",
+    "min_skill_rank",
+    "exclude_dishonest",
+    "exclude_public_institution",
+    "min_completeness_percent",
+    "combination_group",
+    "notice_days",
+    "starts_on",
+    "ends_on",
+    "budget",
 )
 
 
@@ -183,21 +228,26 @@ SCHEME_FIELDS = (
 def scheme_create(*, actor: User, data: dict[str, Any]) -> Scheme:
     """City schemes by the city; a district defines schemes for its own district only."""
     scope = _bureau(actor)
-    scheme = Scheme(**{k: v for k, v in data.items() if k in {f.name for f in Scheme._meta.fields} | {"district_id"}})
+    scheme = Scheme(
+        **{k: v for k, v in data.items() if k in {f.name for f in Scheme._meta.fields} | {"district_id"}}
+    )
     if scope.level == Level.DISTRICT:
         scheme.level, scheme.district_id = "district", scope.district_id
     scheme.name = clean_free_text(scheme.name or "")
     scheme.full_clean()
-    if scheme.kind == "entry":
-        if not scheme.tranches or sum(Decimal(str(p)) for _y, p in scheme.tranches) != 100:
-            raise ValidationError({"tranches": _("Tranches must add up to 100 %: e.g. 30, 30 and 40.")})
+    if scheme.kind == "entry" and (
+        not scheme.tranches or sum(Decimal(str(p)) for _y, p in scheme.tranches) != 100
+    ):
+        raise ValidationError({"tranches": _("Tranches must add up to 100 %: e.g. 30, 30 and 40.")})
     scheme.save()
     audit.record_create(actor=actor, instance=scheme, fields=SCHEME_FIELDS)
     return scheme
 
 
 @transaction.atomic
-def run_eligibility(*, actor: User, scheme: Scheme, period: str, as_of: datetime.date | None = None) -> EligibilityRun:
+def run_eligibility(
+    *, actor: User, scheme: Scheme, period: str, as_of: datetime.date | None = None
+) -> EligibilityRun:
     """Assess every current worker in the scheme's area (a district officer: their district) for `period`
     (YYYY-MM) in one INSERT … SELECT; the results go on public notice for the scheme's notice days."""
     scope = _bureau(actor)
@@ -210,7 +260,9 @@ def run_eligibility(*, actor: User, scheme: Scheme, period: str, as_of: datetime
     today = timezone.localdate()
     as_of = as_of or today
     if as_of < scheme.starts_on or (scheme.ends_on and as_of > scheme.ends_on):
-        raise ValidationError({"period": _("The scheme is not in force on that day: choose a day in its period.")})
+        raise ValidationError(
+            {"period": _("The scheme is not in force on that day: choose a day in its period.")}
+        )
     run = EligibilityRun.objects.create(
         scheme=scheme,
         district_id=scope.district_id if scope.level == Level.DISTRICT else scheme.district_id,
@@ -221,10 +273,14 @@ def run_eligibility(*, actor: User, scheme: Scheme, period: str, as_of: datetime
         created_by=actor,
     )
     conditions.write_results(scheme, run)
-    counts = Eligibility.objects.filter(run=run).aggregate(n=Count("id"), q=Count("id", filter=Q(qualifies=True)))
+    counts = Eligibility.objects.filter(run=run).aggregate(
+        n=Count("id"), q=Count("id", filter=Q(qualifies=True))
+    )
     EligibilityRun.objects.filter(pk=run.pk).update(considered=counts["n"], qualified=counts["q"])
     run.considered, run.qualified = counts["n"], counts["q"]
-    audit.record_create(actor=actor, instance=run, fields=("scheme_id", "period", "as_of", "considered", "qualified"))
+    audit.record_create(
+        actor=actor, instance=run, fields=("scheme_id", "period", "as_of", "considered", "qualified")
+    )
     return run
 
 
@@ -236,7 +292,9 @@ def objection_raise(*, actor: User, eligibility: Eligibility, text: str) -> Obje
     if not text:
         raise ValidationError({"text": _("Objection is required: write what is wrong with this entry.")})
     objection = Objection.objects.create(eligibility=eligibility, text=text, raised_by=actor)
-    audit.record_create(actor=actor, instance=objection, fields=("eligibility_id", "text"), worker_id=eligibility.worker_id)
+    audit.record_create(
+        actor=actor, instance=objection, fields=("eligibility_id", "text"), worker_id=eligibility.worker_id
+    )
     return objection
 
 
@@ -249,7 +307,10 @@ def objection_answer(*, actor: User, objection: Objection, answer: str) -> Objec
     objection.answer, objection.answered_by, objection.answered_at = answer, actor, timezone.now()
     objection.save(update_fields=["answer", "answered_by", "answered_at"])
     audit.record(
-        actor=actor, action=AuditAction.UPDATE, instance=objection, changes={"answer": ["", answer]},
+        actor=actor,
+        action=AuditAction.UPDATE,
+        instance=objection,
+        changes={"answer": ["", answer]},
         worker_id=objection.eligibility.worker_id,
     )
     return objection
@@ -258,7 +319,10 @@ def objection_answer(*, actor: User, objection: Objection, answer: str) -> Objec
 def _review_open(run: EligibilityRun) -> None:
     if run.notice_until > timezone.localdate():
         raise ValidationError(
-            {"decision": _("The public notice runs until %(day)s: review after it ends.") % {"day": run.notice_until}}
+            {
+                "decision": _("The public notice runs until %(day)s: review after it ends.")
+                % {"day": run.notice_until}
+            }
         )
     if run.status == RunStatus.CLOSED:
         raise ValidationError({"decision": _("This run has been paid: start a new run to change decisions.")})
@@ -273,7 +337,9 @@ def decide(*, actor: User, eligibility: Eligibility, approve: bool, reason: str 
     if not approve and not reason:
         raise ValidationError({"reason": _("Reason is required to reject: say which condition is not met.")})
     if approve and not eligibility.qualifies:
-        raise ValidationError({"decision": _("This worker does not meet every condition: reject with a reason.")})
+        raise ValidationError(
+            {"decision": _("This worker does not meet every condition: reject with a reason.")}
+        )
     if approve and eligibility.objections.filter(answered_at__isnull=True).exists():
         raise ValidationError({"decision": _("An objection is not answered yet: answer it first.")})
     before = eligibility.decision
@@ -281,8 +347,11 @@ def decide(*, actor: User, eligibility: Eligibility, approve: bool, reason: str 
     eligibility.reason, eligibility.decided_by, eligibility.decided_at = reason, actor, timezone.now()
     eligibility.save(update_fields=["decision", "reason", "decided_by", "decided_at"])
     audit.record(
-        actor=actor, action=AuditAction.UPDATE, instance=eligibility,
-        changes={"decision": [before, eligibility.decision], "reason": ["", reason]}, worker_id=eligibility.worker_id,
+        actor=actor,
+        action=AuditAction.UPDATE,
+        instance=eligibility,
+        changes={"decision": [before, eligibility.decision], "reason": ["", reason]},
+        worker_id=eligibility.worker_id,
     )
     return eligibility
 
@@ -318,7 +387,9 @@ def pay(*, actor: User, run: EligibilityRun) -> PaymentBatch:
     """A payment batch of the run's approved entries; what was already paid is skipped by the database."""
     _bureau(actor)
     if run.notice_until > timezone.localdate():
-        raise ValidationError({"run": _("The public notice runs until %(day)s: pay after it ends.") % {"day": run.notice_until}})
+        raise ValidationError(
+            {"run": _("The public notice runs until %(day)s: pay after it ends.") % {"day": run.notice_until}}
+        )
     scheme = run.scheme
     batch = PaymentBatch.objects.create(run=run, created_by=actor)
     vendor = connection.vendor
@@ -335,12 +406,18 @@ def pay(*, actor: User, run: EligibilityRun) -> PaymentBatch:
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         paid = cursor.rowcount
-    eligible = Eligibility.objects.filter(run=run, qualifies=True, decision=Decision.APPROVED, amount__gt=0).count()
+    eligible = Eligibility.objects.filter(
+        run=run, qualifies=True, decision=Decision.APPROVED, amount__gt=0
+    ).count()
     total = Payment.objects.filter(batch=batch).aggregate(s=Sum("amount"))["s"] or Decimal(0)
-    PaymentBatch.objects.filter(pk=batch.pk).update(paid_count=paid, skipped_count=eligible - paid, total=total)
+    PaymentBatch.objects.filter(pk=batch.pk).update(
+        paid_count=paid, skipped_count=eligible - paid, total=total
+    )
     batch.paid_count, batch.skipped_count, batch.total = paid, eligible - paid, total
     EligibilityRun.objects.filter(pk=run.pk).update(status=RunStatus.CLOSED)
-    audit.record_create(actor=actor, instance=batch, fields=("run_id", "paid_count", "skipped_count", "total"))
+    audit.record_create(
+        actor=actor, instance=batch, fields=("run_id", "paid_count", "skipped_count", "total")
+    )
     return batch
 
 
@@ -354,12 +431,22 @@ def reverse(*, actor: User, payment: Payment, reason: str) -> Payment:
         raise ValidationError({"reason": _("Reason is required: say why the payment is reversed.")})
     locked = Payment.objects.select_for_update().get(pk=payment.pk)
     if locked.reversed or locked.reverses_id:
-        raise ValidationError({"payment": _("This payment has already been reversed or is itself a reversal.")})
+        raise ValidationError(
+            {"payment": _("This payment has already been reversed or is itself a reversal.")}
+        )
     Payment.objects.filter(pk=locked.pk).update(reversed=True)
     entry = Payment.objects.create(
-        batch=locked.batch, scheme=locked.scheme, worker=locked.worker, district=locked.district,
-        payment_key=locked.payment_key, group_key=locked.group_key, amount=-locked.amount,
-        reverses=locked, reason=reason,
+        batch=locked.batch,
+        scheme=locked.scheme,
+        worker=locked.worker,
+        district=locked.district,
+        payment_key=locked.payment_key,
+        group_key=locked.group_key,
+        amount=-locked.amount,
+        reverses=locked,
+        reason=reason,
     )
-    audit.record_create(actor=actor, instance=entry, fields=("reverses_id", "amount", "reason"), worker_id=locked.worker_id)
+    audit.record_create(
+        actor=actor, instance=entry, fields=("reverses_id", "amount", "reason"), worker_id=locked.worker_id
+    )
     return entry

@@ -21,13 +21,36 @@ def batch_book(batch: PaymentBatch) -> IO[bytes]:
         book,
         _("Payments"),
         [
-            _("Payment no."), _("Worker no."), _("Name"), _("ID number"), _("District"), _("Scheme"),
-            _("Tranche or period"), _("Amount (yuan)"), _("Reverses payment no."), _("Reason"),
+            _("Payment no."),
+            _("Worker no."),
+            _("Name"),
+            _("ID number"),
+            _("District"),
+            _("Scheme"),
+            _("Tranche or period"),
+            _("Amount (yuan)"),
+            _("Reverses payment no."),
+            _("Reason"),
         ],
         [12, 12, 12, 22, 14, 24, 14, 14, 16, 30],
     )
-    for pk, worker_id, name, region, district, scheme, key, amount, reverses, reason in selectors.batch_rows(batch):
-        sheet.write([pk, worker_id, name, mask_id_number(region), district, scheme, key, float(amount), reverses or "", reason])
+    for pk, worker_id, name, region, district, scheme, key, amount, reverses, reason in selectors.batch_rows(
+        batch
+    ):
+        sheet.write(
+            [
+                pk,
+                worker_id,
+                name,
+                mask_id_number(region),
+                district,
+                scheme,
+                key,
+                float(amount),
+                reverses or "",
+                reason,
+            ]
+        )
     book.close()
     out.seek(0)
     return out

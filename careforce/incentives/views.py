@@ -30,7 +30,7 @@ def _official(request: HttpRequest) -> None:
 
 
 def _errors(request: HttpRequest, error: ValidationError) -> None:
-    for field_messages in (error.message_dict.values() if hasattr(error, "error_dict") else [error.messages]):
+    for field_messages in error.message_dict.values() if hasattr(error, "error_dict") else [error.messages]:
         for message in field_messages:
             messages.error(request, message)
 
@@ -79,8 +79,15 @@ def _json(request: HttpRequest, name: str, default):
     try:
         return json.loads(raw)
     except ValueError:
-        raise ValidationError({name: _("%(field)s is not valid: write it like %(example)s.") % {
-            "field": name, "example": '{"college": 40000}' if name == "amounts" else "[[3, 30], [4, 30], [5, 40]]"}}) from None
+        raise ValidationError(
+            {
+                name: _("%(field)s is not valid: write it like %(example)s.")
+                % {
+                    "field": name,
+                    "example": '{"college": 40000}' if name == "amounts" else "[[3, 30], [4, 30], [5, 40]]",
+                }
+            }
+        ) from None
 
 
 def _number(request: HttpRequest, name: str):
@@ -109,7 +116,13 @@ def scheme_create(request: HttpRequest) -> HttpResponse:
             "combination_group": (request.POST.get("combination_group") or "").strip(),
             "exclude_public_institution": bool(request.POST.get("exclude_public_institution")),
         }
-        for name in ("min_years_in_care", "min_continuous_years", "min_contract_years", "min_skill_rank", "min_completeness_percent"):
+        for name in (
+            "min_years_in_care",
+            "min_continuous_years",
+            "min_contract_years",
+            "min_skill_rank",
+            "min_completeness_percent",
+        ):
             data[name] = _number(request, name)
         scheme = services.scheme_create(actor=request.user, data=data)
     except ValidationError as error:
@@ -140,7 +153,9 @@ def scheme_detail(request: HttpRequest, pk: int) -> HttpResponse:
 def run_create(request: HttpRequest, pk: int) -> HttpResponse:
     scheme = selectors.scheme_get(request.user, pk)
     try:
-        run = services.run_eligibility(actor=request.user, scheme=scheme, period=(request.POST.get("period") or "").strip())
+        run = services.run_eligibility(
+            actor=request.user, scheme=scheme, period=(request.POST.get("period") or "").strip()
+        )
     except ValidationError as error:
         _errors(request, error)
         return redirect("incentives:scheme_detail", pk=scheme.pk)
@@ -182,7 +197,9 @@ def run_notice(request: HttpRequest, pk: int) -> HttpResponse:
     """The public notice (公示): masked names, institution, tranche and amount of those who qualify."""
     run = selectors.run_get(request.user, pk)
     page = paginate(request, selectors.results_of(run).filter(qualifies=True), per_page=100)
-    return render(request, "incentives/run_notice.html", {"run": run, "page": page, "rows": list(_rows(page))})
+    return render(
+        request, "incentives/run_notice.html", {"run": run, "page": page, "rows": list(_rows(page))}
+    )
 
 
 def _back_to_run(run_id: int) -> HttpResponse:
@@ -224,7 +241,9 @@ def eligibility_decide(request: HttpRequest, pk: int) -> HttpResponse:
     row = selectors.eligibility_get(request.user, pk)
     try:
         services.decide(
-            actor=request.user, eligibility=row, approve=request.POST.get("decision") == "approve",
+            actor=request.user,
+            eligibility=row,
+            approve=request.POST.get("decision") == "approve",
             reason=request.POST.get("reason") or "",
         )
     except ValidationError as error:
@@ -249,7 +268,9 @@ def objection_create(request: HttpRequest, pk: int) -> HttpResponse:
 def objection_answer(request: HttpRequest, pk: int) -> HttpResponse:
     objection = selectors.objection_get(request.user, pk)
     try:
-        services.objection_answer(actor=request.user, objection=objection, answer=request.POST.get("answer") or "")
+        services.objection_answer(
+            actor=request.user, objection=objection, answer=request.POST.get("answer") or ""
+        )
     except ValidationError as error:
         _errors(request, error)
     return _back_to_run(objection.eligibility.run_id)
@@ -260,7 +281,8 @@ def batch_detail(request: HttpRequest, pk: int) -> HttpResponse:
     batch = selectors.batch_get(request.user, pk)
     page = paginate(request, batch.payments.select_related("worker").order_by("id"), per_page=100)
     return render(
-        request, "incentives/batch_detail.html",
+        request,
+        "incentives/batch_detail.html",
         {"batch": batch, "page": page, "can_write": scope_of(request.user).can_write},
     )
 

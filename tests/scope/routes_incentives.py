@@ -17,7 +17,9 @@ def _officials(role: str, in_scope: bool) -> bool:
 
 
 def _bureau_reads(role: str, in_scope: bool) -> bool:
-    return role in ("city_admin", "auditor_city") or (role in ("district_admin", "auditor_district") and in_scope)
+    return role in ("city_admin", "auditor_city") or (
+        role in ("district_admin", "auditor_district") and in_scope
+    )
 
 
 def _bureau_writes(role: str, in_scope: bool) -> bool:
@@ -56,15 +58,23 @@ def make_targets(city, world):
     for in_scope, code in ((True, "500103"), (False, "500105")):
         worker = targets[in_scope]["worker"]
         contract = services.contract_add(
-            actor=city, worker=worker,
+            actor=city,
+            worker=worker,
             data={"contract_type": "fixed_term", "start_date": "2024-01-01", "end_date": "2029-12-31"},
         )
         scheme = services.scheme_create(
             actor=city,
             data={
-                "code": f"scope-{code}", "name": "培训补贴", "kind": "training", "level": "district",
-                "district": District.objects.get(code=code), "amounts": {"*": 100},
-                "starts_on": datetime.date(2024, 1, 1), "notice_days": 0,
+                "code": f"scope-{code}",
+                "name": "培训补贴",
+                "kind": "training",
+                "level": "district",
+                "district": District.objects.get(code=code),
+                "amounts": {"*": 100},
+                "starts_on": datetime.date(2024, 1, 1),
+                "notice_days": 0,
+                # Other capabilities' targets may put the world's workers on the dishonesty list.
+                "exclude_dishonest": False,
             },
         )
         run = services.run_eligibility(actor=city, scheme=scheme, period="2026-11")
@@ -73,7 +83,12 @@ def make_targets(city, world):
         eligibility = Eligibility.objects.get(run=run, worker=worker)
         objection = services.objection_raise(actor=city, eligibility=eligibility, text="核实")
         out[in_scope] = {
-            "contract": contract, "scheme": scheme, "run": run, "eligibility": eligibility,
-            "objection": objection, "batch": batch, "payment": Payment.objects.get(batch=batch),
+            "contract": contract,
+            "scheme": scheme,
+            "run": run,
+            "eligibility": eligibility,
+            "objection": objection,
+            "batch": batch,
+            "payment": Payment.objects.get(batch=batch),
         }
     return out
