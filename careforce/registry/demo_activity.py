@@ -135,6 +135,7 @@ def load_activity(
         ("evaluations", lambda: _evaluations(actor, rng, today, active, months)),
         ("complaints", lambda: _complaints(actor, rng, today, active, months)),
         ("ranking", lambda: _ranking(actor, today)),
+        ("contracts and subsidies", lambda: _incentives(actor, rng, today)),
     ]
     for name, step in steps:
         with transaction.atomic():
@@ -145,6 +146,12 @@ def load_activity(
     # dates (employment, training, certificates, complaints), so history shows as it is.
     result.seconds = time.monotonic() - started
     return result
+
+
+def _incentives(actor: User, rng: random.Random, today: datetime.date) -> int:
+    from careforce.incentives import demo
+
+    return demo.load(actor, rng, today)
 
 
 # ---------------------------------------------------------------- institutions' heads
