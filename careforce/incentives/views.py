@@ -17,7 +17,7 @@ from django.views.decorators.http import require_POST
 from careforce.core.paging import paginate
 from careforce.core.scope import Level, scope_of
 from careforce.incentives import conditions, selectors, services, sheets
-from careforce.incentives.models import ContractType, InsuranceKind, SchemeKind
+from careforce.incentives.models import ContractType, InsuranceKind, Scheme, SchemeKind
 from careforce.registry import selectors as registry_selectors
 from careforce.skills.public import mask_name
 
@@ -72,6 +72,10 @@ def home(request: HttpRequest) -> HttpResponse:
     )
 
 
+def _label(name: str) -> str:
+    return str(Scheme._meta.get_field(name).verbose_name)
+
+
 def _json(request: HttpRequest, name: str, default):
     raw = (request.POST.get(name) or "").strip()
     if not raw:
@@ -95,7 +99,7 @@ def _number(request: HttpRequest, name: str):
     if not raw:
         return None
     if not raw.isdigit():
-        raise ValidationError({name: _("%(field)s must be a whole number.") % {"field": name}})
+        raise ValidationError({name: _("%(field)s must be a whole number.") % {"field": _label(name)}})
     return int(raw)
 
 
