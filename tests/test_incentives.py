@@ -330,3 +330,39 @@ def test_api_results_explain_conditions(client):
         content_type="application/json",
     )
     assert refused.status_code in (400, 422)
+
+
+def _sheet(rows) -> bytes:
+    import io
+
+    from openpyxl import Workbook
+
+    book = Workbook()
+    for row in rows:
+        book.active.append(row)
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+def test_contract_sheet_is_all_or_nothing_and_accepts_chinese_words(client):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from careforce.core import crypto
+    from careforce.incentives.models import LabourContract
+
+    city = factories.city_admin()
+    worker = factories.worker(actor=city)
+    id_number = crypto.decrypt(worker.id_number_encrypted, context=b"worker.id_number")
+    client.force_login(city)
+    header = ["身份证号", "合同类型", "开始日期", "终止日期"]
+    bad = _sheet(
+        [header, [id_number, "无固定期限", "2024-01-01", ""], [id_number, "临时工", "2024-01-01", ""]]
+    )
+    page = client.post(
+        "/incentives/import/", {"kind": "contracts", "file": SimpleUploadedFile("c.xlsx", bad)}, follow=True
+    ).content.decode()
+    assert not LabourContract.objects.exists() and "3" in page
+    good = _sheet([header, [id_number, "无固定期限", "2024-01-01", ""]])
+    client.post("/incentives/import/", {"kind": "contracts", "file": SimpleUploadedFile("c.xlsx", good)})
+    assert LabourContract.objects.get().contract_type == "open_ended"

@@ -450,3 +450,82 @@ def reverse(*, actor: User, payment: Payment, reason: str) -> Payment:
         actor=actor, instance=entry, fields=("reverses_id", "amount", "reason"), worker_id=locked.worker_id
     )
     return entry
+
+
+# ------------------------------------------------------------------------------------------ imports
+
+# The words institutions' sheets use for each choice, besides the codes and the display labels.
+CONTRACT_WORDS = {
+    "固定期限": ContractType.FIXED_TERM,
+    "固定期限劳动合同": ContractType.FIXED_TERM,
+    "无固定期限": ContractType.OPEN_ENDED,
+    "无固定期限劳动合同": ContractType.OPEN_ENDED,
+    "非全日制": ContractType.PART_TIME,
+    "非全日制用工": ContractType.PART_TIME,
+    "劳务派遣": ContractType.AGENCY,
+    "派遣": ContractType.AGENCY,
+    "事业编制": ContractType.PUBLIC_INSTITUTION,
+    "事业编": ContractType.PUBLIC_INSTITUTION,
+}
+INSURANCE_WORDS = {
+    "工伤保险": InsuranceKind.WORK_INJURY,
+    "工伤": InsuranceKind.WORK_INJURY,
+    "意外伤害保险": InsuranceKind.ACCIDENT,
+    "意外险": InsuranceKind.ACCIDENT,
+    "补充医疗保险": InsuranceKind.SUPPLEMENTARY_MEDICAL,
+    "补充医疗": InsuranceKind.SUPPLEMENTARY_MEDICAL,
+    "企业年金": InsuranceKind.ENTERPRISE_ANNUITY,
+}
+
+
+def _choice(raw: Any, words: dict[str, str], choices) -> str:
+    text = "".join(str(raw or "").split())
+    for value, label in choices:
+        words = {**words, str(label): value, value: value}
+    return words.get(text, text)
+
+
+def _worker_by_id_number(actor: User, raw: Any) -> Worker:
+    from careforce.core import crypto
+    from careforce.core.validators import parse_id_number
+    from careforce.registry.selectors import workers_visible_to
+
+    parsed = parse_id_number(raw)
+    hashes = crypto.blind_indexes(parsed.value, purpose="id_number")
+    worker = workers_visible_to(actor).filter(id_number_hash__in=hashes).first()
+    if worker is None:
+        # Out of scope answers like "not in the registry".
+        raise ValidationError(
+            {"id_number": _("No worker with this ID number in your records: check the number.")}
+        )
+    return worker
+
+
+@transaction.atomic
+def sheet_import(*, actor: User, kind: str, rows: list[dict[str, Any]], first_row: int = 2) -> int:
+    """Contracts or insurance cover from an institution's sheet, all or nothing: every row is checked and
+    written in one transaction; any bad row rolls the whole sheet back and each error names its row."""
+    errors: list[str] = []
+    written = 0
+    for number, row in enumerate(rows, start=first_row):
+        try:
+            with transaction.atomic():
+                worker = _worker_by_id_number(actor, row.get("id_number"))
+                if kind == "contracts":
+                    data = {
+                        **row,
+                        "contract_type": _choice(
+                            row.get("contract_type"), CONTRACT_WORDS, ContractType.choices
+                        ),
+                    }
+                    contract_add(actor=actor, worker=worker, data=data)
+                else:
+                    data = {**row, "kind": _choice(row.get("kind"), INSURANCE_WORDS, InsuranceKind.choices)}
+                    cover_add(actor=actor, worker=worker, data=data)
+                written += 1
+        except ValidationError as exc:
+            for message in exc.messages:
+                errors.append(_("Row %(row)d: %(message)s") % {"row": number, "message": message})
+    if errors:
+        raise ValidationError({"file": errors})
+    return written

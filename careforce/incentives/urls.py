@@ -6,6 +6,7 @@ app_name = "incentives"
 
 urlpatterns = [
     path("", views.home, name="home"),
+    path("import/", views.sheet_upload, name="sheet_upload"),
     path("schemes/new/", views.scheme_create, name="scheme_create"),
     path("schemes/<int:pk>/", views.scheme_detail, name="scheme_detail"),
     path("schemes/<int:pk>/run/", views.run_create, name="run_create"),

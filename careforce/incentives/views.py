@@ -68,6 +68,7 @@ def home(request: HttpRequest) -> HttpResponse:
             "is_bureau": bureau,
             "can_write": scope.can_write and bureau,
             "kinds": SchemeKind.choices,
+            "can_import": scope.can_write,
         },
     )
 
@@ -352,3 +353,30 @@ def contract_renew(request: HttpRequest, pk: int) -> HttpResponse:
     except ValidationError as error:
         _errors(request, error)
     return _worker_back(contract.worker)
+
+
+@login_required
+def sheet_upload(request: HttpRequest) -> HttpResponse:
+    """Upload a contracts or insurance sheet; all rows are saved or none."""
+    _official(request)
+    if not scope_of(request.user).can_write:
+        raise Http404
+    if request.method == "POST":
+        kind = "insurance" if request.POST.get("kind") == "insurance" else "contracts"
+        upload = request.FILES.get("file")
+        try:
+            if upload is None:
+                raise ValidationError({"file": _("Choose the xlsx file to upload.")})
+            count = services.sheet_import(
+                actor=request.user, kind=kind, rows=sheets.read_rows(upload.read(), kind)
+            )
+        except ValidationError as error:
+            _errors(request, error)
+        else:
+            messages.success(request, _("%(n)d rows saved.") % {"n": count})
+            return redirect("incentives:home")
+    return render(
+        request,
+        "incentives/import.html",
+        {"contract_headers": sheets.CONTRACT_HEADERS, "insurance_headers": sheets.INSURANCE_HEADERS},
+    )
