@@ -59,7 +59,7 @@ def load(actor: User, rng: random.Random, today: datetime.date) -> int:
             "amounts": {"2": 200, "3": 300, "4": 500, "5": 800},
             "min_contract_years": 1,
             "notice_days": 0,
-            "starts_on": today.replace(year=today.year - 1),
+            "starts_on": today - datetime.timedelta(days=365),
         },
     )
     last_month = (today.replace(day=1) - datetime.timedelta(days=1)).strftime("%Y-%m")
