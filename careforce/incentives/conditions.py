@@ -13,10 +13,7 @@ from decimal import Decimal
 
 from django.db import connection
 from django.db.models import (
-    BooleanField,
     Case,
-    CharField,
-    DecimalField,
     Exists,
     IntegerField,
     Max,
@@ -26,7 +23,7 @@ from django.db.models import (
     Value,
     When,
 )
-from django.db.models.functions import Cast, Coalesce, Concat
+from django.db.models.functions import Coalesce
 from django.utils.translation import gettext_lazy as _
 
 from careforce.credit.models import DishonestyListing, active_listings_q
@@ -81,19 +78,28 @@ def _current_contracts(as_of: datetime.date):
     )
 
 
-def _amount_by_rank(amounts: dict, field: str) -> Case | Value:
-    whens = [
-        When(**{f"{field}__gte": int(rank)}, then=Value(Decimal(str(amount))))
-        for rank, amount in sorted(((int(k), v) for k, v in amounts.items() if k != "*"), reverse=True)
-    ]
-    default = Value(Decimal(str(amounts.get("*", 0))))
-    return Case(*whens, default=default, output_field=DecimalField(max_digits=12, decimal_places=2))
+# A money parameter as a number on both databases (SQLite's driver passes Decimal as text, and text
+# compares greater than any number there).
+MONEY = "CAST(%s AS NUMERIC)"
 
 
-def candidates(scheme: Scheme, run: EligibilityRun):
-    """The workers the run considers, annotated with the columns of their eligibility row."""
+def _rank_amount_sql(amounts: dict) -> tuple[str, list]:
+    """The amount for the worker's level: the highest rank in `amounts` not above it, else "*"."""
+    parts, params = [], []
+    for rank, amount in sorted(((int(k), v) for k, v in amounts.items() if k != "*"), reverse=True):
+        parts.append(f"WHEN c.skill_rank >= %s THEN {MONEY}")
+        params += [rank, Decimal(str(amount))]
+    default = Decimal(str(amounts.get("*", 0)))
+    if not parts:
+        return MONEY, [default]
+    return f"CASE {' '.join(parts)} ELSE {MONEY} END", [*params, default]
+
+
+def candidates(scheme: Scheme, run: EligibilityRun) -> tuple[str, list, str, list]:
+    """The SELECT of the run's eligibility rows. The inner query reads the registry once per worker (skill
+    level, current post's start, each condition as 0/1); the outer one derives tranche, key, amount and the
+    bit set from those columns, so no correlated subquery is evaluated twice."""
     as_of = run.as_of
-    money = DecimalField(max_digits=12, decimal_places=2)
     qs = Worker.objects.filter(is_active=True, institution__isnull=False)
     district_id = scheme.district_id or run.district_id
     if district_id:
@@ -114,7 +120,7 @@ def candidates(scheme: Scheme, run: EligibilityRun):
             .values("start_date")[:1]
         ),
     )
-    conditions: dict[str, Q | bool] = {}
+    conditions: dict[str, Q] = {}
     if scheme.min_years_in_care is not None:
         conditions["years_in_care"] = Q(team=Team.CARE) & Q(
             Exists(
@@ -125,7 +131,13 @@ def candidates(scheme: Scheme, run: EligibilityRun):
         )
     if scheme.min_continuous_years is not None:
         conditions["continuous_service"] = Q(
-            current_start__lte=years_before(as_of, scheme.min_continuous_years)
+            Exists(
+                Employment.objects.filter(
+                    worker=OuterRef("pk"),
+                    end_date__isnull=True,
+                    start_date__lte=years_before(as_of, scheme.min_continuous_years),
+                )
+            )
         )
     if scheme.min_contract_years is not None:
         conditions["contract"] = Q(
@@ -136,7 +148,9 @@ def candidates(scheme: Scheme, run: EligibilityRun):
             )
         )
     if scheme.min_skill_rank is not None:
-        conditions["skill_level"] = Q(skill_rank__gte=scheme.min_skill_rank)
+        conditions["skill_level"] = Q(
+            Exists(today_certificates.filter(level__rank__gte=scheme.min_skill_rank))
+        )
     if scheme.exclude_dishonest:
         conditions["not_dishonest"] = ~Q(
             Exists(DishonestyListing.objects.filter(active_listings_q(as_of), worker=OuterRef("pk")))
@@ -152,66 +166,77 @@ def candidates(scheme: Scheme, run: EligibilityRun):
             if share.meets(scheme.min_completeness_percent)
         ]
         conditions["completeness"] = Q(institution_id__in=meeting)
+    flags = {
+        f"c_{code}": Case(When(q, then=Value(1)), default=Value(0), output_field=IntegerField())
+        for code, q in conditions.items()
+    }
+    inner_sql, inner_params = (
+        qs.annotate(**flags)
+        .order_by()
+        .values_list(
+            "pk", "district_id", "institution_id", "education", "skill_rank", "current_start", *flags
+        )
+        .query.sql_with_params()
+    )
 
     if scheme.kind == SchemeKind.ENTRY:
-        tranche_whens = [
-            When(current_start__lte=years_before(as_of, int(years)), then=Value(number))
-            for number, (years, _percent) in reversed(list(enumerate(scheme.tranches, start=1)))
-        ]
-        qs = qs.annotate(tranche=Case(*tranche_whens, default=Value(0), output_field=IntegerField()))
-        amount_whens = [
-            When(
-                Q(education=education, tranche=number),
-                then=Value(Decimal(str(total)) * Decimal(str(percent)) / 100),
-            )
-            for education, total in scheme.amounts.items()
-            for number, (_years, percent) in enumerate(scheme.tranches, start=1)
-        ]
-        qs = qs.annotate(
-            due=Case(*amount_whens, default=Value(Decimal(0)), output_field=money),
-            key=Concat(Value("t"), Cast("tranche", CharField()), output_field=CharField()),
-        )
+        tranche_parts, tranche_params, percent_parts, percent_params = [], [], [], []
+        for number, (years, percent) in reversed(list(enumerate(scheme.tranches, start=1))):
+            cut = years_before(as_of, int(years))
+            tranche_parts.append("WHEN c.current_start <= %s THEN %s")
+            tranche_params += [cut, number]
+            percent_parts.append(f"WHEN c.current_start <= %s THEN {MONEY}")
+            percent_params += [cut, Decimal(str(percent))]
+        tranche = f"CASE {' '.join(tranche_parts)} ELSE 0 END" if tranche_parts else "0"
+        percent = f"CASE {' '.join(percent_parts)} ELSE 0 END" if percent_parts else "0"
+        education_parts, education_params = [], []
+        for education, total in scheme.amounts.items():
+            education_parts.append(f"WHEN c.w_education = %s THEN {MONEY}")
+            education_params += [education, Decimal(str(total))]
+        total = f"CASE {' '.join(education_parts)} ELSE 0 END" if education_parts else "0"
+        amount_sql = f"(({total}) * ({percent}) / 100)"
+        amount_params = [*education_params, *percent_params]
+        key_sql, key_params = f"('t' || ({tranche}))", tranche_params
     elif scheme.kind == SchemeKind.ONE_OFF_SKILL:
-        qs = qs.annotate(
-            due=_amount_by_rank(scheme.amounts, "skill_rank"),
-            key=Concat(Value("L"), Cast("skill_rank", CharField()), output_field=CharField()),
-        )
+        amount_sql, amount_params = _rank_amount_sql(scheme.amounts)
+        key_sql, key_params = "('L' || c.skill_rank)", []
     elif scheme.kind == SchemeKind.MONTHLY_POST:
-        qs = qs.annotate(
-            due=_amount_by_rank(scheme.amounts, "skill_rank"), key=Value(run.period, CharField())
-        )
+        amount_sql, amount_params = _rank_amount_sql(scheme.amounts)
+        key_sql, key_params = "%s", [run.period]
     else:
-        qs = qs.annotate(
-            due=Value(Decimal(str(scheme.amounts.get("*", 0))), output_field=money),
-            key=Value(run.period, CharField()),
-        )
-    conditions["amount"] = Q(due__gt=0)
+        amount_sql, amount_params = MONEY, [Decimal(str(scheme.amounts.get("*", 0)))]
+        key_sql, key_params = "%s", [run.period]
 
-    bits = Value(0)
+    bit_terms, bit_params = [], []
     for code, bit in BIT.items():
-        if code in conditions:
-            bits = bits + Case(When(conditions[code], then=Value(bit)), default=Value(0))
+        if code == "amount":
+            bit_terms.append(f"(CASE WHEN {amount_sql} > 0 THEN %s ELSE 0 END)")
+            bit_params += [*amount_params, bit]
+        elif code in conditions:
+            bit_terms.append(f"c.c_{code} * %s")
+            bit_params.append(bit)
         else:
-            bits = bits + Value(bit)
-    qs = qs.annotate(bits=Cast(bits, IntegerField()))
-    qs = qs.annotate(
-        ok=Case(When(bits=ALL_MET, then=Value(True)), default=Value(False), output_field=BooleanField()),
-        run_ref=Value(run.pk, IntegerField()),
-        pending=Value("pending", CharField()),
-        blank=Value("", CharField()),
+            bit_terms.append("%s")
+            bit_params.append(bit)
+    bits_sql = " + ".join(bit_terms)
+    sql = (
+        f"SELECT %s, c.w_id, c.w_district, c.w_institution, ({bits_sql}), "
+        f"(CASE WHEN ({bits_sql}) = %s THEN %s ELSE %s END), {key_sql}, {amount_sql}, 'pending', '' "
+        "FROM c"
     )
-    return qs.order_by().values_list(
-        "run_ref", "pk", "district_id", "institution_id", "bits", "ok", "key", "due", "pending", "blank"
-    )
+    params = [run.pk, *bit_params, *bit_params, ALL_MET, True, False, *key_params, *amount_params]
+    # The inner query as a common table expression with its column names given, the same on both databases.
+    columns = ["w_id", "w_district", "w_institution", "w_education", "skill_rank", "current_start", *flags]
+    return f"WITH c ({', '.join(columns)}) AS ({inner_sql}) ", list(inner_params), sql, params
 
 
 def write_results(scheme: Scheme, run: EligibilityRun) -> None:
     """INSERT … SELECT: the whole run in one statement, no per-worker Python."""
-    sql, params = candidates(scheme, run).query.sql_with_params()
+    with_sql, with_params, sql, params = candidates(scheme, run)
     table = Eligibility._meta.db_table
     with connection.cursor() as cursor:
         cursor.execute(
-            f'INSERT INTO "{table}" (run_id, worker_id, district_id, institution_id, conditions_met, qualifies, '
-            f"payment_key, amount, decision, reason) {sql}",
-            params,
+            f'{with_sql}INSERT INTO "{table}" (run_id, worker_id, district_id, institution_id, conditions_met, '
+            f"qualifies, payment_key, amount, decision, reason) {sql}",
+            [*with_params, *params],
         )
