@@ -23,6 +23,7 @@ from careforce.core.schemas import DetailOut
 from careforce.core.tokens import token_user
 from careforce.credit.api import router as credit_router
 from careforce.imports.api import router as imports_router
+from careforce.incentives.api import router as incentives_router
 from careforce.indicators.api import router as indicators_router
 from careforce.institutions.api import router as institutions_router
 from careforce.pools.api import router as pools_router
@@ -30,7 +31,6 @@ from careforce.rankings.api import router as rankings_router
 from careforce.registry.api import router as registry_router
 from careforce.skills.api import router as skills_router
 from careforce.timebank.api import router as timebank_router
-from careforce.incentives.api import router as incentives_router
 from careforce.training.api import router as training_router
 
 

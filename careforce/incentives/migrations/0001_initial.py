@@ -6,230 +6,593 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('core', '0009_merge_vocabulary'),
-        ('institutions', '0002_head'),
-        ('registry', '0007_policy_words_and_verification'),
+        ("core", "0009_merge_vocabulary"),
+        ("institutions", "0002_head"),
+        ("registry", "0007_policy_words_and_verification"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='EligibilityRun',
+            name="EligibilityRun",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('period', models.CharField(max_length=7, verbose_name='period')),
-                ('as_of', models.DateField(verbose_name='assessed on')),
-                ('notice_until', models.DateField(verbose_name='public notice until')),
-                ('status', models.CharField(choices=[('notice', 'On public notice'), ('review', 'Under review'), ('closed', 'Paid')], default='notice', max_length=10, verbose_name='status')),
-                ('considered', models.PositiveIntegerField(default=0)),
-                ('qualified', models.PositiveIntegerField(default=0)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('created_by', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('district', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, to='core.district', verbose_name='district')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("period", models.CharField(max_length=7, verbose_name="period")),
+                ("as_of", models.DateField(verbose_name="assessed on")),
+                ("notice_until", models.DateField(verbose_name="public notice until")),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("notice", "On public notice"),
+                            ("review", "Under review"),
+                            ("closed", "Paid"),
+                        ],
+                        default="notice",
+                        max_length=10,
+                        verbose_name="status",
+                    ),
+                ),
+                ("considered", models.PositiveIntegerField(default=0)),
+                ("qualified", models.PositiveIntegerField(default=0)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "created_by",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "district",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        to="core.district",
+                        verbose_name="district",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'eligibility run',
-                'verbose_name_plural': 'eligibility runs',
-                'ordering': ['-created_at', '-id'],
+                "verbose_name": "eligibility run",
+                "verbose_name_plural": "eligibility runs",
+                "ordering": ["-created_at", "-id"],
             },
         ),
         migrations.CreateModel(
-            name='Eligibility',
+            name="Eligibility",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('conditions_met', models.IntegerField(default=0)),
-                ('qualifies', models.BooleanField(default=False)),
-                ('payment_key', models.CharField(blank=True, max_length=20)),
-                ('amount', models.DecimalField(decimal_places=2, default=0, max_digits=12)),
-                ('decision', models.CharField(choices=[('pending', 'Pending'), ('approved', 'Approved'), ('rejected', 'Rejected')], default='pending', max_length=10)),
-                ('reason', models.CharField(blank=True, max_length=300, verbose_name='reason')),
-                ('decided_at', models.DateTimeField(null=True)),
-                ('decided_by', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('district', models.ForeignKey(db_index=False, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='core.district')),
-                ('institution', models.ForeignKey(db_index=False, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='institutions.institution')),
-                ('worker', models.ForeignKey(db_index=False, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='registry.worker')),
-                ('run', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='results', to='incentives.eligibilityrun')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("conditions_met", models.IntegerField(default=0)),
+                ("qualifies", models.BooleanField(default=False)),
+                ("payment_key", models.CharField(blank=True, max_length=20)),
+                ("amount", models.DecimalField(decimal_places=2, default=0, max_digits=12)),
+                (
+                    "decision",
+                    models.CharField(
+                        choices=[("pending", "Pending"), ("approved", "Approved"), ("rejected", "Rejected")],
+                        default="pending",
+                        max_length=10,
+                    ),
+                ),
+                ("reason", models.CharField(blank=True, max_length=300, verbose_name="reason")),
+                ("decided_at", models.DateTimeField(null=True)),
+                (
+                    "decided_by",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "district",
+                    models.ForeignKey(
+                        db_index=False,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="core.district",
+                    ),
+                ),
+                (
+                    "institution",
+                    models.ForeignKey(
+                        db_index=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="institutions.institution",
+                    ),
+                ),
+                (
+                    "worker",
+                    models.ForeignKey(
+                        db_index=False,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="registry.worker",
+                    ),
+                ),
+                (
+                    "run",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="results",
+                        to="incentives.eligibilityrun",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['id'],
+                "ordering": ["id"],
             },
         ),
         migrations.CreateModel(
-            name='InsuranceCover',
+            name="InsuranceCover",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(choices=[('work_injury', 'Work-injury insurance'), ('accident', 'Accident insurance'), ('supplementary_medical', 'Supplementary medical insurance'), ('enterprise_annuity', 'Enterprise annuity')], max_length=30, verbose_name='insurance')),
-                ('insurer', models.CharField(max_length=120, verbose_name='insurer')),
-                ('start_date', models.DateField(verbose_name='start date')),
-                ('end_date', models.DateField(verbose_name='end date')),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('institution', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, to='institutions.institution', verbose_name='institution')),
-                ('worker', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='insurance_covers', to='registry.worker', verbose_name='worker')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("work_injury", "Work-injury insurance"),
+                            ("accident", "Accident insurance"),
+                            ("supplementary_medical", "Supplementary medical insurance"),
+                            ("enterprise_annuity", "Enterprise annuity"),
+                        ],
+                        max_length=30,
+                        verbose_name="insurance",
+                    ),
+                ),
+                ("insurer", models.CharField(max_length=120, verbose_name="insurer")),
+                ("start_date", models.DateField(verbose_name="start date")),
+                ("end_date", models.DateField(verbose_name="end date")),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "institution",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        to="institutions.institution",
+                        verbose_name="institution",
+                    ),
+                ),
+                (
+                    "worker",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="insurance_covers",
+                        to="registry.worker",
+                        verbose_name="worker",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'insurance cover',
-                'verbose_name_plural': 'insurance covers',
-                'ordering': ['-start_date', '-id'],
+                "verbose_name": "insurance cover",
+                "verbose_name_plural": "insurance covers",
+                "ordering": ["-start_date", "-id"],
             },
         ),
         migrations.CreateModel(
-            name='LabourContract',
+            name="LabourContract",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('contract_type', models.CharField(choices=[('fixed_term', 'Fixed-term'), ('open_ended', 'Open-ended'), ('part_time', 'Part-time'), ('agency', 'Agency (labour dispatch)'), ('public_institution', 'Public-institution post (事业编制)')], max_length=20, verbose_name='contract type')),
-                ('start_date', models.DateField(verbose_name='start date')),
-                ('end_date', models.DateField(blank=True, null=True, verbose_name='end date')),
-                ('term_months', models.PositiveIntegerField(editable=False, null=True)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('institution', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, to='institutions.institution', verbose_name='institution')),
-                ('renewal_of', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='renewals', to='incentives.labourcontract', verbose_name='renewal of')),
-                ('worker', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='labour_contracts', to='registry.worker', verbose_name='worker')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "contract_type",
+                    models.CharField(
+                        choices=[
+                            ("fixed_term", "Fixed-term"),
+                            ("open_ended", "Open-ended"),
+                            ("part_time", "Part-time"),
+                            ("agency", "Agency (labour dispatch)"),
+                            ("public_institution", "Public-institution post (事业编制)"),
+                        ],
+                        max_length=20,
+                        verbose_name="contract type",
+                    ),
+                ),
+                ("start_date", models.DateField(verbose_name="start date")),
+                ("end_date", models.DateField(blank=True, null=True, verbose_name="end date")),
+                ("term_months", models.PositiveIntegerField(editable=False, null=True)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "institution",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        to="institutions.institution",
+                        verbose_name="institution",
+                    ),
+                ),
+                (
+                    "renewal_of",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="renewals",
+                        to="incentives.labourcontract",
+                        verbose_name="renewal of",
+                    ),
+                ),
+                (
+                    "worker",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="labour_contracts",
+                        to="registry.worker",
+                        verbose_name="worker",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'labour contract',
-                'verbose_name_plural': 'labour contracts',
-                'ordering': ['-start_date', '-id'],
+                "verbose_name": "labour contract",
+                "verbose_name_plural": "labour contracts",
+                "ordering": ["-start_date", "-id"],
             },
         ),
         migrations.CreateModel(
-            name='Objection',
+            name="Objection",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('text', models.TextField(max_length=2000, verbose_name='objection')),
-                ('raised_at', models.DateTimeField(auto_now_add=True)),
-                ('answer', models.TextField(blank=True, max_length=2000, verbose_name='answer')),
-                ('answered_at', models.DateTimeField(null=True)),
-                ('answered_by', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('eligibility', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='objections', to='incentives.eligibility')),
-                ('raised_by', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("text", models.TextField(max_length=2000, verbose_name="objection")),
+                ("raised_at", models.DateTimeField(auto_now_add=True)),
+                ("answer", models.TextField(blank=True, max_length=2000, verbose_name="answer")),
+                ("answered_at", models.DateTimeField(null=True)),
+                (
+                    "answered_by",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "eligibility",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="objections",
+                        to="incentives.eligibility",
+                    ),
+                ),
+                (
+                    "raised_by",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'ordering': ['id'],
+                "ordering": ["id"],
             },
         ),
         migrations.CreateModel(
-            name='PaymentBatch',
+            name="PaymentBatch",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('paid_count', models.PositiveIntegerField(default=0)),
-                ('skipped_count', models.PositiveIntegerField(default=0)),
-                ('total', models.DecimalField(decimal_places=2, default=0, max_digits=16)),
-                ('created_by', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('run', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='batches', to='incentives.eligibilityrun')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("paid_count", models.PositiveIntegerField(default=0)),
+                ("skipped_count", models.PositiveIntegerField(default=0)),
+                ("total", models.DecimalField(decimal_places=2, default=0, max_digits=16)),
+                (
+                    "created_by",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "run",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="batches",
+                        to="incentives.eligibilityrun",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-created_at', '-id'],
+                "ordering": ["-created_at", "-id"],
             },
         ),
         migrations.CreateModel(
-            name='Scheme',
+            name="Scheme",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('code', models.CharField(max_length=40, unique=True, verbose_name='code')),
-                ('name', models.CharField(max_length=120, verbose_name='name')),
-                ('kind', models.CharField(choices=[('entry', 'Entry subsidy by education, in tranches'), ('monthly_post', 'Monthly post allowance by skill level'), ('one_off_skill', 'One-off skill subsidy per level'), ('training', 'Training subsidy')], max_length=20, verbose_name='kind')),
-                ('level', models.CharField(choices=[('city', 'City'), ('district', 'District')], default='city', max_length=10, verbose_name='level')),
-                ('is_example', models.BooleanField(default=False, help_text='Not a Chongqing scheme; loaded to show how rules are written.', verbose_name='example from another city')),
-                ('source', models.CharField(blank=True, max_length=200, verbose_name='source')),
-                ('amounts', models.JSONField(default=dict, verbose_name='amounts (yuan)')),
-                ('tranches', models.JSONField(blank=True, default=list, verbose_name='tranches')),
-                ('min_years_in_care', models.PositiveSmallIntegerField(blank=True, null=True, verbose_name='years in care posts at least')),
-                ('min_continuous_years', models.PositiveSmallIntegerField(blank=True, null=True, verbose_name='years of continuous service at least')),
-                ('min_contract_years', models.PositiveSmallIntegerField(blank=True, null=True, verbose_name='labour contract of at least (years)')),
-                ('min_skill_rank', models.PositiveSmallIntegerField(blank=True, null=True, verbose_name='skill level rank at least')),
-                ('exclude_dishonest', models.BooleanField(default=True, verbose_name='not on the dishonesty list')),
-                ('exclude_public_institution', models.BooleanField(default=False, verbose_name='not in a public-institution post (事业编制)')),
-                ('min_completeness_percent', models.PositiveSmallIntegerField(blank=True, null=True, verbose_name="institution's record completeness at least (%)")),
-                ('combination_group', models.CharField(blank=True, max_length=40, verbose_name='combination group')),
-                ('notice_days', models.PositiveSmallIntegerField(default=7, verbose_name='public notice (days)')),
-                ('starts_on', models.DateField(verbose_name='in force from')),
-                ('ends_on', models.DateField(blank=True, null=True, verbose_name='in force until')),
-                ('budget', models.DecimalField(blank=True, decimal_places=2, max_digits=14, null=True, verbose_name='budget (yuan)')),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('district', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, to='core.district', verbose_name='district')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("code", models.CharField(max_length=40, unique=True, verbose_name="code")),
+                ("name", models.CharField(max_length=120, verbose_name="name")),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("entry", "Entry subsidy by education, in tranches"),
+                            ("monthly_post", "Monthly post allowance by skill level"),
+                            ("one_off_skill", "One-off skill subsidy per level"),
+                            ("training", "Training subsidy"),
+                        ],
+                        max_length=20,
+                        verbose_name="kind",
+                    ),
+                ),
+                (
+                    "level",
+                    models.CharField(
+                        choices=[("city", "City"), ("district", "District")],
+                        default="city",
+                        max_length=10,
+                        verbose_name="level",
+                    ),
+                ),
+                (
+                    "is_example",
+                    models.BooleanField(
+                        default=False,
+                        help_text="Not a Chongqing scheme; loaded to show how rules are written.",
+                        verbose_name="example from another city",
+                    ),
+                ),
+                ("source", models.CharField(blank=True, max_length=200, verbose_name="source")),
+                ("amounts", models.JSONField(default=dict, verbose_name="amounts (yuan)")),
+                ("tranches", models.JSONField(blank=True, default=list, verbose_name="tranches")),
+                (
+                    "min_years_in_care",
+                    models.PositiveSmallIntegerField(
+                        blank=True, null=True, verbose_name="years in care posts at least"
+                    ),
+                ),
+                (
+                    "min_continuous_years",
+                    models.PositiveSmallIntegerField(
+                        blank=True, null=True, verbose_name="years of continuous service at least"
+                    ),
+                ),
+                (
+                    "min_contract_years",
+                    models.PositiveSmallIntegerField(
+                        blank=True, null=True, verbose_name="labour contract of at least (years)"
+                    ),
+                ),
+                (
+                    "min_skill_rank",
+                    models.PositiveSmallIntegerField(
+                        blank=True, null=True, verbose_name="skill level rank at least"
+                    ),
+                ),
+                (
+                    "exclude_dishonest",
+                    models.BooleanField(default=True, verbose_name="not on the dishonesty list"),
+                ),
+                (
+                    "exclude_public_institution",
+                    models.BooleanField(
+                        default=False, verbose_name="not in a public-institution post (事业编制)"
+                    ),
+                ),
+                (
+                    "min_completeness_percent",
+                    models.PositiveSmallIntegerField(
+                        blank=True, null=True, verbose_name="institution's record completeness at least (%)"
+                    ),
+                ),
+                (
+                    "combination_group",
+                    models.CharField(blank=True, max_length=40, verbose_name="combination group"),
+                ),
+                (
+                    "notice_days",
+                    models.PositiveSmallIntegerField(default=7, verbose_name="public notice (days)"),
+                ),
+                ("starts_on", models.DateField(verbose_name="in force from")),
+                ("ends_on", models.DateField(blank=True, null=True, verbose_name="in force until")),
+                (
+                    "budget",
+                    models.DecimalField(
+                        blank=True, decimal_places=2, max_digits=14, null=True, verbose_name="budget (yuan)"
+                    ),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "district",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        to="core.district",
+                        verbose_name="district",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'subsidy scheme',
-                'verbose_name_plural': 'subsidy schemes',
-                'ordering': ['is_example', 'code'],
+                "verbose_name": "subsidy scheme",
+                "verbose_name_plural": "subsidy schemes",
+                "ordering": ["is_example", "code"],
             },
         ),
         migrations.CreateModel(
-            name='Payment',
+            name="Payment",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('payment_key', models.CharField(max_length=20)),
-                ('group_key', models.CharField(max_length=64, null=True)),
-                ('amount', models.DecimalField(decimal_places=2, max_digits=12)),
-                ('reversed', models.BooleanField(default=False)),
-                ('reason', models.CharField(blank=True, max_length=300)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('district', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='core.district')),
-                ('reverses', models.OneToOneField(null=True, on_delete=django.db.models.deletion.PROTECT, related_name='reversal', to='incentives.payment')),
-                ('worker', models.ForeignKey(db_index=False, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='registry.worker')),
-                ('batch', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='payments', to='incentives.paymentbatch')),
-                ('scheme', models.ForeignKey(db_index=False, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='incentives.scheme')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("payment_key", models.CharField(max_length=20)),
+                ("group_key", models.CharField(max_length=64, null=True)),
+                ("amount", models.DecimalField(decimal_places=2, max_digits=12)),
+                ("reversed", models.BooleanField(default=False)),
+                ("reason", models.CharField(blank=True, max_length=300)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "district",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT, related_name="+", to="core.district"
+                    ),
+                ),
+                (
+                    "reverses",
+                    models.OneToOneField(
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="reversal",
+                        to="incentives.payment",
+                    ),
+                ),
+                (
+                    "worker",
+                    models.ForeignKey(
+                        db_index=False,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="registry.worker",
+                    ),
+                ),
+                (
+                    "batch",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="payments",
+                        to="incentives.paymentbatch",
+                    ),
+                ),
+                (
+                    "scheme",
+                    models.ForeignKey(
+                        db_index=False,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="incentives.scheme",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['id'],
+                "ordering": ["id"],
             },
         ),
         migrations.AddField(
-            model_name='eligibilityrun',
-            name='scheme',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='runs', to='incentives.scheme', verbose_name='scheme'),
+            model_name="eligibilityrun",
+            name="scheme",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="runs",
+                to="incentives.scheme",
+                verbose_name="scheme",
+            ),
         ),
         migrations.AddIndex(
-            model_name='eligibility',
-            index=models.Index(fields=['run', 'qualifies', 'decision'], name='eligibility_run_decision'),
+            model_name="eligibility",
+            index=models.Index(fields=["run", "qualifies", "decision"], name="eligibility_run_decision"),
         ),
         migrations.AddConstraint(
-            model_name='eligibility',
-            constraint=models.UniqueConstraint(fields=('run', 'worker'), name='eligibility_run_worker'),
+            model_name="eligibility",
+            constraint=models.UniqueConstraint(fields=("run", "worker"), name="eligibility_run_worker"),
         ),
         migrations.AddIndex(
-            model_name='insurancecover',
-            index=models.Index(fields=['worker', 'kind'], name='cover_worker'),
+            model_name="insurancecover",
+            index=models.Index(fields=["worker", "kind"], name="cover_worker"),
         ),
         migrations.AddIndex(
-            model_name='insurancecover',
-            index=models.Index(fields=['institution', 'end_date'], name='cover_institution_end'),
+            model_name="insurancecover",
+            index=models.Index(fields=["institution", "end_date"], name="cover_institution_end"),
         ),
         migrations.AddConstraint(
-            model_name='insurancecover',
-            constraint=models.CheckConstraint(condition=models.Q(('end_date__gte', models.F('start_date'))), name='cover_end_after_start'),
+            model_name="insurancecover",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("end_date__gte", models.F("start_date"))), name="cover_end_after_start"
+            ),
         ),
         migrations.AddIndex(
-            model_name='labourcontract',
-            index=models.Index(fields=['worker', 'start_date'], name='contract_worker'),
+            model_name="labourcontract",
+            index=models.Index(fields=["worker", "start_date"], name="contract_worker"),
         ),
         migrations.AddIndex(
-            model_name='labourcontract',
-            index=models.Index(fields=['institution', 'end_date'], name='contract_institution_end'),
+            model_name="labourcontract",
+            index=models.Index(fields=["institution", "end_date"], name="contract_institution_end"),
         ),
         migrations.AddConstraint(
-            model_name='labourcontract',
-            constraint=models.CheckConstraint(condition=models.Q(('end_date__isnull', True), ('end_date__gte', models.F('start_date')), _connector='OR'), name='contract_end_after_start'),
+            model_name="labourcontract",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("end_date__isnull", True), ("end_date__gte", models.F("start_date")), _connector="OR"
+                ),
+                name="contract_end_after_start",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='scheme',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('level', 'district'), ('district__isnull', False)), models.Q(('level', 'city'), ('district__isnull', True)), _connector='OR'), name='scheme_district_level'),
+            model_name="scheme",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    models.Q(("level", "district"), ("district__isnull", False)),
+                    models.Q(("level", "city"), ("district__isnull", True)),
+                    _connector="OR",
+                ),
+                name="scheme_district_level",
+            ),
         ),
         migrations.AddIndex(
-            model_name='payment',
-            index=models.Index(fields=['district', 'scheme'], name='payment_district_scheme'),
+            model_name="payment",
+            index=models.Index(fields=["district", "scheme"], name="payment_district_scheme"),
         ),
         migrations.AddConstraint(
-            model_name='payment',
-            constraint=models.UniqueConstraint(condition=models.Q(('reversed', False), ('reverses__isnull', True)), fields=('worker', 'scheme', 'payment_key'), name='payment_once_per_scheme_key'),
+            model_name="payment",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("reversed", False), ("reverses__isnull", True)),
+                fields=("worker", "scheme", "payment_key"),
+                name="payment_once_per_scheme_key",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='payment',
-            constraint=models.UniqueConstraint(condition=models.Q(('group_key__isnull', False), ('reversed', False), ('reverses__isnull', True)), fields=('worker', 'group_key'), name='payment_once_per_group_key'),
+            model_name="payment",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(
+                    ("group_key__isnull", False), ("reversed", False), ("reverses__isnull", True)
+                ),
+                fields=("worker", "group_key"),
+                name="payment_once_per_group_key",
+            ),
         ),
     ]

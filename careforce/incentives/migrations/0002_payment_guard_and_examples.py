@@ -11,7 +11,18 @@ from django.db import migrations
 
 PREFIX = "careforce_immutable_incentives_payment"
 MESSAGE = "careforce: refused: incentives_payment rows are written once; correct them with a reversal entry"
-COLUMNS = ("batch_id", "scheme_id", "worker_id", "district_id", "payment_key", "group_key", "amount", "reverses_id", "reason", "created_at")
+COLUMNS = (
+    "batch_id",
+    "scheme_id",
+    "worker_id",
+    "district_id",
+    "payment_key",
+    "group_key",
+    "amount",
+    "reverses_id",
+    "reason",
+    "created_at",
+)
 
 
 def install(apps, schema_editor):
@@ -58,22 +69,65 @@ def uninstall(apps, schema_editor):
 START = datetime.date(2024, 1, 1)
 # code, name, kind, source, amounts, tranches [(years of continuous service, percent)], conditions
 EXAMPLES = [
-    ("example-changzhou-skill", "常州新北区 一次性技能补贴（示例）", "one_off_skill", "Changzhou Xinbei",
-     {"2": 500, "3": 1000, "4": 2000, "5": 3000}, [], {"min_continuous_years": 2}),
-    ("example-weihai-skill", "威海 一次性技能补贴（示例）", "one_off_skill", "Weihai",
-     {"2": 5000, "3": 7000, "4": 10000}, [], {"min_contract_years": 5, "min_years_in_care": 3}),
-    ("example-zhejiang-entry", "浙江 入职奖补（示例）", "entry", "Zhejiang",
-     {"senior_high": 30000, "college": 40000, "bachelor": 50000, "postgraduate": 50000},
-     [[3, 30], [4, 30], [5, 40]], {}),
-    ("example-beijing-post", "北京 岗位津贴（示例）", "monthly_post", "Beijing (2020)",
-     {"2": 500, "3": 750, "4": 1000, "5": 1250, "6": 1500}, [], {}),
-    ("example-nanjing-entry", "南京 入职奖补（示例）", "entry", "Nanjing",
-     {"senior_high": 30000, "college": 40000, "bachelor": 50000, "postgraduate": 50000},
-     [[1, 10], [2, 15], [3, 20], [4, 25], [5, 30]],
-     {"min_continuous_years": 2, "min_skill_rank": 2, "min_contract_years": 1, "exclude_public_institution": True}),
-    ("example-shanxi-entry", "山西 入职奖补（示例）", "entry", "Shanxi (2023)",
-     {"senior_high": 30000, "college": 40000, "bachelor": 50000, "postgraduate": 60000},
-     [[1, 30], [2, 30], [3, 40]], {"min_contract_years": 3, "min_years_in_care": 0}),
+    (
+        "example-changzhou-skill",
+        "常州新北区 一次性技能补贴（示例）",
+        "one_off_skill",
+        "Changzhou Xinbei",
+        {"2": 500, "3": 1000, "4": 2000, "5": 3000},
+        [],
+        {"min_continuous_years": 2},
+    ),
+    (
+        "example-weihai-skill",
+        "威海 一次性技能补贴（示例）",
+        "one_off_skill",
+        "Weihai",
+        {"2": 5000, "3": 7000, "4": 10000},
+        [],
+        {"min_contract_years": 5, "min_years_in_care": 3},
+    ),
+    (
+        "example-zhejiang-entry",
+        "浙江 入职奖补（示例）",
+        "entry",
+        "Zhejiang",
+        {"senior_high": 30000, "college": 40000, "bachelor": 50000, "postgraduate": 50000},
+        [[3, 30], [4, 30], [5, 40]],
+        {},
+    ),
+    (
+        "example-beijing-post",
+        "北京 岗位津贴（示例）",
+        "monthly_post",
+        "Beijing (2020)",
+        {"2": 500, "3": 750, "4": 1000, "5": 1250, "6": 1500},
+        [],
+        {},
+    ),
+    (
+        "example-nanjing-entry",
+        "南京 入职奖补（示例）",
+        "entry",
+        "Nanjing",
+        {"senior_high": 30000, "college": 40000, "bachelor": 50000, "postgraduate": 50000},
+        [[1, 10], [2, 15], [3, 20], [4, 25], [5, 30]],
+        {
+            "min_continuous_years": 2,
+            "min_skill_rank": 2,
+            "min_contract_years": 1,
+            "exclude_public_institution": True,
+        },
+    ),
+    (
+        "example-shanxi-entry",
+        "山西 入职奖补（示例）",
+        "entry",
+        "Shanxi (2023)",
+        {"senior_high": 30000, "college": 40000, "bachelor": 50000, "postgraduate": 60000},
+        [[1, 30], [2, 30], [3, 40]],
+        {"min_contract_years": 3, "min_years_in_care": 0},
+    ),
 ]
 
 
@@ -83,8 +137,15 @@ def load_examples(apps, schema_editor):
         Scheme.objects.update_or_create(
             code=code,
             defaults={
-                "name": name, "kind": kind, "level": "city", "is_example": True, "source": source,
-                "amounts": amounts, "tranches": tranches, "starts_on": START, "combination_group": "",
+                "name": name,
+                "kind": kind,
+                "level": "city",
+                "is_example": True,
+                "source": source,
+                "amounts": amounts,
+                "tranches": tranches,
+                "starts_on": START,
+                "combination_group": "",
                 **conditions,
             },
         )
