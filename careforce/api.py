@@ -23,6 +23,7 @@ from careforce.core.schemas import DetailOut
 from careforce.core.tokens import token_user
 from careforce.credit.api import router as credit_router
 from careforce.imports.api import router as imports_router
+from careforce.incentives.api import router as incentives_router
 from careforce.indicators.api import router as indicators_router
 from careforce.institutions.api import router as institutions_router
 from careforce.pools.api import router as pools_router
@@ -106,6 +107,7 @@ api.add_router("", indicators_router)
 api.add_router("", timebank_router)
 api.add_router("", staffing_router)
 api.add_router("", recognition_router)
+api.add_router("", incentives_router)
 
 # Last: any other path under /api/v1/ answers a JSON 404, not the site's HTML page.
 fallback = Router(tags=["fallback"])

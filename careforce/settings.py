@@ -138,6 +138,7 @@ INSTALLED_APPS = [
     "careforce.staffing",
     "careforce.timebank",
     "careforce.recognition",
+    "careforce.incentives",
 ]
 
 MIDDLEWARE = [

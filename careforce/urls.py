@@ -25,4 +25,5 @@ urlpatterns = [
     path("staffing/", include("careforce.staffing.urls")),
     path("timebank/", include("careforce.timebank.urls")),
     path("recognition/", include("careforce.recognition.urls")),
+    path("incentives/", include("careforce.incentives.urls")),
 ]

@@ -141,6 +141,7 @@ def load_activity(
         ("ranking", lambda: _ranking(actor, today)),
         ("time bank", lambda: timebank_demo.load(actor, rng, today)),
         ("recognition", lambda: recognition_demo.load(actor, rng, today, active)),
+        ("contracts and subsidies", lambda: _incentives(actor, rng, today)),
     ]
     for name, step in steps:
         with transaction.atomic():
@@ -151,6 +152,12 @@ def load_activity(
     # dates (employment, training, certificates, complaints), so history shows as it is.
     result.seconds = time.monotonic() - started
     return result
+
+
+def _incentives(actor: User, rng: random.Random, today: datetime.date) -> int:
+    from careforce.incentives import demo
+
+    return demo.load(actor, rng, today)
 
 
 # ---------------------------------------------------------------- institutions' heads

@@ -1,0 +1,267 @@
+"""Reads of contracts, insurance and subsidies, scoped by the acting user.
+
+City roles see everything; a district its district's workers, schemes (the city's and its own), runs and
+payments; an institution administrator its own staff's contracts and cover, the expiring list, and the
+eligibility of its staff; a worker their own contracts and cover. Out of scope answers like "does not exist".
+"""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Sum
+from django.http import Http404
+from django.utils import timezone
+
+from careforce.core.models import User
+from careforce.core.scope import Level, scope_of
+from careforce.incentives.models import (
+    Eligibility,
+    EligibilityRun,
+    InsuranceCover,
+    InsuranceKind,
+    LabourContract,
+    Objection,
+    Payment,
+    PaymentBatch,
+    Scheme,
+)
+from careforce.registry.models import Worker
+
+EXPIRY_WINDOW_DAYS = 60
+
+
+def _by_worker_scope(
+    user: User, qs: QuerySet, *, worker: str = "worker", institution: str = "institution_id"
+):
+    scope = scope_of(user)
+    if scope.level == Level.CITY:
+        return qs
+    if scope.level == Level.DISTRICT:
+        return qs.filter(**{f"{worker}__district_id": scope.district_id})
+    if scope.level == Level.INSTITUTION:
+        return qs.filter(**{institution: scope.institution_id})
+    if scope.level == Level.SELF:
+        return qs.filter(**{f"{worker}_id": scope.worker_id})
+    return qs.none()
+
+
+def contracts_visible_to(user: User) -> QuerySet[LabourContract]:
+    return _by_worker_scope(user, LabourContract.objects.select_related("worker", "institution"))
+
+
+def covers_visible_to(user: User) -> QuerySet[InsuranceCover]:
+    return _by_worker_scope(user, InsuranceCover.objects.select_related("worker", "institution"))
+
+
+def contract_get(user: User, pk: object) -> LabourContract:
+    try:
+        return contracts_visible_to(user).get(pk=int(pk))
+    except (LabourContract.DoesNotExist, TypeError, ValueError):
+        raise Http404 from None
+
+
+def contracts_of(user: User, worker: Worker) -> QuerySet[LabourContract]:
+    return contracts_visible_to(user).filter(worker=worker)
+
+
+def covers_of(user: User, worker: Worker) -> QuerySet[InsuranceCover]:
+    return covers_visible_to(user).filter(worker=worker)
+
+
+def current_q(day: datetime.date, prefix: str = "") -> Q:
+    return Q(**{f"{prefix}start_date__lte": day}) & (
+        Q(**{f"{prefix}end_date__isnull": True}) | Q(**{f"{prefix}end_date__gte": day})
+    )
+
+
+def expiring(
+    user: User, days: int = EXPIRY_WINDOW_DAYS
+) -> tuple[QuerySet[LabourContract], QuerySet[InsuranceCover]]:
+    """Contracts and cover of current staff ending within `days` days, for their institution (renewed
+    contracts drop off: a renewal starting after the end covers them)."""
+    today = timezone.localdate()
+    until = today + datetime.timedelta(days=days)
+    renewed = LabourContract.objects.filter(renewal_of=OuterRef("pk"))
+    contracts = (
+        contracts_visible_to(user)
+        .filter(end_date__gte=today, end_date__lte=until, worker__is_active=True)
+        .exclude(Exists(renewed))
+        .order_by("end_date", "id")
+    )
+    later_cover = InsuranceCover.objects.filter(
+        worker=OuterRef("worker"), kind=OuterRef("kind"), end_date__gt=OuterRef("end_date")
+    )
+    covers = (
+        covers_visible_to(user)
+        .filter(end_date__gte=today, end_date__lte=until, worker__is_active=True)
+        .exclude(Exists(later_cover))
+        .order_by("end_date", "id")
+    )
+    return contracts, covers
+
+
+def schemes_visible_to(user: User) -> QuerySet[Scheme]:
+    scope = scope_of(user)
+    qs = Scheme.objects.select_related("district")
+    if scope.level == Level.CITY:
+        return qs
+    if scope.level in (Level.DISTRICT, Level.INSTITUTION):
+        district_id = scope.district_id
+        if scope.level == Level.INSTITUTION:
+            from careforce.institutions.models import Institution
+
+            district_id = (
+                Institution.objects.filter(pk=scope.institution_id)
+                .values_list("district_id", flat=True)
+                .first()
+            )
+        return qs.filter(Q(district__isnull=True) | Q(district_id=district_id))
+    return qs.none()
+
+
+def scheme_get(user: User, pk: object) -> Scheme:
+    try:
+        return schemes_visible_to(user).get(pk=int(pk))
+    except (Scheme.DoesNotExist, TypeError, ValueError):
+        raise Http404 from None
+
+
+def runs_visible_to(user: User) -> QuerySet[EligibilityRun]:
+    """Runs are the bureau's work: the city sees all, a district the runs of its district (its own and
+    the city's runs restricted to it); institutions and workers none."""
+    scope = scope_of(user)
+    qs = EligibilityRun.objects.select_related("scheme", "district")
+    if scope.level == Level.CITY:
+        return qs
+    if scope.level == Level.DISTRICT:
+        return qs.filter(district_id=scope.district_id)
+    return qs.none()
+
+
+def run_get(user: User, pk: object) -> EligibilityRun:
+    try:
+        return runs_visible_to(user).get(pk=int(pk))
+    except (EligibilityRun.DoesNotExist, TypeError, ValueError):
+        raise Http404 from None
+
+
+def results_of(run: EligibilityRun) -> QuerySet[Eligibility]:
+    return run.results.select_related("worker", "institution").annotate(
+        open_objections=Count("objections", filter=Q(objections__answered_at__isnull=True))
+    )
+
+
+def eligibility_get(user: User, pk: object) -> Eligibility:
+    try:
+        return Eligibility.objects.select_related("run", "run__scheme", "worker").get(
+            pk=int(pk), run__in=runs_visible_to(user)
+        )
+    except (Eligibility.DoesNotExist, TypeError, ValueError):
+        raise Http404 from None
+
+
+def objection_get(user: User, pk: object) -> Objection:
+    try:
+        return Objection.objects.select_related("eligibility").get(
+            pk=int(pk), eligibility__run__in=runs_visible_to(user)
+        )
+    except (Objection.DoesNotExist, TypeError, ValueError):
+        raise Http404 from None
+
+
+def batches_visible_to(user: User) -> QuerySet[PaymentBatch]:
+    return PaymentBatch.objects.select_related("run", "run__scheme").filter(run__in=runs_visible_to(user))
+
+
+def batch_get(user: User, pk: object) -> PaymentBatch:
+    try:
+        return batches_visible_to(user).get(pk=int(pk))
+    except (PaymentBatch.DoesNotExist, TypeError, ValueError):
+        raise Http404 from None
+
+
+def payment_get(user: User, pk: object) -> Payment:
+    try:
+        return Payment.objects.select_related("batch").get(pk=int(pk), batch__in=batches_visible_to(user))
+    except (Payment.DoesNotExist, TypeError, ValueError):
+        raise Http404 from None
+
+
+def batch_rows(batch: PaymentBatch):
+    """The rows of a batch for finance, streamed in id order (name, ID-number region mask, amount…)."""
+    return (
+        Payment.objects.filter(batch=batch)
+        .order_by("id")
+        .values_list(
+            "id",
+            "worker_id",
+            "worker__name",
+            "worker__id_region",
+            "district__name",
+            "scheme__code",
+            "payment_key",
+            "amount",
+            "reverses_id",
+            "reason",
+        )
+        .iterator(chunk_size=5000)
+    )
+
+
+@dataclass(frozen=True)
+class Figures:
+    paid_by_scheme: list[tuple[str, Decimal]]
+    people_covered: int
+    care_workers: int
+    with_contract: int
+    with_insurance: int
+
+    @staticmethod
+    def _pct(part: int, whole: int) -> float | None:
+        return None if not whole else round(100.0 * part / whole, 1)
+
+    @property
+    def contract_coverage(self) -> float | None:
+        return self._pct(self.with_contract, self.care_workers)
+
+    @property
+    def insurance_coverage(self) -> float | None:
+        return self._pct(self.with_insurance, self.care_workers)
+
+
+def district_figures(user: User, district_id: int | None = None, day: datetime.date | None = None) -> Figures:
+    """The dashboard's figures, one definition each:
+    - paid by scheme: the sum of payments net of reversals;
+    - people covered: workers with a payment not reversed;
+    - contract coverage: current care workers (occupation care_worker, placed) with a labour contract in
+      force on the day, over current care workers;
+    - insurance coverage: the same with work-injury or accident cover in force."""
+    day = day or timezone.localdate()
+    scope = scope_of(user)
+    if scope.level == Level.DISTRICT:
+        district_id = scope.district_id
+    elif scope.level != Level.CITY:
+        raise Http404
+    payments = Payment.objects.all()
+    workers = Worker.objects.filter(is_active=True, institution__isnull=False, occupation__code="care_worker")
+    if district_id:
+        payments = payments.filter(district_id=district_id)
+        workers = workers.filter(district_id=district_id)
+    by_scheme = [
+        (row["scheme__name"], row["s"])
+        for row in payments.values("scheme__name").annotate(s=Sum("amount")).order_by("scheme__name")
+    ]
+    covered = payments.filter(reversed=False, reverses__isnull=True).values("worker_id").distinct().count()
+    contract = Exists(LabourContract.objects.filter(current_q(day), worker=OuterRef("pk")))
+    cover = Exists(
+        InsuranceCover.objects.filter(
+            current_q(day),
+            worker=OuterRef("pk"),
+            kind__in=[InsuranceKind.WORK_INJURY, InsuranceKind.ACCIDENT],
+        )
+    )
+    row = workers.aggregate(n=Count("pk"), c=Count("pk", filter=Q(contract)), i=Count("pk", filter=Q(cover)))
+    return Figures(by_scheme, covered, row["n"], row["c"], row["i"])
