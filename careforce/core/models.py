@@ -45,6 +45,10 @@ class Role(models.TextChoices):
     INSTITUTION_ADMIN = "institution_admin", _("Institution administrator")
     AUDITOR = "auditor", _("Auditor")
     WORKER = "worker", _("Worker")
+    # The bodies the bureau registers: a training base runs the sessions held there, an evaluation body
+    # records the certificates it issues (within its registered range).
+    TRAINING_BASE = "training_base", _("Training base")
+    EVALUATION_BODY = "evaluation_body", _("Evaluation body")
     # The three administrators of MLPS level 3 (三员分立): each holds one duty and sees no personal record.
     SYSTEM_ADMIN = "system_admin", _("System administrator")
     SECURITY_ADMIN = "security_admin", _("Security administrator")
@@ -80,6 +84,22 @@ class User(AbstractUser):
         on_delete=models.PROTECT,
         related_name="account",
     )
+    training_base = models.ForeignKey(
+        "training.TrainingBase",
+        verbose_name=_("training base"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="accounts",
+    )
+    evaluation_body = models.ForeignKey(
+        "skills.EvaluationBody",
+        verbose_name=_("evaluation body"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="accounts",
+    )
 
     class Meta:
         verbose_name = _("user")
@@ -103,6 +123,14 @@ class User(AbstractUser):
             ),
             models.CheckConstraint(
                 name="user_worker_has_record", condition=~Q(role="worker") | Q(worker__isnull=False)
+            ),
+            models.CheckConstraint(
+                name="user_training_base_has_base",
+                condition=~Q(role="training_base") | Q(training_base__isnull=False),
+            ),
+            models.CheckConstraint(
+                name="user_evaluation_body_has_body",
+                condition=~Q(role="evaluation_body") | Q(evaluation_body__isnull=False),
             ),
         ]
 

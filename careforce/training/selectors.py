@@ -61,6 +61,9 @@ def courses_visible_to(user: User) -> QuerySet[Course]:
             | Q(organiser_institution_id=worker.institution_id)
         )
         return qs.filter(Exists(enrolled) | open_online)
+    if scope.level == Level.BASE:
+        held = Session.objects.filter(course=OuterRef("pk"), base_id=scope.training_base_id)
+        return qs.filter(Exists(held))
     return qs.none()
 
 
@@ -72,9 +75,14 @@ def course_get(user: User, pk: object) -> Course:
 
 
 def sessions_visible_to(user: User) -> QuerySet[Session]:
-    return Session.objects.filter(course__in=courses_visible_to(user).values("pk")).select_related(
+    qs = Session.objects.select_related(
         "course", "course__organiser_district", "course__organiser_institution", "base"
     )
+    scope = scope_of(user)
+    if scope.level == Level.BASE:
+        # A base sees the sessions held at it, not the other runs of the same course.
+        return qs.filter(base_id=scope.training_base_id)
+    return qs.filter(course__in=courses_visible_to(user).values("pk"))
 
 
 @dataclass(frozen=True)
@@ -120,7 +128,9 @@ def enrolments_visible_to(user: User) -> QuerySet[Enrolment]:
         return qs
     if scope.level == Level.SELF:
         return qs.filter(worker_id=scope.worker_id)
-    if scope.level == Level.NONE:
+    if scope.level == Level.BASE:
+        return qs.filter(session__base_id=scope.training_base_id)
+    if not scope.is_area:
         return qs.none()
     organised = Q(session__course__in=courses_visible_to(user).exclude(tier=Tier.CITY).values("pk"))
     return qs.filter(organised | Q(worker__in=workers_visible_to(user).values("pk")))
@@ -198,6 +208,8 @@ def bases_visible_to(user: User) -> QuerySet[TrainingBase]:
         return qs.filter(district_id=scope.district_id)
     if scope.level == Level.INSTITUTION:
         return qs.filter(district_id=user.institution.district_id)
+    if scope.level == Level.BASE:
+        return qs.filter(pk=scope.training_base_id)
     return qs.none()
 
 

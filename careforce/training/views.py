@@ -104,7 +104,7 @@ def session_create(request: HttpRequest) -> HttpResponse:
 def session_detail(request: HttpRequest, pk: int) -> HttpResponse:
     session = selectors.session_get(request.user, pk)
     scope = scope_of(request.user)
-    can_manage = services.may_organise(scope, session.course)
+    can_manage = services.may_organise(scope, session.course, session)
     enrolments = paginate(request, selectors.session_enrolments(request.user, session), per_page=100)
     institutions = []
     if can_manage:
@@ -132,7 +132,7 @@ def session_detail(request: HttpRequest, pk: int) -> HttpResponse:
 def _managed_session(request: HttpRequest, pk: int):
     scope = require_write(request.user)
     session = selectors.session_get(request.user, pk)
-    if not services.may_organise(scope, session.course):
+    if not services.may_organise(scope, session.course, session):
         raise Http404
     return session
 
@@ -268,7 +268,7 @@ def _render_register(
     results_form: ResultsForm | None = None,
     status: int = 200,
 ) -> HttpResponse:
-    can_manage = services.may_organise(scope_of(request.user), session.course)
+    can_manage = services.may_organise(scope_of(request.user), session.course, session)
     day = day or _register_day(request, session, request.GET.get("day"))
     page = paginate(request, selectors.session_register(request.user, session), per_page=REGISTER_PAGE_SIZE)
     present = dict(
@@ -606,7 +606,7 @@ def completion_validity(request: HttpRequest, pk: int) -> HttpResponse:
     if enrolment.status != EnrolmentStatus.COMPLETED:
         raise Http404
     scope = scope_of(request.user)
-    may_decide = scope.can_write and services.may_organise(scope, enrolment.session.course)
+    may_decide = scope.can_write and services.may_organise(scope, enrolment.session.course, enrolment.session)
     if request.method == "POST" and not may_decide:
         raise Http404
     form = ValidityChangeForm(request.POST or None)
