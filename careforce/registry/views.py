@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
@@ -312,3 +312,19 @@ def employment_verify(request: HttpRequest, pk: int) -> HttpResponse:
     else:
         messages.success(request, _("The verification has been recorded."))
     return redirect("registry:worker_detail", pk=employment.worker_id)
+
+
+@login_required
+@never_cache
+def person_search(request: HttpRequest) -> JsonResponse:
+    """The person pickers' list (static/careforce/site.js): masked rows of the people the user may choose
+    matching `q` (name, pinyin or full ID number). Roles without a pool get 404."""
+    scope = scope_of(request.user)
+    if not (scope.is_area or scope.level in (Level.BASE, Level.BODY)):
+        raise Http404
+    text = request.GET.get("q", "")[:40]
+    try:
+        rows = selectors.person_search(request.user, text)
+    except access.LookupRefused as refused:
+        return JsonResponse({"items": [], "error": str(refused)}, status=429)
+    return JsonResponse({"items": [selectors.person_row(w) for w in rows]})

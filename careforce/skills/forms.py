@@ -7,8 +7,9 @@ from django.utils.translation import gettext_lazy as _
 
 from careforce.core.forms import StyledForm, date_field
 from careforce.core.models import District
+from careforce.registry.forms import person_field, person_key_field
 from careforce.registry.models import Occupation
-from careforce.skills.models import EvaluationBody, SkillLevel, TitleGrade
+from careforce.skills.models import SkillLevel, TitleGrade
 
 
 def _levels(certified_only: bool = True):
@@ -42,10 +43,10 @@ class RangeForm(StyledForm):
 
 class CertificateForm(StyledForm):
     number = forms.CharField(label=_("Certificate number"), max_length=40)
-    worker = forms.CharField(label=_("Holder's record number"), max_length=12)
+    worker = person_field(_("Holder"))
+    worker_key = person_key_field()
     occupation = forms.ChoiceField(label=_("Occupation"))
     level = forms.ChoiceField(label=_("Level"))
-    issuer = forms.ChoiceField(label=_("Issuer"))
     issued_on = date_field(_("Issue date"))
     valid_until = date_field(
         _("Valid until"), help_text=_("Only if the certificate states it; else from the validity table.")
@@ -55,9 +56,6 @@ class CertificateForm(StyledForm):
         super().__init__(*args, **kwargs)
         self.fields["occupation"].choices = [(o.code, o.name) for o in Occupation.objects.all()]
         self.fields["level"].choices = _levels()
-        self.fields["issuer"].choices = [
-            (str(b.pk), b.name) for b in EvaluationBody.objects.filter(is_active=True).order_by("name")[:500]
-        ]
 
 
 class RevokeForm(StyledForm):

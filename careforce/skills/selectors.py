@@ -169,8 +169,9 @@ def expiry_notice_days() -> int:
 
 
 def may_see_expiring(user: User) -> bool:
-    """Institution, district and city officials (and auditors) see the expiring list of their area."""
-    return scope_of(user).level in (Level.CITY, Level.DISTRICT, Level.INSTITUTION)
+    """Institution, district and city officials (and auditors) see the expiring list of their area; an
+    evaluation body the certificates it issued."""
+    return scope_of(user).level in (Level.CITY, Level.DISTRICT, Level.INSTITUTION, Level.BODY)
 
 
 def expiring_certificates(

@@ -10,6 +10,7 @@ from django.utils.translation import pgettext_lazy
 from careforce.core.forms import StyledForm, date_field
 from careforce.core.scope import Level, scope_of
 from careforce.institutions.selectors import districts_visible_to, institutions_visible_to
+from careforce.registry.forms import person_field, person_key_field
 from careforce.registry.models import Occupation
 from careforce.training.models import BaseKind, ContentModule, CourseKind, Tier, TrainingBase
 
@@ -108,13 +109,15 @@ class BaseEditForm(BaseForm):
 class EnrolForm(StyledForm):
     """Enrol many at once: everyone of an institution (optionally one occupation), or a pasted list."""
 
+    person = person_field(_("One person"), required=False)
+    person_key = person_key_field()
     institution = forms.ChoiceField(label=_("All staff of institution"), required=False)
     occupation = forms.ChoiceField(label=_("Only occupation"), required=False)
     listing = forms.CharField(
         label=_("Or a list"),
         required=False,
         widget=forms.Textarea(attrs={"rows": 3}),
-        help_text=_("One per line: the worker's record number or full resident ID number."),
+        help_text=_("One per line: the full resident ID number."),
     )
 
     def __init__(self, *args, user, institutions, **kwargs):
@@ -158,6 +161,7 @@ class SessionFilterForm(StyledForm):
         label=_("Kind"), required=False, choices=[("", _("All kinds")), *CourseKind.choices]
     )
     q = forms.CharField(label=_("Course title"), required=False, max_length=60)
+    awaiting = forms.BooleanField(label=_("Awaiting results"), required=False)
 
 
 class LessonForm(StyledForm):

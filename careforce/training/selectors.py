@@ -91,6 +91,7 @@ class SessionFilters:
     kind: str | None = None
     tier: str | None = None
     q: str = ""
+    awaiting_results: bool = False  # over, not cancelled, someone on it still without a result
 
 
 def session_list(user: User, filters: SessionFilters) -> QuerySet[Session]:
@@ -103,6 +104,9 @@ def session_list(user: User, filters: SessionFilters) -> QuerySet[Session]:
         qs = qs.filter(course__tier=filters.tier)
     if filters.q:
         qs = qs.filter(course__title__contains=filters.q)
+    if filters.awaiting_results:
+        waiting = Enrolment.objects.filter(session=OuterRef("pk"), status=EnrolmentStatus.ENROLLED)
+        qs = qs.filter(Exists(waiting), end_date__lt=timezone.localdate(), is_cancelled=False)
     return qs.order_by("-start_date", "-id")
 
 

@@ -349,7 +349,9 @@ def _clean_session(
         chosen = values["base"]
         if chosen is None or chosen.pk != scope.training_base_id:
             # The base's account runs the sessions held at it; moving one elsewhere is the organiser's call.
-            errors.add("base", _("A training base keeps its sessions at itself; leave the training base as it is."))
+            errors.add(
+                "base", _("A training base keeps its sessions at itself; leave the training base as it is.")
+            )
     if "is_cancelled" in data:
         values["is_cancelled"] = data["is_cancelled"] in (True, "true", "True", "1", "on", "是")
     venue = values.get("venue", instance.venue if instance else "")

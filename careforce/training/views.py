@@ -21,6 +21,7 @@ from careforce.core.views import page_or_fragment
 from careforce.indicators import targets as targets_of
 from careforce.institutions.selectors import institution_list, institutions_visible_to
 from careforce.registry.dates import parse_date
+from careforce.registry.forms import clean_person
 from careforce.registry.selectors import worker_get
 from careforce.training import selectors, services
 from careforce.training.forms import (
@@ -40,7 +41,8 @@ from careforce.training.models import EnrolmentStatus, Lesson, Tier
 
 
 def _staff_only(request: HttpRequest) -> None:
-    if scope_of(request.user).level in (Level.NONE, Level.SELF):
+    scope = scope_of(request.user)
+    if not (scope.is_area or scope.level == Level.BASE):
         raise Http404
 
 
@@ -72,7 +74,9 @@ def session_list(request: HttpRequest) -> HttpResponse:
     filters = selectors.SessionFilters()
     if form.is_bound and form.is_valid():
         data = form.cleaned_data
-        filters = selectors.SessionFilters(year=data["year"], kind=data["kind"] or None, q=data["q"] or "")
+        filters = selectors.SessionFilters(
+            year=data["year"], kind=data["kind"] or None, q=data["q"] or "", awaiting_results=data["awaiting"]
+        )
     page = paginate(request, selectors.session_list(request.user, filters))
     return page_or_fragment(
         request,
@@ -117,7 +121,7 @@ def session_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "session": session,
         "course": session.course,
         "can_manage": can_manage,
-        "show_register": scope.level not in (Level.NONE, Level.SELF),
+        "show_register": scope.is_area or scope.level == Level.BASE,
         "enrolments": enrolments,
         "enrol_form": EnrolForm(user=request.user, institutions=institutions) if can_manage else None,
         "complete_form": CompleteForm(initial={"completed_on": services.completion_day(session)})
@@ -146,14 +150,23 @@ def session_enrol(request: HttpRequest, pk: int) -> HttpResponse:
     workers = []
     if form.is_valid():
         data = form.cleaned_data
+        if data["person"] or data["person_key"]:
+            pool = services.eligible_workers(request.user, session).filter(is_active=True)
+            person = clean_person(form, request.user, "person", pool=pool)
+            if person is None:
+                for message in form.errors["person"]:
+                    messages.error(request, message)
+                return redirect("training:session_detail", pk=session.pk)
+            workers.append(person)
         try:
-            workers, missing = services.workers_to_enrol(
+            listed, missing = services.workers_to_enrol(
                 request.user,
                 session,
                 institution=data["institution"],
                 occupation=data["occupation"],
                 listing=data["listing"],
             )
+            workers += listed
         except ValidationError as exc:
             missing = []
             for message in exc.messages:
@@ -645,3 +658,12 @@ def queue_heads_untrained(request: HttpRequest, scope) -> tuple[int, str] | None
         return None
     count = institution_list(request.user, head_untrained=True).count()
     return count, reverse("institutions:institution_list") + "?head=untrained"
+
+
+def queue_awaiting_results(request: HttpRequest, scope) -> tuple[int, str] | None:
+    """The home work queue's item for a training base: its sessions that are over with people on them still
+    waiting for a result (attendance and the assessment go in the register)."""
+    if scope.level != Level.BASE:
+        return None
+    count = selectors.session_list(request.user, selectors.SessionFilters(awaiting_results=True)).count()
+    return count, reverse("training:session_list") + "?awaiting=on"

@@ -4,7 +4,6 @@ body, the out-of-scope one by the 江北 body); bodies are a city-wide register.
 from tests import factories_training as ft
 from tests.scope.common import READ, ROLES, WRITE, Route
 
-
 BODY = ("evaluation_body",)  # the body's account sees itself and the certificates it issued
 
 

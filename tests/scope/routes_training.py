@@ -7,7 +7,6 @@ from careforce.training import services
 from tests import factories_training as ft
 from tests.scope.common import READ, ROLES, WRITE, Route
 
-
 BASE = ("training_base",)  # the base's account runs the sessions held at it, and courses only held there
 
 
@@ -67,12 +66,18 @@ ROUTES = [
     Route("PATCH /api/v1/training/bases/{base_id}", "base", WRITE, "patch", {}, expect=_district_organiser),
     Route("GET /api/v1/training/sessions/{session_id}", "session", READ, owners=BASE),
     Route("GET /api/v1/training/sessions/{session_id}/enrolments", "session", READ, owners=BASE),
-    Route("POST /api/v1/training/sessions/{session_id}/enrolments", "session", WRITE, "post", {}, owners=BASE),
-    Route("POST /api/v1/training/sessions/{session_id}/completions", "session", WRITE, "post", {}, owners=BASE),
+    Route(
+        "POST /api/v1/training/sessions/{session_id}/enrolments", "session", WRITE, "post", {}, owners=BASE
+    ),
+    Route(
+        "POST /api/v1/training/sessions/{session_id}/completions", "session", WRITE, "post", {}, owners=BASE
+    ),
     Route("PATCH /api/v1/training/sessions/{session_id}", "session", WRITE, "patch", {}, owners=BASE),
     Route("PATCH /api/v1/training/courses/{course_id}", "course", WRITE, "patch", {}, owners=BASE),
     Route("GET /api/v1/training/sessions/{session_id}/attendance", "session", READ, owners=BASE),
-    Route("POST /api/v1/training/sessions/{session_id}/attendance", "session", WRITE, "post", {}, owners=BASE),
+    Route(
+        "POST /api/v1/training/sessions/{session_id}/attendance", "session", WRITE, "post", {}, owners=BASE
+    ),
     Route("POST /api/v1/training/sessions/{session_id}/results", "session", WRITE, "post", {}, owners=BASE),
     Route("GET /api/v1/workers/{worker_id}/training", "worker", READ),
     Route("training:withdraw", "session", WRITE, "post", owners=BASE),

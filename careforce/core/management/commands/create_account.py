@@ -41,7 +41,16 @@ class Command(BaseCommand):
         return first
 
     def handle(
-        self, *args, username, role, display_name, district, institution, training_base, evaluation_body, **options
+        self,
+        *args,
+        username,
+        role,
+        display_name,
+        district,
+        institution,
+        training_base,
+        evaluation_body,
+        **options,
     ):
         from careforce.institutions.models import Institution
         from careforce.skills.models import EvaluationBody
