@@ -25,6 +25,14 @@ class ScheduleForm(StyledForm):
     organiser_institution = forms.ChoiceField(label=_("Organising institution"), required=False)
     modules = forms.MultipleChoiceField(label=_("Content modules"), required=False)
     hours = forms.CharField(label=_("Hours"), max_length=10)
+    lesson_min_minutes = forms.CharField(
+        label=_("Minimum minutes per lesson"),
+        required=False,
+        max_length=3,
+        help_text=_(
+            "Online courses: how long a lesson must stay open before it counts. Empty or 0: no minimum."
+        ),
+    )
     start_date = date_field(pgettext_lazy("session", "Start date"))
     end_date = date_field(pgettext_lazy("session", "End date"))
     venue = forms.CharField(label=_("Venue"), max_length=200, required=False)
@@ -80,6 +88,14 @@ class CourseForm(StyledForm):
     modules = forms.MultipleChoiceField(label=_("Content modules"), required=False)
     description = forms.CharField(
         label=_("Description"), required=False, widget=forms.Textarea(attrs={"rows": 3})
+    )
+    lesson_min_minutes = forms.CharField(
+        label=_("Minimum minutes per lesson"),
+        required=False,
+        max_length=3,
+        help_text=_(
+            "Online courses: how long a lesson must stay open before it counts. Empty or 0: no minimum."
+        ),
     )
 
     def __init__(self, *args, **kwargs):

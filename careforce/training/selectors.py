@@ -117,6 +117,40 @@ def online_sessions_open(user: User) -> QuerySet[Session]:
     )
 
 
+def my_online_courses(user: User, *, limit: int = 50) -> list[dict]:
+    """A learner's online courses: those open now and those already started (finished ones included, so
+    that progress still shows after completion), each with its enrolment and lessons done of total."""
+    mine = {
+        e.session_id: e
+        for e in enrolments_visible_to(user)
+        .filter(session__course__kind=CourseKind.ONLINE)
+        .annotate(lessons_done=Count("progress", distinct=True))
+    }
+    sessions = (
+        sessions_visible_to(user)
+        .filter(Q(pk__in=list(mine)) | Q(pk__in=online_sessions_open(user).values("pk")))
+        .annotate(lessons_total=Count("course__lessons", distinct=True))
+        .order_by("-end_date", "-id")[:limit]
+    )
+    rows = []
+    for session in sessions:
+        enrolment = mine.get(session.pk)
+        done = enrolment.lessons_done if enrolment else 0
+        total = session.lessons_total
+        rows.append(
+            {
+                "session": session,
+                "enrolment": enrolment,
+                "done": done,
+                "total": total,
+                "percent": round(100 * done / total) if total else 0,
+                "completed": enrolment is not None and enrolment.status == EnrolmentStatus.COMPLETED,
+                "open": not session.is_cancelled and session.end_date >= timezone.localdate(),
+            }
+        )
+    return rows
+
+
 def session_get(user: User, pk: object) -> Session:
     try:
         return sessions_visible_to(user).get(pk=int(pk))

@@ -11,6 +11,7 @@ the institution's staff.
 from __future__ import annotations
 
 import datetime
+import math
 from collections.abc import Iterable, Mapping, Sequence
 from decimal import Decimal
 from typing import Any
@@ -41,6 +42,7 @@ from careforce.training.models import (
     Enrolment,
     EnrolmentStatus,
     Lesson,
+    LessonOpening,
     LessonProgress,
     Session,
     Tier,
@@ -232,6 +234,8 @@ def _clean_course(scope: Scope, data: Mapping[str, Any]) -> tuple[dict, list[Con
         values["organiser_institution"] = institution
     values["hours"] = inputs.decimal(data, "hours", errors, required=True, low=Decimal("0.5"), high=MAX_HOURS)
     values["description"] = inputs.text(data, "description", errors, max_length=2000) or ""
+    if not inputs.is_blank(data.get("lesson_min_minutes")):
+        values["lesson_min_minutes"] = inputs.integer(data, "lesson_min_minutes", errors, low=0, high=600)
     modules = _clean_modules(data.get("modules"), errors)
     errors.raise_if_any()
     return values, modules
@@ -258,7 +262,7 @@ def _clean_modules(raw_modules: Any, errors: Errors) -> list[ContentModule]:
 
 def _course_snapshot(course: Course) -> dict[str, Any]:
     return {
-        **audit.snapshot(course, (*COURSE_FIELDS, "description")),
+        **audit.snapshot(course, (*COURSE_FIELDS, "description", "lesson_min_minutes")),
         "modules": sorted(m.code for m in course.modules.all()),
     }
 
@@ -281,6 +285,10 @@ def course_update(*, actor: User, course: Course, data: Mapping[str, Any]) -> Co
         )
     if "description" in data:
         values["description"] = inputs.text(data, "description", errors, max_length=2000) or ""
+    if "lesson_min_minutes" in data:
+        values["lesson_min_minutes"] = (
+            inputs.integer(data, "lesson_min_minutes", errors, low=0, high=600) or 0
+        )
     modules = _clean_modules(data.get("modules"), errors) if "modules" in data else None
     errors.raise_if_any()
     for name, value in values.items():
@@ -1037,15 +1045,67 @@ def may_record_progress(scope: Scope, enrolment: Enrolment) -> bool:
 
 
 @transaction.atomic
-def lesson_complete(*, actor: User, enrolment: Enrolment, lesson: Lesson) -> Enrolment:
-    """The worker finished one lesson; when every lesson is done the course is completed (course hours)."""
-    enrolment = Enrolment.objects.select_for_update().select_related("session__course").get(pk=enrolment.pk)
+def lesson_open(*, actor: User, enrolment: Enrolment, lesson: Lesson) -> LessonOpening:
+    """The learner opened a lesson: the server stamps the time once (opening it again keeps the first time),
+    and the minimum study time of the course runs from it."""
     if not may_record_progress(scope_of(actor), enrolment):
         raise Http404
     if lesson.course_id != enrolment.session.course_id:
         raise Http404
     if enrolment.status == EnrolmentStatus.WITHDRAWN:
         raise ValidationError({"lesson": [_("This enrolment was withdrawn.")]})
+    opening, _created = LessonOpening.objects.get_or_create(
+        enrolment=enrolment, lesson=lesson, defaults={"opened_at": timezone.now()}
+    )
+    return opening
+
+
+def minutes_still_needed(
+    enrolment: Enrolment, lesson: Lesson, *, now: datetime.datetime | None = None
+) -> int:
+    """How many more minutes the lesson must stay open before it counts (0: it may be marked studied).
+    Measured from the server's own opening time; a lesson never opened needs the whole minimum."""
+    minimum = enrolment.session.course.lesson_min_minutes
+    if not minimum:
+        return 0
+    opened = (
+        LessonOpening.objects.filter(enrolment=enrolment, lesson=lesson)
+        .values_list("opened_at", flat=True)
+        .first()
+    )
+    if opened is None:
+        return minimum
+    left = datetime.timedelta(minutes=minimum) - ((now or timezone.now()) - opened)
+    if left <= datetime.timedelta(0):
+        return 0
+    return math.ceil(left.total_seconds() / 60)
+
+
+@transaction.atomic
+def lesson_complete(*, actor: User, enrolment: Enrolment, lesson: Lesson) -> Enrolment:
+    """The worker finished one lesson; when every lesson is done the course is completed (course hours).
+    The learner's own completion counts only once the lesson has been open for the course's minimum time
+    (organisers correcting progress are not held to it)."""
+    enrolment = Enrolment.objects.select_for_update().select_related("session__course").get(pk=enrolment.pk)
+    scope = scope_of(actor)
+    if not may_record_progress(scope, enrolment):
+        raise Http404
+    if lesson.course_id != enrolment.session.course_id:
+        raise Http404
+    if enrolment.status == EnrolmentStatus.WITHDRAWN:
+        raise ValidationError({"lesson": [_("This enrolment was withdrawn.")]})
+    already = LessonProgress.objects.filter(enrolment=enrolment, lesson=lesson).exists()
+    if scope.level == Level.SELF and not already:
+        left = minutes_still_needed(enrolment, lesson)
+        if left:
+            raise ValidationError(
+                {
+                    "lesson": [
+                        _("This lesson needs at least %(n)d minutes of study; %(m)d more minutes to go.")
+                        % {"n": enrolment.session.course.lesson_min_minutes, "m": left}
+                    ]
+                }
+            )
     LessonProgress.objects.get_or_create(enrolment=enrolment, lesson=lesson)
     done = enrolment.progress.count()
     total = enrolment.session.course.lessons.count()

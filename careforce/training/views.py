@@ -242,6 +242,7 @@ def course_edit(request: HttpRequest, pk: int) -> HttpResponse:
         "hours": course.hours,
         "description": course.description,
         "modules": [m.code for m in course.modules.all()],
+        "lesson_min_minutes": course.lesson_min_minutes,
     }
     form = CourseForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
@@ -559,9 +560,7 @@ def learn(request: HttpRequest) -> HttpResponse:
     scope = scope_of(request.user)
     if scope.level != Level.SELF:
         raise Http404
-    sessions = selectors.online_sessions_open(request.user)
-    mine = {e.session_id: e for e in selectors.enrolments_visible_to(request.user)}
-    return render(request, "training/learn.html", {"sessions": sessions[:50], "mine": mine})
+    return render(request, "training/learn.html", {"rows": selectors.my_online_courses(request.user)})
 
 
 @login_required
@@ -585,18 +584,25 @@ def learning(request: HttpRequest, pk: int) -> HttpResponse:
         if lesson is None:
             raise Http404
         try:
-            services.lesson_complete(actor=request.user, enrolment=enrolment, lesson=lesson)
+            if request.POST.get("action") == "open":
+                services.lesson_open(actor=request.user, enrolment=enrolment, lesson=lesson)
+            else:
+                services.lesson_complete(actor=request.user, enrolment=enrolment, lesson=lesson)
         except ValidationError as exc:
             for message in exc.messages:
                 messages.error(request, message)
-        return redirect("training:learning", pk=enrolment.pk)
+        return redirect(reverse("training:learning", args=[enrolment.pk]) + f"#lesson-{lesson.pk}")
     done = set(enrolment.progress.values_list("lesson_id", flat=True))
+    opened = set(enrolment.openings.values_list("lesson_id", flat=True))
     lessons = list(course.lessons.all())
+    for lesson in lessons:
+        lesson.minutes_left = 0 if lesson.pk in done else services.minutes_still_needed(enrolment, lesson)
     context = {
         "enrolment": enrolment,
         "course": course,
         "lessons": lessons,
         "done": done,
+        "opened": opened,
         "percent": round(100 * len(done) / len(lessons)) if lessons else 0,
         "completed": enrolment.status == EnrolmentStatus.COMPLETED,
     }
