@@ -9,8 +9,32 @@ from django.contrib.auth.models import AbstractUser
 from django.core.exceptions import PermissionDenied
 from django.db import models
 from django.db.models import Q
+from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 from django_otp.models import Device, ThrottlingMixin, TimestampMixin
+
+
+class EnglishName(models.Model):
+    """A reference row named in Chinese (the policy's words, matched by imports and synonyms) that the English
+    pages show in English: `label` chooses by the active language. Filled by data migration from
+    careforce.core.english_names; kept as data (the Django admin edits it)."""
+
+    name_en = models.CharField(_("name in English"), max_length=120, blank=True)
+
+    class Meta:
+        abstract = True
+
+    @property
+    def label(self) -> str:
+        return localized_name(self)
+
+
+def localized_name(row) -> str:
+    """The row's name in the active language: English when the page is English and the row has one."""
+    language = translation.get_language() or ""
+    if language.startswith("en") and getattr(row, "name_en", ""):
+        return row.name_en
+    return row.name
 
 
 class DistrictKind(models.TextChoices):
@@ -20,7 +44,7 @@ class DistrictKind(models.TextChoices):
     FUNCTIONAL_ZONE = "functional_zone", _("Functional zone")
 
 
-class District(models.Model):
+class District(EnglishName):
     """A county-level unit of Chongqing (GB/T 2260 code) or one of the three functional zones."""
 
     code = models.CharField(_("code"), max_length=12, unique=True)

@@ -24,8 +24,8 @@ def _blank(label) -> list[tuple[str, str]]:
 def occupation_choices() -> list:
     """Occupations grouped by team, so the list itself shows which team each belongs to."""
     groups: dict[str, list[tuple[str, str]]] = {value: [] for value in Team.values}
-    for pk, name, team in Occupation.objects.values_list("pk", "name", "team"):
-        groups.setdefault(team, []).append((str(pk), name))
+    for occupation in Occupation.objects.only("pk", "name", "name_en", "team"):
+        groups.setdefault(occupation.team, []).append((str(occupation.pk), occupation.label))
     return [("", "---------")] + [(Team(team).label, items) for team, items in groups.items() if items]
 
 
@@ -41,7 +41,7 @@ def institution_choices(
 
 
 def district_choices(user: User) -> list[tuple[str, str]]:
-    return [(str(pk), name) for pk, name in districts_visible_to(user).values_list("pk", "name")]
+    return [(str(d.pk), d.label) for d in districts_visible_to(user).only("pk", "name", "name_en")]
 
 
 class WorkerFilterForm(StyledForm):

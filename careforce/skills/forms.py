@@ -14,7 +14,7 @@ from careforce.skills.models import SkillLevel, TitleGrade
 
 def _levels(certified_only: bool = True):
     qs = SkillLevel.objects.filter(is_certified=True) if certified_only else SkillLevel.objects.all()
-    return [(lvl.code, lvl.name) for lvl in qs]
+    return [(lvl.code, lvl.label) for lvl in qs]
 
 
 class BodyForm(StyledForm):
@@ -27,7 +27,7 @@ class BodyForm(StyledForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["district"].choices = [(str(d.pk), d.name) for d in District.objects.all()]
+        self.fields["district"].choices = [(str(d.pk), d.label) for d in District.objects.all()]
 
 
 class RangeForm(StyledForm):
@@ -37,7 +37,7 @@ class RangeForm(StyledForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["occupation"].choices = [(o.code, o.name) for o in Occupation.objects.all()]
+        self.fields["occupation"].choices = [(o.code, o.label) for o in Occupation.objects.all()]
         self.fields["lowest"].choices = self.fields["highest"].choices = _levels()
 
 
@@ -54,7 +54,7 @@ class CertificateForm(StyledForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["occupation"].choices = [(o.code, o.name) for o in Occupation.objects.all()]
+        self.fields["occupation"].choices = [(o.code, o.label) for o in Occupation.objects.all()]
         self.fields["level"].choices = _levels()
 
 

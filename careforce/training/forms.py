@@ -52,12 +52,12 @@ class ScheduleForm(StyledForm):
         }
         self.fields["tier"].choices = tiers.get(scope.level, [])
         self.fields["organiser_district"].choices = [("", "—")] + [
-            (str(d.pk), d.name) for d in districts_visible_to(user)
+            (str(d.pk), d.label) for d in districts_visible_to(user)
         ]
         self.fields["organiser_institution"].choices = [("", "—")] + [
             (str(i.pk), i.name) for i in institutions_visible_to(user).order_by("name")[:500]
         ]
-        self.fields["modules"].choices = [(m.code, m.name) for m in ContentModule.objects.all()]
+        self.fields["modules"].choices = [(m.code, m.label) for m in ContentModule.objects.all()]
         self.fields["base"].choices = [("", "—")] + [
             (str(b.pk), b.name) for b in TrainingBase.objects.filter(is_active=True).order_by("name")[:200]
         ]
@@ -100,7 +100,7 @@ class CourseForm(StyledForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["modules"].choices = [(m.code, m.name) for m in ContentModule.objects.all()]
+        self.fields["modules"].choices = [(m.code, m.label) for m in ContentModule.objects.all()]
         self.fields["modules"].widget.attrs["size"] = 5
 
 
@@ -115,7 +115,7 @@ class BaseForm(StyledForm):
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["district"].choices = [(str(d.pk), d.name) for d in districts_visible_to(user)]
+        self.fields["district"].choices = [(str(d.pk), d.label) for d in districts_visible_to(user)]
 
 
 class BaseEditForm(BaseForm):
@@ -139,7 +139,9 @@ class EnrolForm(StyledForm):
     def __init__(self, *args, user, institutions, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["institution"].choices = [("", "—")] + [(str(i.pk), i.name) for i in institutions]
-        self.fields["occupation"].choices = [("", "—")] + [(o.code, o.name) for o in Occupation.objects.all()]
+        self.fields["occupation"].choices = [("", "—")] + [
+            (o.code, o.label) for o in Occupation.objects.all()
+        ]
 
 
 class CompleteForm(StyledForm):

@@ -12,7 +12,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from careforce.core.models import District
+from careforce.core.models import District, EnglishName
 from careforce.institutions.models import Institution
 from careforce.registry.models import Worker
 
@@ -91,7 +91,7 @@ class ValidityStatus(models.TextChoices):
     REVOKED = "revoked", _("Revoked")
 
 
-class ContentModule(models.Model):
+class ContentModule(EnglishName):
     """A content module (law, ethics, dementia care …): data, so new modules need no release."""
 
     code = models.CharField(_("code"), max_length=40, unique=True)
