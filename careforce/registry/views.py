@@ -9,7 +9,7 @@ from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_http_methods
+from django.views.decorators.http import require_GET, require_http_methods
 
 from careforce.core import access
 from careforce.core.extensions import WORKER_SECTIONS, render_sections
@@ -315,6 +315,7 @@ def employment_verify(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
+@require_GET
 @never_cache
 def person_search(request: HttpRequest) -> JsonResponse:
     """The person pickers' list (static/careforce/site.js): masked rows of the people the user may choose
