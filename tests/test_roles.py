@@ -238,3 +238,17 @@ def test_a_lesson_marked_studied_seconds_after_opening_is_refused(client, city, 
     # The course list still shows the course, with its progress, after completion.
     learn = client.get(reverse("training:learn")).content.decode()
     assert "防跌倒线上课" in learn and "1/1" in learn
+
+
+def test_the_pages_of_the_new_roles_open_and_the_registry_does_not(client, city, bases):
+    body = ft.evaluation_body(actor=city)
+    client.force_login(factories.user(Role.TRAINING_BASE, training_base=bases[0]))
+    for name in ("core:home", "training:overview", "training:session_list", "training:base_list"):
+        assert client.get(reverse(name)).status_code == 200, name
+    assert client.get(reverse("training:base_detail", args=[bases[0].pk])).status_code == 200
+    assert client.get(reverse("indicators:home")).status_code == 404
+    client.force_login(factories.user(Role.EVALUATION_BODY, evaluation_body=body))
+    for name in ("core:home", "skills:overview", "skills:expiring", "skills:certificate_create"):
+        assert client.get(reverse(name)).status_code == 200, name
+    assert client.get(reverse("training:overview")).status_code == 404
+    assert client.get(reverse("registry:person_search"), {"q": "张"}).status_code == 200
