@@ -219,10 +219,10 @@ def direct_person_times(year: int) -> dict[int, int]:
 def change_through_services(rng: random.Random) -> dict[str, int]:
     """Certificates issued and revoked, workers transferred and leaving, completions recorded and withdrawn."""
     from careforce.core.models import Role, User
+    from careforce.core.services import account_create
     from careforce.institutions.models import Institution
     from careforce.registry.models import Worker
     from careforce.registry.services import employment_end, worker_transfer
-    from careforce.core.services import account_create
     from careforce.skills import services as skills_services
     from careforce.skills.models import Certificate, EvaluationBody
     from careforce.training import services
