@@ -247,8 +247,31 @@ def test_the_pages_of_the_new_roles_open_and_the_registry_does_not(client, city,
         assert client.get(reverse(name)).status_code == 200, name
     assert client.get(reverse("training:base_detail", args=[bases[0].pk])).status_code == 200
     assert client.get(reverse("indicators:home")).status_code == 404
+    menu = client.get(reverse("core:home")).content.decode()
+    assert reverse("registry:worker_list") not in menu and reverse("imports:job_list") not in menu
     client.force_login(factories.user(Role.EVALUATION_BODY, evaluation_body=body))
     for name in ("core:home", "skills:overview", "skills:expiring", "skills:certificate_create"):
         assert client.get(reverse(name)).status_code == 200, name
     assert client.get(reverse("training:overview")).status_code == 404
     assert client.get(reverse("registry:person_search"), {"q": "张"}).status_code == 200
+
+
+def test_a_body_imports_its_certificates_and_sees_its_own_import_only(city, home):
+    from careforce.imports import services as imports
+    from careforce.imports.selectors import jobs_visible_to
+
+    worker = factories.worker(at=home, actor=city, name="张三")
+    body = ft.evaluation_body(actor=city)
+    account = ft.body_account(body)
+    text = f"证书编号,身份证号码,姓名,职业,等级,评价机构,发证日期\nB9,{worker.reveal_id_number()},张三,养老护理员,初级工,,2024-01-01\n"
+    job = imports.import_upload(
+        actor=account, sheet="certificates", file_name="c.csv", data=text.encode("utf-8-sig")
+    )
+    job.refresh_from_db()
+    assert job.rows_new == 1, job.message
+    assert job.scope_key == f"body:{body.pk}"
+    assert list(jobs_visible_to(account)) == [job]
+    other = ft.body_account(ft.evaluation_body(actor=city))
+    assert not jobs_visible_to(other).exists()
+    with pytest.raises(Http404):
+        imports.import_upload(actor=account, sheet="workers", file_name="r.csv", data=b"x")

@@ -20,7 +20,7 @@ class ImportsConfig(AppConfig):
                 label=_("Bulk import"),
                 url_name="imports:job_list",
                 namespace="imports",
-                visible=lambda user, scope: scope.can_write,
+                visible=lambda user, scope: scope.can_write and (scope.is_area or scope.level == "body"),
                 order=30,
             )
         )

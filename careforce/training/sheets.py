@@ -86,7 +86,8 @@ class TrainingRecordSheet(SheetSpec):
     )
 
     def allowed(self, user, scope: Scope) -> bool:
-        return scope.can_write
+        # Officials of an area; a training base records its sessions' results on the register.
+        return scope.can_write and scope.is_area
 
     def identify(self, row: Row, ctx: ImportContext) -> str:
         digest = _identify_id_number(row)
