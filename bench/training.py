@@ -219,6 +219,7 @@ def direct_person_times(year: int) -> dict[int, int]:
 def change_through_services(rng: random.Random) -> dict[str, int]:
     """Certificates issued and revoked, workers transferred and leaving, completions recorded and withdrawn."""
     from careforce.core.models import Role, User
+    from careforce.core.services import account_create
     from careforce.institutions.models import Institution
     from careforce.registry.models import Worker
     from careforce.registry.services import employment_end, worker_transfer
@@ -236,9 +237,13 @@ def change_through_services(rng: random.Random) -> dict[str, int]:
             "id"
         )[:20]
     )
+    # The body records its certificates through its own account.
+    issuer = User.objects.filter(role=Role.EVALUATION_BODY, evaluation_body=body).first() or account_create(
+        username="bench-t4-body", password=None, role=Role.EVALUATION_BODY, evaluation_body=body
+    )
     for w in uncertified:
         skills_services.certificate_issue(
-            actor=city,
+            actor=issuer,
             data={
                 "number": f"CHG{w.pk}",
                 "worker": w,

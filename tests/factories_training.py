@@ -77,8 +77,10 @@ def certificate(
     actor: User | None = None,
     **fields,
 ) -> Certificate:
-    actor = _city(actor)
-    issuer = issuer or EvaluationBody.objects.first() or evaluation_body(actor=actor)
+    issuer = issuer or EvaluationBody.objects.first() or evaluation_body(actor=_city(None))
+    # The issuing body records its certificates; a city (or no) actor given means "the issuer's account".
+    if actor is None or actor.role == Role.CITY_ADMIN:
+        actor = body_account(issuer)
     data = {
         "number": f"S{next(_counter):06d}5000{worker.pk:05d}",
         "worker": worker,
@@ -89,6 +91,13 @@ def certificate(
         **fields,
     }
     return skills_services.certificate_issue(actor=actor, data=data)
+
+
+def body_account(body: EvaluationBody) -> User:
+    """The evaluation body's account (made the first time it is needed)."""
+    return User.objects.filter(role=Role.EVALUATION_BODY, evaluation_body=body).first() or factories.user(
+        Role.EVALUATION_BODY, evaluation_body=body
+    )
 
 
 def director(at: Institution, *, actor: User | None = None, name: str = "李院长") -> Worker:

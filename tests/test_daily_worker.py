@@ -9,7 +9,6 @@ import pytest
 from django.urls import reverse
 
 from careforce.core.models import Role
-from careforce.skills.models import EvaluationBody
 from careforce.training import services
 from tests import factories
 from tests import factories_training as ft
@@ -41,13 +40,15 @@ def test_the_worker_finds_online_courses_in_the_menu_and_sees_progress_then_comp
     assert f"已于 {datetime.date.today():%Y-%m-%d} 完成" in page and "失智照护线上课" in page
 
 
-def test_the_certificate_form_names_the_holder_and_explains_an_empty_issuer_list(client, city, home):
-    EvaluationBody.objects.update(is_active=False)
-    worker = factories.worker(at=home, actor=city, name="欧阳娜娜")
+def test_the_certificate_form_is_the_bodys_own_with_no_issuer_list_to_fill(client, city, home):
+    # The body records the certificates it issues as itself: no issuer list that could be empty, and the
+    # holder is chosen by name, pinyin or ID with the person picker (tests/test_roles.py), never a record number.
+    body = ft.evaluation_body(actor=city)
+    client.force_login(ft.body_account(body))
+    page = client.get(reverse("skills:certificate_create")).content.decode()
+    assert 'name="issuer"' not in page and 'name="worker"' in page
     client.force_login(city)
-    page = client.get(reverse("skills:certificate_create") + f"?worker={worker.pk}").content.decode()
-    assert "欧阳娜娜" in page
-    assert 'id="issuer-empty-hint"' in page and reverse("skills:body_list") in page
+    assert client.get(reverse("skills:certificate_create")).status_code == 404
 
 
 def test_the_enrolment_confirmation_names_the_people_enrolled(client, city, home):

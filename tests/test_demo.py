@@ -16,6 +16,7 @@ from careforce.core.validators import parse_id_number, parse_phone, parse_uscc, 
 from careforce.institutions.models import RESIDENT_LEVEL_FIELDS, Institution
 from careforce.registry import demo
 from careforce.registry.models import Employment, Worker
+from careforce.skills.models import Certificate
 from tests.second_factor import totp_code
 
 pytestmark = pytest.mark.django_db
@@ -232,3 +233,9 @@ def test_the_demo_accounts_find_work_waiting_on_their_home_pages(client):
     client.force_login(city)
     rows = {row["key"]: row["count"] for row in client.get("/").context["queue"]}
     assert rows["overdue_complaints"] >= 2
+    # The training base runs sessions with results still to record; the body has certificates of its own.
+    client.force_login(User.objects.get(username="demo-base"))
+    rows = {row["key"]: row["count"] for row in client.get("/").context["queue"]}
+    assert rows["sessions_awaiting_results"] >= 1
+    body = User.objects.get(username="demo-evaluation").evaluation_body
+    assert Certificate.objects.filter(issuer=body).exists()

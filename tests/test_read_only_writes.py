@@ -26,6 +26,7 @@ WRITE_METHODS = {"post", "patch", "put", "delete"}
 WORKER_SELF_SERVICE = {
     "POST /api/v1/training/sessions/{session_id}/start",
     "POST /api/v1/training/enrolments/{enrolment_id}/progress",
+    "POST /api/v1/training/enrolments/{enrolment_id}/opened",
     # A volunteer's own time account (the worker account linked to the volunteer record, docs/timebank.md).
     "POST /api/v1/timebank/volunteers/{volunteer_id}/relatives",
     "POST /api/v1/timebank/volunteers/{volunteer_id}/orders",

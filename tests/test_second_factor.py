@@ -18,6 +18,8 @@ from careforce.core.models import ADMINISTRATOR_ROLES, AuditEvent, District, Rec
 from careforce.core.scope import needs_second_factor, scope_of
 from careforce.core.tokens import token_create
 from tests import factories
+from tests import factories_training as ft
+from tests.scope.common import training_base
 from tests.second_factor import enrolled_device, force_login_unverified, fresh_code, totp_code
 
 pytestmark = pytest.mark.django_db
@@ -38,6 +40,10 @@ def accounts(city, home):
         Role.AUDITOR: factories.user(Role.AUDITOR),
         Role.WORKER: factories.user(Role.WORKER, worker=worker),
         Role.NONE: factories.user(Role.NONE),
+        Role.TRAINING_BASE: factories.user(Role.TRAINING_BASE, training_base=training_base(city, "500103")),
+        Role.EVALUATION_BODY: factories.user(
+            Role.EVALUATION_BODY, evaluation_body=ft.evaluation_body(actor=city)
+        ),
     }
 
 
@@ -58,6 +64,8 @@ def test_the_rule_is_every_role_that_can_write_and_the_administrators(accounts):
         Role.CITY_ADMIN,
         Role.DISTRICT_ADMIN,
         Role.INSTITUTION_ADMIN,
+        Role.TRAINING_BASE,
+        Role.EVALUATION_BODY,
         Role.SYSTEM_ADMIN,
         Role.SECURITY_ADMIN,
         Role.AUDIT_ADMIN,

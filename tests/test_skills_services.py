@@ -119,7 +119,7 @@ def test_many_certificates_are_issued_together_with_the_same_effects_as_one(city
     workers = [factories.worker(at=home, actor=city) for _ in range(3)]
     one = ft.certificate(workers[0], issuer=body, level="intermediate")
     issued = services.certificates_issue(
-        actor=city,
+        actor=ft.body_account(body),
         items=[_item(workers[1], "B0001", body=body), _item(workers[2], "B0002", "senior", body=body)],
     )
     assert [c.pk for c in issued] == list(
@@ -148,7 +148,7 @@ def test_a_batch_with_a_bad_item_writes_nothing_and_names_it(city, home):
         _item(worker, "C0003", "senior_technician", body=body),
     ]
     with pytest.raises(services.CertificateErrors) as exc:
-        services.certificates_issue(actor=city, items=items)
+        services.certificates_issue(actor=ft.body_account(body), items=items)
     assert set(exc.value.by_index) == {1, 2}
     assert "number" in exc.value.by_index[1].message_dict and "level" in exc.value.by_index[2].message_dict
     assert not Certificate.objects.filter(number__startswith="C000").exists()

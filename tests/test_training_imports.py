@@ -41,22 +41,26 @@ def test_it_imports_completions_and_reports_bad_rows(city, home):
 def test_it_imports_certificates_within_the_issuers_range(city, home):
     worker = factories.worker(at=home, actor=city, name="张三")
     body = ft.evaluation_body()
+    account = ft.body_account(body)  # each body imports the certificates it issued
     number = worker.reveal_id_number()
     header = "证书编号,身份证号码,姓名,职业,等级,评价机构,发证日期\n"
     bad = _run(
-        city,
+        account,
         "certificates",
         header + f"Z1,{number},张三,养老护理员,高级技师,{body.registration_number},2024-01-01\n",
     )
     assert bad.rows_error == 1
     job = _run(
-        city,
+        account,
         "certificates",
-        header + f"Z2,{number},张三,养老护理员,初级工,{body.registration_number},2024-01-01\n",
+        header
+        + f"Z2,{number},张三,养老护理员,初级工,{body.registration_number},2024-01-01\n"
+        + f"Z3,{number},张三,养老护理员,中级工,,2024-02-01\n",
     )
-    assert job.rows_new == 1, job.message
-    imports.import_commit(actor=city, job=job)
+    assert job.rows_new == 2, job.message
+    imports.import_commit(actor=account, job=job)
     assert Certificate.objects.get(number="Z2").worker == worker
+    assert Certificate.objects.get(number="Z3").issuer == body  # an empty issuer: the body's own
 
 
 def test_the_certificates_sheet_checks_a_batch_in_a_fixed_number_of_queries(city, home):

@@ -12,12 +12,12 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from careforce.core.models import District
+from careforce.core.models import District, EnglishName
 from careforce.institutions.models import Institution
 from careforce.registry.models import Worker
 
 
-class EvaluationDimension(models.Model):
+class EvaluationDimension(EnglishName):
     """One aspect scored 1–5 (attitude, skill, punctuality…). Data, so the bureau can add or retire one."""
 
     code = models.CharField(_("code"), max_length=40, unique=True)
@@ -124,7 +124,7 @@ class EvaluationScore(models.Model):
         return f"{self.dimension_id}: {self.score}"
 
 
-class ComplaintChannel(models.Model):
+class ComplaintChannel(EnglishName):
     """How a complaint came in, and the working days allowed to conclude it (data, per channel; holidays and
     adjusted working weekends from core.CalendarDay)."""
 

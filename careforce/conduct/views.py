@@ -49,7 +49,7 @@ def _worker_from_query(request: HttpRequest):
 
 @login_required
 def complaint_list(request: HttpRequest) -> HttpResponse:
-    if scope_of(request.user).level == Level.NONE:
+    if scope_of(request.user).level in (Level.NONE, Level.BASE, Level.BODY):
         raise Http404
     form = ComplaintFilterForm(request.GET or None)
     form.is_valid()
@@ -140,7 +140,7 @@ def complaint_transition(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 def evaluation_list(request: HttpRequest) -> HttpResponse:
-    if scope_of(request.user).level == Level.NONE:
+    if scope_of(request.user).level in (Level.NONE, Level.BASE, Level.BODY):
         raise Http404
     page = paginate(request, selectors.evaluation_list(request.user).order_by("-evaluated_on", "-id"))
     return page_or_fragment(
@@ -240,7 +240,7 @@ def public_evaluation(request: HttpRequest, token: str) -> HttpResponse:
 
 @login_required
 def penalty_list(request: HttpRequest) -> HttpResponse:
-    if scope_of(request.user).level == Level.NONE:
+    if scope_of(request.user).level in (Level.NONE, Level.BASE, Level.BODY):
         raise Http404
     page = paginate(request, selectors.penalty_list(request.user))
     return page_or_fragment(
@@ -311,7 +311,7 @@ HOME_OVERDUE = 5  # the complaints longest past their deadline on the home page;
 def home_overdue(request: HttpRequest, scope) -> dict | None:
     """The home page's panel (registered in ConductConfig.ready()): open complaints past their deadline in
     the user's scope, the longest overdue first; hidden when there are none."""
-    if scope.level in (Level.NONE, Level.SELF):
+    if not scope.is_area:
         return None
     overdue = selectors.complaint_list(request.user, selectors.ComplaintFilters(overdue=True))
     oldest = list(overdue.order_by("deadline", "id")[:HOME_OVERDUE])
@@ -337,7 +337,7 @@ def institution_timeline(request: HttpRequest, pk: int) -> HttpResponse:
 def queue_overdue(request: HttpRequest, scope) -> tuple[int, str] | None:
     """The home work queue's item (registered in ConductConfig.ready()): open complaints past their
     deadline (counted in working days) in the user's scope."""
-    if scope.level in (Level.NONE, Level.SELF):
+    if not scope.is_area:
         return None
     count = selectors.complaint_list(request.user, selectors.ComplaintFilters(overdue=True)).count()
     return count, reverse("conduct:complaint_list") + "?overdue=on"

@@ -51,11 +51,11 @@ class UserAdmin(BaseUserAdmin):
     list_display = ("username", "display_name", "role", "district", "institution", "is_active", "last_login")
     list_filter = ("role", "is_active", "district")
     search_fields = ("username", "display_name")
-    raw_id_fields = ("institution", "worker")
+    raw_id_fields = ("institution", "worker", "training_base", "evaluation_body")
     fieldsets = (
         (None, {"fields": ("username", "password")}),
         (_("Personal info"), {"fields": ("display_name", "first_name", "last_name", "email")}),
-        (_("Role and scope"), {"fields": ("role", "district", "institution", "worker")}),
+        (_("Role and scope"), {"fields": ROLE_FIELDS}),
         (_("Status"), {"fields": ("is_active", "is_staff", "is_superuser", "last_login", "date_joined")}),
     )
     ALWAYS_READ_ONLY = ("is_staff", "is_superuser", "last_login", "date_joined")

@@ -9,8 +9,32 @@ from django.contrib.auth.models import AbstractUser
 from django.core.exceptions import PermissionDenied
 from django.db import models
 from django.db.models import Q
+from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 from django_otp.models import Device, ThrottlingMixin, TimestampMixin
+
+
+class EnglishName(models.Model):
+    """A reference row named in Chinese (the policy's words, matched by imports and synonyms) that the English
+    pages show in English: `label` chooses by the active language. Filled by data migration from
+    careforce.core.english_names; kept as data (the Django admin edits it)."""
+
+    name_en = models.CharField(_("name in English"), max_length=120, blank=True)
+
+    class Meta:
+        abstract = True
+
+    @property
+    def label(self) -> str:
+        return localized_name(self)
+
+
+def localized_name(row) -> str:
+    """The row's name in the active language: English when the page is English and the row has one."""
+    language = translation.get_language() or ""
+    if language.startswith("en") and getattr(row, "name_en", ""):
+        return row.name_en
+    return row.name
 
 
 class DistrictKind(models.TextChoices):
@@ -20,7 +44,7 @@ class DistrictKind(models.TextChoices):
     FUNCTIONAL_ZONE = "functional_zone", _("Functional zone")
 
 
-class District(models.Model):
+class District(EnglishName):
     """A county-level unit of Chongqing (GB/T 2260 code) or one of the three functional zones."""
 
     code = models.CharField(_("code"), max_length=12, unique=True)
@@ -45,6 +69,10 @@ class Role(models.TextChoices):
     INSTITUTION_ADMIN = "institution_admin", _("Institution administrator")
     AUDITOR = "auditor", _("Auditor")
     WORKER = "worker", _("Worker")
+    # The bodies the bureau registers: a training base runs the sessions held there, an evaluation body
+    # records the certificates it issues (within its registered range).
+    TRAINING_BASE = "training_base", _("Training base")
+    EVALUATION_BODY = "evaluation_body", _("Evaluation body")
     # The three administrators of MLPS level 3 (三员分立): each holds one duty and sees no personal record.
     SYSTEM_ADMIN = "system_admin", _("System administrator")
     SECURITY_ADMIN = "security_admin", _("Security administrator")
@@ -80,6 +108,22 @@ class User(AbstractUser):
         on_delete=models.PROTECT,
         related_name="account",
     )
+    training_base = models.ForeignKey(
+        "training.TrainingBase",
+        verbose_name=_("training base"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="accounts",
+    )
+    evaluation_body = models.ForeignKey(
+        "skills.EvaluationBody",
+        verbose_name=_("evaluation body"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="accounts",
+    )
 
     class Meta:
         verbose_name = _("user")
@@ -103,6 +147,14 @@ class User(AbstractUser):
             ),
             models.CheckConstraint(
                 name="user_worker_has_record", condition=~Q(role="worker") | Q(worker__isnull=False)
+            ),
+            models.CheckConstraint(
+                name="user_training_base_has_base",
+                condition=~Q(role="training_base") | Q(training_base__isnull=False),
+            ),
+            models.CheckConstraint(
+                name="user_evaluation_body_has_body",
+                condition=~Q(role="evaluation_body") | Q(evaluation_body__isnull=False),
             ),
         ]
 

@@ -52,6 +52,8 @@ ROLE_GROUPS = {
     "institution_admin": [],
     "auditor": [],
     "worker": [],
+    "training_base": [],
+    "evaluation_body": [],
 }
 
 # Configuration rows (edited in the Django admin) that the system administrator keeps (migration core 0005;

@@ -15,6 +15,8 @@ class Level(StrEnum):
     DISTRICT = "district"
     INSTITUTION = "institution"
     SELF = "self"
+    BASE = "base"  # a training base: the sessions held at it
+    BODY = "body"  # an evaluation body: the certificates it issued
     NONE = "none"
 
 
@@ -24,6 +26,8 @@ class Scope:
     district_id: int | None = None
     institution_id: int | None = None
     worker_id: int | None = None
+    training_base_id: int | None = None
+    evaluation_body_id: int | None = None
     read_only: bool = True
 
     @property
@@ -33,6 +37,12 @@ class Scope:
     @property
     def is_city(self) -> bool:
         return self.level == Level.CITY
+
+    @property
+    def is_area(self) -> bool:
+        """An official's scope over a place (city, district, institution): what the registry, dashboards and
+        supervision pages are for. Workers, training bases and evaluation bodies see only their own records."""
+        return self.level in (Level.CITY, Level.DISTRICT, Level.INSTITUTION)
 
 
 NO_SCOPE = Scope(Level.NONE)
@@ -52,6 +62,10 @@ def scope_of(user: User | None) -> Scope:
         if user.district_id:
             return Scope(Level.DISTRICT, district_id=user.district_id)
         return Scope(Level.CITY)
+    if role == Role.TRAINING_BASE and user.training_base_id:
+        return Scope(Level.BASE, training_base_id=user.training_base_id, read_only=False)
+    if role == Role.EVALUATION_BODY and user.evaluation_body_id:
+        return Scope(Level.BODY, evaluation_body_id=user.evaluation_body_id, read_only=False)
     if role == Role.WORKER and user.worker_id:
         return Scope(Level.SELF, worker_id=user.worker_id)
     return NO_SCOPE

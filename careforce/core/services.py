@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 from careforce.core import audit
 from careforce.core.models import ADMINISTRATOR_ROLES, AuditAction, District, Role, User
 
-ROLE_FIELDS = ("role", "district", "institution", "worker")
+ROLE_FIELDS = ("role", "district", "institution", "worker", "training_base", "evaluation_body")
 
 
 def _sync_role(user: User) -> None:
@@ -36,6 +36,8 @@ def account_create(
     district: District | None = None,
     institution=None,
     worker=None,
+    training_base=None,
+    evaluation_body=None,
     actor: User | None = None,
     audited: bool = False,
 ) -> User:
@@ -52,6 +54,8 @@ def account_create(
         district=district,
         institution=institution,
         worker=worker,
+        training_base=training_base,
+        evaluation_body=evaluation_body,
         is_staff=role in ADMINISTRATOR_ROLES,
     )
     if password:
@@ -96,6 +100,8 @@ def account_role_set(
     district: District | None = None,
     institution=None,
     worker=None,
+    training_base=None,
+    evaluation_body=None,
     actor: User | None,
 ) -> User:
     """Give an account its role and the district / institution / worker record it is bound to (the security
@@ -105,6 +111,7 @@ def account_role_set(
     user = User.objects.select_for_update().get(pk=user.pk)
     before = _role_snapshot(user)
     user.role, user.district, user.institution, user.worker = role, district, institution, worker
+    user.training_base, user.evaluation_body = training_base, evaluation_body
     user.is_staff = role in ADMINISTRATOR_ROLES
     user.full_clean(exclude=["password"])
     user.save(update_fields=[*ROLE_FIELDS, "is_staff"])

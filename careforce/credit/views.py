@@ -30,7 +30,7 @@ HOME_NOTIFICATIONS = 5  # the latest unread ones on the home page; the rest are 
 
 
 def _staff(request: HttpRequest) -> None:
-    if scope_of(request.user).level in (Level.NONE, Level.SELF):
+    if not scope_of(request.user).is_area:
         raise Http404
 
 

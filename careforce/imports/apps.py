@@ -20,7 +20,7 @@ class ImportsConfig(AppConfig):
                 label=_("Bulk import"),
                 url_name="imports:job_list",
                 namespace="imports",
-                visible=lambda user, scope: scope.can_write,
+                visible=lambda user, scope: scope.can_write and (scope.is_area or scope.level == "body"),
                 order=30,
             )
         )
@@ -31,8 +31,8 @@ class ImportsConfig(AppConfig):
 
 def _queue_waiting(request, scope):
     """The home work queue's item: imports checked and not yet saved, for the roles that import."""
-    if not scope.can_write:
-        return None
+    if not scope.can_write or not (scope.is_area or scope.level == "body"):
+        return None  # a training base imports nothing
     from django.urls import reverse
 
     from careforce.imports.selectors import jobs_waiting_to_be_saved

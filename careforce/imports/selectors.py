@@ -22,6 +22,8 @@ def jobs_visible_to(user: User) -> QuerySet[ImportJob]:
         return qs.filter(district_id=scope.district_id)
     if scope.level == Level.INSTITUTION:
         return qs.filter(institution_id=scope.institution_id)
+    if scope.level in (Level.BASE, Level.BODY):
+        return qs.filter(actor=user)  # its own imports (an evaluation body's certificates)
     return qs.none()
 
 

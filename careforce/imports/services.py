@@ -42,6 +42,9 @@ def scope_binding(scope: Scope) -> tuple[str, int | None, int | None]:
             Institution.objects.filter(pk=scope.institution_id).values_list("district_id", flat=True).first()
         )
         return f"institution:{scope.institution_id}", district_id, scope.institution_id
+    if scope.level == Level.BODY:
+        # A body's import writes its own certificates only: it locks nobody's area.
+        return f"body:{scope.evaluation_body_id}", None, None
     return "city", None, None
 
 

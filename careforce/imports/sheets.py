@@ -196,8 +196,9 @@ class SheetSpec:
     # ---- who may use it
 
     def allowed(self, user: User, scope: Scope) -> bool:
-        """Whether the user may import this sheet at all (writes are checked again by the services)."""
-        return scope.can_write
+        """Whether the user may import this sheet at all (writes are checked again by the services): the
+        officials of an area; a training base or an evaluation body imports only its own sheets."""
+        return scope.can_write and scope.is_area
 
     # ---- the three steps
 

@@ -91,9 +91,9 @@ class ReportForm(StyledForm):
         scope = scope_of(user)
         districts = District.objects.order_by("sort_order", "code")
         if scope.level == Level.CITY:
-            choices = [("", _("The city (every district)"))] + [(str(d.pk), d.name) for d in districts]
+            choices = [("", _("The city (every district)"))] + [(str(d.pk), d.label) for d in districts]
         else:
-            choices = [(str(d.pk), d.name) for d in districts.filter(pk=scope.district_id)]
+            choices = [(str(d.pk), d.label) for d in districts.filter(pk=scope.district_id)]
         self.fields["district"].choices = choices
 
     def clean_district(self) -> District | None:

@@ -50,7 +50,7 @@ from careforce.registry.models import Education, Gender, Occupation, SourceChann
 def dashboard_scope(user: User) -> Scope:
     """The viewer's scope; workers and accounts without a scope are told the dashboard does not exist."""
     scope = scope_of(user)
-    if scope.level in (Level.SELF, Level.NONE):
+    if not scope.is_area:
         raise Http404
     return scope
 
@@ -847,7 +847,7 @@ def home_figures(user: User, ctx: Context | None = None) -> dict[str, Any] | Non
     gives one number on both pages: 人才信息库人数 (`registry_workers`) of the viewer's place."""
     scope = scope_of(user)
     indicator = definitions.get("registry_workers")
-    if indicator is None or scope.level in (Level.SELF, Level.NONE):
+    if indicator is None or not scope.is_area:
         return None
     district_id = institution_id = None
     if scope.level == Level.INSTITUTION:

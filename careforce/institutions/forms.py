@@ -16,7 +16,7 @@ _BLANK = [("", "---------")]
 
 
 def _districts(user: User) -> list[tuple[str, str]]:
-    return [(str(pk), name) for pk, name in districts_visible_to(user).values_list("pk", "name")]
+    return [(str(d.pk), d.label) for d in districts_visible_to(user).only("pk", "name", "name_en")]
 
 
 class InstitutionFilterForm(StyledForm):

@@ -3,7 +3,7 @@ from django.utils.translation import gettext_lazy as _
 
 
 def _staff(user, scope) -> bool:
-    return scope.level not in ("none", "self")
+    return scope.is_area
 
 
 class RankingsConfig(AppConfig):

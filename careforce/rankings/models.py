@@ -10,6 +10,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
 
@@ -77,6 +78,9 @@ class RowValues(models.Model):
     institution_name = models.CharField(_("institution"), max_length=120)
     district_id = models.BigIntegerField()
     district_name = models.CharField(_("district"), max_length=40)
+    # Frozen with the row like the Chinese name, so that the English page of a published ranking names the
+    # district as it was named then.
+    district_name_en = models.CharField(_("district (English)"), max_length=120, blank=True, default="")
     beds = models.PositiveIntegerField(_("beds"), default=0)
     evaluation_count = models.PositiveIntegerField(_("evaluations"), default=0)
     evaluation_average = models.DecimalField(
@@ -106,6 +110,14 @@ class RowValues(models.Model):
 
     class Meta:
         abstract = True
+
+    @property
+    def district_label(self) -> str:
+        """The district's name in the page's language (English when frozen with one)."""
+        language = translation.get_language() or ""
+        if language.startswith("en") and self.district_name_en:
+            return self.district_name_en
+        return self.district_name
 
 
 ROW_VALUE_FIELDS = [f.name for f in RowValues._meta.local_fields]

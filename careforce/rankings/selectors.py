@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.db.models import QuerySet
 from django.http import Http404
+from django.utils import translation
 
 from careforce.core.models import User
 from careforce.core.scope import Level, scope_of
@@ -29,7 +30,11 @@ def snapshot_rows(snapshot: RankingSnapshot, *, district: int | None = None) -> 
 
 
 def snapshot_districts(snapshot: RankingSnapshot) -> list[tuple[int, str]]:
-    return list(snapshot.rows.order_by("district_id").values_list("district_id", "district_name").distinct())
+    rows = snapshot.rows.order_by("district_id").values_list(
+        "district_id", "district_name", "district_name_en"
+    )
+    english = (translation.get_language() or "").startswith("en")
+    return [(pk, (name_en if english and name_en else name)) for pk, name, name_en in rows.distinct()]
 
 
 def may_manage(user: User) -> bool:

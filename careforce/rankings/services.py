@@ -166,7 +166,9 @@ def ranking_compute(*, actor: User, data: Mapping[str, Any]) -> Ranking:
     weights = {i.indicator: (float(i.weight), float(i.scale)) for i in method.indicators.all()}
     # Plain tuples, not model instances: 10,000 institutions cost seconds as objects.
     institutions = list(
-        Institution.objects.order_by("id").values_list("pk", "name", "district_id", "district__name", "beds")
+        Institution.objects.order_by("id").values_list(
+            "pk", "name", "district_id", "district__name", "district__name_en", "beds"
+        )
     )
     evaluations = dict(
         (pk, (n, avg))
@@ -199,7 +201,7 @@ def ranking_compute(*, actor: User, data: Mapping[str, Any]) -> Ranking:
         institutions=len(institutions),
     )
     rows = []
-    for pk, name, district_id, district_name, beds in institutions:
+    for pk, name, district_id, district_name, district_name_en, beds in institutions:
         n_eval, avg = evaluations.get(pk, (0, None))
         n_complaints = complaints.get(pk, 0)
         certified, care_workers = certification.get(pk, (0, 0))
@@ -212,6 +214,7 @@ def ranking_compute(*, actor: User, data: Mapping[str, Any]) -> Ranking:
             institution_name=name,
             district_id=district_id,
             district_name=district_name,
+            district_name_en=district_name_en,
             beds=beds,
             evaluation_count=n_eval,
             evaluation_average=None

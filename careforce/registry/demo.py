@@ -99,6 +99,11 @@ def ensure_demo_accounts(password: str = DEMO_PASSWORD) -> tuple[list[DemoAccoun
             .order_by("team", "id")  # "care" sorts first: a care worker if there is one
             .first()
         )
+    from careforce.skills.models import EvaluationBody
+    from careforce.training.models import TrainingBase
+
+    base = TrainingBase.objects.filter(is_active=True, kind="training").order_by("id").first()
+    body = EvaluationBody.objects.filter(is_active=True).order_by("id").first()
     specs = [
         ("demo-city", Role.CITY_ADMIN, "市级管理员", {}, "全市"),
         ("demo-district", Role.DISTRICT_ADMIN, "区县管理员", {"district": district}, str(district or "")),
@@ -111,6 +116,8 @@ def ensure_demo_accounts(password: str = DEMO_PASSWORD) -> tuple[list[DemoAccoun
         ),
         ("demo-auditor", Role.AUDITOR, "督导员（只读）", {}, "全市（只读）"),
         ("demo-worker", Role.WORKER, "从业人员", {"worker": worker}, f"本人记录：{worker}" if worker else ""),
+        ("demo-base", Role.TRAINING_BASE, "培训基地", {"training_base": base}, str(base or "")),
+        ("demo-evaluation", Role.EVALUATION_BODY, "评价机构", {"evaluation_body": body}, str(body or "")),
         # The three administrators (三员分立): no personal records in their scope.
         ("demo-sysadmin", Role.SYSTEM_ADMIN, "系统管理员", {}, "账号与配置"),
         ("demo-secadmin", Role.SECURITY_ADMIN, "安全管理员", {}, "角色、锁定与两步验证"),
@@ -118,7 +125,11 @@ def ensure_demo_accounts(password: str = DEMO_PASSWORD) -> tuple[list[DemoAccoun
     ]
     for username, role, label, binding, scope in specs:
         user = (
-            User.objects.select_related("district", "institution", "worker").filter(username=username).first()
+            User.objects.select_related(
+                "district", "institution", "worker", "training_base", "evaluation_body"
+            )
+            .filter(username=username)
+            .first()
         )
         created = False
         if user is None:
@@ -130,7 +141,9 @@ def ensure_demo_accounts(password: str = DEMO_PASSWORD) -> tuple[list[DemoAccoun
             )
             created = True
         else:
-            bound = user.district or user.institution or user.worker
+            bound = (
+                user.district or user.institution or user.worker or user.training_base or user.evaluation_body
+            )
             if user.role not in ADMINISTRATOR_ROLES:  # theirs is the duty written in the spec above
                 scope = {Role.CITY_ADMIN: "全市", Role.AUDITOR: "全市（只读）"}.get(
                     user.role, str(bound or "")

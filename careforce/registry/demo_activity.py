@@ -50,6 +50,7 @@ from careforce.skills import services as skills
 from careforce.skills.models import Certificate, EvaluationBody
 from careforce.timebank import demo as timebank_demo
 from careforce.training import services as training
+from careforce.training.models import TrainingBase
 
 Log = Callable[[str], None]
 DAY = datetime.timedelta(days=1)
@@ -217,6 +218,8 @@ def _training(actor: User, rng: random.Random, today: datetime.date, active, mon
         courses += [course] * weight
     care = [pk for pk, _inst, team, _occ in active if team == "care"] or [pk for pk, *_ in active]
     per_session = max(5, min(60, len(active) * 2 // 1000))
+    # The sessions are held at the training bases in turn (each base's account runs its own).
+    bases = list(TrainingBase.objects.filter(is_active=True, kind="training").order_by("id"))
     completed = 0
     for back in range(months, -1, -1):
         first = _month_start(today, back)
@@ -233,6 +236,7 @@ def _training(actor: User, rng: random.Random, today: datetime.date, active, mon
                 "end_date": end,
                 "venue": "重庆市养老服务培训中心",
                 "capacity": per_session + 20,
+                **({"base": bases[back % len(bases)].pk} if bases else {}),
             },
         )
         chosen = rng.sample(care, min(per_session, len(care)))
@@ -362,9 +366,31 @@ def _certificates(actor: User, rng: random.Random, today: datetime.date, active)
                 "issued_on": issued,
             }
         )
-    for start in range(0, len(items), 2000):
-        skills.certificates_issue(actor=actor, items=items[start : start + 2000])
+    # Each body records its own certificates, through its own account.
+    for body in bodies:
+        issuer_actor = _body_account(body)
+        mine = [item for item in items if item["issuer"] == body.pk]
+        for start in range(0, len(mine), 2000):
+            skills.certificates_issue(actor=issuer_actor, items=mine[start : start + 2000])
     return len(items)
+
+
+def _body_account(body: EvaluationBody) -> User:
+    """The account an evaluation body records its certificates with (no password: the demo signs in with
+    demo-evaluation, which ensure_demo_accounts binds to the first body)."""
+    from careforce.core.models import Role
+    from careforce.core.services import account_create
+
+    existing = User.objects.filter(role=Role.EVALUATION_BODY, evaluation_body=body).order_by("id").first()
+    if existing is not None:
+        return existing
+    return account_create(
+        username=f"body-{body.registration_number}",
+        password=None,
+        role=Role.EVALUATION_BODY,
+        display_name=body.name,
+        evaluation_body=body,
+    )
 
 
 # ---------------------------------------------------------------- conduct

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django import forms
+from django.urls import reverse_lazy
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
@@ -23,8 +24,8 @@ def _blank(label) -> list[tuple[str, str]]:
 def occupation_choices() -> list:
     """Occupations grouped by team, so the list itself shows which team each belongs to."""
     groups: dict[str, list[tuple[str, str]]] = {value: [] for value in Team.values}
-    for pk, name, team in Occupation.objects.values_list("pk", "name", "team"):
-        groups.setdefault(team, []).append((str(pk), name))
+    for occupation in Occupation.objects.only("pk", "name", "name_en", "team"):
+        groups.setdefault(occupation.team, []).append((str(occupation.pk), occupation.label))
     return [("", "---------")] + [(Team(team).label, items) for team, items in groups.items() if items]
 
 
@@ -40,7 +41,7 @@ def institution_choices(
 
 
 def district_choices(user: User) -> list[tuple[str, str]]:
-    return [(str(pk), name) for pk, name in districts_visible_to(user).values_list("pk", "name")]
+    return [(str(d.pk), d.label) for d in districts_visible_to(user).only("pk", "name", "name_en")]
 
 
 class WorkerFilterForm(StyledForm):
@@ -325,3 +326,42 @@ class UnmaskForm(StyledForm):
         widget=forms.TextInput(attrs={"placeholder": _("for example 核对社保"), "autocomplete": "off"}),
         help_text=_("Viewing the full value is recorded in the access log with this reason."),
     )
+
+
+# ---------------------------------------------------------------- person pickers
+
+
+def person_field(label, *, required: bool = True) -> forms.CharField:
+    """A person chosen by name, pinyin or ID number (never a record number). With JavaScript the box lists
+    matching people (masked) from registry:person_search and a click fills the hidden `<name>_key` field;
+    without it the typed text is resolved on the server (clean_person)."""
+    return forms.CharField(
+        label=label,
+        required=required,
+        max_length=60,
+        help_text=_("Type a name, pinyin or the ID number, then choose the person from the list."),
+        widget=forms.TextInput(
+            attrs={"data-person-search": reverse_lazy("registry:person_search"), "autocomplete": "off"}
+        ),
+    )
+
+
+def person_key_field() -> forms.CharField:
+    return forms.CharField(
+        required=False, max_length=20, widget=forms.HiddenInput(attrs={"data-person-key": ""})
+    )
+
+
+def clean_person(form: forms.Form, user: User, name: str, *, pool=None) -> Worker | None:
+    """Replace the picker's text in form.cleaned_data[name] by the one person it names (within `pool`, by
+    default whom the user may pick), or put the message under the field and return None."""
+    from careforce.registry.selectors import person_resolve
+
+    data = form.cleaned_data
+    try:
+        worker = person_resolve(user, data.get(name) or "", chosen=data.get(f"{name}_key") or "", pool=pool)
+    except ValueError as exc:
+        form.add_error(name, str(exc))
+        return None
+    data[name] = worker
+    return worker

@@ -8,7 +8,7 @@ from django.utils.translation import gettext_lazy as _
 
 from careforce.core import crypto
 from careforce.core.masking import age_band, mask_id_number, mask_phone
-from careforce.core.models import District, verification_fields
+from careforce.core.models import District, EnglishName, verification_fields
 from careforce.institutions.models import Institution
 
 
@@ -54,7 +54,7 @@ class Gender(models.TextChoices):
     FEMALE = "F", _("Female")
 
 
-class Occupation(models.Model):
+class Occupation(EnglishName):
     """An occupation within a team. Data, so administrators can add new posts without a release."""
 
     code = models.CharField(_("code"), max_length=40, unique=True)

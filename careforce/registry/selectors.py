@@ -8,6 +8,7 @@ from typing import Any
 from django.db.models import Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from careforce.core import access, crypto
 from careforce.core.models import AccessKind, AuditEvent, RecordAccess, Role, User
@@ -211,3 +212,91 @@ def worker_readers(user: User, worker: Worker, *, limit: int = 20) -> list[Recor
         .select_related("actor")
         .order_by("-at", "-id")[:limit]
     )
+
+
+# ---------------------------------------------------------------- person pickers
+
+
+PICKER_LIMIT = 10
+
+
+def person_pool(user: User) -> QuerySet[Worker]:
+    """Whom a person picker (enrolment, certificate forms) offers: the workers in an official's area; the whole
+    registry for a training base or an evaluation body (they train and certify people from anywhere, and see
+    only the masked row of those they pick); nobody for other roles."""
+    scope = scope_of(user)
+    if scope.level in (Level.BASE, Level.BODY):
+        return Worker.objects.all()
+    if scope.is_area:
+        return workers_visible_to(user)
+    return Worker.objects.none()
+
+
+def person_search(
+    user: User,
+    text: str,
+    *,
+    pool: QuerySet[Worker] | None = None,
+    channel: str = "web",
+    limit: int = PICKER_LIMIT,
+) -> list[Worker]:
+    """People matching a picker's entry — a name, pinyin or initials, or a full ID number — among `pool`
+    (person_pool by default), exact names first. A full ID number is a lookup: counted and logged like the
+    registry's search box."""
+    condition = search_condition(text)
+    if condition is None:
+        return []
+    kind = identifier_kind(text)
+    if kind is not None:
+        access.lookup_admit(user)
+    qs = (person_pool(user) if pool is None else pool).filter(condition)
+    if kind is not None:
+        _log_lookup(user, qs, condition, kind=kind, channel=channel)
+    name = normalize_text(text).replace(" ", "")
+    rows = list(qs.select_related("institution").order_by("name", "id")[: limit + 50])
+    rows.sort(key=lambda w: (w.name != name, w.name, w.pk))
+    return rows[:limit]
+
+
+def person_resolve(
+    user: User, text: str, *, chosen: str = "", pool: QuerySet[Worker] | None = None
+) -> Worker:
+    """The one person a picker field means. `chosen` is what the picker's list put in its hidden field when
+    one was clicked (checked against the pool like the rest); without JavaScript the typed name, pinyin or
+    ID number must name exactly one person (an exact name among several starting with it does). Raises
+    ValueError with the message to show under the field."""
+    pool = person_pool(user) if pool is None else pool
+    chosen = normalize_text(chosen)
+    if chosen.isdigit() and len(chosen) < 19:
+        found = pool.filter(pk=int(chosen)).first()
+        if found is not None:
+            return found
+    text = normalize_text(text)
+    if not text:
+        raise ValueError(_("Type the person's name, pinyin or ID number and choose them from the list."))
+    rows = person_search(user, text, pool=pool, limit=PICKER_LIMIT)
+    name = text.replace(" ", "")
+    exact = [w for w in rows if w.name == name]
+    if len(rows) == 1:
+        return rows[0]
+    if len(exact) == 1:
+        return exact[0]
+    if not rows:
+        raise ValueError(
+            _("Nobody you may choose matches “%(text)s”; check the name or type the 18-digit ID number.")
+            % {"text": text[:40]}
+        )
+    raise ValueError(
+        _("Several people match “%(text)s”; choose one from the list or type the 18-digit ID number.")
+        % {"text": text[:40]}
+    )
+
+
+def person_row(worker: Worker) -> dict:
+    """What a picker shows of a person: the name, the masked ID number and the current institution."""
+    return {
+        "key": str(worker.pk),
+        "name": worker.name,
+        "id_number": worker.id_number_masked,
+        "institution": worker.institution.name if worker.institution_id else "",
+    }

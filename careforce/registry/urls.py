@@ -7,6 +7,7 @@ app_name = "registry"
 urlpatterns = [
     path("", views.worker_list, name="worker_list"),
     path("new/", views.worker_create, name="worker_create"),
+    path("people/search/", views.person_search, name="person_search"),
     path("<int:pk>/", views.worker_detail, name="worker_detail"),
     path("<int:pk>/edit/", views.worker_edit, name="worker_edit"),
     path("<int:pk>/unmask/", views.worker_unmask, name="worker_unmask"),

@@ -5,12 +5,12 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_http_methods
+from django.views.decorators.http import require_GET, require_http_methods
 
 from careforce.core import access
 from careforce.core.extensions import WORKER_SECTIONS, render_sections
@@ -73,7 +73,7 @@ def worker_list(request: HttpRequest) -> HttpResponse:
         refused, workers = exc.message, Worker.objects.none()
     # Rows from column values, labels and links made here: no model instance, no {% url %} or
     # get_FOO_display per row (about half of the page's time at 1,000,000 workers was the rows' rendering).
-    page = paginate(request, workers.values(*selectors.LIST_COLUMNS))
+    page = paginate(request, workers.values(*selectors.LIST_COLUMNS, "occupation__name_en", "district__name_en"))
     page.object_list = _list_rows(page.object_list, show_gender=can_unmask(request.user))
     context = {"form": form, "page": page, "lookup_refused": refused}
     return page_or_fragment(
@@ -85,6 +85,12 @@ def _list_rows(rows: list[dict], *, show_gender: bool) -> list[dict]:
     detail = reverse("registry:worker_detail", args=[1])
     prefix = detail[: detail.rindex("1/")]
     genders, teams = dict(Gender.choices), dict(Team.choices)
+    # Reference names in the page's language (the English pages show the rows' English names when they have one).
+    english = (translation.get_language() or "").startswith("en")
+
+    def named(row: dict, key: str) -> str:
+        return (english and row.get(f"{key}__name_en")) or row[f"{key}__name"]
+
     return [
         {
             "url": f"{prefix}{row['id']}/",
@@ -93,9 +99,9 @@ def _list_rows(rows: list[dict], *, show_gender: bool) -> list[dict]:
             "gender": genders.get(row["gender"], "") if show_gender else "",
             "age_band": age_band(row["birth_date"]),
             "team": teams.get(row["team"], row["team"]),
-            "occupation": row["occupation__name"],
+            "occupation": named(row, "occupation"),
             "institution": row["institution__name"],
-            "district": row["district__name"],
+            "district": named(row, "district"),
             "is_active": row["is_active"],
         }
         for row in rows
@@ -339,3 +345,20 @@ def employment_verify(request: HttpRequest, pk: int) -> HttpResponse:
     else:
         messages.success(request, _("The verification has been recorded."))
     return redirect("registry:worker_detail", pk=employment.worker_id)
+
+
+@login_required
+@require_GET
+@never_cache
+def person_search(request: HttpRequest) -> JsonResponse:
+    """The person pickers' list (static/careforce/site.js): masked rows of the people the user may choose
+    matching `q` (name, pinyin or full ID number). Roles without a pool get 404."""
+    scope = scope_of(request.user)
+    if not (scope.is_area or scope.level in (Level.BASE, Level.BODY)):
+        raise Http404
+    text = request.GET.get("q", "")[:40]
+    try:
+        rows = selectors.person_search(request.user, text)
+    except access.LookupRefused as refused:
+        return JsonResponse({"items": [], "error": str(refused)}, status=429)
+    return JsonResponse({"items": [selectors.person_row(w) for w in rows]})

@@ -66,13 +66,15 @@ class CertificateOut(VerificationFields):
 
 
 class CertificateIn(InputSchema):
-    required_fields = ("number", "worker", "occupation", "level", "issuer", "issued_on")
+    required_fields = ("number", "worker", "occupation", "level", "issued_on")
 
     number: Text = None
     worker: IdOrCode = None
     occupation: IdOrCode = None
     level: IdOrCode = None
-    issuer: IdOrCode = None
+    issuer: IdOrCode = Field(
+        None, description="Omitted: the calling evaluation body's own (the only one allowed)"
+    )
     issued_on: DateText = None
     valid_until: DateText = Field(
         None, description="The end the certificate states; omitted: from the validity table (or none)"

@@ -14,7 +14,7 @@ from careforce.core.scope import Level
 
 
 def _staff(user, scope) -> bool:
-    return scope.level not in (Level.NONE, Level.SELF)
+    return scope.is_area or scope.level == Level.BODY
 
 
 def register() -> None:
@@ -35,6 +35,26 @@ def register() -> None:
     register_home_queue(
         QueueItem("certificates_expiring", _("Certificates expiring"), _queue_expiring, order=40)
     )
+    register_home_queue(
+        QueueItem(
+            "body_certificates_expiring",
+            _("Certificates your body issued that expire soon"),
+            _queue_body_expiring,
+            order=41,
+        )
+    )
+
+
+def _queue_body_expiring(request, scope):
+    """An evaluation body's item: the certificates it issued whose validity ends within the notice period
+    (their holders come back to it for re-evaluation), linking to the expiring list."""
+    if scope.level != Level.BODY:
+        return None
+    from django.urls import reverse
+
+    from careforce.skills.selectors import expiring_certificates
+
+    return expiring_certificates(request.user).count(), reverse("skills:expiring")
 
 
 def _queue_expiring(request, scope):

@@ -3,19 +3,18 @@
 from __future__ import annotations
 
 from django import forms
-from django.urls import reverse
-from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from careforce.core.forms import StyledForm, date_field
 from careforce.core.models import District
+from careforce.registry.forms import person_field, person_key_field
 from careforce.registry.models import Occupation
-from careforce.skills.models import EvaluationBody, SkillLevel, TitleGrade
+from careforce.skills.models import SkillLevel, TitleGrade
 
 
 def _levels(certified_only: bool = True):
     qs = SkillLevel.objects.filter(is_certified=True) if certified_only else SkillLevel.objects.all()
-    return [(lvl.code, lvl.name) for lvl in qs]
+    return [(lvl.code, lvl.label) for lvl in qs]
 
 
 class BodyForm(StyledForm):
@@ -28,7 +27,7 @@ class BodyForm(StyledForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["district"].choices = [(str(d.pk), d.name) for d in District.objects.all()]
+        self.fields["district"].choices = [(str(d.pk), d.label) for d in District.objects.all()]
 
 
 class RangeForm(StyledForm):
@@ -38,16 +37,16 @@ class RangeForm(StyledForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["occupation"].choices = [(o.code, o.name) for o in Occupation.objects.all()]
+        self.fields["occupation"].choices = [(o.code, o.label) for o in Occupation.objects.all()]
         self.fields["lowest"].choices = self.fields["highest"].choices = _levels()
 
 
 class CertificateForm(StyledForm):
     number = forms.CharField(label=_("Certificate number"), max_length=40)
-    worker = forms.CharField(label=_("Holder's record number"), max_length=12)
+    worker = person_field(_("Holder"))
+    worker_key = person_key_field()
     occupation = forms.ChoiceField(label=_("Occupation"))
     level = forms.ChoiceField(label=_("Level"))
-    issuer = forms.ChoiceField(label=_("Issuer"))
     issued_on = date_field(_("Issue date"))
     valid_until = date_field(
         _("Valid until"), help_text=_("Only if the certificate states it; else from the validity table.")
@@ -55,19 +54,8 @@ class CertificateForm(StyledForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["occupation"].choices = [(o.code, o.name) for o in Occupation.objects.all()]
+        self.fields["occupation"].choices = [(o.code, o.label) for o in Occupation.objects.all()]
         self.fields["level"].choices = _levels()
-        self.fields["issuer"].choices = [
-            (str(b.pk), b.name) for b in EvaluationBody.objects.filter(is_active=True).order_by("name")[:500]
-        ]
-        if not self.fields["issuer"].choices:
-            # An empty required list is a dead end unless the page says how to fill it.
-            self.fields["issuer"].help_text = format_html(
-                '{} <a href="{}" id="issuer-empty-hint">{}</a>',
-                _("No evaluation body yet: a body must be registered and given its scope first."),
-                reverse("skills:body_list"),
-                _("Register an evaluation body"),
-            )
 
 
 class RevokeForm(StyledForm):

@@ -13,12 +13,12 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from careforce.core.models import District, verification_fields
+from careforce.core.models import District, EnglishName, verification_fields
 from careforce.institutions.models import Institution
 from careforce.registry.models import Education, Occupation, Worker
 
 
-class SkillLevel(models.Model):
+class SkillLevel(EnglishName):
     """A rung of the eight-level ladder. Only the five certified levels are issued as certificates."""
 
     rank = models.PositiveSmallIntegerField(_("rank"), unique=True)

@@ -36,7 +36,9 @@ from careforce.training.selectors import districts_in_scope
 def bodies_visible_to(user: User) -> QuerySet[EvaluationBody]:
     """Registered evaluation bodies are a city-wide public register: every staff role reads it."""
     scope = scope_of(user)
-    if scope.level in (Level.NONE, Level.SELF):
+    if scope.level == Level.BODY:
+        return EvaluationBody.objects.select_related("district").filter(pk=scope.evaluation_body_id)
+    if not scope.is_area:
         return EvaluationBody.objects.none()
     return EvaluationBody.objects.select_related("district")
 
@@ -55,10 +57,12 @@ def body_get(user: User, pk: object) -> EvaluationBody:
 
 
 def certificates_visible_to(user: User) -> QuerySet[Certificate]:
-    """A certificate is seen by whoever sees its holder."""
-    return Certificate.objects.filter(worker__in=workers_visible_to(user).values("pk")).select_related(
-        "worker", "occupation", "level", "issuer"
-    )
+    """A certificate is seen by whoever sees its holder, and by the evaluation body that issued it."""
+    qs = Certificate.objects.select_related("worker", "occupation", "level", "issuer")
+    scope = scope_of(user)
+    if scope.level == Level.BODY:
+        return qs.filter(issuer_id=scope.evaluation_body_id)
+    return qs.filter(worker__in=workers_visible_to(user).values("pk"))
 
 
 def certificate_get(user: User, pk: object) -> Certificate:
@@ -165,8 +169,9 @@ def expiry_notice_days() -> int:
 
 
 def may_see_expiring(user: User) -> bool:
-    """Institution, district and city officials (and auditors) see the expiring list of their area."""
-    return scope_of(user).level in (Level.CITY, Level.DISTRICT, Level.INSTITUTION)
+    """Institution, district and city officials (and auditors) see the expiring list of their area; an
+    evaluation body the certificates it issued."""
+    return scope_of(user).level in (Level.CITY, Level.DISTRICT, Level.INSTITUTION, Level.BODY)
 
 
 def expiring_certificates(

@@ -20,14 +20,14 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Model, Prefetch, Q
+from django.db.models import Model, Prefetch, Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from careforce.core import audit, vocabulary
 from careforce.core.models import AuditAction, AuditEvent, District, User
-from careforce.core.scope import Level, require_write
+from careforce.core.scope import Level, require_write, scope_of
 from careforce.core.validators import clean_free_text, normalize_code, normalize_text, parse_uscc
 from careforce.registry import bulk
 from careforce.registry.models import Occupation, Worker
@@ -74,6 +74,23 @@ CERTIFICATE_AUDIT_FIELDS = (
 def _require_city(actor: User) -> None:
     if require_write(actor).level != Level.CITY:
         raise Http404
+
+
+def _require_issuer(actor: User) -> int:
+    """Certificates are recorded by the evaluation body that issued them, through its own account; nobody
+    stands in for it (administrators view). Returns the body's id."""
+    scope = require_write(actor)
+    if scope.level != Level.BODY:
+        raise Http404
+    return scope.evaluation_body_id
+
+
+def holders_pool(actor: User) -> QuerySet[Worker]:
+    """The people an actor may record a certificate for: anyone in the registry for an evaluation body (it
+    certifies whoever passes, wherever they work), else the workers in the actor's scope."""
+    if scope_of(actor).level == Level.BODY:
+        return Worker.objects.all()
+    return workers_visible_to(actor)
 
 
 ISSUER_KEYS = ("registration_number", "uscc", "name")
@@ -257,7 +274,11 @@ def clean_certificate(
     actor: User, data: Mapping[str, Any], *, lookups: CertificateLookups | None = None
 ) -> dict[str, Any]:
     """Check a certificate before it is recorded. `lookups` (CertificateLookups.load over a batch) lets an
-    import check many rows without a query per row; without it they are loaded for this one."""
+    import check many rows without a query per row; without it they are loaded for this one. An evaluation
+    body's account records its own certificates: an empty issuer means its body, another body is refused."""
+    scope = scope_of(actor)
+    own_body_id = scope.evaluation_body_id if scope.level == Level.BODY else None
+    data = with_own_issuer(actor, data)
     lookups = lookups or CertificateLookups.load([data])
     errors = Errors()
     # Kept as issued (CQ2026-YL-000123 keeps its hyphens and case), matched on its key.
@@ -269,7 +290,7 @@ def clean_certificate(
         errors.add("number", _("Too long (at most %(n)d characters).") % {"n": 40})
     worker = data.get("worker")
     if not isinstance(worker, Worker):
-        worker = inputs.pick(workers_visible_to(actor), worker)
+        worker = inputs.pick(holders_pool(actor), worker)
     if worker is None:
         errors.add("worker", _("No such worker in your area; check the worker's record id."))
     occupation = lookups.occupation(data.get("occupation"))
@@ -286,6 +307,9 @@ def clean_certificate(
     issuer = lookups.issuer(data.get("issuer"))
     if issuer is None:
         errors.add("issuer", _("Unknown evaluation body; only registered (备案) bodies issue certificates."))
+    elif own_body_id is not None and issuer.pk != own_body_id:
+        errors.add("issuer", _("Record only the certificates your own body issued; leave the issuer empty."))
+        issuer = None
     elif not issuer.is_active:
         errors.add(
             "issuer",
@@ -323,11 +347,19 @@ def clean_certificate(
     }
 
 
+def with_own_issuer(actor: User, data: Mapping[str, Any]) -> Mapping[str, Any]:
+    """The item with the body's own id as issuer when an evaluation body's account leaves it empty."""
+    scope = scope_of(actor)
+    if scope.level == Level.BODY and inputs.is_blank(data.get("issuer")):
+        return {**data, "issuer": scope.evaluation_body_id}
+    return data
+
+
 @transaction.atomic
 def certificate_issue(
     *, actor: User, data: Mapping[str, Any], lookups: CertificateLookups | None = None
 ) -> Certificate:
-    """Record a certificate issued by a registered body within its range (city administrator)."""
+    """Record a certificate issued by a registered body within its range (the body's own account)."""
     try:
         (cert,) = certificates_issue(actor=actor, items=[data], lookups=lookups)
     except CertificateErrors as exc:
@@ -344,7 +376,8 @@ def certificates_issue(
     The same checks row by row (clean_certificate), then one insert, one refresh of the workers' standing,
     one recount of their institutions and the audit rows in bulk. Raises CertificateErrors naming every
     refused item by its index, numbers repeated within `items` included."""
-    _require_city(actor)
+    _require_issuer(actor)
+    items = [with_own_issuer(actor, data) for data in items]
     lookups = lookups or CertificateLookups.load(items)
     validity = validity_rules()
     failures: dict[int, ValidationError] = {}
@@ -650,6 +683,8 @@ def certificate_verify(*, actor: User, certificate: Certificate, status: Any) ->
     from careforce.registry import verification
 
     scope = require_write(actor)
+    if not scope.is_area:
+        raise Http404  # an evaluation body answers for its certificates by issuing them, not by checking
     status = verification.parse_status(status)
     if not verification.may_set(scope, status):
         raise ValidationError(

@@ -18,6 +18,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from careforce.core.forms import add_service_errors
 from careforce.core.paging import paginate
 from careforce.core.scope import Level, require_write, scope_of
+from careforce.registry.forms import clean_person
 from careforce.registry.selectors import worker_get
 from careforce.skills import public, selectors, services
 from careforce.skills.forms import (
@@ -35,7 +36,8 @@ from careforce.skills.models import CreditRule, Equivalence, SkillLevel
 
 
 def _staff_only(request: HttpRequest) -> None:
-    if scope_of(request.user).level in (Level.NONE, Level.SELF):
+    scope = scope_of(request.user)
+    if not (scope.is_area or scope.level == Level.BODY):
         raise Http404
 
 
@@ -109,9 +111,11 @@ def body_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def certificate_create(request: HttpRequest) -> HttpResponse:
-    _city_writer(request)
-    form = CertificateForm(request.POST or None, initial={"worker": request.GET.get("worker", "")})
-    if request.method == "POST" and form.is_valid():
+    """An evaluation body records a certificate it issued (the holder chosen with the person picker)."""
+    if require_write(request.user).level != Level.BODY:
+        raise Http404
+    form = CertificateForm(request.POST or None)
+    if request.method == "POST" and form.is_valid() and clean_person(form, request.user, "worker"):
         try:
             cert = services.certificate_issue(actor=request.user, data=form.cleaned_data)
         except ValidationError as exc:
@@ -324,6 +328,5 @@ def worker_section(request: HttpRequest, worker) -> dict | None:
         "titles": list(selectors.worker_titles(worker)),
         "credits": selectors.worker_credits(worker),
         "can_record_title": scope.can_write,
-        "can_record_certificate": scope.can_write and scope.is_city,
         "worker": worker,
     }

@@ -9,7 +9,7 @@ from careforce.timebank.models import Relationship, Reward, ServiceKind, SiteKin
 
 
 def _kinds():
-    return [(k.code, k.name) for k in ServiceKind.objects.filter(is_active=True)]
+    return [(k.code, k.label) for k in ServiceKind.objects.filter(is_active=True)]
 
 
 class VolunteerForm(StyledForm):

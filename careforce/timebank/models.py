@@ -20,7 +20,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from careforce.core.masking import mask_id_number, mask_phone
-from careforce.core.models import District
+from careforce.core.models import District, EnglishName
 
 ZERO = Decimal("0")
 
@@ -76,7 +76,7 @@ class Site(models.Model):
         return self.name
 
 
-class ServiceKind(models.Model):
+class ServiceKind(EnglishName):
     """A kind of service (陪伴, 助餐, 助洁…) and the points one verified hour of it earns."""
 
     code = models.CharField(_("code"), max_length=30, unique=True)

@@ -85,6 +85,9 @@ class ScheduleIn(InputSchema):
     modules: list[Text] | None = None
     hours: Text = None
     description: Text = None
+    lesson_min_minutes: IdOrCode = Field(
+        None, description="Online courses: minutes each lesson must stay open before it counts (0: none)"
+    )
     start_date: DateText = None
     end_date: DateText = None
     venue: Text = None
@@ -96,6 +99,9 @@ class CourseUpdateIn(InputSchema):
     title: Text = None
     hours: Text = None
     description: Text = None
+    lesson_min_minutes: IdOrCode = Field(
+        None, description="Online courses: minutes each lesson must stay open before it counts (0: none)"
+    )
     modules: list[Text] | None = Field(None, description="Content module codes or names (the whole list)")
 
 
@@ -210,6 +216,8 @@ class LessonOut(Schema):
     minutes: int
     content: str
     done: bool
+    opened: bool = Field(description="Opened by the learner (the server stamped the time)")
+    minutes_left: int = Field(description="Minutes the lesson must still stay open before it counts")
 
 
 class ProgressOut(Schema):
@@ -217,6 +225,7 @@ class ProgressOut(Schema):
     session_id: int
     course: str
     status: str = Field(description="enrolled, completed, not_completed or withdrawn")
+    lesson_min_minutes: int = Field(description="Minimum minutes each lesson must stay open (0: none)")
     done: int
     total: int
     lessons: list[LessonOut]
@@ -623,6 +632,7 @@ def _progress(request: HttpRequest, enrolment_id: int) -> dict:
     if not course.is_online:
         raise Http404
     done = set(enrolment.progress.values_list("lesson_id", flat=True))
+    opened = set(enrolment.openings.values_list("lesson_id", flat=True))
     lessons = [
         {
             "id": x.pk,
@@ -631,6 +641,8 @@ def _progress(request: HttpRequest, enrolment_id: int) -> dict:
             "minutes": x.minutes,
             "content": x.content,
             "done": x.pk in done,
+            "opened": x.pk in opened,
+            "minutes_left": 0 if x.pk in done else services.minutes_still_needed(enrolment, x),
         }
         for x in course.lessons.all()
     ]
@@ -639,6 +651,7 @@ def _progress(request: HttpRequest, enrolment_id: int) -> dict:
         "session_id": enrolment.session_id,
         "course": course.title,
         "status": enrolment.status,
+        "lesson_min_minutes": course.lesson_min_minutes,
         "done": len(done),
         "total": len(lessons),
         "lessons": lessons,
@@ -676,6 +689,23 @@ def start_online(request: HttpRequest, session_id: Id):
     summary="An online enrolment's lessons and which are done",
 )
 def get_progress(request: HttpRequest, enrolment_id: Id):
+    return _progress(request, enrolment_id)
+
+
+@router.post(
+    "/training/enrolments/{enrolment_id}/opened",
+    auth=SELF_SERVICE_AUTH,
+    response={200: ProgressOut, **ERROR_RESPONSES},
+    summary="The learner opens a lesson (the server stamps the time its minimum study time runs from)",
+)
+def open_lesson(request: HttpRequest, enrolment_id: Id, payload: ProgressIn):
+    enrolment = selectors.enrolment_get(request.auth, enrolment_id)
+    if not services.may_record_progress(scope_of(request.auth), enrolment):
+        raise Http404
+    lesson = Lesson.objects.filter(course_id=enrolment.session.course_id, pk=payload.lesson or 0).first()
+    if lesson is None:
+        raise ValidationError({"lesson": [_("No such lesson in this course.")]})
+    services.lesson_open(actor=request.auth, enrolment=enrolment, lesson=lesson)
     return _progress(request, enrolment_id)
 
 

@@ -20,7 +20,7 @@ class TrainingConfig(AppConfig):
         from careforce.training import views
 
         def staff(user, scope) -> bool:
-            return scope.level not in (Level.NONE, Level.SELF)
+            return scope.is_area or scope.level == Level.BASE
 
         register_nav(NavItem("training", _("Training"), "training:overview", "training", staff, order=30))
         register_home_queue(
@@ -29,6 +29,14 @@ class TrainingConfig(AppConfig):
                 _("Institution heads not trained this year"),
                 views.queue_heads_untrained,
                 order=30,
+            )
+        )
+        register_home_queue(
+            QueueItem(
+                "sessions_awaiting_results",
+                _("Sessions at your base awaiting results"),
+                views.queue_awaiting_results,
+                order=31,
             )
         )
         from careforce.imports.sheets import register_sheet

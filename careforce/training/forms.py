@@ -10,6 +10,7 @@ from django.utils.translation import pgettext_lazy
 from careforce.core.forms import StyledForm, date_field
 from careforce.core.scope import Level, scope_of
 from careforce.institutions.selectors import districts_visible_to, institutions_visible_to
+from careforce.registry.forms import person_field, person_key_field
 from careforce.registry.models import Occupation
 from careforce.training.models import BaseKind, ContentModule, CourseKind, Tier, TrainingBase
 
@@ -24,6 +25,14 @@ class ScheduleForm(StyledForm):
     organiser_institution = forms.ChoiceField(label=_("Organising institution"), required=False)
     modules = forms.MultipleChoiceField(label=_("Content modules"), required=False)
     hours = forms.CharField(label=_("Hours"), max_length=10)
+    lesson_min_minutes = forms.CharField(
+        label=_("Minimum minutes per lesson"),
+        required=False,
+        max_length=3,
+        help_text=_(
+            "Online courses: how long a lesson must stay open before it counts. Empty or 0: no minimum."
+        ),
+    )
     start_date = date_field(pgettext_lazy("session", "Start date"))
     end_date = date_field(pgettext_lazy("session", "End date"))
     venue = forms.CharField(label=_("Venue"), max_length=200, required=False)
@@ -43,12 +52,12 @@ class ScheduleForm(StyledForm):
         }
         self.fields["tier"].choices = tiers.get(scope.level, [])
         self.fields["organiser_district"].choices = [("", "—")] + [
-            (str(d.pk), d.name) for d in districts_visible_to(user)
+            (str(d.pk), d.label) for d in districts_visible_to(user)
         ]
         self.fields["organiser_institution"].choices = [("", "—")] + [
             (str(i.pk), i.name) for i in institutions_visible_to(user).order_by("name")[:500]
         ]
-        self.fields["modules"].choices = [(m.code, m.name) for m in ContentModule.objects.all()]
+        self.fields["modules"].choices = [(m.code, m.label) for m in ContentModule.objects.all()]
         self.fields["base"].choices = [("", "—")] + [
             (str(b.pk), b.name) for b in TrainingBase.objects.filter(is_active=True).order_by("name")[:200]
         ]
@@ -80,10 +89,18 @@ class CourseForm(StyledForm):
     description = forms.CharField(
         label=_("Description"), required=False, widget=forms.Textarea(attrs={"rows": 3})
     )
+    lesson_min_minutes = forms.CharField(
+        label=_("Minimum minutes per lesson"),
+        required=False,
+        max_length=3,
+        help_text=_(
+            "Online courses: how long a lesson must stay open before it counts. Empty or 0: no minimum."
+        ),
+    )
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["modules"].choices = [(m.code, m.name) for m in ContentModule.objects.all()]
+        self.fields["modules"].choices = [(m.code, m.label) for m in ContentModule.objects.all()]
         self.fields["modules"].widget.attrs["size"] = 5
 
 
@@ -98,7 +115,7 @@ class BaseForm(StyledForm):
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["district"].choices = [(str(d.pk), d.name) for d in districts_visible_to(user)]
+        self.fields["district"].choices = [(str(d.pk), d.label) for d in districts_visible_to(user)]
 
 
 class BaseEditForm(BaseForm):
@@ -108,19 +125,23 @@ class BaseEditForm(BaseForm):
 class EnrolForm(StyledForm):
     """Enrol many at once: everyone of an institution (optionally one occupation), or a pasted list."""
 
+    person = person_field(_("One person"), required=False)
+    person_key = person_key_field()
     institution = forms.ChoiceField(label=_("All staff of institution"), required=False)
     occupation = forms.ChoiceField(label=_("Only occupation"), required=False)
     listing = forms.CharField(
         label=_("Or a list"),
         required=False,
         widget=forms.Textarea(attrs={"rows": 3}),
-        help_text=_("One per line: the worker's record number or full resident ID number."),
+        help_text=_("One per line: the full resident ID number."),
     )
 
     def __init__(self, *args, user, institutions, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["institution"].choices = [("", "—")] + [(str(i.pk), i.name) for i in institutions]
-        self.fields["occupation"].choices = [("", "—")] + [(o.code, o.name) for o in Occupation.objects.all()]
+        self.fields["occupation"].choices = [("", "—")] + [
+            (o.code, o.label) for o in Occupation.objects.all()
+        ]
 
 
 class CompleteForm(StyledForm):
@@ -158,6 +179,7 @@ class SessionFilterForm(StyledForm):
         label=_("Kind"), required=False, choices=[("", _("All kinds")), *CourseKind.choices]
     )
     q = forms.CharField(label=_("Course title"), required=False, max_length=60)
+    awaiting = forms.BooleanField(label=_("Awaiting results"), required=False)
 
 
 class LessonForm(StyledForm):

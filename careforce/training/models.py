@@ -12,7 +12,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from careforce.core.models import District
+from careforce.core.models import District, EnglishName
 from careforce.institutions.models import Institution
 from careforce.registry.models import Worker
 
@@ -91,7 +91,7 @@ class ValidityStatus(models.TextChoices):
     REVOKED = "revoked", _("Revoked")
 
 
-class ContentModule(models.Model):
+class ContentModule(EnglishName):
     """A content module (law, ethics, dementia care …): data, so new modules need no release."""
 
     code = models.CharField(_("code"), max_length=40, unique=True)
@@ -120,6 +120,9 @@ class Course(models.Model):
     modules = models.ManyToManyField(ContentModule, verbose_name=_("content modules"), blank=True)
     hours = models.DecimalField(_("hours"), max_digits=6, decimal_places=1)
     description = models.TextField(_("description"), blank=True)
+    # Online courses: how long each lesson must stay open before the learner may mark it studied, measured by
+    # the server from when it was opened (LessonOpening). 0: no minimum.
+    lesson_min_minutes = models.PositiveSmallIntegerField(_("minimum minutes per lesson"), default=0)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -297,6 +300,24 @@ class Lesson(models.Model):
 
     def __str__(self) -> str:
         return self.title
+
+
+class LessonOpening(models.Model):
+    """When a learner first opened a lesson, stamped by the server: the start of the minimum study time
+    (Course.lesson_min_minutes); opening it again does not move it."""
+
+    enrolment = models.ForeignKey(Enrolment, on_delete=models.CASCADE, related_name="openings")
+    lesson = models.ForeignKey(Lesson, on_delete=models.CASCADE, related_name="+")
+    opened_at = models.DateTimeField(_("opened at"))
+
+    class Meta:
+        verbose_name = _("lesson opening")
+        constraints = [
+            models.UniqueConstraint(fields=["enrolment", "lesson"], name="opening_once_per_lesson")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.enrolment_id} {self.lesson_id} {self.opened_at:%Y-%m-%d %H:%M}"
 
 
 class LessonProgress(models.Model):

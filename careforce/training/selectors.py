@@ -5,7 +5,6 @@ from __future__ import annotations
 import datetime
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any
 
 from django.conf import settings
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet
@@ -26,7 +25,6 @@ from careforce.training.models import (
     CourseKind,
     Enrolment,
     EnrolmentStatus,
-    Lesson,
     Session,
     Tier,
     TrainingBase,
@@ -63,6 +61,9 @@ def courses_visible_to(user: User) -> QuerySet[Course]:
             | Q(organiser_institution_id=worker.institution_id)
         )
         return qs.filter(Exists(enrolled) | open_online)
+    if scope.level == Level.BASE:
+        held = Session.objects.filter(course=OuterRef("pk"), base_id=scope.training_base_id)
+        return qs.filter(Exists(held))
     return qs.none()
 
 
@@ -74,9 +75,14 @@ def course_get(user: User, pk: object) -> Course:
 
 
 def sessions_visible_to(user: User) -> QuerySet[Session]:
-    return Session.objects.filter(course__in=courses_visible_to(user).values("pk")).select_related(
+    qs = Session.objects.select_related(
         "course", "course__organiser_district", "course__organiser_institution", "base"
     )
+    scope = scope_of(user)
+    if scope.level == Level.BASE:
+        # A base sees the sessions held at it, not the other runs of the same course.
+        return qs.filter(base_id=scope.training_base_id)
+    return qs.filter(course__in=courses_visible_to(user).values("pk"))
 
 
 @dataclass(frozen=True)
@@ -85,6 +91,7 @@ class SessionFilters:
     kind: str | None = None
     tier: str | None = None
     q: str = ""
+    awaiting_results: bool = False  # over, not cancelled, someone on it still without a result
 
 
 def session_list(user: User, filters: SessionFilters) -> QuerySet[Session]:
@@ -97,6 +104,9 @@ def session_list(user: User, filters: SessionFilters) -> QuerySet[Session]:
         qs = qs.filter(course__tier=filters.tier)
     if filters.q:
         qs = qs.filter(course__title__contains=filters.q)
+    if filters.awaiting_results:
+        waiting = Enrolment.objects.filter(session=OuterRef("pk"), status=EnrolmentStatus.ENROLLED)
+        qs = qs.filter(Exists(waiting), end_date__lt=timezone.localdate(), is_cancelled=False)
     return qs.order_by("-start_date", "-id")
 
 
@@ -105,6 +115,40 @@ def online_sessions_open(user: User) -> QuerySet[Session]:
     return sessions_visible_to(user).filter(
         course__kind=CourseKind.ONLINE, is_cancelled=False, end_date__gte=timezone.localdate()
     )
+
+
+def my_online_courses(user: User, *, limit: int = 50) -> list[dict]:
+    """A learner's online courses: those open now and those already started (finished ones included, so
+    that progress still shows after completion), each with its enrolment and lessons done of total."""
+    mine = {
+        e.session_id: e
+        for e in enrolments_visible_to(user)
+        .filter(session__course__kind=CourseKind.ONLINE)
+        .annotate(lessons_done=Count("progress", distinct=True))
+    }
+    sessions = (
+        sessions_visible_to(user)
+        .filter(Q(pk__in=list(mine)) | Q(pk__in=online_sessions_open(user).values("pk")))
+        .annotate(lessons_total=Count("course__lessons", distinct=True))
+        .order_by("-end_date", "-id")[:limit]
+    )
+    rows = []
+    for session in sessions:
+        enrolment = mine.get(session.pk)
+        done = enrolment.lessons_done if enrolment else 0
+        total = session.lessons_total
+        rows.append(
+            {
+                "session": session,
+                "enrolment": enrolment,
+                "done": done,
+                "total": total,
+                "percent": round(100 * done / total) if total else 0,
+                "completed": enrolment is not None and enrolment.status == EnrolmentStatus.COMPLETED,
+                "open": not session.is_cancelled and session.end_date >= timezone.localdate(),
+            }
+        )
+    return rows
 
 
 def session_get(user: User, pk: object) -> Session:
@@ -122,7 +166,9 @@ def enrolments_visible_to(user: User) -> QuerySet[Enrolment]:
         return qs
     if scope.level == Level.SELF:
         return qs.filter(worker_id=scope.worker_id)
-    if scope.level == Level.NONE:
+    if scope.level == Level.BASE:
+        return qs.filter(session__base_id=scope.training_base_id)
+    if not scope.is_area:
         return qs.none()
     organised = Q(session__course__in=courses_visible_to(user).exclude(tier=Tier.CITY).values("pk"))
     return qs.filter(organised | Q(worker__in=workers_visible_to(user).values("pk")))
@@ -200,6 +246,8 @@ def bases_visible_to(user: User) -> QuerySet[TrainingBase]:
         return qs.filter(district_id=scope.district_id)
     if scope.level == Level.INSTITUTION:
         return qs.filter(district_id=user.institution.district_id)
+    if scope.level == Level.BASE:
+        return qs.filter(pk=scope.training_base_id)
     return qs.none()
 
 
@@ -328,29 +376,3 @@ def expiring_completions(
         .select_related("worker__institution", "session__course")
         .order_by("valid_until", "id")
     )
-
-
-def online_courses_of(user: User) -> list[dict[str, Any]]:
-    """A worker's online courses: those open now and those they took, each with their enrolment (if any),
-    lessons done and lessons in all, so that the list shows progress and completions."""
-    mine = {
-        e.session_id: e
-        for e in enrolments_visible_to(user)
-        .filter(session__course__kind=CourseKind.ONLINE)
-        .annotate(done=Count("progress", distinct=True))
-    }
-    sessions = list(online_sessions_open(user).select_related("course")[:50])
-    taken = [e.session for e in mine.values() if e.session_id not in {s.pk for s in sessions}]
-    rows = []
-    for session in sorted([*sessions, *taken], key=lambda s: (s.end_date, s.pk), reverse=True):
-        rows.append({"session": session, "enrolment": mine.get(session.pk)})
-    totals = dict(
-        Lesson.objects.filter(course_id__in={r["session"].course_id for r in rows})
-        .values("course_id")
-        .annotate(n=Count("pk"))
-        .values_list("course_id", "n")
-    )
-    for row in rows:
-        row["lessons"] = totals.get(row["session"].course_id, 0)
-        row["done"] = row["enrolment"].done if row["enrolment"] else 0
-    return rows

@@ -1,22 +1,24 @@
 """Writes for training: bases, courses and sessions, enrolment (one or many), attendance, completion, online
 lessons and progress. Every page, API route and import row goes through these.
 
-Who may organise (no training-body account role exists yet, so administrators operate it in their scope):
-city-tier courses — the city administrator; district-tier — the city or that district's administrator;
-institution-tier — the city, the institution's district, or the institution's own administrator.
-Workers enrolled must be within the actor's scope; institution-tier sessions take the institution's staff.
+Who may organise: city-tier courses — the city administrator; district-tier — the city or that district's
+administrator; institution-tier — the city, the institution's district, or the institution's own administrator.
+A training base's account runs the sessions held at it (enrolments, registers, results; not the course).
+Workers enrolled must be within the actor's scope (a base: the course's area); institution-tier sessions take
+the institution's staff.
 """
 
 from __future__ import annotations
 
 import datetime
+import math
 from collections.abc import Iterable, Mapping, Sequence
 from decimal import Decimal
 from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import F, Q
+from django.db.models import F, Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -40,6 +42,7 @@ from careforce.training.models import (
     Enrolment,
     EnrolmentStatus,
     Lesson,
+    LessonOpening,
     LessonProgress,
     Session,
     Tier,
@@ -70,12 +73,17 @@ ENROLMENT_FIELDS = (
 # ---------------------------------------------------------------- who may organise what
 
 
-def may_organise(scope: Scope, course: Course) -> bool:
-    """Whether an actor with `scope` may change this course, its sessions and its enrolments."""
+def may_organise(scope: Scope, course: Course, session: Session | None = None) -> bool:
+    """Whether an actor with `scope` may change this course, its sessions and its enrolments. A training base
+    runs the sessions held at it (their enrolments, registers and results), not the course itself."""
     if not scope.can_write:
         return False
     if scope.level == Level.CITY:
         return True
+    if scope.level == Level.BASE:
+        if session is not None:
+            return session.base_id == scope.training_base_id
+        return base_owns_course(scope.training_base_id, course)
     if course.tier == Tier.DISTRICT:
         return scope.level == Level.DISTRICT and course.organiser_district_id == scope.district_id
     if course.tier == Tier.INSTITUTION:
@@ -86,9 +94,16 @@ def may_organise(scope: Scope, course: Course) -> bool:
     return False
 
 
-def _require_organiser(actor: User, course: Course) -> Scope:
+def base_owns_course(base_id: int | None, course: Course) -> bool:
+    """A course is a training base's own when it has sessions and every one of them is held at the base:
+    the base may then correct it, add lessons and schedule more sessions (at itself)."""
+    sessions = Session.objects.filter(course=course)
+    return sessions.exists() and not sessions.exclude(base_id=base_id).exists()
+
+
+def _require_organiser(actor: User, course: Course, session: Session | None = None) -> Scope:
     scope = require_write(actor)
-    if not may_organise(scope, course):
+    if not may_organise(scope, course, session):
         raise Http404
     return scope
 
@@ -219,6 +234,8 @@ def _clean_course(scope: Scope, data: Mapping[str, Any]) -> tuple[dict, list[Con
         values["organiser_institution"] = institution
     values["hours"] = inputs.decimal(data, "hours", errors, required=True, low=Decimal("0.5"), high=MAX_HOURS)
     values["description"] = inputs.text(data, "description", errors, max_length=2000) or ""
+    if not inputs.is_blank(data.get("lesson_min_minutes")):
+        values["lesson_min_minutes"] = inputs.integer(data, "lesson_min_minutes", errors, low=0, high=600)
     modules = _clean_modules(data.get("modules"), errors)
     errors.raise_if_any()
     return values, modules
@@ -245,7 +262,7 @@ def _clean_modules(raw_modules: Any, errors: Errors) -> list[ContentModule]:
 
 def _course_snapshot(course: Course) -> dict[str, Any]:
     return {
-        **audit.snapshot(course, (*COURSE_FIELDS, "description")),
+        **audit.snapshot(course, (*COURSE_FIELDS, "description", "lesson_min_minutes")),
         "modules": sorted(m.code for m in course.modules.all()),
     }
 
@@ -268,6 +285,10 @@ def course_update(*, actor: User, course: Course, data: Mapping[str, Any]) -> Co
         )
     if "description" in data:
         values["description"] = inputs.text(data, "description", errors, max_length=2000) or ""
+    if "lesson_min_minutes" in data:
+        values["lesson_min_minutes"] = (
+            inputs.integer(data, "lesson_min_minutes", errors, low=0, high=600) or 0
+        )
     modules = _clean_modules(data.get("modules"), errors) if "modules" in data else None
     errors.raise_if_any()
     for name, value in values.items():
@@ -330,10 +351,23 @@ def _clean_session(
         values["base"] = base
     elif "base" in data:  # given empty: the session no longer uses a base
         values["base"] = None
+    if scope.level == Level.BASE and new and "base" not in values:
+        values["base"] = TrainingBase.objects.get(pk=scope.training_base_id)
+    if scope.level == Level.BASE and "base" in values:
+        chosen = values["base"]
+        if chosen is None or chosen.pk != scope.training_base_id:
+            # The base's account runs the sessions held at it; moving one elsewhere is the organiser's call.
+            errors.add(
+                "base", _("A training base keeps its sessions at itself; leave the training base as it is.")
+            )
     if "is_cancelled" in data:
         values["is_cancelled"] = data["is_cancelled"] in (True, "true", "True", "1", "on", "是")
     venue = values.get("venue", instance.venue if instance else "")
-    has_base = base_given or ("base" not in values and instance is not None and instance.base_id is not None)
+    has_base = (
+        base_given
+        or values.get("base") is not None
+        or ("base" not in values and instance is not None and instance.base_id is not None)
+    )
     if not venue and not has_base and not course.is_online:
         errors.add("venue", _("Give the venue or choose a training base."))
     errors.raise_if_any()
@@ -410,7 +444,7 @@ def _check_session_change(session: Session, values: Mapping[str, Any]) -> None:
 def session_update(*, actor: User, session: Session, data: Mapping[str, Any]) -> Session:
     """Change a session's dates, venue or base, capacity, or cancel it (its organisers only). Dates are
     frozen once results are recorded; the capacity never drops below those enrolled."""
-    scope = _require_organiser(actor, session.course)
+    scope = _require_organiser(actor, session.course, session)
     session = Session.objects.select_for_update().select_related("course").get(pk=session.pk)
     before = audit.snapshot(session, SESSION_FIELDS)
     values = _clean_session(scope, session.course, data, instance=session)
@@ -435,21 +469,30 @@ def session_update(*, actor: User, session: Session, data: Mapping[str, Any]) ->
 
 def eligible_workers(actor: User, session: Session):
     """Workers this actor may put on this session: in the actor's scope; for an institution-tier course,
-    only that institution's staff."""
-    qs = workers_visible_to(actor)
+    only that institution's staff. A training base has no area of its own: it takes workers from the course's
+    area (the city, the organising district or institution)."""
     course = session.course
+    if scope_of(actor).level == Level.BASE:
+        qs = Worker.objects.all()
+        if course.tier == Tier.DISTRICT:
+            qs = qs.filter(district_id=course.organiser_district_id)
+    else:
+        qs = workers_visible_to(actor)
     if course.tier == Tier.INSTITUTION:
         qs = qs.filter(institution_id=course.organiser_institution_id)
     return qs
 
 
-def workers_from_list(actor: User, lines: str | Sequence[str]) -> tuple[list[Worker], list[str]]:
-    """Workers named one per line by record id or full resident ID number; the lines not found."""
+def workers_from_list(
+    actor: User, lines: str | Sequence[str], *, pool: QuerySet[Worker] | None = None
+) -> tuple[list[Worker], list[str]]:
+    """Workers named one per line by record id or full resident ID number (among `pool`, by default the
+    workers the actor sees); the lines not found."""
     if isinstance(lines, str):
         lines = lines.replace(",", "\n").replace("，", "\n").splitlines()
     found: list[Worker] = []
     missing: list[str] = []
-    visible = workers_visible_to(actor)
+    visible = workers_visible_to(actor) if pool is None else pool
     for raw in lines[:5000]:
         text = normalize_text(raw)
         if not text:
@@ -498,7 +541,7 @@ def workers_to_enrol(
         workers += list(chosen.order_by("pk")[:5000])
     missing: list[str] = []
     if listing:
-        found, missing = workers_from_list(actor, listing)
+        found, missing = workers_from_list(actor, listing, pool=eligible)
         workers += found
     return workers, missing
 
@@ -506,7 +549,7 @@ def workers_to_enrol(
 @transaction.atomic
 def enrolments_create(*, actor: User, session: Session, workers: Iterable[Worker]) -> list[Enrolment]:
     """Put many workers on a session at once; workers already on it are skipped, capacity is enforced."""
-    _require_organiser(actor, session.course)
+    _require_organiser(actor, session.course, session)
     session = Session.objects.select_for_update().select_related("course").get(pk=session.pk)
     if session.is_cancelled:
         raise ValidationError({"session": [_("This session is cancelled; schedule another one.")]})
@@ -685,7 +728,7 @@ def _set_validity(enrolment: Enrolment) -> None:
 
 def _locked_completion(actor: User, enrolment: Enrolment) -> Enrolment:
     enrolment = Enrolment.objects.select_for_update().select_related("session__course").get(pk=enrolment.pk)
-    _require_organiser(actor, enrolment.session.course)
+    _require_organiser(actor, enrolment.session.course, enrolment.session)
     return enrolment
 
 
@@ -771,7 +814,7 @@ def enrolment_complete(
     """Record the outcome: completed with hours (the course's unless given) and exam result; a failed exam
     is recorded as not completed and earns no person-time."""
     enrolment = Enrolment.objects.select_for_update().select_related("session__course").get(pk=enrolment.pk)
-    _require_organiser(actor, enrolment.session.course)
+    _require_organiser(actor, enrolment.session.course, enrolment.session)
     return _finish(actor, enrolment, clean_result(enrolment, data or {}))
 
 
@@ -780,7 +823,7 @@ def enrolments_complete(
     *, actor: User, session: Session, worker_ids: Iterable[int], data: Mapping[str, Any] | None = None
 ) -> int:
     """Mark many enrolments of one session completed with the same date, hours and result."""
-    _require_organiser(actor, session.course)
+    _require_organiser(actor, session.course, session)
     rows = list(
         Enrolment.objects.select_for_update()
         .select_related("session__course")
@@ -809,7 +852,7 @@ def enrolments_record_results(
     `exam_passed`, `completed_on` (else the shared `completed_on`). Errors are keyed `results.<i>.<field>`
     (i: the position in `results`). Each row goes through the same completion step as a single one, so
     TrainingTally stays exact."""
-    _require_organiser(actor, session.course)
+    _require_organiser(actor, session.course, session)
     session = Session.objects.select_related("course").get(pk=session.pk)
     if not results:
         raise ValidationError({"results": [_("Choose at least one enrolled worker.")]})
@@ -856,7 +899,7 @@ def enrolments_record_results(
 @transaction.atomic
 def enrolment_withdraw(*, actor: User, enrolment: Enrolment) -> Enrolment:
     enrolment = Enrolment.objects.select_for_update().select_related("session__course").get(pk=enrolment.pk)
-    _require_organiser(actor, enrolment.session.course)
+    _require_organiser(actor, enrolment.session.course, enrolment.session)
     before = audit.snapshot(enrolment, ENROLMENT_FIELDS)
     if enrolment.status == EnrolmentStatus.COMPLETED:
         _tally(enrolment, -1)
@@ -886,7 +929,7 @@ def attendance_record(
 ) -> int:
     """The register of one day: who was there. Every other worker enrolled — or, when `worker_ids` is
     given (one page of a long register), every other one of those — is marked absent for that day."""
-    _require_organiser(actor, session.course)
+    _require_organiser(actor, session.course, session)
     session = Session.objects.select_for_update().select_related("course").get(pk=session.pk)
     errors = Errors()
     when = inputs.date({"day": day}, "day", errors, required=True)
@@ -998,19 +1041,71 @@ def online_enrol_self(*, actor: User, session: Session) -> Enrolment:
 def may_record_progress(scope: Scope, enrolment: Enrolment) -> bool:
     """The worker on the course, or its organisers, may mark its lessons done."""
     own = scope.level == Level.SELF and enrolment.worker_id == scope.worker_id
-    return own or may_organise(scope, enrolment.session.course)
+    return own or may_organise(scope, enrolment.session.course, enrolment.session)
 
 
 @transaction.atomic
-def lesson_complete(*, actor: User, enrolment: Enrolment, lesson: Lesson) -> Enrolment:
-    """The worker finished one lesson; when every lesson is done the course is completed (course hours)."""
-    enrolment = Enrolment.objects.select_for_update().select_related("session__course").get(pk=enrolment.pk)
+def lesson_open(*, actor: User, enrolment: Enrolment, lesson: Lesson) -> LessonOpening:
+    """The learner opened a lesson: the server stamps the time once (opening it again keeps the first time),
+    and the minimum study time of the course runs from it."""
     if not may_record_progress(scope_of(actor), enrolment):
         raise Http404
     if lesson.course_id != enrolment.session.course_id:
         raise Http404
     if enrolment.status == EnrolmentStatus.WITHDRAWN:
         raise ValidationError({"lesson": [_("This enrolment was withdrawn.")]})
+    opening, _created = LessonOpening.objects.get_or_create(
+        enrolment=enrolment, lesson=lesson, defaults={"opened_at": timezone.now()}
+    )
+    return opening
+
+
+def minutes_still_needed(
+    enrolment: Enrolment, lesson: Lesson, *, now: datetime.datetime | None = None
+) -> int:
+    """How many more minutes the lesson must stay open before it counts (0: it may be marked studied).
+    Measured from the server's own opening time; a lesson never opened needs the whole minimum."""
+    minimum = enrolment.session.course.lesson_min_minutes
+    if not minimum:
+        return 0
+    opened = (
+        LessonOpening.objects.filter(enrolment=enrolment, lesson=lesson)
+        .values_list("opened_at", flat=True)
+        .first()
+    )
+    if opened is None:
+        return minimum
+    left = datetime.timedelta(minutes=minimum) - ((now or timezone.now()) - opened)
+    if left <= datetime.timedelta(0):
+        return 0
+    return math.ceil(left.total_seconds() / 60)
+
+
+@transaction.atomic
+def lesson_complete(*, actor: User, enrolment: Enrolment, lesson: Lesson) -> Enrolment:
+    """The worker finished one lesson; when every lesson is done the course is completed (course hours).
+    The learner's own completion counts only once the lesson has been open for the course's minimum time
+    (organisers correcting progress are not held to it)."""
+    enrolment = Enrolment.objects.select_for_update().select_related("session__course").get(pk=enrolment.pk)
+    scope = scope_of(actor)
+    if not may_record_progress(scope, enrolment):
+        raise Http404
+    if lesson.course_id != enrolment.session.course_id:
+        raise Http404
+    if enrolment.status == EnrolmentStatus.WITHDRAWN:
+        raise ValidationError({"lesson": [_("This enrolment was withdrawn.")]})
+    already = LessonProgress.objects.filter(enrolment=enrolment, lesson=lesson).exists()
+    if scope.level == Level.SELF and not already:
+        left = minutes_still_needed(enrolment, lesson)
+        if left:
+            raise ValidationError(
+                {
+                    "lesson": [
+                        _("This lesson needs at least %(n)d minutes of study; %(m)d more minutes to go.")
+                        % {"n": enrolment.session.course.lesson_min_minutes, "m": left}
+                    ]
+                }
+            )
     LessonProgress.objects.get_or_create(enrolment=enrolment, lesson=lesson)
     done = enrolment.progress.count()
     total = enrolment.session.course.lessons.count()

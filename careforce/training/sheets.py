@@ -40,10 +40,11 @@ def _add(row: Row, exc: ValidationError, mapping: dict[str, str]) -> None:
             row.error(mapping.get(field, field if field != "__all__" else ""), message)
 
 
-def _workers_by_id_number(ctx: ImportContext, rows: Sequence[Row]) -> dict[str, Worker]:
-    """The workers of a batch in the actor's scope, by blind index: one query per batch."""
+def _workers_by_id_number(ctx: ImportContext, rows: Sequence[Row], *, pool=None) -> dict[str, Worker]:
+    """The workers of a batch in the actor's scope (or `pool`), by blind index: one query per batch."""
     hashes = {row.plan["hash"] for row in rows if row.plan and row.plan.get("hash")}
-    found = workers_visible_to(ctx.actor).filter(id_number_hash__any_of=hashes).select_related("institution")
+    pool = workers_visible_to(ctx.actor) if pool is None else pool
+    found = pool.filter(id_number_hash__any_of=hashes).select_related("institution")
     workers = {w.id_number_hash: w for w in found}
     return {} if withhold_guessed_numbers(ctx, rows, set(workers)) else workers
 
@@ -85,7 +86,8 @@ class TrainingRecordSheet(SheetSpec):
     )
 
     def allowed(self, user, scope: Scope) -> bool:
-        return scope.can_write
+        # Officials of an area; a training base records its sessions' results on the register.
+        return scope.can_write and scope.is_area
 
     def identify(self, row: Row, ctx: ImportContext) -> str:
         digest = _identify_id_number(row)
@@ -121,7 +123,7 @@ class TrainingRecordSheet(SheetSpec):
             if name and name != worker.name:
                 row.error("name", _("The registry has another name for this ID number."))
             session = sessions.get(normalize_text(row.values.get("session")))
-            if session is None or not services.may_organise(scope, session.course):
+            if session is None or not services.may_organise(scope, session.course, session):
                 row.error("session", _("No session with this number that you organise."))
                 continue
             probe = Enrolment(session=session, worker=worker)
@@ -207,25 +209,25 @@ class CertificateSheet(SheetSpec):
             "issuer",
             "评价机构",
             gettext_lazy("Issuer"),
-            required=True,
-            help=gettext_lazy("The body's registration number (备案编号) or name."),
+            help=gettext_lazy("Empty: your own body; else its registration number (备案编号) or name."),
         ),
         Column("issued_on", "发证日期", gettext_lazy("Issue date"), required=True, example="2025-05-01"),
     )
 
     def allowed(self, user, scope: Scope) -> bool:
-        # The city records certificates on behalf of the registered bodies (no body account role yet).
-        return scope.can_write and scope.level == Level.CITY
+        # Each evaluation body records the certificates it issued, through its own account.
+        return scope.can_write and scope.level == Level.BODY
 
     def identify(self, row: Row, ctx: ImportContext) -> str:
         row.plan = {"hash": _identify_id_number(row)}
         return certificate_number_key(row.values.get("number"))
 
     def classify(self, rows: Sequence[Row], ctx: ImportContext) -> None:
-        workers = _workers_by_id_number(ctx, rows)
+        workers = _workers_by_id_number(ctx, rows, pool=skills_services.holders_pool(ctx.actor))
         # Every reference the batch names (issuers and their ranges, occupations, levels, numbers already
         # recorded) in a fixed number of queries; the rows are then checked without one.
-        lookups = skills_services.CertificateLookups.load(r.values for r in rows)
+        own = {r.number: skills_services.with_own_issuer(ctx.actor, r.values) for r in rows}
+        lookups = skills_services.CertificateLookups.load(own.values())
         for row in rows:
             if not row.ok:
                 continue
@@ -239,14 +241,14 @@ class CertificateSheet(SheetSpec):
             if name and name != worker.name:
                 row.error("name", _("The registry has another name for this ID number."))
                 continue
-            holder = lookups.holder(row.values.get("number"), lookups.issuer(row.values.get("issuer")))
+            holder = lookups.holder(row.values.get("number"), lookups.issuer(own[row.number].get("issuer")))
             if holder is not None:
                 if holder == worker.pk:
                     row.status = RowStatus.UNCHANGED
                 else:
                     row.error("number", _("This certificate number is recorded for another person."))
                 continue
-            data: dict[str, Any] = {**row.values, "worker": worker}
+            data: dict[str, Any] = {**own[row.number], "worker": worker}
             try:
                 skills_services.clean_certificate(ctx.actor, data, lookups=lookups)
             except ValidationError as exc:

@@ -21,6 +21,7 @@ from careforce.core.views import page_or_fragment
 from careforce.indicators import targets as targets_of
 from careforce.institutions.selectors import institution_list, institutions_visible_to
 from careforce.registry.dates import parse_date
+from careforce.registry.forms import clean_person
 from careforce.registry.selectors import worker_get
 from careforce.training import selectors, services
 from careforce.training.forms import (
@@ -40,7 +41,8 @@ from careforce.training.models import EnrolmentStatus, Lesson, Tier
 
 
 def _staff_only(request: HttpRequest) -> None:
-    if scope_of(request.user).level in (Level.NONE, Level.SELF):
+    scope = scope_of(request.user)
+    if not (scope.is_area or scope.level == Level.BASE):
         raise Http404
 
 
@@ -72,7 +74,9 @@ def session_list(request: HttpRequest) -> HttpResponse:
     filters = selectors.SessionFilters()
     if form.is_bound and form.is_valid():
         data = form.cleaned_data
-        filters = selectors.SessionFilters(year=data["year"], kind=data["kind"] or None, q=data["q"] or "")
+        filters = selectors.SessionFilters(
+            year=data["year"], kind=data["kind"] or None, q=data["q"] or "", awaiting_results=data["awaiting"]
+        )
     page = paginate(request, selectors.session_list(request.user, filters))
     return page_or_fragment(
         request,
@@ -104,7 +108,7 @@ def session_create(request: HttpRequest) -> HttpResponse:
 def session_detail(request: HttpRequest, pk: int) -> HttpResponse:
     session = selectors.session_get(request.user, pk)
     scope = scope_of(request.user)
-    can_manage = services.may_organise(scope, session.course)
+    can_manage = services.may_organise(scope, session.course, session)
     enrolments = paginate(request, selectors.session_enrolments(request.user, session), per_page=100)
     institutions = []
     if can_manage:
@@ -117,7 +121,7 @@ def session_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "session": session,
         "course": session.course,
         "can_manage": can_manage,
-        "show_register": scope.level not in (Level.NONE, Level.SELF),
+        "show_register": scope.is_area or scope.level == Level.BASE,
         "enrolments": enrolments,
         "enrol_form": EnrolForm(user=request.user, institutions=institutions) if can_manage else None,
         "complete_form": CompleteForm(initial={"completed_on": services.completion_day(session)})
@@ -132,7 +136,7 @@ def session_detail(request: HttpRequest, pk: int) -> HttpResponse:
 def _managed_session(request: HttpRequest, pk: int):
     scope = require_write(request.user)
     session = selectors.session_get(request.user, pk)
-    if not services.may_organise(scope, session.course):
+    if not services.may_organise(scope, session.course, session):
         raise Http404
     return session
 
@@ -146,14 +150,23 @@ def session_enrol(request: HttpRequest, pk: int) -> HttpResponse:
     workers = []
     if form.is_valid():
         data = form.cleaned_data
+        if data["person"] or data["person_key"]:
+            pool = services.eligible_workers(request.user, session).filter(is_active=True)
+            person = clean_person(form, request.user, "person", pool=pool)
+            if person is None:
+                for message in form.errors["person"]:
+                    messages.error(request, message)
+                return redirect("training:session_detail", pk=session.pk)
+            workers.append(person)
         try:
-            workers, missing = services.workers_to_enrol(
+            listed, missing = services.workers_to_enrol(
                 request.user,
                 session,
                 institution=data["institution"],
                 occupation=data["occupation"],
                 listing=data["listing"],
             )
+            workers += listed
         except ValidationError as exc:
             missing = []
             for message in exc.messages:
@@ -232,6 +245,7 @@ def course_edit(request: HttpRequest, pk: int) -> HttpResponse:
         "hours": course.hours,
         "description": course.description,
         "modules": [m.code for m in course.modules.all()],
+        "lesson_min_minutes": course.lesson_min_minutes,
     }
     form = CourseForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
@@ -271,7 +285,7 @@ def _render_register(
     results_form: ResultsForm | None = None,
     status: int = 200,
 ) -> HttpResponse:
-    can_manage = services.may_organise(scope_of(request.user), session.course)
+    can_manage = services.may_organise(scope_of(request.user), session.course, session)
     day = day or _register_day(request, session, request.GET.get("day"))
     page = paginate(request, selectors.session_register(request.user, session), per_page=REGISTER_PAGE_SIZE)
     present = dict(
@@ -549,7 +563,7 @@ def learn(request: HttpRequest) -> HttpResponse:
     scope = scope_of(request.user)
     if scope.level != Level.SELF:
         raise Http404
-    return render(request, "training/learn.html", {"rows": selectors.online_courses_of(request.user)})
+    return render(request, "training/learn.html", {"rows": selectors.my_online_courses(request.user)})
 
 
 @login_required
@@ -573,18 +587,25 @@ def learning(request: HttpRequest, pk: int) -> HttpResponse:
         if lesson is None:
             raise Http404
         try:
-            services.lesson_complete(actor=request.user, enrolment=enrolment, lesson=lesson)
+            if request.POST.get("action") == "open":
+                services.lesson_open(actor=request.user, enrolment=enrolment, lesson=lesson)
+            else:
+                services.lesson_complete(actor=request.user, enrolment=enrolment, lesson=lesson)
         except ValidationError as exc:
             for message in exc.messages:
                 messages.error(request, message)
-        return redirect("training:learning", pk=enrolment.pk)
+        return redirect(reverse("training:learning", args=[enrolment.pk]) + f"#lesson-{lesson.pk}")
     done = set(enrolment.progress.values_list("lesson_id", flat=True))
+    opened = set(enrolment.openings.values_list("lesson_id", flat=True))
     lessons = list(course.lessons.all())
+    for lesson in lessons:
+        lesson.minutes_left = 0 if lesson.pk in done else services.minutes_still_needed(enrolment, lesson)
     context = {
         "enrolment": enrolment,
         "course": course,
         "lessons": lessons,
         "done": done,
+        "opened": opened,
         "percent": round(100 * len(done) / len(lessons)) if lessons else 0,
         "completed": enrolment.status == EnrolmentStatus.COMPLETED,
     }
@@ -607,7 +628,7 @@ def completion_validity(request: HttpRequest, pk: int) -> HttpResponse:
     if enrolment.status != EnrolmentStatus.COMPLETED:
         raise Http404
     scope = scope_of(request.user)
-    may_decide = scope.can_write and services.may_organise(scope, enrolment.session.course)
+    may_decide = scope.can_write and services.may_organise(scope, enrolment.session.course, enrolment.session)
     if request.method == "POST" and not may_decide:
         raise Http404
     form = ValidityChangeForm(request.POST or None)
@@ -646,3 +667,12 @@ def queue_heads_untrained(request: HttpRequest, scope) -> tuple[int, str] | None
         return None
     count = institution_list(request.user, head_untrained=True).count()
     return count, reverse("institutions:institution_list") + "?head=untrained"
+
+
+def queue_awaiting_results(request: HttpRequest, scope) -> tuple[int, str] | None:
+    """The home work queue's item for a training base: its sessions that are over with people on them still
+    waiting for a result (attendance and the assessment go in the register)."""
+    if scope.level != Level.BASE:
+        return None
+    count = selectors.session_list(request.user, selectors.SessionFilters(awaiting_results=True)).count()
+    return count, reverse("training:session_list") + "?awaiting=on"

@@ -17,6 +17,7 @@ from django.urls import reverse
 
 from careforce.core.models import District, Role
 from tests import factories
+from tests import factories_training as ft
 
 READ, WRITE, UNMASK = "read", "write", "unmask"
 API_METHODS = ("GET ", "POST ", "PATCH ", "PUT ", "DELETE ")
@@ -31,6 +32,10 @@ class Route:
     body: dict | None = None
     # Overrides the default rule (ROLES below) when a record kind is visible differently.
     expect: Callable[[str, bool], bool] | None = None
+    # The body roles (BODY_ROLES) that reach this route for their own record (in scope); every other route
+    # answers them 404 whatever the other roles get.
+    owners: tuple[str, ...] = ()
+    public: bool = False  # anyone may read it (published rankings): the body roles too
 
     @property
     def is_api(self) -> bool:
@@ -56,7 +61,12 @@ ROLES = {
     "system_admin": (False, False, False, False, False),
     "security_admin": (False, False, False, False, False),
     "audit_admin": (False, False, False, False, False),
+    # A training base (the 渝中 one in scope) and an evaluation body (the 渝中 one): no area of their own, only
+    # the routes that declare them as owners (their sessions, their certificates).
+    "training_base": (False, False, False, True, False),
+    "evaluation_body": (False, False, False, True, False),
 }
+BODY_ROLES = ("training_base", "evaluation_body")
 
 
 def build_world(city):
@@ -65,6 +75,8 @@ def build_world(city):
     inst_out = factories.institution(actor=city, district_code="500105")
     worker_in = factories.worker(at=inst_in, actor=city, name="王小红")
     worker_out = factories.worker(at=inst_out, actor=city, name="赵大明")
+    base_in, base_out = (training_base(city, code) for code in ("500103", "500105"))
+    body_in, body_out = (ft.evaluation_body(actor=city, district_code=code) for code in ("500103", "500105"))
     users = {
         "city_admin": city,
         "district_admin": factories.user(Role.DISTRICT_ADMIN, district=yuzhong),
@@ -75,15 +87,48 @@ def build_world(city):
         "system_admin": factories.user(Role.SYSTEM_ADMIN),
         "security_admin": factories.user(Role.SECURITY_ADMIN),
         "audit_admin": factories.user(Role.AUDIT_ADMIN),
+        "training_base": factories.user(Role.TRAINING_BASE, training_base=base_in),
+        "evaluation_body": factories.user(Role.EVALUATION_BODY, evaluation_body=body_in),
     }
     targets = {
-        True: {"worker": worker_in, "employment": worker_in.employments.get(), "institution": inst_in},
-        False: {"worker": worker_out, "employment": worker_out.employments.get(), "institution": inst_out},
+        True: {
+            "worker": worker_in,
+            "employment": worker_in.employments.get(),
+            "institution": inst_in,
+            "base": base_in,
+            "body": body_in,
+        },
+        False: {
+            "worker": worker_out,
+            "employment": worker_out.employments.get(),
+            "institution": inst_out,
+            "base": base_out,
+            "body": body_out,
+        },
     }
     return users, targets
 
 
+def training_base(city, district_code: str):
+    from careforce.training import services
+
+    district = District.objects.get(code=district_code)
+    return services.training_base_register(
+        actor=city,
+        data={
+            "name": f"{district.name}养老培训基地",
+            "kind": "training",
+            "host": "职业学院",
+            "district": district.pk,
+            "accredited_on": "2024-01-01",
+            "capacity": 200,
+        },
+    )
+
+
 def expected_visible(role: str, route: Route, in_scope: bool) -> bool:
+    if role in BODY_ROLES:
+        return route.public or (in_scope and role in route.owners)
     if route.expect is not None:
         return route.expect(role, in_scope)
     sees_in, sees_out, sees_institutions, may_write, may_unmask = ROLES[role]

@@ -17,8 +17,8 @@ def everyone(role: str, in_scope: bool) -> bool:
 ROUTES = [
     Route("rankings:ranking_detail", "ranking", READ, expect=city_roles),
     Route("rankings:ranking_publish", "ranking", WRITE, "post", expect=lambda role, _s: role == "city_admin"),
-    Route("rankings:public_detail", "snapshot", READ, expect=everyone),
-    Route("GET /api/v1/rankings/{snapshot_id}", "snapshot", READ, expect=everyone),
+    Route("rankings:public_detail", "snapshot", READ, expect=everyone, public=True),
+    Route("GET /api/v1/rankings/{snapshot_id}", "snapshot", READ, expect=everyone, public=True),
 ]
 
 

@@ -1,7 +1,10 @@
-"""Skills routes (issue #4): certificates follow their holder; bodies are a city-wide register."""
+"""Skills routes: certificates follow their holder (and their issuer: the in-scope one is issued by the 渝中
+body, the out-of-scope one by the 江北 body); bodies are a city-wide register."""
 
 from tests import factories_training as ft
 from tests.scope.common import READ, ROLES, WRITE, Route
+
+BODY = ("evaluation_body",)  # the body's account sees itself and the certificates it issued
 
 
 def _staff(role: str, in_scope: bool) -> bool:
@@ -13,9 +16,9 @@ def _city_writer(role: str, in_scope: bool) -> bool:
 
 
 ROUTES = [
-    Route("skills:body_detail", "body", READ, expect=_staff),
-    Route("skills:certificate_detail", "certificate", READ),
-    Route("skills:certificate_print", "certificate", READ),
+    Route("skills:body_detail", "body", READ, expect=_staff, owners=BODY),
+    Route("skills:certificate_detail", "certificate", READ, owners=BODY),
+    Route("skills:certificate_print", "certificate", READ, owners=BODY),
     Route("skills:certificate_revoke", "certificate", WRITE, "post", expect=_city_writer),
     Route("skills:certificate_suspend", "certificate", WRITE, "post", expect=_city_writer),
     Route("skills:certificate_reinstate", "certificate", WRITE, "post", expect=_city_writer),
@@ -23,7 +26,7 @@ ROUTES = [
     Route("skills:title_create", "worker", WRITE),
     Route("skills:certificate_verify", "certificate", WRITE, "post"),
     Route("POST /api/v1/skills/certificates/{certificate_id}/verification", "certificate", WRITE, "post", {}),
-    Route("GET /api/v1/skills/certificates/{certificate_id}", "certificate", READ),
+    Route("GET /api/v1/skills/certificates/{certificate_id}", "certificate", READ, owners=BODY),
     Route(
         "POST /api/v1/skills/certificates/{certificate_id}/revoke",
         "certificate",
@@ -45,7 +48,7 @@ ROUTES = [
     ),
     Route("GET /api/v1/workers/{worker_id}/skills", "worker", READ),
     Route("POST /api/v1/workers/{worker_id}/titles", "worker", WRITE, "post", {}),
-    Route("GET /api/v1/skills/bodies/{body_id}", "body", READ, expect=_staff),
+    Route("GET /api/v1/skills/bodies/{body_id}", "body", READ, expect=_staff, owners=BODY),
     Route("PATCH /api/v1/skills/bodies/{body_id}", "body", WRITE, "patch", {}, expect=_city_writer),
     Route("POST /api/v1/skills/bodies/{body_id}/ranges", "body", WRITE, "post", {}, expect=_city_writer),
 ]
@@ -53,15 +56,11 @@ ROUTES = [
 
 def make_targets(city, world):
     _users, targets = world
-    body_in = ft.evaluation_body(actor=city, district_code="500103")
-    body_out = ft.evaluation_body(actor=city, district_code="500105")
     return {
-        True: {
-            "body": body_in,
-            "certificate": ft.certificate(targets[True]["worker"], issuer=body_in, actor=city),
-        },
-        False: {
-            "body": body_out,
-            "certificate": ft.certificate(targets[False]["worker"], issuer=body_in, actor=city),
-        },
+        in_scope: {
+            "certificate": ft.certificate(
+                targets[in_scope]["worker"], issuer=targets[in_scope]["body"], actor=city
+            )
+        }
+        for in_scope in (True, False)
     }

@@ -1,4 +1,4 @@
-"""Training routes (issue #4)."""
+"""Training routes: in-scope sessions are held at the 渝中 training base, out-of-scope ones at the 江北 base."""
 
 import datetime
 
@@ -6,6 +6,8 @@ from careforce.core.models import District
 from careforce.training import services
 from tests import factories_training as ft
 from tests.scope.common import READ, ROLES, WRITE, Route
+
+BASE = ("training_base",)  # the base's account runs the sessions held at it, and courses only held there
 
 
 def _staff_sees(role: str, in_scope: bool) -> bool:
@@ -22,24 +24,24 @@ def _learner_or_organiser(role: str, in_scope: bool) -> bool:
 
 
 ROUTES = [
-    Route("training:session_detail", "session", READ),
-    Route("training:session_enrol", "session", WRITE, "post"),
-    Route("training:session_complete", "session", WRITE, "post"),
-    Route("training:lesson_create", "session", WRITE, "post"),
-    Route("training:session_edit", "session", WRITE),
-    Route("training:session_edit", "session", WRITE, "post"),
-    Route("training:course_edit", "session", WRITE),
-    Route("training:course_edit", "session", WRITE, "post"),
-    Route("training:session_register", "session", READ, expect=_staff_sees),
-    Route("training:attendance_save", "session", WRITE, "post"),
-    Route("training:results_save", "session", WRITE, "post"),
+    Route("training:session_detail", "session", READ, owners=BASE),
+    Route("training:session_enrol", "session", WRITE, "post", owners=BASE),
+    Route("training:session_complete", "session", WRITE, "post", owners=BASE),
+    Route("training:lesson_create", "session", WRITE, "post", owners=BASE),
+    Route("training:session_edit", "session", WRITE, owners=BASE),
+    Route("training:session_edit", "session", WRITE, "post", owners=BASE),
+    Route("training:course_edit", "session", WRITE, owners=BASE),
+    Route("training:course_edit", "session", WRITE, "post", owners=BASE),
+    Route("training:session_register", "session", READ, expect=_staff_sees, owners=BASE),
+    Route("training:attendance_save", "session", WRITE, "post", owners=BASE),
+    Route("training:results_save", "session", WRITE, "post", owners=BASE),
     Route("training:heads_enrol", "heads_session", WRITE, "post", expect=_district_organiser),
     Route(
         "training:learn_start", "online_session", WRITE, "post", expect=lambda role, s: role == "worker" and s
     ),
     Route("training:learning", "online_enrolment", READ),
-    Route("training:completion_validity", "completion", READ),
-    Route("training:completion_validity", "completion", WRITE, "post"),
+    Route("training:completion_validity", "completion", READ, owners=BASE),
+    Route("training:completion_validity", "completion", WRITE, "post", owners=BASE),
     Route(
         "POST /api/v1/training/sessions/{session_id}/start",
         "online_session",
@@ -57,22 +59,36 @@ ROUTES = [
         {},
         expect=_learner_or_organiser,
     ),
-    Route("training:base_detail", "base", READ, expect=_staff_sees),
+    Route(
+        "POST /api/v1/training/enrolments/{enrolment_id}/opened",
+        "online_enrolment",
+        WRITE,
+        "post",
+        {},
+        expect=_learner_or_organiser,
+    ),
+    Route("training:base_detail", "base", READ, expect=_staff_sees, owners=BASE),
     Route("training:base_edit", "base", WRITE, expect=_district_organiser),
     Route("training:base_edit", "base", WRITE, "post", expect=_district_organiser),
-    Route("GET /api/v1/training/bases/{base_id}", "base", READ, expect=_staff_sees),
+    Route("GET /api/v1/training/bases/{base_id}", "base", READ, expect=_staff_sees, owners=BASE),
     Route("PATCH /api/v1/training/bases/{base_id}", "base", WRITE, "patch", {}, expect=_district_organiser),
-    Route("GET /api/v1/training/sessions/{session_id}", "session", READ),
-    Route("GET /api/v1/training/sessions/{session_id}/enrolments", "session", READ),
-    Route("POST /api/v1/training/sessions/{session_id}/enrolments", "session", WRITE, "post", {}),
-    Route("POST /api/v1/training/sessions/{session_id}/completions", "session", WRITE, "post", {}),
-    Route("PATCH /api/v1/training/sessions/{session_id}", "session", WRITE, "patch", {}),
-    Route("PATCH /api/v1/training/courses/{course_id}", "course", WRITE, "patch", {}),
-    Route("GET /api/v1/training/sessions/{session_id}/attendance", "session", READ),
-    Route("POST /api/v1/training/sessions/{session_id}/attendance", "session", WRITE, "post", {}),
-    Route("POST /api/v1/training/sessions/{session_id}/results", "session", WRITE, "post", {}),
+    Route("GET /api/v1/training/sessions/{session_id}", "session", READ, owners=BASE),
+    Route("GET /api/v1/training/sessions/{session_id}/enrolments", "session", READ, owners=BASE),
+    Route(
+        "POST /api/v1/training/sessions/{session_id}/enrolments", "session", WRITE, "post", {}, owners=BASE
+    ),
+    Route(
+        "POST /api/v1/training/sessions/{session_id}/completions", "session", WRITE, "post", {}, owners=BASE
+    ),
+    Route("PATCH /api/v1/training/sessions/{session_id}", "session", WRITE, "patch", {}, owners=BASE),
+    Route("PATCH /api/v1/training/courses/{course_id}", "course", WRITE, "patch", {}, owners=BASE),
+    Route("GET /api/v1/training/sessions/{session_id}/attendance", "session", READ, owners=BASE),
+    Route(
+        "POST /api/v1/training/sessions/{session_id}/attendance", "session", WRITE, "post", {}, owners=BASE
+    ),
+    Route("POST /api/v1/training/sessions/{session_id}/results", "session", WRITE, "post", {}, owners=BASE),
     Route("GET /api/v1/workers/{worker_id}/training", "worker", READ),
-    Route("training:withdraw", "session", WRITE, "post"),
+    Route("training:withdraw", "session", WRITE, "post", owners=BASE),
     *(
         Route(
             f"POST /api/v1/training/enrolments/{{enrolment_id}}/{action}",
@@ -96,7 +112,7 @@ def make_targets(city, world):
         worker = targets[in_scope]["worker"]
         district = District.objects.get(code="500103" if in_scope else "500105")
         course = ft.course(actor=city, tier="institution", organiser_institution=inst.pk)
-        session = ft.session(course=course, actor=city)
+        session = ft.session(course=course, actor=city, base=targets[in_scope]["base"].pk)
         (enrolment,) = services.enrolments_create(actor=city, session=session, workers=[worker])
         completion = services.enrolment_complete(actor=city, enrolment=enrolment)
         heads = ft.course(actor=city, tier="district", organiser_district=district.pk, kind="heads")
@@ -105,17 +121,6 @@ def make_targets(city, world):
             course=online, actor=city, end_date=datetime.date.today() + datetime.timedelta(days=30)
         )
         (online_enrolment,) = services.enrolments_create(actor=city, session=online_session, workers=[worker])
-        base = services.training_base_register(
-            actor=city,
-            data={
-                "name": f"{district.name}养老培训基地",
-                "kind": "training",
-                "host": "职业学院",
-                "district": district.pk,
-                "accredited_on": "2024-01-01",
-                "capacity": 200,
-            },
-        )
         out[in_scope] = {
             "session": session,
             "course": course,
@@ -123,6 +128,5 @@ def make_targets(city, world):
             "online_session": online_session,
             "online_enrolment": online_enrolment,
             "completion": completion,
-            "base": base,
         }
     return out

@@ -43,9 +43,13 @@ def scope_label(context) -> str:
     if scope.level == Level.CITY:
         where = _("Chongqing")
     elif scope.level == Level.DISTRICT and user.district_id:
-        where = user.district.name
+        where = user.district.label
     elif scope.level == Level.INSTITUTION and user.institution_id:
         where = user.institution.name
+    elif scope.level == Level.BASE:
+        where = user.training_base.name
+    elif scope.level == Level.BODY:
+        where = user.evaluation_body.name
     label = f"{user.get_role_display()} · {where}" if where else str(user.get_role_display())
     request._careforce_scope_label = label
     return label

@@ -5,7 +5,10 @@
    - data-check-all="selector": this checkbox ticks or clears every box the selector finds.
    - data-ticks-row="selector": typing in this field ticks the box the selector finds in the same row.
    - data-autosubmit: changing this field submits its form.
-   - data-width="42": the element's width in per cent (progress bars; a style= attribute is refused). */
+   - data-width="42": the element's width in per cent (progress bars; a style= attribute is refused).
+   - data-person-search="url": a person picker. Typing a name, pinyin or ID number lists the matching people
+     (masked: name, ID region, institution) from the url; a click puts the person in the form's hidden
+     "<name>_key" field. Without JavaScript the typed text is resolved on the server. */
 (function () {
   "use strict";
 
@@ -105,4 +108,99 @@
   } else {
     onLoad(document);
   }
+})();
+
+/* Person pickers (data-person-search). */
+(function () {
+  "use strict";
+
+  var timers = new WeakMap();
+
+  function keyField(input) {
+    return input.form ? input.form.elements.namedItem(input.name + "_key") : null;
+  }
+
+  function listOf(input) {
+    var list = input.parentElement.querySelector(".person-picker-list");
+    if (!list) {
+      list = document.createElement("div");
+      list.className = "list-group position-absolute shadow person-picker-list";
+      list.setAttribute("role", "listbox");
+      input.parentElement.appendChild(list);
+    }
+    return list;
+  }
+
+  function show(input, items, error) {
+    var list = listOf(input);
+    list.replaceChildren();
+    if (error) {
+      var note = document.createElement("div");
+      note.className = "list-group-item text-danger small";
+      note.textContent = error;
+      list.appendChild(note);
+      return;
+    }
+    items.forEach(function (item) {
+      var option = document.createElement("button");
+      option.type = "button";
+      option.className = "list-group-item list-group-item-action";
+      option.setAttribute("role", "option");
+      option.dataset.personKey = item.key;
+      var name = document.createElement("strong");
+      name.textContent = item.name;
+      var rest = document.createElement("span");
+      rest.className = "text-body-secondary small ms-2";
+      rest.textContent = [item.id_number, item.institution].filter(Boolean).join(" · ");
+      option.append(name, rest);
+      option.addEventListener("click", function () {
+        input.value = item.name + " " + item.id_number;
+        var key = keyField(input);
+        if (key) {
+          key.value = item.key;
+        }
+        list.replaceChildren();
+      });
+      list.appendChild(option);
+    });
+  }
+
+  function search(input) {
+    var text = input.value.trim();
+    if (!text) {
+      show(input, []);
+      return;
+    }
+    var url = input.dataset.personSearch + "?q=" + encodeURIComponent(text);
+    fetch(url, { credentials: "same-origin", headers: { Accept: "application/json" } })
+      .then(function (response) {
+        return response.json();
+      })
+      .then(function (data) {
+        if (input.value.trim() === text) {
+          show(input, data.items || [], data.error);
+        }
+      })
+      .catch(function () {
+        show(input, []);
+      });
+  }
+
+  document.addEventListener("input", function (event) {
+    var input = event.target;
+    if (!(input instanceof HTMLInputElement) || !input.dataset.personSearch) {
+      return;
+    }
+    var key = keyField(input);
+    if (key) {
+      key.value = ""; // typed again: the earlier choice no longer holds
+    }
+    clearTimeout(timers.get(input));
+    timers.set(
+      input,
+      setTimeout(function () {
+        search(input);
+      }, 250)
+    );
+  });
 })();

@@ -29,6 +29,8 @@ class Command(BaseCommand):
         parser.add_argument(
             "--institution", type=int, help="id of an institution administrator's institution"
         )
+        parser.add_argument("--training-base", type=int, help="id of a training base account's base")
+        parser.add_argument("--evaluation-body", type=int, help="id of an evaluation body account's body")
 
     def _password(self) -> str:
         if not sys.stdin.isatty():
@@ -38,8 +40,21 @@ class Command(BaseCommand):
             raise CommandError("The two passwords differ.")
         return first
 
-    def handle(self, *args, username, role, display_name, district, institution, **options):
+    def handle(
+        self,
+        *args,
+        username,
+        role,
+        display_name,
+        district,
+        institution,
+        training_base,
+        evaluation_body,
+        **options,
+    ):
         from careforce.institutions.models import Institution
+        from careforce.skills.models import EvaluationBody
+        from careforce.training.models import TrainingBase
 
         binding = {}
         if district:
@@ -50,6 +65,14 @@ class Command(BaseCommand):
             binding["institution"] = Institution.objects.filter(pk=institution).first()
             if binding["institution"] is None:
                 raise CommandError(f"No institution with id {institution}.")
+        if training_base:
+            binding["training_base"] = TrainingBase.objects.filter(pk=training_base).first()
+            if binding["training_base"] is None:
+                raise CommandError(f"No training base with id {training_base}.")
+        if evaluation_body:
+            binding["evaluation_body"] = EvaluationBody.objects.filter(pk=evaluation_body).first()
+            if binding["evaluation_body"] is None:
+                raise CommandError(f"No evaluation body with id {evaluation_body}.")
         password = self._password()
         if not password:
             raise CommandError("A password is needed.")
