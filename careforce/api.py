@@ -31,6 +31,7 @@ from careforce.registry.api import router as registry_router
 from careforce.skills.api import router as skills_router
 from careforce.timebank.api import router as timebank_router
 from careforce.training.api import router as training_router
+from careforce.vacancies.api import router as vacancies_router
 
 
 class VendoredSwagger(Swagger):
@@ -102,6 +103,7 @@ api.add_router("", credit_router)
 api.add_router("", rankings_router)
 api.add_router("", indicators_router)
 api.add_router("", timebank_router)
+api.add_router("", vacancies_router)
 
 # Last: any other path under /api/v1/ answers a JSON 404, not the site's HTML page.
 fallback = Router(tags=["fallback"])

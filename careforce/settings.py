@@ -136,6 +136,7 @@ INSTALLED_APPS = [
     "careforce.rankings",
     "careforce.indicators",
     "careforce.timebank",
+    "careforce.vacancies",
 ]
 
 MIDDLEWARE = [

@@ -23,4 +23,5 @@ urlpatterns = [
     path("rankings/", include("careforce.rankings.urls")),
     path("indicators/", include("careforce.indicators.urls")),
     path("timebank/", include("careforce.timebank.urls")),
+    path("vacancies/", include("careforce.vacancies.urls")),
 ]
