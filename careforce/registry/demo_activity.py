@@ -15,7 +15,8 @@ What it writes (sizes scale with the number of workers):
   investigation, and a few open past their deadline (`complaint_receive`, `complaint_transition` dated);
 - penalties following some substantiated complaints and a dishonesty listing (`penalty_record`,
   `listing_create`);
-- last month's quality ranking, computed and published (`ranking_compute`, `ranking_publish`).
+- last month's quality ranking, computed and published (`ranking_compute`, `ranking_publish`);
+- a few vacancies and trainee posts, job seekers from the key groups and one hire (vacancies/demo.py).
 Nothing is written straight into a derived table: each service keeps the dashboard's facts current in its own
 transaction, and the trends read the records' own dates.
 """
@@ -46,6 +47,7 @@ from careforce.registry.services import employment_start
 from careforce.skills import services as skills
 from careforce.skills.models import Certificate, EvaluationBody
 from careforce.training import services as training
+from careforce.vacancies import demo as vacancies_demo
 
 Log = Callable[[str], None]
 DAY = datetime.timedelta(days=1)
@@ -135,6 +137,7 @@ def load_activity(
         ("evaluations", lambda: _evaluations(actor, rng, today, active, months)),
         ("complaints", lambda: _complaints(actor, rng, today, active, months)),
         ("ranking", lambda: _ranking(actor, today)),
+        ("vacancies", lambda: vacancies_demo.load(actor, rng)),
     ]
     for name, step in steps:
         with transaction.atomic():
