@@ -6,12 +6,11 @@ worker_transfer for one already registered), so a hired seeker is validated and 
 
 from __future__ import annotations
 
-import datetime
 from collections.abc import Mapping
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -74,20 +73,9 @@ def resolve_post(text: Any) -> Occupation | None:
     return Occupation.objects.filter(code=code).first() if code else None
 
 
-def current_consent() -> ConsentText:
-    consent = ConsentText.objects.order_by("-published_on", "-id").first()
-    if consent is None:  # the migration loads one; a database emptied by tests gets it back here
-        consent = ConsentText.objects.create(
-            version="v1", text=DEFAULT_CONSENT, published_on=datetime.date(2026, 1, 1)
-        )
-    return consent
-
-
-DEFAULT_CONSENT = (
-    "本人同意民政部门及其委托的就业服务机构收集本人姓名、身份证号码、联系电话、学历和所属重点群体，"
-    "用于养老服务岗位推荐和就业见习安排；录用后相关信息转入养老服务人才信息库。"
-    "本人可随时撤回同意，撤回后本人的个人信息将被删除。"
-)
+def current_consent() -> ConsentText | None:
+    """The consent text in force: the latest published (migration 0002 loads the first)."""
+    return ConsentText.objects.order_by("-published_on", "-id").first()
 
 
 # ---------------------------------------------------------------- who may do what
@@ -295,25 +283,35 @@ def seeker_register(*, actor: User, data: Mapping[str, Any]) -> JobSeeker:
     education = _choice(data, "education", Education, errors, required=True)
     hukou_type = _choice(data, "hukou_type", HukouType, errors, required=True)
     wanted_text, wanted = _post(data, "wanted_post", errors)
+    consent = current_consent()
+    if consent is None:
+        errors.add("consent", _("No consent text is in force; an administrator must publish one first."))
     if (
         values.get("id_number_hash")
         and JobSeeker.objects.filter(id_number_hash=values["id_number_hash"]).exists()
     ):
         errors.add("id_number", _("A job seeker with this ID number is already registered."))
     errors.raise_if_any()
-    seeker = JobSeeker.objects.create(
-        name=name,
-        district=district,
-        source_channel=source_channel,
-        education=education,
-        hukou_type=hukou_type,
-        wanted_post_text=wanted_text,
-        wanted_occupation=wanted,
-        consent_at=timezone.now(),
-        consent_text=current_consent(),
-        registered_by=actor,
-        **values,
-    )
+    try:
+        with transaction.atomic():
+            seeker = JobSeeker.objects.create(
+                name=name,
+                district=district,
+                source_channel=source_channel,
+                education=education,
+                hukou_type=hukou_type,
+                wanted_post_text=wanted_text,
+                wanted_occupation=wanted,
+                consent_at=timezone.now(),
+                consent_text=consent,
+                registered_by=actor,
+                **values,
+            )
+    except IntegrityError:
+        # Registered at the same moment by another desk: the unique blind index refused the second.
+        raise ValidationError(
+            {"id_number": [_("A job seeker with this ID number is already registered.")]}
+        ) from None
     audit.record_create(actor=actor, instance=seeker, fields=SEEKER_FIELDS)
     return seeker
 
