@@ -341,3 +341,26 @@ def test_the_vacancy_sheet_imports_all_or_nothing(city, home):
         ("job", "care_worker"),
         ("trainee", "social_worker"),
     ]
+
+
+def test_key_rotation_moves_job_seekers_and_leaves_erased_rows_empty(settings, city):
+    from django.core.management import call_command
+
+    from careforce.core.crypto_provider import AES, SM4
+    from tests.test_crypto_suites import b64
+
+    seeker = fv.seeker(city)
+    erased = services.seeker_withdraw_consent(actor=city, seeker=fv.seeker(city))
+    number = crypto.decrypt(seeker.id_number_encrypted, context=b"jobseeker.id_number")
+    settings.CRYPTO_SUITE, settings.BLIND_INDEX_PREVIOUS = SM4.name, AES.name
+    settings.PII_KEYS = f"9:{b64(16)},{settings.PII_KEYS}"
+    call_command("rotate_pii_keys", verbosity=0)
+    settings.BLIND_INDEX_PREVIOUS = ""
+    seeker.refresh_from_db()
+    erased.refresh_from_db()
+    assert (
+        crypto.suite_of(seeker.id_number_encrypted) is SM4 and crypto.key_id_of(seeker.phone_encrypted) == 9
+    )
+    assert crypto.decrypt(seeker.id_number_encrypted, context=b"jobseeker.id_number") == number
+    assert seeker.id_number_hash == crypto.blind_index(number, purpose="id_number")
+    assert bytes(erased.id_number_encrypted) == b"" and erased.id_number_hash == ""
