@@ -314,6 +314,19 @@ def test_the_pages_publish_register_and_hire(client, city, home):
     assert 'id="home-vacancies"' in client.get(reverse("core:home")).content.decode()
 
 
+def test_the_data_dashboard_shows_the_district_figures(client, city, home):
+    vacancy = fv.vacancy(city, home, number=3)
+    services.hire(actor=city, vacancy=vacancy, seeker=fv.seeker(city, source_channel="脱贫人口"), data={})
+    client.force_login(city)
+    page = client.get(reverse("indicators:home")).content.decode()
+    assert 'id="dashboard-vacancies"' in page and "脱贫人口" in page
+    district = client.get(reverse("indicators:district", args=[home.district_id])).content.decode()
+    row = district.split('id="dashboard-vacancies"', 1)[1].split("</table>", 1)[0]
+    assert '<td class="filled">1</td>' in row and '<td class="open">1</td>' in row
+    client.force_login(factories.user(Role.WORKER, worker=factories.worker(at=home, actor=city)))
+    assert 'id="dashboard-vacancies"' not in client.get(reverse("core:home")).content.decode()
+
+
 def test_the_vacancy_sheet_imports_all_or_nothing(city, home):
     from careforce.imports import services as imports
     from careforce.vacancies.models import Vacancy

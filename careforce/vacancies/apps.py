@@ -8,7 +8,13 @@ class VacanciesConfig(AppConfig):
     verbose_name = _("Vacancies")
 
     def ready(self) -> None:
-        from careforce.core.extensions import NavItem, Section, register_home_section, register_nav
+        from careforce.core.extensions import (
+            NavItem,
+            Section,
+            register_dashboard_section,
+            register_home_section,
+            register_nav,
+        )
         from careforce.core.scope import Level
         from careforce.imports.sheets import register_sheet
         from careforce.vacancies import views
@@ -24,6 +30,15 @@ class VacanciesConfig(AppConfig):
                 _("Vacancies and hires from the key groups"),
                 "vacancies/_home_card.html",
                 views.home_card,
+                order=40,
+            )
+        )
+        register_dashboard_section(
+            Section(
+                "vacancies",
+                _("Vacancies and hires from the key groups"),
+                "vacancies/_dashboard_card.html",
+                views.dashboard_card,
                 order=40,
             )
         )

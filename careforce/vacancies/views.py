@@ -66,6 +66,16 @@ def home_card(request: HttpRequest, scope) -> dict | None:
     }
 
 
+def dashboard_card(request: HttpRequest, district) -> dict | None:
+    """The data dashboard's panel: the district table (city view) or the district's own row."""
+    if scope_of(request.user).level not in STAFF:
+        return None
+    rows = selectors.district_figures(request.user)
+    if district is not None:
+        rows = [row for row in rows if row["district_id"] == district.pk]
+    return {"rows": rows}
+
+
 @login_required
 @require_http_methods(["GET", "POST"])
 def vacancy_create(request: HttpRequest) -> HttpResponse:
