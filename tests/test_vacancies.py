@@ -377,3 +377,18 @@ def test_key_rotation_moves_job_seekers_and_leaves_erased_rows_empty(settings, c
     assert crypto.decrypt(seeker.id_number_encrypted, context=b"jobseeker.id_number") == number
     assert seeker.id_number_hash == crypto.blind_index(number, purpose="id_number")
     assert bytes(erased.id_number_encrypted) == b"" and erased.id_number_hash == ""
+
+
+def test_a_duplicate_registration_counts_as_a_full_number_lookup(settings, city):
+    # A counter store outside the database, as in production (Redis): the refused registration's rollback
+    # would take the database cache's count with it (see tests/test_access_log.py).
+    settings.LOOKUP_RATE = "2/h"
+    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    number = factories.new_id_number()
+    fv.seeker(city, id_number=number)
+    messages = []
+    for _attempt in range(3):
+        with pytest.raises(ValidationError) as caught:
+            fv.seeker(city, id_number=number)
+        messages.append(caught.value.message_dict["id_number"][0])
+    assert messages[0] == messages[1] and "查询的次数过多" in messages[2]

@@ -15,7 +15,7 @@ from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from careforce.core import audit, crypto, vocabulary
+from careforce.core import access, audit, crypto, vocabulary
 from careforce.core.models import AuditAction, District, User
 from careforce.core.scope import Level, Scope, require_write
 from careforce.core.validators import parse_id_number, parse_phone
@@ -264,6 +264,16 @@ def _district_for(scope: Scope, raw: Any, errors: Errors) -> District | None:
     return found
 
 
+def _clash_message(actor: User) -> str:
+    """A refusal because the number is registered (anywhere in the city) tells the registrant that it is:
+    like the registry's, it counts against the account's full-identifier lookup limit."""
+    try:
+        access.lookup_admit(actor)
+    except access.LookupRefused as exc:
+        return exc.message
+    return _("A job seeker with this ID number is already registered.")
+
+
 @transaction.atomic
 def seeker_register(*, actor: User, data: Mapping[str, Any]) -> JobSeeker:
     """Register a job seeker from a key group. Their consent to the current consent text is required and
@@ -290,7 +300,7 @@ def seeker_register(*, actor: User, data: Mapping[str, Any]) -> JobSeeker:
         values.get("id_number_hash")
         and JobSeeker.objects.filter(id_number_hash=values["id_number_hash"]).exists()
     ):
-        errors.add("id_number", _("A job seeker with this ID number is already registered."))
+        errors.add("id_number", _clash_message(actor))
     errors.raise_if_any()
     try:
         with transaction.atomic():
