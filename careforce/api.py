@@ -34,6 +34,7 @@ from careforce.skills.api import router as skills_router
 from careforce.staffing.api import router as staffing_router
 from careforce.timebank.api import router as timebank_router
 from careforce.training.api import router as training_router
+from careforce.vacancies.api import router as vacancies_router
 
 
 class VendoredSwagger(Swagger):
@@ -108,6 +109,7 @@ api.add_router("", timebank_router)
 api.add_router("", staffing_router)
 api.add_router("", recognition_router)
 api.add_router("", incentives_router)
+api.add_router("", vacancies_router)
 
 # Last: any other path under /api/v1/ answers a JSON 404, not the site's HTML page.
 fallback = Router(tags=["fallback"])

@@ -139,6 +139,7 @@ INSTALLED_APPS = [
     "careforce.timebank",
     "careforce.recognition",
     "careforce.incentives",
+    "careforce.vacancies",
 ]
 
 MIDDLEWARE = [

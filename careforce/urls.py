@@ -26,4 +26,5 @@ urlpatterns = [
     path("timebank/", include("careforce.timebank.urls")),
     path("recognition/", include("careforce.recognition.urls")),
     path("incentives/", include("careforce.incentives.urls")),
+    path("vacancies/", include("careforce.vacancies.urls")),
 ]

@@ -29,6 +29,8 @@ ALTERNATIVES: dict[str, set[str]] = {
     "POST /api/v1/timebank/records": {"volunteer"},  # or volunteer_id_number
     "POST /api/v1/timebank/sites": {"district"},  # a district administrator's own by default
     "POST /api/v1/timebank/volunteers": {"district"},  # a district administrator's own by default
+    "POST /api/v1/vacancies": {"institution"},  # an institution administrator's own by default
+    "POST /api/v1/vacancies/seekers": {"district"},  # a district administrator's own by default
 }
 
 

@@ -195,6 +195,11 @@ def test_the_demo_fills_every_module_through_the_services_with_two_years_of_hist
         ServiceOrder.objects.values_list("status", flat=True)
     )
     assert reconcile() == []
+    from careforce.vacancies.models import Hire, JobSeeker, Vacancy
+
+    assert Vacancy.objects.count() == 4 and JobSeeker.objects.count() == 6
+    hire = Hire.objects.get()
+    assert hire.worker.source_channel == hire.seeker.source_channel == "lifted_from_poverty"
     statuses = set(Complaint.objects.values_list("status", flat=True))
     assert {"received", "investigating", "closed"} <= statuses
     assert Complaint.objects.filter(status__in=("received", "investigating"), deadline__lt=today).exists()

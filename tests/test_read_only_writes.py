@@ -81,6 +81,7 @@ READ_PAGES = {
     "timebank:home", "timebank:me", "timebank:volunteer_list", "timebank:volunteer_detail",
     "timebank:statement_xlsx", "timebank:record_list", "timebank:record_detail", "timebank:order_list",
     "timebank:order_detail", "timebank:site_list",
+    "vacancies:home", "vacancies:vacancy_detail", "vacancies:seeker_list", "vacancies:seeker_detail",
 }  # fmt: skip
 ROLES = {"auditor": "auditor_city", "worker": "worker"}
 TARGET = {route.key: route.target for route in ROUTES}

@@ -4,6 +4,8 @@ An app registers, in its AppConfig.ready():
 - navigation entries (the left menu),
 - sections of the worker page and of the institution page (its own template and context),
 - panels of the home page (工作台), e.g. what waits for the acting user: unread notifications, overdue work;
+- panels of the data dashboard (数据看板), city and district views (the record is the district, or None for
+  the city view);
 - items of the home page's work queue: one count of what needs action today, linking to the list filtered
   to exactly those records.
 Sections receive the viewing request and the record already fetched through the scoped selector (home
@@ -58,6 +60,7 @@ WORKER_SECTIONS: list[Section] = []
 INSTITUTION_SECTIONS: list[Section] = []
 HOME_SECTIONS: list[Section] = []
 HOME_QUEUE: list[QueueItem] = []
+DASHBOARD_SECTIONS: list[Section] = []
 
 
 def _add(registry: list, item) -> None:
@@ -85,6 +88,10 @@ def register_home_section(section: Section) -> None:
 
 def register_home_queue(item: QueueItem) -> None:
     _add(HOME_QUEUE, item)
+
+
+def register_dashboard_section(section: Section) -> None:
+    _add(DASHBOARD_SECTIONS, section)
 
 
 def queue_for(request: HttpRequest, scope: Scope) -> list[dict[str, Any]]:

@@ -40,6 +40,10 @@ ENCRYPTED: dict[str, tuple[Column, ...]] = {
         Column("id_number_encrypted", b"worker.id_number", "id_number_hash", "id_number"),
         Column("phone_encrypted", b"worker.phone", "phone_hash", "phone"),
     ),
+    "vacancies.JobSeeker": (
+        Column("id_number_encrypted", b"jobseeker.id_number", "id_number_hash", "id_number"),
+        Column("phone_encrypted", b"jobseeker.phone", "phone_hash", "phone"),
+    ),
 }
 
 

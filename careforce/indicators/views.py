@@ -10,6 +10,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
+from careforce.core.extensions import DASHBOARD_SECTIONS, render_sections
 from careforce.core.forms import add_service_errors
 from careforce.core.models import District
 from careforce.core.paging import paginate
@@ -102,6 +103,7 @@ def home(request: HttpRequest) -> HttpResponse:
     data["own_district"] = (
         District.objects.filter(pk=scope.district_id).first() if scope.district_id else None
     )
+    data["sections"] = render_sections(DASHBOARD_SECTIONS, request, None)
     return page_or_fragment(
         request, "indicators/overview.html", {"by-district": "indicators/_by_district.html"}, data
     )
@@ -141,6 +143,7 @@ def district(request: HttpRequest, pk: int) -> HttpResponse:
         row["workers_url"] = selectors.records_url(
             None, data["scope"], district_id=data["district"].pk, institution_id=row["id"]
         )
+    data["sections"] = render_sections(DASHBOARD_SECTIONS, request, data["district"])
     return render(request, "indicators/district.html", data)
 
 

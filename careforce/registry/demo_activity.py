@@ -18,6 +18,7 @@ What it writes (sizes scale with the number of workers):
 - last month's quality ranking, computed and published (`ranking_compute`, `ranking_publish`);
 - recognition: this year's awards, a city skill competition with its results, a master studio and the
   household-registration list (careforce/recognition/demo.py).
+- a few vacancies and trainee posts, job seekers from the key groups and one hire (vacancies/demo.py).
 Nothing is written straight into a derived table: each service keeps the dashboard's facts current in its own
 transaction, and the trends read the records' own dates.
 """
@@ -51,6 +52,7 @@ from careforce.skills.models import Certificate, EvaluationBody
 from careforce.timebank import demo as timebank_demo
 from careforce.training import services as training
 from careforce.training.models import TrainingBase
+from careforce.vacancies import demo as vacancies_demo
 
 Log = Callable[[str], None]
 DAY = datetime.timedelta(days=1)
@@ -143,6 +145,7 @@ def load_activity(
         ("time bank", lambda: timebank_demo.load(actor, rng, today)),
         ("recognition", lambda: recognition_demo.load(actor, rng, today, active)),
         ("contracts and subsidies", lambda: _incentives(actor, rng, today)),
+        ("vacancies", lambda: vacancies_demo.load(actor, rng)),
     ]
     for name, step in steps:
         with transaction.atomic():

@@ -8,6 +8,7 @@ from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import translation
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods
@@ -73,7 +74,9 @@ def worker_list(request: HttpRequest) -> HttpResponse:
         refused, workers = exc.message, Worker.objects.none()
     # Rows from column values, labels and links made here: no model instance, no {% url %} or
     # get_FOO_display per row (about half of the page's time at 1,000,000 workers was the rows' rendering).
-    page = paginate(request, workers.values(*selectors.LIST_COLUMNS, "occupation__name_en", "district__name_en"))
+    page = paginate(
+        request, workers.values(*selectors.LIST_COLUMNS, "occupation__name_en", "district__name_en")
+    )
     page.object_list = _list_rows(page.object_list, show_gender=can_unmask(request.user))
     context = {"form": form, "page": page, "lookup_refused": refused}
     return page_or_fragment(
