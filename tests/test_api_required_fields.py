@@ -26,6 +26,7 @@ ALTERNATIVES: dict[str, set[str]] = {
     "POST /api/v1/pools/members": {"name", "district"},  # or worker, or evaluation_body
     # The new end: required only for a kind of certificate that never expires (else from its period).
     "POST /api/v1/skills/certificates/{certificate_id}/renew": {"valid_until"},
+    "POST /api/v1/training/sessions": {"venue"},  # unless the course is online
     "POST /api/v1/timebank/records": {"volunteer"},  # or volunteer_id_number
     "POST /api/v1/timebank/sites": {"district"},  # a district administrator's own by default
     "POST /api/v1/timebank/volunteers": {"district"},  # a district administrator's own by default

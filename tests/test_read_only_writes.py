@@ -48,6 +48,8 @@ PAGES_ANYONE_MAY_POST = {
 # Public pages (no account): what they answer does not depend on a role.
 PUBLIC_PAGES = {
     "conduct:public_evaluation",
+    # A volunteer's one-time link to choose a password: the token decides, not the account.
+    "timebank:account_activate",
     "skills:verify",
     "rankings:public_list",
     "rankings:public_detail",
@@ -61,6 +63,7 @@ PAGES_WORKER_MAY_POST = {
     "timebank:order_create",
     "timebank:transfer_create",
     "timebank:donation_create",
+    "timebank:redemption_create",
     "timebank:order_confirm",
     "timebank:order_cancel",
 }
@@ -79,7 +82,7 @@ READ_PAGES = {
     "pools:member_detail", "rankings:ranking_detail", "skills:certificate_detail", "skills:certificate_print",
     "training:base_detail", "training:session_detail", "training:session_register",
     "timebank:home", "timebank:me", "timebank:volunteer_list", "timebank:volunteer_detail",
-    "timebank:statement_xlsx", "timebank:record_list", "timebank:record_detail", "timebank:order_list",
+    "timebank:statement_xlsx", "timebank:statement_page", "timebank:my_statement", "timebank:record_list", "timebank:record_detail", "timebank:order_list",
     "timebank:order_detail", "timebank:site_list",
     "vacancies:home", "vacancies:vacancy_detail", "vacancies:seeker_list", "vacancies:seeker_detail",
 }  # fmt: skip

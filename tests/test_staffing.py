@@ -141,7 +141,9 @@ def test_the_completeness_threshold_is_data_and_the_institution_lists_what_recor
     client.force_login(city)
     page = client.get(reverse("staffing:institution_detail", args=[inst.pk])).content.decode()
     row = page.split('id="incomplete-records"', 1)[1].split("李四", 1)[1].split("</tr>", 1)[0]
-    assert "近一年内经机构或主管部门确认" in row
+    from careforce.registry.completeness import CRITERIA
+
+    assert str(CRITERIA[-1].label) in row  # what the record lacks: the confirmation within the year
 
 
 def test_bad_settings_are_refused_naming_the_field(city, client):

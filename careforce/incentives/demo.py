@@ -9,12 +9,16 @@ import random
 
 from careforce.core.models import District, User
 from careforce.incentives import services
+from careforce.incentives.models import Scheme
 from careforce.registry.models import Worker
 
 DEMO_DISTRICT = "500103"
 
 
 def load(actor: User, rng: random.Random, today: datetime.date) -> int:
+    """Contracts written; nothing on a second load (the demo scheme is there already)."""
+    if Scheme.objects.filter(code="demo-yuzhong-post").exists():
+        return 0
     district = District.objects.get(code=DEMO_DISTRICT)
     staff = list(
         Worker.objects.filter(district=district, is_active=True, institution__isnull=False).order_by("pk")[

@@ -101,22 +101,31 @@ def contract_add(
         raise ValidationError(
             {"worker": _("The worker has no current institution: record the employment first.")}
         )
+    # Every field's problem at once, not one stage at a time.
+    errors: dict[str, Any] = {}
     kind = str(data.get("contract_type") or "").strip()
     if kind not in ContractType.values:
-        raise ValidationError(
-            {
-                "contract_type": _("Contract type: choose one of %(choices)s.")
-                % {"choices": "、".join(str(label) for label in ContractType.labels)}
-            }
+        errors["contract_type"] = _("Contract type: choose one of %(choices)s.") % {
+            "choices": "、".join(str(label) for label in ContractType.labels)
+        }
+    start = end = None
+    try:
+        start = _date(data.get("start_date"), "start_date", _("Contract start date"))
+    except ValidationError as exc:
+        errors.update(exc.message_dict)
+    try:
+        # Open-ended contracts and public-institution posts have no agreed end.
+        end = _date(
+            data.get("end_date"),
+            "end_date",
+            _("Contract end date"),
+            required=kind in ContractType.values
+            and kind not in (ContractType.OPEN_ENDED, ContractType.PUBLIC_INSTITUTION),
         )
-    start = _date(data.get("start_date"), "start_date", _("Contract start date"))
-    # Open-ended contracts and public-institution posts have no agreed end.
-    end = _date(
-        data.get("end_date"),
-        "end_date",
-        _("Contract end date"),
-        required=kind not in (ContractType.OPEN_ENDED, ContractType.PUBLIC_INSTITUTION),
-    )
+    except ValidationError as exc:
+        errors.update(exc.message_dict)
+    if errors:
+        raise ValidationError(errors)
     if kind == ContractType.OPEN_ENDED:
         end = None
     if end is not None and end < start:

@@ -12,7 +12,7 @@ from django.core.exceptions import ValidationError
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_POST, require_safe
 
 from careforce.core.paging import paginate
 from careforce.core.scope import Level, scope_of
@@ -50,6 +50,7 @@ def worker_section(request: HttpRequest, worker) -> dict | None:
 
 
 @login_required
+@require_safe
 def home(request: HttpRequest) -> HttpResponse:
     _official(request)
     scope = scope_of(request.user)
@@ -138,6 +139,7 @@ def scheme_create(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
+@require_safe
 def scheme_detail(request: HttpRequest, pk: int) -> HttpResponse:
     _official(request)
     scheme = selectors.scheme_get(request.user, pk)
@@ -175,6 +177,7 @@ def _rows(results):
 
 
 @login_required
+@require_safe
 def run_detail(request: HttpRequest, pk: int) -> HttpResponse:
     run = selectors.run_get(request.user, pk)
     show = request.GET.get("show", "qualified")
@@ -198,6 +201,7 @@ def run_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
+@require_safe
 def run_notice(request: HttpRequest, pk: int) -> HttpResponse:
     """The public notice (公示): masked names, institution, tranche and amount of those who qualify."""
     run = selectors.run_get(request.user, pk)
@@ -282,6 +286,7 @@ def objection_answer(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
+@require_safe
 def batch_detail(request: HttpRequest, pk: int) -> HttpResponse:
     batch = selectors.batch_get(request.user, pk)
     page = paginate(request, batch.payments.select_related("worker").order_by("id"), per_page=100)
@@ -293,6 +298,7 @@ def batch_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
+@require_safe
 def batch_xlsx(request: HttpRequest, pk: int) -> FileResponse:
     batch = selectors.batch_get(request.user, pk)
     return FileResponse(

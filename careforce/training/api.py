@@ -75,7 +75,8 @@ class SessionFilters(PageIn):
 
 
 class ScheduleIn(InputSchema):
-    required_fields = ("title", "kind", "hours")
+    # The course's fields and its first session's (a venue too, unless the course is online).
+    required_fields = ("title", "kind", "hours", "start_date", "end_date", "capacity")
 
     title: Text = None
     kind: Text = None

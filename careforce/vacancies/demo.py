@@ -16,6 +16,7 @@ from careforce.core.synthetic import id_number, mobile
 from careforce.registry.demo import DEMO_DISTRICT_CODE
 from careforce.registry.models import Worker
 from careforce.vacancies import selectors, services
+from careforce.vacancies.models import Vacancy
 
 SEEKERS = [
     ("覃春燕", "rural_migrant", "junior_high", "rural", "养老护理员"),
@@ -44,7 +45,9 @@ def _institutions() -> tuple[list[int], str]:
 
 
 def load(actor: User, rng: random.Random) -> int:
-    """Returns how many records it wrote (vacancies, seekers, hires)."""
+    """Returns how many records it wrote (vacancies, seekers, hires); nothing on a second load."""
+    if Vacancy.objects.exists():
+        return 0
     today = timezone.localdate()
     institutions, district = _institutions()
     if len(institutions) < 2:

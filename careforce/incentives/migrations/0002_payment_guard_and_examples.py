@@ -40,6 +40,8 @@ def install(apps, schema_editor):
             $guard$
             """
         )
+        # Idempotent: the test suite's reload of the data migrations runs this again.
+        schema_editor.execute(f'DROP TRIGGER IF EXISTS {PREFIX} ON "incentives_payment"')
         schema_editor.execute(
             f'CREATE TRIGGER {PREFIX} BEFORE UPDATE OR DELETE ON "incentives_payment" '
             f"FOR EACH ROW EXECUTE FUNCTION {PREFIX}()"
@@ -47,12 +49,12 @@ def install(apps, schema_editor):
     else:
         changed = " OR ".join(f"NEW.{c} IS NOT OLD.{c}" for c in COLUMNS)
         schema_editor.execute(
-            f'CREATE TRIGGER {PREFIX}_update BEFORE UPDATE ON "incentives_payment" FOR EACH ROW '
+            f'CREATE TRIGGER IF NOT EXISTS {PREFIX}_update BEFORE UPDATE ON "incentives_payment" FOR EACH ROW '
             f"WHEN OLD.reversed OR NOT NEW.reversed OR {changed} "
             f"BEGIN SELECT RAISE(ABORT, '{MESSAGE}'); END"
         )
         schema_editor.execute(
-            f'CREATE TRIGGER {PREFIX}_delete BEFORE DELETE ON "incentives_payment" FOR EACH ROW '
+            f'CREATE TRIGGER IF NOT EXISTS {PREFIX}_delete BEFORE DELETE ON "incentives_payment" FOR EACH ROW '
             f"BEGIN SELECT RAISE(ABORT, '{MESSAGE}'); END"
         )
 

@@ -2,6 +2,25 @@
 
 from django.db import migrations, models
 
+from careforce.core.db.immutable import Guard, install, uninstall
+
+# The guards of the two tables that get a column (as migration 0003 wrote them). SQLite adds a NOT NULL
+# column by rebuilding the table, which drops its triggers, and the backfill writes published rows: the
+# owner's migration lifts the guards around both and puts them back as they were.
+PUBLISHED = "EXISTS (SELECT 1 FROM rankings_rankingsnapshot s WHERE s.ranking_id = {ranking})"
+LIFTED = [
+    Guard("rankings_snapshotrow"),
+    Guard("rankings_rankingrow", PUBLISHED.format(ranking="OLD.ranking_id")),
+]
+
+
+def lift(apps, schema_editor):
+    uninstall(schema_editor, LIFTED)
+
+
+def restore(apps, schema_editor):
+    install(schema_editor, LIFTED)
+
 
 def backfill(apps, schema_editor):
     """Rows frozen before districts had English names take today's (the names have not changed)."""
@@ -21,6 +40,7 @@ class Migration(migrations.Migration):
     ]
 
     operations = [
+        migrations.RunPython(lift, restore),
         migrations.AddField(
             model_name='rankingrow',
             name='district_name_en',
@@ -32,4 +52,5 @@ class Migration(migrations.Migration):
             field=models.CharField(blank=True, default='', max_length=120, verbose_name='district (English)'),
         ),
         migrations.RunPython(backfill, migrations.RunPython.noop),
+        migrations.RunPython(restore, lift),
     ]
