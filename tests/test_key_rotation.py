@@ -217,3 +217,28 @@ def test_an_import_during_a_rotation_matches_people_still_under_the_old_index(se
     settings.PII_KEYS = f"9:{b64(16)},{settings.PII_KEYS}"
     again = upload(city, "roster_utf8_bom.csv")
     assert (again.rows_new, again.rows_update, again.rows_unchanged, again.rows_error) == (0, 0, 4, 0)
+
+
+@pytest.mark.django_db
+def test_it_moves_the_time_banks_volunteers_and_relatives_too(settings, city):
+    from careforce.timebank import services as timebank
+    from careforce.timebank.models import Relative, Volunteer
+    from tests.factories_timebank import volunteer
+
+    person = volunteer(city)
+    number = factories.new_id_number()
+    timebank.relative_register(
+        actor=city,
+        volunteer=person,
+        data={"name": "老周", "relationship": "parent", "id_number": number, "phone": "13912345670"},
+    )
+    settings.CRYPTO_SUITE, settings.BLIND_INDEX_PREVIOUS = SM4.name, AES.name
+    settings.PII_KEYS = f"9:{b64(16)},{settings.PII_KEYS}"
+    call_command("rotate_pii_keys", verbosity=0)
+    settings.BLIND_INDEX_PREVIOUS = ""
+    for model, context in ((Volunteer, b"volunteer"), (Relative, b"relative")):
+        row = model.objects.get()
+        assert crypto.suite_of(row.id_number_encrypted) is SM4 and crypto.key_id_of(row.phone_encrypted) == 9
+        plain = crypto.decrypt(row.id_number_encrypted, context=context + b".id_number")
+        assert row.id_number_hash == crypto.blind_index(plain, purpose="id_number")
+    assert crypto.decrypt(Relative.objects.get().id_number_encrypted, context=b"relative.id_number") == number

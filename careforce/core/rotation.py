@@ -44,6 +44,14 @@ ENCRYPTED: dict[str, tuple[Column, ...]] = {
         Column("id_number_encrypted", b"jobseeker.id_number", "id_number_hash", "id_number"),
         Column("phone_encrypted", b"jobseeker.phone", "phone_hash", "phone"),
     ),
+    "timebank.Volunteer": (
+        Column("id_number_encrypted", b"volunteer.id_number", "id_number_hash", "id_number"),
+        Column("phone_encrypted", b"volunteer.phone", "phone_hash", "phone"),
+    ),
+    "timebank.Relative": (
+        Column("id_number_encrypted", b"relative.id_number", "id_number_hash", "id_number"),
+        Column("phone_encrypted", b"relative.phone", "phone_hash", "phone"),
+    ),
 }
 
 
