@@ -177,3 +177,18 @@ def test_a_district_cannot_name_an_employer_outside_its_area(city, home):
         services.member_update(actor=city, member=member, data={"employer": elsewhere.pk}).employer
         == elsewhere
     )
+
+
+def test_the_member_page_takes_a_registry_person_by_name_never_a_record_number(client, city, home):
+    from django.urls import reverse
+
+    from careforce.pools.models import PoolMember
+
+    worker = factories.worker(at=home, actor=city, name="诸葛评委")
+    client.force_login(city)
+    url = reverse("pools:member_create")
+    data = {"pool": "competition_judge", "qualifications": "裁判员", "joined_on": "2026-01-05"}
+    refused = client.post(url, {**data, "worker": str(worker.pk)})
+    assert refused.status_code == 200 and not PoolMember.objects.filter(worker=worker).exists()
+    assert client.post(url, {**data, "worker": "诸葛评委"}).status_code == 302
+    assert PoolMember.objects.filter(worker=worker).exists()

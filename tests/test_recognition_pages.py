@@ -40,9 +40,11 @@ def test_a_competition_runs_through_the_pages_and_the_winner_shows_the_prize(cli
     assert response.status_code == 302
     detail = response["Location"]
     pk = int(detail.rstrip("/").split("/")[-1])
-    bad = client.post(reverse("recognition:competition_enter", args=[pk]), {"worker": "999999"})
-    assert "No such worker" in bad.content.decode() or "没有" in bad.content.decode()
-    client.post(reverse("recognition:competition_enter", args=[pk]), {"worker": str(winner.pk)})
+    # A record number is not a way to name a person: it finds nobody.
+    bad = client.post(reverse("recognition:competition_enter", args=[pk]), {"worker": str(winner.pk)})
+    assert "没有可选人员" in bad.content.decode() and not Entrant.objects.exists()
+    # Without JavaScript the typed name names the one person.
+    client.post(reverse("recognition:competition_enter", args=[pk]), {"worker": "钱冠军"})
     client.post(reverse("recognition:competition_draw", args=[pk]), {"count": "2"})
     entrant = Entrant.objects.get(worker=winner)
     client.post(reverse("recognition:competition_scores", args=[pk]), {f"score_{entrant.pk}": "96"})
@@ -78,7 +80,7 @@ def test_the_settlement_list_downloads_masked_and_full_only_with_a_reason(client
     client.force_login(city)
     worker = factories.worker(at=home, actor=city)
     factories_training.certificate(worker, level="technician", actor=city)
-    response = client.post(reverse("recognition:settlement_list"), {"worker": str(worker.pk)})
+    response = client.post(reverse("recognition:settlement_list"), {"worker": worker.name})
     assert response.status_code == 302
     number = worker.reveal_id_number()
 

@@ -6,16 +6,13 @@ from django.utils.translation import pgettext_lazy
 
 from careforce.core.forms import StyledForm, date_field
 from careforce.pools.models import PoolKind, TaskKind
+from careforce.registry.forms import person_field, person_key_field
 
 
 class MemberForm(StyledForm):
     pool = forms.ChoiceField(label=_("Pool"), choices=PoolKind.choices)
-    worker = forms.CharField(
-        label=_("Worker record number"),
-        required=False,
-        max_length=12,
-        help_text=_("For members in the registry; else give the name below."),
-    )
+    worker = person_field(_("Worker in the registry"), required=False)
+    worker_key = person_key_field()
     evaluation_body = forms.CharField(
         label=_("Evaluation body (id or 备案编号)"), required=False, max_length=40
     )

@@ -113,7 +113,9 @@ def member_join(*, actor: User, data: Mapping[str, Any]) -> PoolMember:
             else inputs.pick(workers_visible_to(actor).select_related("institution"), data.get("worker"))
         )
         if worker is None or not workers_visible_to(actor).filter(pk=worker.pk).exists():
-            errors.add("worker", _("No such worker in your area; give the worker's record id."))
+            errors.add(
+                "worker", _("No such worker in your area: choose the person by name, pinyin or ID number.")
+            )
         else:
             values.update(
                 worker=worker,

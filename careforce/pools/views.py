@@ -16,6 +16,7 @@ from careforce.core.scope import Level, require_write, scope_of
 from careforce.pools import selectors, services
 from careforce.pools.forms import DrawForm, LeaveForm, MemberEditForm, MemberForm, RedrawForm
 from careforce.pools.models import PoolKind
+from careforce.registry.forms import clean_person
 
 
 def _pool_viewer(request: HttpRequest) -> None:
@@ -42,7 +43,7 @@ def member_list(request: HttpRequest) -> HttpResponse:
 def member_create(request: HttpRequest) -> HttpResponse:
     _pool_manager(request)
     form = MemberForm(request.POST or None, initial={"pool": request.GET.get("pool", "")})
-    if request.method == "POST" and form.is_valid():
+    if request.method == "POST" and form.is_valid() and _person_or_none(form, request.user):
         try:
             member = services.member_join(actor=request.user, data=form.cleaned_data)
         except ValidationError as exc:
@@ -51,6 +52,11 @@ def member_create(request: HttpRequest) -> HttpResponse:
             messages.success(request, _("The member has joined the pool."))
             return redirect("pools:member_detail", pk=member.pk)
     return render(request, "pools/form.html", {"form": form, "title": _("Add a pool member")})
+
+
+def _person_or_none(form, user) -> bool:
+    """A member from the registry is chosen with the person picker; members outside it are named below."""
+    return not form.cleaned_data.get("worker") or clean_person(form, user, "worker") is not None
 
 
 def _edit_form(member, data=None) -> MemberEditForm:

@@ -6,11 +6,13 @@ from django.utils.translation import pgettext_lazy
 
 from careforce.core.forms import StyledForm, date_field
 from careforce.recognition.models import Level, StudioRole
+from careforce.registry.forms import person_field, person_key_field
 
 
 class AwardForm(StyledForm):
     kind = forms.CharField(label=_("Award"), max_length=60, help_text=_("The award's name, e.g. 最美护理员"))
-    worker = forms.CharField(label=_("Worker record number"), max_length=12)
+    worker = person_field(_("Worker"))
+    worker_key = person_key_field()
     year = forms.CharField(label=_("Year"), max_length=4)
     awarded_on = date_field(_("Awarded on"))
     citation = forms.CharField(
@@ -26,7 +28,8 @@ class CompetitionForm(StyledForm):
 
 
 class EntrantForm(StyledForm):
-    worker = forms.CharField(label=_("Worker record number"), max_length=12)
+    worker = person_field(_("Worker"))
+    worker_key = person_key_field()
 
 
 class DrawForm(StyledForm):
@@ -35,7 +38,8 @@ class DrawForm(StyledForm):
 
 class StudioForm(StyledForm):
     name = forms.CharField(label=pgettext_lazy("studio", "Name"), max_length=120)
-    leader = forms.CharField(label=_("Master's worker record number"), max_length=12)
+    leader = person_field(_("Master (the studio's leader)"))
+    leader_key = person_key_field()
     founded_on = date_field(_("Founded on"))
     description = forms.CharField(
         label=_("Description"), required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 3})
@@ -43,13 +47,15 @@ class StudioForm(StyledForm):
 
 
 class StudioMemberForm(StyledForm):
-    worker = forms.CharField(label=_("Worker record number"), max_length=12)
+    worker = person_field(_("Worker"))
+    worker_key = person_key_field()
     role = forms.ChoiceField(label=_("Role"), choices=StudioRole.choices, initial=StudioRole.APPRENTICE)
     started_on = date_field(_("From"))
 
 
 class SettlementForm(StyledForm):
-    worker = forms.CharField(label=_("Worker record number"), max_length=12)
+    worker = person_field(_("Worker"))
+    worker_key = person_key_field()
     note = forms.CharField(label=_("Note"), required=False, max_length=300)
 
 

@@ -28,6 +28,7 @@ from careforce.recognition.forms import (
     StudioMemberForm,
 )
 from careforce.recognition.models import CompetitionStatus
+from careforce.registry.forms import clean_person
 from careforce.registry.selectors import worker_get
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -77,7 +78,7 @@ def award_list(request: HttpRequest) -> HttpResponse:
 def award_create(request: HttpRequest) -> HttpResponse:
     _manager(request)
     form = AwardForm(request.POST or None, initial={"year": timezone.localdate().year})
-    if request.method == "POST" and form.is_valid():
+    if request.method == "POST" and form.is_valid() and clean_person(form, request.user, "worker"):
         try:
             award = services.award_grant(actor=request.user, data=form.cleaned_data)
         except ValidationError as exc:
@@ -151,7 +152,7 @@ def competition_enter(request: HttpRequest, pk: int) -> HttpResponse:
     competition = selectors.competition_get(request.user, pk)
     _manager(request)
     form = EntrantForm(request.POST)
-    if form.is_valid():
+    if form.is_valid() and clean_person(form, request.user, "worker"):
         try:
             services.entrant_add(actor=request.user, competition=competition, data=form.cleaned_data)
         except ValidationError as exc:
@@ -223,7 +224,7 @@ def studio_list(request: HttpRequest) -> HttpResponse:
 def studio_create(request: HttpRequest) -> HttpResponse:
     _manager(request)
     form = StudioForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
+    if request.method == "POST" and form.is_valid() and clean_person(form, request.user, "leader"):
         try:
             studio = services.studio_create(actor=request.user, data=form.cleaned_data)
         except ValidationError as exc:
@@ -261,7 +262,7 @@ def studio_member_add(request: HttpRequest, pk: int) -> HttpResponse:
     studio = selectors.studio_get(request.user, pk)
     _manager(request)
     form = StudioMemberForm(request.POST)
-    if form.is_valid():
+    if form.is_valid() and clean_person(form, request.user, "worker"):
         try:
             services.studio_member_add(actor=request.user, studio=studio, data=form.cleaned_data)
         except ValidationError as exc:
@@ -295,7 +296,7 @@ def settlement_list(request: HttpRequest) -> HttpResponse:
     form = SettlementForm(request.POST or None)
     if request.method == "POST":
         _manager(request)
-        if form.is_valid():
+        if form.is_valid() and clean_person(form, request.user, "worker"):
             try:
                 services.settlement_flag(actor=request.user, data=form.cleaned_data)
             except ValidationError as exc:

@@ -5,6 +5,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from careforce.core.forms import StyledForm, date_field
+from careforce.registry.forms import person_field, person_key_field
 from careforce.timebank.models import Relationship, Reward, ServiceKind, SiteKind
 
 
@@ -18,7 +19,8 @@ class VolunteerForm(StyledForm):
     phone = forms.CharField(label=_("Mobile phone"), required=False, max_length=20)
     district = forms.CharField(label=_("District code"), required=False, max_length=12)
     organisation = forms.CharField(label=_("Volunteer organisation"), required=False, max_length=120)
-    worker = forms.CharField(label=_("Worker record number"), required=False, max_length=12)
+    worker = person_field(_("Worker in the registry (if the volunteer is one)"), required=False)
+    worker_key = person_key_field()
 
 
 class RelativeForm(StyledForm):

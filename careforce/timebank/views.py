@@ -17,6 +17,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from careforce.core.forms import add_service_errors
 from careforce.core.paging import paginate
 from careforce.core.scope import Level, require_write, scope_of
+from careforce.registry.forms import clean_person
 from careforce.timebank import expiry, selectors, services, sheets
 from careforce.timebank.forms import (
     HoursForm,
@@ -119,7 +120,11 @@ def volunteer_list(request: HttpRequest) -> HttpResponse:
 def volunteer_create(request: HttpRequest) -> HttpResponse:
     _writer(request, (Level.CITY, Level.DISTRICT))
     form = VolunteerForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
+    if (
+        request.method == "POST"
+        and form.is_valid()
+        and (not form.cleaned_data.get("worker") or clean_person(form, request.user, "worker") is not None)
+    ):
         try:
             volunteer = services.volunteer_register(actor=request.user, data=form.cleaned_data)
         except ValidationError as exc:

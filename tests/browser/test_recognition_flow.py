@@ -48,7 +48,10 @@ def test_a_competition_from_creation_to_the_winners_record(page, live_server):
     detail = page.url
 
     for worker in (winner, runner):
-        page.fill("#enter-form input[name=worker]", str(worker.pk))
+        # The person picker: the name typed, the person chosen from the masked list (no record number).
+        page.locator("#enter-form input[name=worker]").press_sequentially(worker.name, delay=30)
+        page.locator("#enter-form .person-picker-list [data-person-key]").first.click()
+        expect(page.locator("#enter-form input[name=worker_key]")).to_have_value(str(worker.pk))
         page.click("#enter-form button[type=submit]")
         expect(page.locator("#entrants")).to_contain_text(worker.name)
 
