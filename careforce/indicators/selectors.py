@@ -742,7 +742,13 @@ def build_scorecard(district: District, scope: Scope, ctx: Context | None = None
     return {
         "period": current_period(ctx.today),
         "as_of": ctx.today.isoformat(),
-        "district": {"id": district.pk, "code": district.code, "name": district.name},
+        "district": {
+            "id": district.pk,
+            "code": district.code,
+            "name": district.name,
+            "name_en": district.name_en,
+            "label": district.label,
+        },
         "rows": rows,
         "actions": actions,
     }

@@ -7,7 +7,7 @@ from decimal import Decimal
 from django.http import HttpRequest
 from ninja import Field, Router, Schema
 
-from careforce.core.schemas import ERROR_RESPONSES, READ_RESPONSES, Id, InputSchema
+from careforce.core.schemas import ERROR_RESPONSES, READ_RESPONSES, Id, InputSchema, Text
 from careforce.staffing import selectors, services
 
 router = Router(tags=["staffing"])
@@ -34,7 +34,7 @@ class ShareOut(Schema):
     percent: float | None
 
 
-class DistrictOut(Schema):
+class StaffingDistrictOut(Schema):
     district_id: int
     district: str
     institutions: int
@@ -49,10 +49,10 @@ class DistrictOut(Schema):
 
 class OverviewOut(Schema):
     completeness_threshold: float
-    districts: list[DistrictOut]
+    districts: list[StaffingDistrictOut]
 
 
-class InstitutionOut(Schema):
+class StaffingInstitutionOut(Schema):
     institution_id: int
     name: str
     compliant: bool
@@ -70,7 +70,7 @@ class DistrictDetailOut(Schema):
     care_workers_per_1000_older: float | None
     social_workers_per_1000_older: float | None
     completeness: ShareOut
-    institutions: list[InstitutionOut]
+    institutions: list[StaffingInstitutionOut]
 
 
 class YearOut(Schema):
@@ -100,10 +100,11 @@ class ProjectionOut(Schema):
 
 
 class ScenarioIn(InputSchema):
-    older_growth_per_year: float | str | None = None
-    community_workers_per_1000: float | str | None = None
-    home_workers_per_1000: float | str | None = None
-    source: str | None = None
+    # Numbers as numbers or text (parsed by the service with its messages); true/false are refused.
+    older_growth_per_year: Text = None
+    community_workers_per_1000: Text = None
+    home_workers_per_1000: Text = None
+    source: Text = None
 
 
 def _f(value: Decimal | None) -> float | None:
@@ -188,7 +189,7 @@ def staffing_district(request: HttpRequest, district_id: Id):
 
 @router.get(
     "/staffing/institutions/{institution_id}",
-    response={200: InstitutionOut, **READ_RESPONSES},
+    response={200: StaffingInstitutionOut, **READ_RESPONSES},
     summary="An institution's staffing and record completeness",
 )
 def staffing_institution(request: HttpRequest, institution_id: Id):

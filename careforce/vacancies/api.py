@@ -138,7 +138,7 @@ class GroupOut(Schema):
     hires: int
 
 
-class FigureOut(Schema):
+class VacancyFigureOut(Schema):
     district_id: int
     district: str
     open_vacancies: int
@@ -164,7 +164,9 @@ def create_vacancy(request: HttpRequest, payload: VacancyIn):
 
 
 @router.get(
-    "/vacancies/figures", response={200: list[FigureOut], **READ_RESPONSES}, summary="Figures per district"
+    "/vacancies/figures",
+    response={200: list[VacancyFigureOut], **READ_RESPONSES},
+    summary="Figures per district",
 )
 def figures(request: HttpRequest):
     return selectors.district_figures(request.auth)
