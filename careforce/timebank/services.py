@@ -22,9 +22,10 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from careforce.core import audit, crypto
+from careforce.core.identity import district_in_scope, identity_values
 from careforce.core.models import AuditAction, District, User
 from careforce.core.scope import Level, Scope, require_write, scope_of
-from careforce.core.validators import normalize_code, normalize_text, parse_id_number, parse_phone
+from careforce.core.validators import normalize_code, normalize_text, parse_id_number
 from careforce.timebank import selectors, tally
 from careforce.timebank.models import (
     ZERO,
@@ -192,48 +193,6 @@ def movement_reverse(*, actor: User, movement: Movement, reason: Any) -> Movemen
 # --- volunteers, relatives, sites --------------------------------------------------------------------
 
 
-def _identity(data: Mapping[str, Any], errors: Errors, *, purpose: str) -> dict[str, Any]:
-    values: dict[str, Any] = {}
-    try:
-        parsed = parse_id_number(data.get("id_number"))
-    except ValidationError as exc:
-        errors.add("id_number", exc.messages[0])
-        parsed = None
-    if parsed is not None:
-        values.update(
-            id_number_encrypted=crypto.encrypt(parsed.value, context=f"{purpose}.id_number".encode()),
-            id_number_hash=crypto.blind_index(parsed.value, purpose="id_number"),
-            id_region=parsed.region_code,
-            id_last4=parsed.last4,
-            birth_date=parsed.birth_date,
-        )
-    phone = data.get("phone")
-    if not inputs.is_blank(phone):
-        try:
-            number = parse_phone(phone)
-        except ValidationError as exc:
-            errors.add("phone", exc.messages[0])
-        else:
-            values.update(
-                phone_encrypted=crypto.encrypt(number, context=f"{purpose}.phone".encode()),
-                phone_hash=crypto.blind_index(number, purpose="phone"),
-                phone_prefix=number[:3],
-                phone_last4=number[-4:],
-            )
-    return values
-
-
-def _district_for(scope: Scope, raw: Any, errors: Errors) -> District | None:
-    districts = District.objects.all()
-    if scope.level == Level.DISTRICT:
-        districts = districts.filter(pk=scope.district_id)
-        raw = raw if not inputs.is_blank(raw) else scope.district_id
-    found = inputs.pick(districts, raw, keys=("code", "name"))
-    if found is None:
-        errors.add("district", _("Choose the district (your own, unless you are the city)."))
-    return found
-
-
 def _official(actor: User) -> Scope:
     scope = require_write(actor)
     if scope.level not in (Level.CITY, Level.DISTRICT):
@@ -269,8 +228,8 @@ def volunteer_register(*, actor: User, data: Mapping[str, Any]) -> Volunteer:
     scope = _official(actor)
     errors = Errors()
     name = inputs.text(data, "name", errors, required=True, max_length=60)
-    district = _district_for(scope, data.get("district"), errors)
-    values = _identity(data, errors, purpose="volunteer")
+    district = district_in_scope(scope, data.get("district"), errors)
+    values = identity_values(data, errors, context="volunteer", with_birth_date=True)
     organisation = None
     if not inputs.is_blank(data.get("organisation")):
         organisation = inputs.pick(Organisation.objects.all(), data.get("organisation"), keys=("name",))
@@ -314,7 +273,7 @@ def relative_register(*, actor: User, volunteer: Volunteer, data: Mapping[str, A
     relationship = normalize_text(data.get("relationship"))
     if relationship not in Relationship.values:
         errors.add("relationship", _("Choose spouse, parent or child."))
-    values = _identity(data, errors, purpose="relative")
+    values = identity_values(data, errors, context="relative", with_birth_date=True)
     raw_district = data.get("district")
     district = (
         inputs.pick(District.objects.all(), raw_district, keys=("code", "name"))
@@ -362,7 +321,7 @@ def site_create(*, actor: User, data: Mapping[str, Any]) -> Site:
 
     if kind not in SiteKind.values:
         errors.add("kind", _("Choose institution, community or other."))
-    district = _district_for(scope, data.get("district"), errors)
+    district = district_in_scope(scope, data.get("district"), errors)
     institution = None
     if not inputs.is_blank(data.get("institution")):
         from careforce.institutions.selectors import institutions_visible_to

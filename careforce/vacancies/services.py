@@ -16,9 +16,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from careforce.core import access, audit, crypto, vocabulary
-from careforce.core.models import AuditAction, District, User
+from careforce.core.identity import district_in_scope, identity_values
+from careforce.core.models import AuditAction, User
 from careforce.core.scope import Level, Scope, require_write
-from careforce.core.validators import parse_id_number, parse_phone
 from careforce.institutions.models import Institution
 from careforce.registry import services as registry
 from careforce.registry.choices import choice_labels, parse_bool, parse_choice
@@ -221,49 +221,6 @@ def vacancy_close(*, actor: User, vacancy: Vacancy) -> Vacancy:
 # ---------------------------------------------------------------- job seekers
 
 
-def _identity(data: Mapping[str, Any], errors: Errors) -> dict[str, Any]:
-    values: dict[str, Any] = {}
-    if inputs.is_blank(data.get("id_number")):
-        errors.add("id_number", _("This field is required."))
-    else:
-        try:
-            parsed = parse_id_number(data.get("id_number"))
-        except ValidationError as exc:
-            errors.add("id_number", exc.messages[0])
-        else:
-            values.update(
-                id_number_encrypted=crypto.encrypt(parsed.value, context=b"jobseeker.id_number"),
-                id_number_hash=crypto.blind_index(parsed.value, purpose="id_number"),
-                id_region=parsed.region_code,
-                id_last4=parsed.last4,
-            )
-    phone = data.get("phone")
-    if not inputs.is_blank(phone):
-        try:
-            number = parse_phone(phone)
-        except ValidationError as exc:
-            errors.add("phone", exc.messages[0])
-        else:
-            values.update(
-                phone_encrypted=crypto.encrypt(number, context=b"jobseeker.phone"),
-                phone_hash=crypto.blind_index(number, purpose="phone"),
-                phone_prefix=number[:3],
-                phone_last4=number[-4:],
-            )
-    return values
-
-
-def _district_for(scope: Scope, raw: Any, errors: Errors) -> District | None:
-    districts = District.objects.all()
-    if scope.level == Level.DISTRICT:
-        districts = districts.filter(pk=scope.district_id)
-        raw = raw if not inputs.is_blank(raw) else scope.district_id
-    found = inputs.pick(districts, raw, keys=("code", "name"))
-    if found is None:
-        errors.add("district", _("Choose the district (your own, unless you are the city)."))
-    return found
-
-
 def _clash_message(actor: User) -> str:
     """A refusal because the number is registered (anywhere in the city) tells the registrant that it is:
     like the registry's, it counts against the account's full-identifier lookup limit."""
@@ -287,8 +244,8 @@ def seeker_register(*, actor: User, data: Mapping[str, Any]) -> JobSeeker:
             _("The job seeker's consent is required: read them the consent text and tick the box."),
         )
     name = inputs.text(data, "name", errors, required=True, max_length=60)
-    values = _identity(data, errors)
-    district = _district_for(scope, data.get("district"), errors)
+    values = identity_values(data, errors, context="jobseeker")
+    district = district_in_scope(scope, data.get("district"), errors)
     source_channel = _choice(data, "source_channel", SourceChannel, errors, required=True)
     education = _choice(data, "education", Education, errors, required=True)
     hukou_type = _choice(data, "hukou_type", HukouType, errors, required=True)
