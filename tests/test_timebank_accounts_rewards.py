@@ -127,3 +127,13 @@ def test_a_volunteer_reads_their_own_statement_and_nobody_elses(client, city, wo
     assert 'id="balance">2.00<' in client.get(reverse("timebank:my_statement")).content.decode()
     other = volunteer(city, name="别人")
     assert client.get(reverse("timebank:statement_page", args=[other.pk])).status_code == 404
+
+
+def test_the_activation_link_sets_no_official_accounts_password(client, city):
+    from django.contrib.auth.tokens import default_token_generator
+    from django.utils.encoding import force_bytes
+    from django.utils.http import urlsafe_base64_encode
+
+    uid = urlsafe_base64_encode(force_bytes(city.pk))
+    link = reverse("timebank:account_activate", args=[uid, default_token_generator.make_token(city)])
+    assert b"activate-form" not in client.get(link, follow=True).content

@@ -182,6 +182,13 @@ class AccountActivateView(PasswordResetConfirmView):
     success_url = reverse_lazy("core:login")
     post_reset_login = False
 
+    def get_user(self, uidb64):
+        # Only the sign-in of a volunteer made here, never an official's account, whatever token comes.
+        user = super().get_user(uidb64)
+        if user is None or user.role != "none" or not hasattr(user, "volunteer"):
+            return None
+        return user
+
 
 def _statement(request: HttpRequest, volunteer, *, own: bool) -> HttpResponse:
     unit = Unit.POINTS if request.GET.get("unit") == Unit.POINTS else Unit.HOURS
