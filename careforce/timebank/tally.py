@@ -50,7 +50,7 @@ def add(district_id: int, **deltas: int | Decimal) -> None:
         marks.touch(district_ids=[district_id])
     if not changes or DistrictTally.objects.filter(district_id=district_id).update(**changes):
         return
-    # A district without its row yet (the migration makes one for each district known then).
+    # A district without its row yet (the migration and rebuild() write rows only for districts with records).
     try:
         with transaction.atomic():
             DistrictTally.objects.create(district_id=district_id, **{k: v for k, v in deltas.items() if v})
