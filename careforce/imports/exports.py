@@ -13,10 +13,11 @@ from dataclasses import asdict
 from typing import IO, Any
 
 from django.db import transaction
-from django.utils import translation
+from django.utils import timezone, translation
 
 from careforce.core.masking import mask_id_number, mask_phone
 from careforce.core.models import User
+from careforce.imports import roster_contracts
 from careforce.imports.models import ExportLog
 from careforce.imports.roster import COLUMNS
 from careforce.imports.workbooks import SheetWriter, new_book
@@ -88,6 +89,15 @@ def _placements(worker_ids: list[int]) -> dict[int, tuple]:
     return {worker_id: placed for worker_id, (_rank, placed) in best.items()}
 
 
+def _contracts(worker_ids: list[int]) -> dict[int, list[str]]:
+    """Each worker's contract cells: the contract in force today, else the latest recorded (one query)."""
+    today = timezone.localdate()
+    return {
+        worker_id: roster_contracts.export_cells(roster_contracts.current(contracts, today))
+        for worker_id, contracts in roster_contracts.contracts_of(worker_ids).items()
+    }
+
+
 def _choice_labels() -> dict[str, dict[str, str]]:
     """value -> label of each choice column, in the active language (looked up once, not per cell)."""
     return {
@@ -99,7 +109,11 @@ def _choice_labels() -> dict[str, dict[str, str]]:
 
 
 def _worker_row(
-    values: tuple, placed: tuple | None, revealed: tuple[str, str] | None, labels: dict[str, dict[str, str]]
+    values: tuple,
+    placed: tuple | None,
+    revealed: tuple[str, str] | None,
+    labels: dict[str, dict[str, str]],
+    contract: list[str] | None = None,
 ) -> list[Any]:
     (
         pk,
@@ -120,7 +134,7 @@ def _worker_row(
         id_number, phone = revealed
     else:
         id_number, phone = mask_id_number(id_region), mask_phone(phone_prefix, phone_last4)
-    uscc, post, start, end, contract = placed if placed else ("", "", None, None, None)
+    uscc, post, start, end, has_contract = placed if placed else ("", "", None, None, None)
     return [
         name,
         id_number,
@@ -134,7 +148,8 @@ def _worker_row(
         post,
         start.isoformat() if start else "",
         end.isoformat() if end else "",
-        ("是" if contract else "否") if placed else "",
+        ("是" if has_contract else "否") if placed else "",
+        *(contract or ["", "", ""]),
         institution or "",
         district,
         str(pk),
@@ -162,19 +177,26 @@ def export_workers(
             book,
             "从业人员",
             WORKER_EXPORT_HEADERS,
-            [10, 22, 14, 12, 10, 14, 14, 14, 22, 12, 12, 12, 10, 28, 12, 10],
+            [10, 22, 14, 12, 10, 14, 14, 14, 22, 12, 12, 12, 10, 12, 12, 12, 28, 12, 10],
         )
         count = 0
         with transaction.atomic():  # one consistent snapshot on PostgreSQL (a server-side cursor)
             for chunk in _chunks(queryset.values_list(*_WORKER_VALUES)):
                 ids = [values[0] for values in chunk]
                 placements = _placements(ids)
+                contracts = _contracts(ids)
                 revealed = (
                     _revealed(actor, ids, unmask_reason, ip_address) if unmask_reason is not None else {}
                 )
                 for values in chunk:
                     sheet.write(
-                        _worker_row(values, placements.get(values[0]), revealed.get(values[0]), labels)
+                        _worker_row(
+                            values,
+                            placements.get(values[0]),
+                            revealed.get(values[0]),
+                            labels,
+                            contracts.get(values[0]),
+                        )
                     )
                 count += len(chunk)
             ExportLog.objects.create(

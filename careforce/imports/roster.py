@@ -28,6 +28,7 @@ from careforce.core import crypto
 from careforce.core.masking import is_masked, mask_id_number, mask_phone
 from careforce.core.scope import Level, scope_of
 from careforce.core.validators import normalize_code, normalize_text
+from careforce.imports import roster_contracts
 from careforce.imports.sheets import Column, ImportContext, Row, RowErrors, RowStatus, SheetSpec
 from careforce.registry import services
 from careforce.registry.choices import choice_labels
@@ -148,6 +149,7 @@ COLUMNS = (
         help=gettext_lazy("是 or 否."),
         example="是",
     ),
+    *roster_contracts.COLUMNS,
     Column(
         "record",
         "记录编号",
@@ -213,6 +215,9 @@ class WorkerRosterSheet(SheetSpec):
                     "2024-05-01",
                     "",
                     "是",
+                    "固定期限",
+                    "2024-05-01",
+                    "2027-04-30",
                 ]
             ]
 
@@ -358,6 +363,41 @@ class WorkerRosterSheet(SheetSpec):
             else:
                 self._classify_existing(row, worker, periods.get(worker.pk, []), resolver, ctx)
         self._classify_new(new_rows, resolver, ctx)
+        self._classify_contracts(live, ctx)
+
+    def _classify_contracts(self, rows: list[Row], ctx: ImportContext) -> None:
+        """The contract columns (roster_contracts.py): checked on every row, planned on the clean ones."""
+        wanted = {row.number: roster_contracts.clean(row) for row in rows}
+        known = [r.plan["worker"].pk for r in rows if wanted[r.number] and r.plan.get("worker")]
+        recorded = roster_contracts.contracts_of(known)
+        for row in rows:
+            contract = wanted[row.number]
+            if contract is None or row.errors:
+                continue
+            if row.status == RowStatus.NEW:
+                if row.values.get("institution") is None and ctx.scope.level != Level.INSTITUTION:
+                    row.error(
+                        "contract_type",
+                        _("A contract needs the institution: give its credit code in this row."),
+                    )
+                    continue
+                row.plan["contract"] = ("add", None, contract)
+                continue
+            worker = row.plan.get("worker")
+            if worker is None:
+                continue
+            if worker.institution_id is None and not row.plan.get("employment"):
+                row.error(
+                    "contract_type",
+                    _("The person has no current post: give the institution and start date of the post."),
+                )
+                continue
+            change = roster_contracts.plan(row, contract, recorded.get(worker.pk, []))
+            if row.errors:
+                continue
+            if change is not None:
+                row.plan["contract"] = (*change, contract)
+                row.status = RowStatus.UPDATE
 
     def _team_from_occupation(self, values: dict[str, Any], resolver: services.Resolver) -> None:
         if values.get("team") is None and values.get("occupation") is not None:
@@ -551,13 +591,15 @@ class WorkerRosterSheet(SheetSpec):
         if new_rows:
             registrations = [r.plan["registration"] for r in new_rows]
             try:
-                services.workers_register(actor=ctx.actor, registrations=registrations)
+                ids = services.workers_register(actor=ctx.actor, registrations=registrations)
             except services.BulkValidationError as exc:
                 raise RowErrors(
                     {new_rows[i].number: _errors_by_column(e) for i, e in exc.by_index.items()}
                 ) from None
-            for row, registration in zip(new_rows, registrations, strict=True):
+            for row, registration, worker_id in zip(new_rows, registrations, ids, strict=True):
                 row.warnings.extend(w for w in registration.warnings if w not in row.warnings)
+                if row.plan.get("contract"):
+                    _commit_contract(row, worker_id, ctx)
         for row in rows:
             if row.status == RowStatus.UPDATE:
                 self._commit_update(row, ctx)
@@ -584,6 +626,37 @@ class WorkerRosterSheet(SheetSpec):
             raise RowErrors(
                 {row.number: {"institution": [_("You may not change records at this institution.")]}}
             ) from None
+        if row.plan.get("contract"):
+            _commit_contract(row, worker.pk, ctx)
+
+
+# Where an error of the contract services is shown.
+CONTRACT_COLUMN = {"start_date": "contract_start", "end_date": "contract_end"}
+
+
+def _commit_contract(row: Row, worker_id: int, ctx: ImportContext) -> None:
+    """The row's contract through the incentives contract services, after the row's person and post are
+    saved (the contract is made at the institution the person is placed at then)."""
+    from careforce.incentives import services as incentives
+    from careforce.incentives.models import LabourContract
+
+    kind, renewed_id, data = row.plan["contract"]
+    try:
+        if kind == "renew":
+            incentives.contract_renew(
+                actor=ctx.actor, contract=LabourContract.objects.get(pk=renewed_id), data=data
+            )
+        else:
+            incentives.contract_add(actor=ctx.actor, worker=Worker.objects.get(pk=worker_id), data=data)
+    except ValidationError as exc:
+        out: dict[str, list[str]] = {}
+        for name, messages in getattr(exc, "message_dict", {"": exc.messages}).items():
+            out.setdefault(CONTRACT_COLUMN.get(name, "contract_type"), []).extend(messages)
+        raise RowErrors({row.number: out}) from None
+    except Http404:
+        raise RowErrors(
+            {row.number: {"contract_type": [_("You may not change records at this institution.")]}}
+        ) from None
 
 
 def _count_guesses(ctx: ImportContext, guesses: dict[str, Worker | None]) -> tuple[set[str], str]:

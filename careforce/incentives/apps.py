@@ -8,6 +8,17 @@ class IncentivesConfig(AppConfig):
     verbose_name = _("Contracts and subsidies")
 
     def ready(self) -> None:
+        from django.db.models.signals import post_save
+
+        from careforce.core import audit
+        from careforce.incentives import metrics
+        from careforce.incentives.models import Payment, PaymentBatch
+
+        # The dashboard's figures are kept in each change's transaction (metrics.py).
+        post_save.connect(metrics.on_batch_saved, sender=PaymentBatch, dispatch_uid="incentives.batch")
+        post_save.connect(metrics.on_payment_saved, sender=Payment, dispatch_uid="incentives.payment")
+        audit.observe(metrics.observe)
+
         from careforce.core.extensions import NavItem, Section, register_nav, register_worker_section
         from careforce.core.scope import Level
 

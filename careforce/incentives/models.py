@@ -309,3 +309,65 @@ class Payment(models.Model):
 
     def __str__(self) -> str:
         return f"#{self.pk} · {self.amount}"
+
+
+# ------------------------------------------------------------------ the dashboard's figures, kept on writes
+# Definitions and upkeep: careforce/incentives/metrics.py. Reads of the dashboard read these rows only.
+
+
+class PaidTally(models.Model):
+    """Payments of one scheme in one district (Payment.district), net of reversals."""
+
+    district = models.ForeignKey(District, on_delete=models.PROTECT, related_name="+")
+    scheme = models.ForeignKey(Scheme, on_delete=models.PROTECT, related_name="+")
+    amount = models.DecimalField(max_digits=16, decimal_places=2, default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["district", "scheme"], name="paid_tally_district_scheme")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.district_id} · {self.scheme_id}"
+
+
+class CoveredTally(models.Model):
+    """People with a payment not reversed in the district; the row is also the district's lock for it."""
+
+    district = models.OneToOneField(District, on_delete=models.PROTECT, primary_key=True, related_name="+")
+    people = models.PositiveIntegerField(default=0)
+
+    def __str__(self) -> str:
+        return f"{self.district_id}"
+
+
+class CoverFact(models.Model):
+    """What one current care worker adds to the coverage counters: the days covered by a labour contract
+    and by work-injury insurance, as merged [start, end] intervals (end None: open)."""
+
+    worker = models.OneToOneField(Worker, on_delete=models.CASCADE, primary_key=True, related_name="+")
+    district = models.ForeignKey(District, on_delete=models.PROTECT, related_name="+", db_index=False)
+    institution = models.ForeignKey(Institution, on_delete=models.PROTECT, related_name="+")
+    contract = models.JSONField(default=list)
+    injury = models.JSONField(default=list)
+
+    def __str__(self) -> str:
+        return f"{self.worker_id}"
+
+
+class CoverDelta(models.Model):
+    """+n workers covered from `day` (−n: no longer from that day); a district's covered count on a day is
+    the sum of its deltas up to that day."""
+
+    district = models.ForeignKey(District, on_delete=models.PROTECT, related_name="+")
+    kind = models.CharField(max_length=10)  # "contract" | "injury"
+    day = models.DateField()
+    n = models.IntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["district", "kind", "day"], name="cover_delta_district_kind_day")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.district_id} {self.kind} {self.day} {self.n:+d}"

@@ -11,7 +11,7 @@ import datetime
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Sum
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
 
@@ -21,7 +21,6 @@ from careforce.incentives.models import (
     Eligibility,
     EligibilityRun,
     InsuranceCover,
-    InsuranceKind,
     LabourContract,
     Objection,
     Payment,
@@ -233,35 +232,31 @@ class Figures:
 
 
 def district_figures(user: User, district_id: int | None = None, day: datetime.date | None = None) -> Figures:
-    """The dashboard's figures, one definition each:
-    - paid by scheme: the sum of payments net of reversals;
-    - people covered: workers with a payment not reversed;
-    - contract coverage: current care workers (occupation care_worker, placed) with a labour contract in
-      force on the day, over current care workers;
-    - insurance coverage: the same with work-injury or accident cover in force."""
+    """The dashboard's figures of the user's district (a city role: the whole city, or `district_id`), as
+    incentives/metrics.py defines and keeps them — the same numbers as the indicators. Paid by scheme is net
+    of reversals; insurance is work-injury insurance; the care workers are the certification rate's."""
+    from careforce.incentives import metrics
+    from careforce.skills.metrics import certification_counts
+
     day = day or timezone.localdate()
     scope = scope_of(user)
     if scope.level == Level.DISTRICT:
         district_id = scope.district_id
     elif scope.level != Level.CITY:
         raise Http404
-    payments = Payment.objects.all()
-    workers = Worker.objects.filter(is_active=True, institution__isnull=False, occupation__code="care_worker")
-    if district_id:
-        payments = payments.filter(district_id=district_id)
-        workers = workers.filter(district_id=district_id)
-    by_scheme = [
-        (row["scheme__name"], row["s"])
-        for row in payments.values("scheme__name").annotate(s=Sum("amount")).order_by("scheme__name")
-    ]
-    covered = payments.filter(reversed=False, reverses__isnull=True).values("worker_id").distinct().count()
-    contract = Exists(LabourContract.objects.filter(current_q(day), worker=OuterRef("pk")))
-    cover = Exists(
-        InsuranceCover.objects.filter(
-            current_q(day),
-            worker=OuterRef("pk"),
-            kind__in=[InsuranceKind.WORK_INJURY, InsuranceKind.ACCIDENT],
-        )
-    )
-    row = workers.aggregate(n=Count("pk"), c=Count("pk", filter=Q(contract)), i=Count("pk", filter=Q(cover)))
-    return Figures(by_scheme, covered, row["n"], row["c"], row["i"])
+    ids = [district_id] if district_id else None
+    kept = metrics.incentives_figures(district_ids=ids, day=day)
+    by_scheme: dict[int, Decimal] = {}
+    people = contract = injury = 0
+    for row in kept.values():
+        for key, value in row.items():
+            if key.startswith("paid:"):
+                scheme_id = int(key.split(":", 1)[1])
+                by_scheme[scheme_id] = by_scheme.get(scheme_id, Decimal(0)) + value
+        people += row.get("people", 0)
+        contract += row.get(metrics.CONTRACT, 0)
+        injury += row.get(metrics.INJURY, 0)
+    names = dict(Scheme.objects.filter(pk__in=list(by_scheme)).values_list("pk", "name"))
+    paid = sorted(((names.get(pk, str(pk)), amount) for pk, amount in by_scheme.items()), key=lambda r: r[0])
+    care = sum(n for _c, n in certification_counts(by="district", ids=ids).values())
+    return Figures(paid, people, care, contract, injury)

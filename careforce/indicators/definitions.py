@@ -440,3 +440,112 @@ for _order, (_code, _label, _definition, _unit) in enumerate(
             order=200 + _order,
         )
     )
+
+
+# ---------------------------------------------------------------- contracts, subsidies and recognition
+# Kept by those apps' services (careforce/incentives/metrics.py, careforce/recognition/metrics.py).
+
+register(
+    Indicator(
+        code="subsidies_paid",
+        label=_("Subsidies paid"),
+        definition=_(
+            "Payments of every subsidy scheme, in the district of the payment (the worker's district when "
+            "assessed), net of reversals: a correction or clawback subtracts its amount. Approved entries not "
+            "yet in a payment batch do not count. The incentives page shows the same sum per scheme."
+        ),
+        unit=_("yuan"),
+        kind=COUNT,
+        compute=count("incentives_paid"),
+        requires=(("incentives", "incentives_figures"),),
+        decimals=2,
+        institution_level=False,
+        order=300,
+    )
+)
+register(
+    Indicator(
+        code="subsidies_people",
+        label=_("People paid subsidies"),
+        definition=_(
+            "Workers with at least one payment that is neither reversed nor a reversal, in the district of "
+            "the payment; a worker paid by several schemes counts once."
+        ),
+        unit=_("people"),
+        kind=COUNT,
+        compute=count("incentives_people"),
+        requires=(("incentives", "incentives_figures"),),
+        institution_level=False,
+        order=305,
+    )
+)
+register(
+    Indicator(
+        code="contract_coverage",
+        label=_("Care workers with a labour contract"),
+        definition=_(
+            "Share of care workers (active workers placed at an institution whose occupation is care worker, "
+            "养老护理员 — the population of the certification rate, in the district of their institution) with "
+            "a labour contract in force today: started, and not past its end (open-ended contracts and "
+            "事业编制 posts have no end). An expired contract not yet renewed does not count."
+        ),
+        unit="%",
+        kind=RATE,
+        compute=lambda f: ratio(f.get("incentives_contract", 0), f.get("care_workers", 0), 100),
+        requires=(("incentives", "incentives_figures"), ("skills", "certification_counts")),
+        decimals=1,
+        institution_level=False,
+        order=310,
+    )
+)
+register(
+    Indicator(
+        code="injury_insurance_coverage",
+        label=_("Care workers with work-injury insurance"),
+        definition=_(
+            "Share of care workers (as for the contract share) with work-injury insurance (工伤保险) in force "
+            "today. Accident, supplementary medical insurance and annuities do not count."
+        ),
+        unit="%",
+        kind=RATE,
+        compute=lambda f: ratio(f.get("incentives_injury", 0), f.get("care_workers", 0), 100),
+        requires=(("incentives", "incentives_figures"), ("skills", "certification_counts")),
+        decimals=1,
+        institution_level=False,
+        order=315,
+    )
+)
+register(
+    Indicator(
+        code="awards",
+        label=_("Awards this year"),
+        definition=_(
+            "Awards made for this year (最美护理员 and the other kinds, every level), in the district of the "
+            "worker when the award was made."
+        ),
+        unit=_("awards"),
+        kind=COUNT,
+        compute=count("recognition_awards"),
+        requires=(("recognition", "recognition_figures"),),
+        period=YEAR,
+        institution_level=False,
+        order=320,
+    )
+)
+register(
+    Indicator(
+        code="competition_prizes",
+        label=_("Competition prizes this year"),
+        definition=_(
+            "Entrants who won a prize in skill competitions held this year whose results are published, in "
+            "the entrant's district at entry. Entrants without a prize and unpublished results do not count."
+        ),
+        unit=_("prizes"),
+        kind=COUNT,
+        compute=count("recognition_prizes"),
+        requires=(("recognition", "recognition_figures"),),
+        period=YEAR,
+        institution_level=False,
+        order=325,
+    )
+)

@@ -35,8 +35,9 @@ INSTITUTION_TYPE = "institutions.institution"
 REGISTRY_TYPES = ("registry.",)
 # Events naming neither a worker nor an institution that cannot move a figure (targets and older
 # population are read on every request; tokens, accounts, sessions are not figures).
-# The time bank's own figures are kept by its services, which name their district (timebank/tally.py).
-QUIET_TYPES = ("core.", "indicators.", "auth.", "sessions.", "timebank.")
+# The time bank's, incentives' and recognition's own figures are kept by their services, which name their
+# districts (timebank/tally.py, incentives/metrics.py, recognition/metrics.py).
+QUIET_TYPES = ("core.", "indicators.", "auth.", "sessions.", "timebank.", "incentives.", "recognition.")
 
 
 @dataclass

@@ -7,7 +7,7 @@ districts costs the same number of queries as one.
 Figures are flat counters (`Figures`, a dict of name → number) that add up across districts; ratios are
 always computed from summed numerators and denominators, never averaged.
 
-The training, skills and conduct figures come from those apps' `metrics` modules (the cross-capability
+The training, skills, conduct, time bank, incentives and recognition figures come from those apps' `metrics` modules (the cross-capability
 contract). A module that is not installed yet simply contributes nothing, and the indicators that need it
 are not offered (see definitions.py).
 """
@@ -261,6 +261,16 @@ def contract_figures(district_ids: list[int], today: datetime.date) -> dict[int,
         for district_id, row in contract("timebank").timebank_figures(district_ids=district_ids).items():
             for name, value in row.items():
                 out[district_id][f"timebank_{name}"] += value
+    if has("incentives", "incentives_figures"):
+        found = contract("incentives").incentives_figures(district_ids=district_ids, day=today)
+        for district_id, row in found.items():
+            for name, value in row.items():
+                out[district_id][f"incentives_{name}"] += value
+    if has("recognition", "recognition_figures"):
+        found = contract("recognition").recognition_figures(district_ids=district_ids, year=today.year)
+        for district_id, row in found.items():
+            for name, value in row.items():
+                out[district_id][f"recognition_{name}"] += value
     if has("conduct", "overdue_complaints_at"):
         keys = {day: key for key, day in ends.items()}
         found = conduct.overdue_complaints_at(list(keys), district_ids=district_ids)

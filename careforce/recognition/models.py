@@ -283,3 +283,21 @@ class SettlementFlag(models.Model):
 
     def __str__(self) -> str:
         return str(self.worker_id)
+
+
+class RecognitionTally(models.Model):
+    """Awards made and prizes of published competitions, per district and year, kept by the services in
+    the transaction of each change (definitions: careforce/recognition/metrics.py)."""
+
+    district = models.ForeignKey(District, on_delete=models.PROTECT, related_name="+")
+    year = models.PositiveSmallIntegerField()
+    awards = models.PositiveIntegerField(default=0)
+    prizes = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["district", "year"], name="recognition_tally_district_year")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.district_id} {self.year}"

@@ -24,6 +24,7 @@ from careforce.core.scope import Level, Scope, require_write
 from careforce.core.validators import normalize_text
 from careforce.pools import services as pools
 from careforce.pools.models import PoolKind, TaskKind
+from careforce.recognition import metrics as figures
 from careforce.recognition.models import (
     Award,
     AwardKind,
@@ -128,6 +129,7 @@ def award_grant(*, actor: User, data: Mapping[str, Any]) -> Award:
         raise ValidationError({"worker": [_("This worker already has this award for that year.")]})
     award = Award.objects.create(created_by=actor, **values)
     audit.record_create(actor=actor, instance=award, fields=AWARD_FIELDS, worker_id=award.worker_id)
+    figures.add(award.district_id, award.year, awards=1)
     return award
 
 
@@ -345,6 +347,8 @@ def results_publish(*, actor: User, competition: Competition) -> Competition:
     before = audit.snapshot(competition, COMPETITION_FIELDS)
     competition.status, competition.published_on = CompetitionStatus.PUBLISHED, timezone.localdate()
     competition.save(update_fields=["status", "published_on"])
+    for district_id, n in figures.prize_winners(competition.pk).items():
+        figures.add(district_id, competition.held_on.year, prizes=n)
     audit.record(
         actor=actor,
         action=AuditAction.UPDATE,
