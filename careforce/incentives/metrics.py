@@ -35,7 +35,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.db import connection, transaction
-from django.db.models import Count, Exists, F, OuterRef, Sum
+from django.db.models import Count, Exists, F, Max, OuterRef, Sum
 from django.utils import timezone
 
 from careforce.core.audit import Announced
@@ -261,6 +261,14 @@ def refresh(worker_ids: Iterable[int]) -> set[int]:
     if not ids:
         return set()
     _lock()
+    # A worker above the highest id with a contract, a cover or a fact has none of them (the people a big
+    # roster has just registered): three index reads spare a chunk of queries per 2,000 of them.
+    highest = max(
+        LabourContract.objects.aggregate(m=Max("worker_id"))["m"] or 0,
+        InsuranceCover.objects.aggregate(m=Max("worker_id"))["m"] or 0,
+        CoverFact.objects.aggregate(m=Max("worker_id"))["m"] or 0,
+    )
+    ids = [i for i in ids if i <= highest]
     deltas: Counter = Counter()
     for start in range(0, len(ids), CHUNK):
         _refresh_chunk(ids[start : start + CHUNK], deltas)
