@@ -78,7 +78,8 @@ def test_the_error_report_and_the_template_download(client, city, places):
     rows = _workbook(client.get(reverse("imports:job_report", args=[job.pk])))
     assert rows[0][-1] == "错误说明" and rows[2][-1]
     template = _workbook(client.get(reverse("imports:template", args=["workers"])))
-    assert template[0][:3] == ("姓名", "身份证号码", "手机号码") and len(template[0]) == 16  # 13 + the three contract columns
+    # 13 columns, and the three of the labour contract
+    assert template[0][:3] == ("姓名", "身份证号码", "手机号码") and len(template[0]) == 16
 
 
 def test_the_worker_export_follows_the_list_filter(client, city, places):
