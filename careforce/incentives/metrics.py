@@ -114,30 +114,33 @@ def observe(events: Sequence[Announced]) -> None:
 
 
 def apply() -> None:
+    """Runs inside the committing transaction (precommit); it opens no atomic block of its own: one opened
+    here would be an outermost block of a transaction already being committed, and commit it early."""
     pending = _pending()
     connection.careforce_incentives_pending = Pending()
     if not pending:
         return
-    with transaction.atomic():
-        touched: set[int] = set()
-        if pending.batches or pending.reversals:
-            touched |= _apply_payments(pending.batches, pending.reversals)
-        workers = set(pending.workers)
-        if pending.institutions:
-            workers |= set(
-                CoverFact.objects.filter(institution_id__in=pending.institutions).values_list(
-                    "worker_id", flat=True
-                )
+    touched: set[int] = set()
+    if pending.batches or pending.reversals:
+        touched |= _apply_payments(pending.batches, pending.reversals)
+    workers = set(pending.workers)
+    if pending.institutions:
+        workers |= set(
+            CoverFact.objects.filter(institution_id__in=pending.institutions).values_list(
+                "worker_id", flat=True
             )
-            workers |= set(
-                Worker.objects.filter(institution_id__in=pending.institutions).values_list("pk", flat=True)
-            )
-        if workers:
-            touched |= refresh(workers)
-        if touched:
-            from careforce.indicators import marks
+        )
+        workers |= set(
+            Worker.objects.filter(institution_id__in=pending.institutions).values_list("pk", flat=True)
+        )
+    if workers:
+        touched |= refresh(workers)
+    if touched:
+        from careforce.indicators import marks
 
-            marks.touch(district_ids=touched)
+        # The versions only (the dashboard reads these districts again), written here and now: scheduling
+        # more work from inside the commit would run it in a block of its own.
+        marks.bump(touched)
 
 
 # ---------------------------------------------------------------- payments
