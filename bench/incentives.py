@@ -110,7 +110,7 @@ def main() -> int:
     batch = services.pay(actor=actor, run=run)
     print(f"pay: {batch.paid_count:,} payments in {time.monotonic() - started:.1f} s")
     started = time.monotonic()
-    out = sheets.batch_book(batch)
+    out = sheets.batch_book(actor, batch)
     size = out.seek(0, 2)
     print(f"export {batch.paid_count:,} rows: {time.monotonic() - started:.1f} s ({size / 1e6:.1f} MB)")
     started = time.monotonic()
