@@ -39,46 +39,54 @@ def add_incentive_data(*, actor) -> None:
     from django.db import connection
 
     from careforce.core.synthetic import credit_code
+    from careforce.credit.models import DishonestyListing
+    from careforce.incentives.models import LabourContract
     from careforce.skills import services as skills_services
+    from careforce.skills.models import Certificate, EvaluationBody
 
-    body = skills_services.evaluation_body_register(
-        actor=actor,
-        data={
-            "name": "重庆市职业技能评价中心（基准）",
-            "uscc": credit_code(random.Random(7), region="500000"),
-            "registration_number": "Y0000509999",
-            "registered_on": dt.date(2021, 1, 1),
-            "district": "500103",
-        },
-    )
-    skills_services.evaluation_range_set(
-        actor=actor, body=body, occupation="care_worker", lowest="junior", highest="technician"
-    )
+    body = EvaluationBody.objects.filter(registration_number="Y0000509999").first()
+    if body is None:
+        body = skills_services.evaluation_body_register(
+            actor=actor,
+            data={
+                "name": "重庆市职业技能评价中心（基准）",
+                "uscc": credit_code(random.Random(7), region="500000"),
+                "registration_number": "Y0000509999",
+                "registered_on": dt.date(2021, 1, 1),
+                "district": "500103",
+            },
+        )
+        skills_services.evaluation_range_set(
+            actor=actor, body=body, occupation="care_worker", lowest="junior", highest="technician"
+        )
     with connection.cursor() as cursor:
-        cursor.execute(
-            "INSERT INTO incentives_labourcontract (worker_id, institution_id, contract_type, start_date, "
-            "end_date, term_months, created_at) SELECT id, institution_id, "
-            "CASE WHEN id % 20 = 0 THEN 'public_institution' WHEN id % 7 = 0 THEN 'fixed_term' "
-            "ELSE 'open_ended' END, DATE '2025-01-01', "
-            "CASE WHEN id % 20 <> 0 AND id % 7 = 0 THEN DATE '2027-12-31' END, "
-            "CASE WHEN id % 20 <> 0 AND id % 7 = 0 THEN 36 END, now() "
-            "FROM registry_worker WHERE institution_id IS NOT NULL"
-        )
-        cursor.execute(
-            "INSERT INTO skills_certificate (number, number_key, worker_id, occupation_id, level_id, issuer_id, "
-            "issued_on, status, revoke_reason, suspend_reason, verification, created_at) "
-            "SELECT 'B' || w.id, 'B' || w.id, w.id, o.id, l.id, %s, DATE '2024-06-01', 'valid', '', '', "
-            "'self_reported', now() FROM registry_worker w "
-            "JOIN registry_occupation o ON o.code = 'care_worker' "
-            "JOIN skills_skilllevel l ON l.rank = 2 + (w.id / 3) % 4 WHERE w.id % 3 = 0",
-            [body.pk],
-        )
-        cursor.execute(
-            "INSERT INTO credit_dishonestylisting (worker_id, district_id, situation_id, deciding_body, "
-            "decision_number, facts, start_date, removal_reason, created_at) "
-            "SELECT w.id, w.district_id, (SELECT min(id) FROM credit_dishonestysituation), '区民政局', '', '', "
-            "DATE '2026-01-01', '', now() FROM registry_worker w WHERE w.id % 500 = 0"
-        )
+        if not LabourContract.objects.exists():
+            cursor.execute(
+                "INSERT INTO incentives_labourcontract (worker_id, institution_id, contract_type, start_date, "
+                "end_date, term_months, created_at) SELECT id, institution_id, "
+                "CASE WHEN id % 20 = 0 THEN 'public_institution' WHEN id % 7 = 0 THEN 'fixed_term' "
+                "ELSE 'open_ended' END, DATE '2025-01-01', "
+                "CASE WHEN id % 20 <> 0 AND id % 7 = 0 THEN DATE '2027-12-31' END, "
+                "CASE WHEN id % 20 <> 0 AND id % 7 = 0 THEN 36 END, now() "
+                "FROM registry_worker WHERE institution_id IS NOT NULL"
+            )
+        if not Certificate.objects.exists():
+            cursor.execute(
+                "INSERT INTO skills_certificate (number, number_key, worker_id, occupation_id, level_id, issuer_id, "
+                "issued_on, status, revoke_reason, suspend_reason, verification, created_at) "
+                "SELECT 'B' || w.id, 'B' || w.id, w.id, o.id, l.id, %s, DATE '2024-06-01', 'valid', '', '', "
+                "'self_reported', now() FROM registry_worker w "
+                "JOIN registry_occupation o ON o.code = 'care_worker' "
+                "JOIN skills_skilllevel l ON l.rank = 2 + (w.id / 3) %% 4 WHERE w.id %% 3 = 0",
+                [body.pk],
+            )
+        if not DishonestyListing.objects.exists():
+            cursor.execute(
+                "INSERT INTO credit_dishonestylisting (worker_id, district_id, situation_id, deciding_body, "
+                "decision_number, facts, start_date, removal_reason, created_at) "
+                "SELECT w.id, w.district_id, (SELECT min(id) FROM credit_dishonestysituation), '区民政局', '', '', "
+                "DATE '2026-01-01', '', now() FROM registry_worker w WHERE w.id % 500 = 0"
+            )
         cursor.execute("ANALYZE")
 
 
@@ -99,7 +107,7 @@ def main() -> int:
 
     from bench.registry import generate_copy
     from careforce.incentives import services, sheets
-    from careforce.incentives.models import LabourContract, Scheme
+    from careforce.incentives.models import Scheme
     from careforce.registry import demo
     from careforce.registry.models import Worker
 
@@ -113,10 +121,9 @@ def main() -> int:
             workers=args.workers, institutions=max(900, args.workers // 200), seed=2026, jobs=args.jobs
         )
         print(f"generated {args.workers:,} workers in {time.monotonic() - started:.0f} s")
-    if not LabourContract.objects.exists():
-        started = time.monotonic()
-        add_incentive_data(actor=demo.system_actor())
-        print(f"contracts, certificates and listings added in {time.monotonic() - started:.0f} s")
+    started = time.monotonic()
+    add_incentive_data(actor=demo.system_actor())
+    print(f"contracts, certificates and listings in place in {time.monotonic() - started:.0f} s")
     workers = Worker.objects.filter(is_active=True, institution__isnull=False).count()
     actor = demo.system_actor()
     start = datetime.date(2024, 1, 1)
