@@ -107,4 +107,4 @@ def get_run(request: HttpRequest, run_id: Id):
 )
 def list_results(request: HttpRequest, run_id: Id, filters: Query[PageIn]):
     run = selectors.run_get(request.auth, run_id)
-    return paginate(run.results.all(), limit=filters.limit, cursor=filters.cursor)
+    return paginate(selectors.results_of(request.auth, run), limit=filters.limit, cursor=filters.cursor)

@@ -14,12 +14,10 @@ from decimal import Decimal
 from django.db import connection
 from django.db.models import (
     Case,
-    Exists,
     IntegerField,
     Max,
-    OuterRef,
+    Min,
     Q,
-    Subquery,
     Value,
     When,
 )
@@ -32,6 +30,7 @@ from careforce.incentives.models import (
     Eligibility,
     EligibilityRun,
     LabourContract,
+    Payment,
     Scheme,
     SchemeKind,
 )
@@ -72,12 +71,6 @@ def years_before(day: datetime.date, years: int) -> datetime.date:
         return day.replace(year=day.year - years, day=28)
 
 
-def _current_contracts(as_of: datetime.date):
-    return LabourContract.objects.filter(worker=OuterRef("pk"), start_date__lte=as_of).filter(
-        Q(end_date__isnull=True) | Q(end_date__gte=as_of)
-    )
-
-
 # A money parameter as a number on both databases (SQLite's driver passes Decimal as text, and text
 # compares greater than any number there).
 MONEY = "CAST(%s AS NUMERIC)"
@@ -95,99 +88,196 @@ def _rank_amount_sql(amounts: dict) -> tuple[str, list]:
     return f"CASE {' '.join(parts)} ELSE {MONEY} END", [*params, default]
 
 
-def candidates(scheme: Scheme, run: EligibilityRun) -> tuple[str, list, str, list]:
-    """The SELECT of the run's eligibility rows. The inner query reads the registry once per worker (skill
-    level, current post's start, each condition as 0/1); the outer one derives tranche, key, amount and the
-    bit set from those columns, so no correlated subquery is evaluated twice."""
+# A contract without an agreed end (open-ended, 事业编制) counts as longer than any term a scheme asks for.
+OPEN_ENDED_MONTHS = 2_147_483_647
+
+
+def _sql(qs) -> tuple[str, list]:
+    sql, params = qs.order_by().query.sql_with_params()
+    return sql, list(params)
+
+
+def _facts(scheme: Scheme, run: EligibilityRun, workers) -> list[tuple[str, tuple[str, ...], str, list]]:
+    """The per-worker facts the scheme's conditions read, each one grouped pass over its table (a common
+    table expression joined to the workers once), never a subquery evaluated per worker:
+
+    - emp: first start of any employment (years in care posts) and first start of the open ones (the
+      current post: continuous service and the entry tranches);
+    - cert: the highest rank of the certificates valid on the day;
+    - con: of the contracts in force, the longest term (open-ended: longest of all) and whether one is a
+      public-institution post;
+    - listed: the workers with a dishonesty listing in force (credit's `active_listings_q`);
+    - paid (entry subsidies): which tranches were already paid and not reversed, by this scheme or by one
+      of its combination group.
+    Only the facts the scheme needs are read; a district run reads only its district's rows."""
     as_of = run.as_of
-    qs = Worker.objects.filter(is_active=True, institution__isnull=False)
+    in_area = {"worker__in": workers.values("pk")} if (scheme.district_id or run.district_id) else {}
+    facts: list[tuple[str, tuple[str, ...], str, list]] = []
+    if (
+        scheme.min_years_in_care is not None
+        or scheme.min_continuous_years is not None
+        or (scheme.kind == SchemeKind.ENTRY)
+    ):
+        qs = (
+            Employment.objects.filter(**in_area)
+            .values("worker_id")
+            .annotate(
+                first_start=Min("start_date"),
+                current_start=Min("start_date", filter=Q(end_date__isnull=True)),
+            )
+        )
+        facts.append(("emp", ("worker_id", "first_start", "current_start"), *_sql(qs)))
+    if scheme.min_skill_rank is not None or scheme.kind in (
+        SchemeKind.MONTHLY_POST,
+        SchemeKind.ONE_OFF_SKILL,
+    ):
+        qs = (
+            Certificate.objects.filter(status="valid", issued_on__lte=as_of, **in_area)
+            .filter(Q(valid_until__isnull=True) | Q(valid_until__gte=as_of))
+            .values("worker_id")
+            .annotate(skill_rank=Max("level__rank"))
+        )
+        facts.append(("cert", ("worker_id", "skill_rank"), *_sql(qs)))
+    if scheme.min_contract_years is not None or scheme.exclude_public_institution:
+        qs = (
+            LabourContract.objects.filter(start_date__lte=as_of, **in_area)
+            .filter(Q(end_date__isnull=True) | Q(end_date__gte=as_of))
+            .values("worker_id")
+            .annotate(
+                longest=Max(Coalesce("term_months", Value(OPEN_ENDED_MONTHS))),
+                public_post=Max(
+                    Case(
+                        When(contract_type=ContractType.PUBLIC_INSTITUTION, then=Value(1)),
+                        default=Value(0),
+                        output_field=IntegerField(),
+                    )
+                ),
+            )
+        )
+        facts.append(("con", ("worker_id", "longest", "public_post"), *_sql(qs)))
+    if scheme.exclude_dishonest:
+        qs = (
+            DishonestyListing.objects.filter(active_listings_q(as_of), **in_area)
+            .values("worker_id")
+            .distinct()
+        )
+        facts.append(("listed", ("worker_id",), *_sql(qs)))
+    if scheme.kind == SchemeKind.ENTRY and scheme.tranches:
+        keys = [f"t{number}" for number in range(1, len(scheme.tranches) + 1)]
+        same = Q(scheme=scheme)
+        if scheme.combination_group:
+            same |= Q(group_key__in=[f"{scheme.combination_group}:{key}" for key in keys])
+        qs = (
+            Payment.objects.filter(
+                same, payment_key__in=keys, reversed=False, reverses__isnull=True, **in_area
+            )
+            .values("worker_id")
+            .annotate(
+                **{
+                    f"p{number}": Max(
+                        Case(
+                            When(payment_key=key, then=Value(1)),
+                            default=Value(0),
+                            output_field=IntegerField(),
+                        )
+                    )
+                    for number, key in enumerate(keys, start=1)
+                }
+            )
+        )
+        facts.append(("paid", ("worker_id", *(f"p{n}" for n in range(1, len(keys) + 1))), *_sql(qs)))
+    return facts
+
+
+def candidates(scheme: Scheme, run: EligibilityRun) -> tuple[str, list, str, list]:
+    """The SELECT of the run's eligibility rows. Common table expressions compute each fact once per worker
+    set-based (`_facts`); `c` joins them to the workers in the area and turns each condition into 0/1, the
+    entry tranche into a number; the outer SELECT derives key, amount and the bit set from those columns."""
+    as_of = run.as_of
+    workers = Worker.objects.filter(is_active=True, institution__isnull=False)
     district_id = scheme.district_id or run.district_id
     if district_id:
-        qs = qs.filter(district_id=district_id)
-    today_certificates = Certificate.objects.filter(
-        worker=OuterRef("pk"), status="valid", issued_on__lte=as_of
-    ).filter(Q(valid_until__isnull=True) | Q(valid_until__gte=as_of))
-    qs = qs.annotate(
-        skill_rank=Coalesce(
-            Subquery(
-                today_certificates.order_by().values("worker").annotate(m=Max("level__rank")).values("m")[:1]
-            ),
-            0,
-        ),
-        current_start=Subquery(
-            Employment.objects.filter(worker=OuterRef("pk"), end_date__isnull=True)
-            .order_by("start_date")
-            .values("start_date")[:1]
-        ),
-    )
-    conditions: dict[str, Q] = {}
+        workers = workers.filter(district_id=district_id)
+    facts = _facts(scheme, run, workers)
+    names = {name for name, *_rest in facts}
+    with_parts, with_params = [], []
+    for name, columns, sql, params in facts:
+        with_parts.append(f"{name} ({', '.join(columns)}) AS ({sql})")
+        with_params += params
+    sql, params = _sql(workers.values_list("pk", "district_id", "institution_id", "education", "team"))
+    with_parts.append(f"w (w_id, w_district, w_institution, w_education, w_team) AS ({sql})")
+    with_params += params
+
+    conditions: dict[str, tuple[str, list]] = {}
     if scheme.min_years_in_care is not None:
-        conditions["years_in_care"] = Q(team=Team.CARE) & Q(
-            Exists(
-                Employment.objects.filter(
-                    worker=OuterRef("pk"), start_date__lte=years_before(as_of, scheme.min_years_in_care)
-                )
-            )
+        conditions["years_in_care"] = (
+            "w.w_team = %s AND emp.first_start <= %s",
+            [Team.CARE, years_before(as_of, scheme.min_years_in_care)],
         )
     if scheme.min_continuous_years is not None:
-        conditions["continuous_service"] = Q(
-            Exists(
-                Employment.objects.filter(
-                    worker=OuterRef("pk"),
-                    end_date__isnull=True,
-                    start_date__lte=years_before(as_of, scheme.min_continuous_years),
-                )
-            )
+        conditions["continuous_service"] = (
+            "emp.current_start <= %s",
+            [years_before(as_of, scheme.min_continuous_years)],
         )
     if scheme.min_contract_years is not None:
-        conditions["contract"] = Q(
-            Exists(
-                _current_contracts(as_of).filter(
-                    Q(term_months__isnull=True) | Q(term_months__gte=12 * scheme.min_contract_years)
-                )
-            )
-        )
+        conditions["contract"] = ("con.longest >= %s", [12 * scheme.min_contract_years])
     if scheme.min_skill_rank is not None:
-        conditions["skill_level"] = Q(
-            Exists(today_certificates.filter(level__rank__gte=scheme.min_skill_rank))
-        )
+        conditions["skill_level"] = ("cert.skill_rank >= %s", [scheme.min_skill_rank])
     if scheme.exclude_dishonest:
-        conditions["not_dishonest"] = ~Q(
-            Exists(DishonestyListing.objects.filter(active_listings_q(as_of), worker=OuterRef("pk")))
-        )
+        conditions["not_dishonest"] = ("listed.worker_id IS NULL", [])
     if scheme.exclude_public_institution:
-        conditions["not_public_institution"] = ~Q(
-            Exists(_current_contracts(as_of).filter(contract_type=ContractType.PUBLIC_INSTITUTION))
-        )
+        conditions["not_public_institution"] = ("con.public_post IS NULL OR con.public_post = 0", [])
     if scheme.min_completeness_percent is not None:
         meeting = [
             institution_id
             for institution_id, share in completeness.shares_by_institution(on=as_of).items()
             if share.meets(scheme.min_completeness_percent)
         ]
-        conditions["completeness"] = Q(institution_id__in=meeting)
-    flags = {
-        f"c_{code}": Case(When(q, then=Value(1)), default=Value(0), output_field=IntegerField())
-        for code, q in conditions.items()
-    }
-    inner_sql, inner_params = (
-        qs.annotate(**flags)
-        .order_by()
-        .values_list(
-            "pk", "district_id", "institution_id", "education", "skill_rank", "current_start", *flags
-        )
-        .query.sql_with_params()
+        if meeting:
+            conditions["completeness"] = (f"w.w_institution IN ({', '.join(['%s'] * len(meeting))})", meeting)
+        else:
+            conditions["completeness"] = ("1 = 0", [])
+
+    # Entry subsidies: the tranche offered is the first one reached (years of continuous service in the
+    # current post) that has not been paid; when every tranche reached is paid, the latest reached, which
+    # the payment batch then skips as paid before.
+    tranche_sql, tranche_params = "0", []
+    if scheme.kind == SchemeKind.ENTRY and scheme.tranches:
+        cuts = [years_before(as_of, int(years)) for years, _percent in scheme.tranches]
+        unpaid, latest = [], []
+        for number, cut in enumerate(cuts, start=1):
+            unpaid.append(
+                f"WHEN emp.current_start <= %s AND (paid.p{number} IS NULL OR paid.p{number} = 0) THEN %s"
+            )
+            tranche_params += [cut, number]
+        for number, cut in reversed(list(enumerate(cuts, start=1))):
+            latest.append("WHEN emp.current_start <= %s THEN %s")
+            tranche_params += [cut, number]
+        tranche_sql = f"CASE {' '.join(unpaid)} {' '.join(latest)} ELSE 0 END"
+
+    flag_columns, flag_sql, flag_params = [], [], []
+    for code, (condition, condition_params) in conditions.items():
+        flag_columns.append(f"c_{code}")
+        flag_sql.append(f"CASE WHEN {condition} THEN 1 ELSE 0 END")
+        flag_params += condition_params
+    joins = " ".join(
+        f"LEFT JOIN {name} ON {name}.worker_id = w.w_id"
+        for name in ("emp", "cert", "con", "listed", "paid")
+        if name in names
     )
+    skill = "COALESCE(cert.skill_rank, 0)" if "cert" in names else "0"
+    select = ", ".join(
+        ["w.w_id", "w.w_district", "w.w_institution", "w.w_education", skill, tranche_sql, *flag_sql]
+    )
+    columns = ["w_id", "w_district", "w_institution", "w_education", "skill_rank", "tranche", *flag_columns]
+    with_parts.append(f"c ({', '.join(columns)}) AS (SELECT {select} FROM w {joins})")
+    with_params += [*tranche_params, *flag_params]
 
     if scheme.kind == SchemeKind.ENTRY:
-        tranche_parts, tranche_params, percent_parts, percent_params = [], [], [], []
-        for number, (years, percent) in reversed(list(enumerate(scheme.tranches, start=1))):
-            cut = years_before(as_of, int(years))
-            tranche_parts.append("WHEN c.current_start <= %s THEN %s")
-            tranche_params += [cut, number]
-            percent_parts.append(f"WHEN c.current_start <= %s THEN {MONEY}")
-            percent_params += [cut, Decimal(str(percent))]
-        tranche = f"CASE {' '.join(tranche_parts)} ELSE 0 END" if tranche_parts else "0"
+        percent_parts, percent_params = [], []
+        for number, (_years, percent) in enumerate(scheme.tranches, start=1):
+            percent_parts.append(f"WHEN c.tranche = %s THEN {MONEY}")
+            percent_params += [number, Decimal(str(percent))]
         percent = f"CASE {' '.join(percent_parts)} ELSE 0 END" if percent_parts else "0"
         education_parts, education_params = [], []
         for education, total in scheme.amounts.items():
@@ -196,7 +286,7 @@ def candidates(scheme: Scheme, run: EligibilityRun) -> tuple[str, list, str, lis
         total = f"CASE {' '.join(education_parts)} ELSE 0 END" if education_parts else "0"
         amount_sql = f"(({total}) * ({percent}) / 100)"
         amount_params = [*education_params, *percent_params]
-        key_sql, key_params = f"('t' || ({tranche}))", tranche_params
+        key_sql, key_params = "('t' || c.tranche)", []
     elif scheme.kind == SchemeKind.ONE_OFF_SKILL:
         amount_sql, amount_params = _rank_amount_sql(scheme.amounts)
         key_sql, key_params = "('L' || c.skill_rank)", []
@@ -225,9 +315,7 @@ def candidates(scheme: Scheme, run: EligibilityRun) -> tuple[str, list, str, lis
         "FROM c"
     )
     params = [run.pk, *bit_params, *bit_params, ALL_MET, True, False, *key_params, *amount_params]
-    # The inner query as a common table expression with its column names given, the same on both databases.
-    columns = ["w_id", "w_district", "w_institution", "w_education", "skill_rank", "current_start", *flags]
-    return f"WITH c ({', '.join(columns)}) AS ({inner_sql}) ", list(inner_params), sql, params
+    return f"WITH {', '.join(with_parts)} ", with_params, sql, params
 
 
 def write_results(scheme: Scheme, run: EligibilityRun) -> None:

@@ -15,7 +15,7 @@ from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
 
-from careforce.core.models import User
+from careforce.core.models import District, User
 from careforce.core.scope import Level, scope_of
 from careforce.incentives.models import (
     Eligibility,
@@ -129,14 +129,14 @@ def scheme_get(user: User, pk: object) -> Scheme:
 
 
 def runs_visible_to(user: User) -> QuerySet[EligibilityRun]:
-    """Runs are the bureau's work: the city sees all, a district the runs of its district (its own and
-    the city's runs restricted to it); institutions and workers none."""
+    """Runs are the bureau's work: the city sees all, a district the runs of its district and the city-wide
+    runs (of which it sees only its district's rows: `results_of`); institutions and workers none."""
     scope = scope_of(user)
     qs = EligibilityRun.objects.select_related("scheme", "district")
     if scope.level == Level.CITY:
         return qs
     if scope.level == Level.DISTRICT:
-        return qs.filter(district_id=scope.district_id)
+        return qs.filter(Q(district_id=scope.district_id) | Q(district__isnull=True))
     return qs.none()
 
 
@@ -147,15 +147,26 @@ def run_get(user: User, pk: object) -> EligibilityRun:
         raise Http404 from None
 
 
-def results_of(run: EligibilityRun) -> QuerySet[Eligibility]:
-    return run.results.select_related("worker", "institution").annotate(
-        open_objections=Count("objections", filter=Q(objections__answered_at__isnull=True))
+def _own_district(user: User, qs: QuerySet, field: str = "district_id") -> QuerySet:
+    """A district officer's rows of a run or batch (a city-wide one holds every district's)."""
+    scope = scope_of(user)
+    if scope.level == Level.DISTRICT:
+        return qs.filter(**{field: scope.district_id})
+    return qs
+
+
+def results_of(user: User, run: EligibilityRun) -> QuerySet[Eligibility]:
+    """The run's rows `user` may see: the city all, a district officer their district's."""
+    return (
+        _own_district(user, run.results.all())
+        .select_related("worker", "institution")
+        .annotate(open_objections=Count("objections", filter=Q(objections__answered_at__isnull=True)))
     )
 
 
 def eligibility_get(user: User, pk: object) -> Eligibility:
     try:
-        return Eligibility.objects.select_related("run", "run__scheme", "worker").get(
+        return _own_district(user, Eligibility.objects.select_related("run", "run__scheme", "worker")).get(
             pk=int(pk), run__in=runs_visible_to(user)
         )
     except (Eligibility.DoesNotExist, TypeError, ValueError):
@@ -164,9 +175,9 @@ def eligibility_get(user: User, pk: object) -> Eligibility:
 
 def objection_get(user: User, pk: object) -> Objection:
     try:
-        return Objection.objects.select_related("eligibility").get(
-            pk=int(pk), eligibility__run__in=runs_visible_to(user)
-        )
+        return _own_district(
+            user, Objection.objects.select_related("eligibility"), "eligibility__district_id"
+        ).get(pk=int(pk), eligibility__run__in=runs_visible_to(user))
     except (Objection.DoesNotExist, TypeError, ValueError):
         raise Http404 from None
 
@@ -182,25 +193,34 @@ def batch_get(user: User, pk: object) -> PaymentBatch:
         raise Http404 from None
 
 
+def payments_of(user: User, batch: PaymentBatch) -> QuerySet[Payment]:
+    """The batch's payments `user` may see (a district officer: their district's)."""
+    return _own_district(user, Payment.objects.filter(batch=batch))
+
+
 def payment_get(user: User, pk: object) -> Payment:
     try:
-        return Payment.objects.select_related("batch").get(pk=int(pk), batch__in=batches_visible_to(user))
+        return _own_district(user, Payment.objects.select_related("batch")).get(
+            pk=int(pk), batch__in=batches_visible_to(user)
+        )
     except (Payment.DoesNotExist, TypeError, ValueError):
         raise Http404 from None
 
 
-def batch_rows(batch: PaymentBatch):
-    """The rows of a batch for finance, streamed in id order (name, ID-number region mask, amount…)."""
-    return (
-        Payment.objects.filter(batch=batch)
+def batch_rows(user: User, batch: PaymentBatch):
+    """The rows of a batch for finance, streamed in id order (name, ID-number region, amount…). The scheme
+    and the district names are looked up once, not joined to every row."""
+    scheme_code = batch.run.scheme.code
+    districts = dict(District.objects.values_list("id", "name"))
+    rows = (
+        payments_of(user, batch)
         .order_by("id")
         .values_list(
             "id",
             "worker_id",
             "worker__name",
             "worker__id_region",
-            "district__name",
-            "scheme__code",
+            "district_id",
             "payment_key",
             "amount",
             "reverses_id",
@@ -208,6 +228,19 @@ def batch_rows(batch: PaymentBatch):
         )
         .iterator(chunk_size=5000)
     )
+    for pk, worker_id, name, region, district_id, key, amount, reverses, reason in rows:
+        yield (
+            pk,
+            worker_id,
+            name,
+            region,
+            districts.get(district_id, ""),
+            scheme_code,
+            key,
+            amount,
+            reverses,
+            reason,
+        )
 
 
 @dataclass(frozen=True)

@@ -203,9 +203,12 @@ def cover_add(*, actor: User, worker: Worker, data: dict[str, Any]) -> Insurance
 # ------------------------------------------------------------------------------------------ subsidies
 
 
-def _bureau(actor: User):
+def _bureau(actor: User, district_id: int | None = None):
+    """The city, or a district officer; given the district of the row acted on, only that district's."""
     scope = require_write(actor)
     if scope.level not in (Level.CITY, Level.DISTRICT):
+        raise Http404
+    if scope.level == Level.DISTRICT and district_id is not None and district_id != scope.district_id:
         raise Http404
     return scope
 
@@ -295,7 +298,10 @@ def run_eligibility(
 
 @transaction.atomic
 def objection_raise(*, actor: User, eligibility: Eligibility, text: str) -> Objection:
-    if require_write(actor).level == Level.SELF:
+    scope = require_write(actor)
+    if scope.level == Level.SELF or (
+        scope.level == Level.DISTRICT and eligibility.district_id != scope.district_id
+    ):
         raise Http404
     text = clean_free_text(text or "")
     if not text:
@@ -309,7 +315,7 @@ def objection_raise(*, actor: User, eligibility: Eligibility, text: str) -> Obje
 
 @transaction.atomic
 def objection_answer(*, actor: User, objection: Objection, answer: str) -> Objection:
-    _bureau(actor)
+    _bureau(actor, objection.eligibility.district_id)
     answer = clean_free_text(answer or "")
     if not answer:
         raise ValidationError({"answer": _("Answer is required: write how the objection was resolved.")})
@@ -339,7 +345,7 @@ def _review_open(run: EligibilityRun) -> None:
 
 @transaction.atomic
 def decide(*, actor: User, eligibility: Eligibility, approve: bool, reason: str = "") -> Eligibility:
-    _bureau(actor)
+    _bureau(actor, eligibility.district_id)
     run = eligibility.run
     _review_open(run)
     reason = clean_free_text(reason or "")
@@ -367,14 +373,16 @@ def decide(*, actor: User, eligibility: Eligibility, approve: bool, reason: str 
 
 @transaction.atomic
 def approve_all(*, actor: User, run: EligibilityRun) -> int:
-    """Approve every qualifying, still pending entry without an open objection (one UPDATE)."""
-    _bureau(actor)
+    """Approve every qualifying, still pending entry without an open objection (one UPDATE); a district
+    officer approves their district's entries of a city-wide run."""
+    scope = _bureau(actor)
     _review_open(run)
-    count = (
-        Eligibility.objects.filter(run=run, qualifies=True, decision=Decision.PENDING)
-        .exclude(pk__in=Objection.objects.filter(answered_at__isnull=True).values("eligibility_id"))
-        .update(decision=Decision.APPROVED, decided_by=actor, decided_at=timezone.now())
-    )
+    entries = Eligibility.objects.filter(run=run, qualifies=True, decision=Decision.PENDING)
+    if scope.level == Level.DISTRICT:
+        entries = entries.filter(district_id=scope.district_id)
+    count = entries.exclude(
+        pk__in=Objection.objects.filter(answered_at__isnull=True).values("eligibility_id")
+    ).update(decision=Decision.APPROVED, decided_by=actor, decided_at=timezone.now())
     EligibilityRun.objects.filter(pk=run.pk, status=RunStatus.NOTICE).update(status=RunStatus.REVIEW)
     audit.record(actor=actor, action=AuditAction.UPDATE, instance=run, changes={"approved": [0, count]})
     return count
@@ -393,8 +401,13 @@ ORDER BY e.worker_id
 
 @transaction.atomic
 def pay(*, actor: User, run: EligibilityRun) -> PaymentBatch:
-    """A payment batch of the run's approved entries; what was already paid is skipped by the database."""
-    _bureau(actor)
+    """A payment batch of the run's approved entries; what was already paid is skipped by the database.
+    A city-wide run is paid by the city in one batch (district officers review their district's rows)."""
+    scope = _bureau(actor)
+    if scope.level == Level.DISTRICT and run.district_id != scope.district_id:
+        raise ValidationError(
+            {"run": _("A city-wide run is paid by the city: ask the city bureau to pay it.")}
+        )
     if run.notice_until > timezone.localdate():
         raise ValidationError(
             {"run": _("The public notice runs until %(day)s: pay after it ends.") % {"day": run.notice_until}}
@@ -434,7 +447,7 @@ def pay(*, actor: User, run: EligibilityRun) -> PaymentBatch:
 def reverse(*, actor: User, payment: Payment, reason: str) -> Payment:
     """A correction or clawback: an entry with the opposite amount; the payment is marked reversed (the one
     change the database allows), so the worker can be paid again correctly."""
-    _bureau(actor)
+    _bureau(actor, payment.district_id)
     reason = clean_free_text(reason or "")
     if not reason:
         raise ValidationError({"reason": _("Reason is required: say why the payment is reversed.")})

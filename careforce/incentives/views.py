@@ -181,7 +181,7 @@ def _rows(results):
 def run_detail(request: HttpRequest, pk: int) -> HttpResponse:
     run = selectors.run_get(request.user, pk)
     show = request.GET.get("show", "qualified")
-    results = selectors.results_of(run)
+    results = selectors.results_of(request.user, run)
     if show == "qualified":
         results = results.filter(qualifies=True)
     page = paginate(request, results, per_page=50)
@@ -205,7 +205,7 @@ def run_detail(request: HttpRequest, pk: int) -> HttpResponse:
 def run_notice(request: HttpRequest, pk: int) -> HttpResponse:
     """The public notice (公示): masked names, institution, tranche and amount of those who qualify."""
     run = selectors.run_get(request.user, pk)
-    page = paginate(request, selectors.results_of(run).filter(qualifies=True), per_page=100)
+    page = paginate(request, selectors.results_of(request.user, run).filter(qualifies=True), per_page=100)
     return render(
         request, "incentives/run_notice.html", {"run": run, "page": page, "rows": list(_rows(page))}
     )
@@ -289,7 +289,11 @@ def objection_answer(request: HttpRequest, pk: int) -> HttpResponse:
 @require_safe
 def batch_detail(request: HttpRequest, pk: int) -> HttpResponse:
     batch = selectors.batch_get(request.user, pk)
-    page = paginate(request, batch.payments.select_related("worker").order_by("id"), per_page=100)
+    page = paginate(
+        request,
+        selectors.payments_of(request.user, batch).select_related("worker").order_by("id"),
+        per_page=100,
+    )
     return render(
         request,
         "incentives/batch_detail.html",
@@ -302,7 +306,7 @@ def batch_detail(request: HttpRequest, pk: int) -> HttpResponse:
 def batch_xlsx(request: HttpRequest, pk: int) -> FileResponse:
     batch = selectors.batch_get(request.user, pk)
     return FileResponse(
-        sheets.batch_book(batch),
+        sheets.batch_book(request.user, batch),
         as_attachment=True,
         filename=f"payments-{batch.pk}.xlsx",
         content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
