@@ -124,17 +124,24 @@ def _lock() -> None:
 
 
 def refresh(worker_ids: Iterable[int]) -> int:
-    """Rewrite these workers' facts from the registry, in the current transaction. Returns how many."""
+    """Rewrite these workers' facts from the registry, in a transaction. Returns how many."""
+    with transaction.atomic():
+        return _refresh(worker_ids)
+
+
+def _refresh(worker_ids: Iterable[int]) -> int:
+    # No atomic block of its own: it runs inside the writer's transaction as that commits
+    # (core/db/precommit.py), where a nested block would be taken for the outermost one.
     ids = sorted({int(i) for i in worker_ids if i})
     if not ids:
         return 0
-    with transaction.atomic():
-        _lock()
-        for start in range(0, len(ids), CHUNK):
-            chunk = ids[start : start + CHUNK]
-            CountedFact.objects.filter(worker_id__in=chunk).delete()
-            RecordFact.objects.filter(worker_id__in=chunk).delete()
-            _insert(chunk)
+    _lock()
+    for start in range(0, len(ids), CHUNK):
+        chunk = ids[start : start + CHUNK]
+        for model in (CountedFact, RecordFact):
+            gone = model.objects.filter(worker_id__in=chunk)
+            gone._raw_delete(gone.db)
+        _insert(chunk)
     return len(ids)
 
 
@@ -189,7 +196,7 @@ def observe(events: Sequence[Announced]) -> None:
 def apply() -> None:
     workers, institutions = _pending()
     connection.careforce_staffing_pending = (set(), set())
-    refresh(workers | workers_of_institutions(institutions))
+    _refresh(workers | workers_of_institutions(institutions))
 
 
 # ---------------------------------------------------------------- the check
