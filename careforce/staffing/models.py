@@ -11,6 +11,8 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from careforce.incentives.models import InsuranceKind
+
 
 class PostGroup(models.TextChoices):
     MANAGEMENT = "management", _("Management")
@@ -82,7 +84,10 @@ class StaffingSettings(models.Model):
     # verified; the kind is data too). See docs/staffing.md "Who counts".
     insurance_required = models.BooleanField(_("count only staff insured by the institution"), default=False)
     insurance_kind = models.CharField(
-        _("insurance that counts"), max_length=30, default="work_injury", blank=True
+        _("insurance that counts"),
+        max_length=30,
+        choices=InsuranceKind.choices,
+        default=InsuranceKind.WORK_INJURY,
     )
     # 事业单位: professional-technical staff must be more than this share of the counted staff (主体).
     public_unit_professional_share = models.DecimalField(

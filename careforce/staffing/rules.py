@@ -242,7 +242,9 @@ INSTITUTION_FIELDS = (
 )
 
 
-def compliance(institutions: QuerySet[Institution]) -> dict[int, tuple[dict, Compliance, int]]:
+def compliance(
+    institutions: QuerySet[Institution], counted: dict[int, Heads] | None = None
+) -> dict[int, tuple[dict, Compliance, int]]:
     """institution id → (its row, its compliance, care staff required) for every institution in the
     queryset, with a fixed number of queries (institutions, settings, ratios, rules, posts, one grouped count
     of the counting facts)."""
@@ -251,7 +253,8 @@ def compliance(institutions: QuerySet[Institution]) -> dict[int, tuple[dict, Com
     district_ids = {row["district_id"] for row in rows}
     # One district (a district page): filter by district, not by a long id list.
     narrow = {"district_id": next(iter(district_ids))} if len(district_ids) == 1 and len(ids) > 500 else {}
-    counted = heads(**narrow) if narrow else heads(ids)
+    if counted is None:  # a caller that read the heads already (a district page) passes them
+        counted = heads(**narrow) if narrow else heads(ids)
     settings = settings_row()
     professional_ids = set(Post.objects.filter(group=PostGroup.PROFESSIONAL).values_list("pk", flat=True))
     ratios = staffing_ratios()

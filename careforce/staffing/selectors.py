@@ -196,7 +196,8 @@ def district_detail(user: User, pk: object) -> dict[str, Any]:
     district = district_get(user, pk)
     threshold = completeness_threshold()
     institutions = Institution.objects.filter(district=district)
-    results = rules.compliance(institutions)
+    counted = rules.heads(district_id=district.pk)
+    results = rules.compliance(institutions, counted)
     shares = tally.record_shares(district_id=district.pk)
     rows = []
     for inst_id, (row, result, required_care) in results.items():
@@ -215,7 +216,10 @@ def district_detail(user: User, pk: object) -> dict[str, Any]:
             )
         )
     population = older_population_rows().get(district.pk)
-    care, social = _counted_by_district(district.pk)
+    # The district's people are its institutions' (the facts carry the institution's district).
+    social_post = Post.objects.filter(code=SOCIAL_WORK_POST).values_list("pk", flat=True).first()
+    care = {district.pk: sum((h.care for h in counted.values()), Decimal(0))}
+    social = {district.pk: sum((h.posts.get(social_post, Decimal(0)) for h in counted.values()), Decimal(0))}
     return {
         "district": district,
         "rows": rows,
