@@ -1,19 +1,23 @@
 """The one definition of staffing compliance (配置达标): who counts, what is required, the named shortfall.
 
 Who counts: a person with a *current* employment (no end date) at the institution that carries a labour
-contract, whose worker record is active. Names lent on paper (挂证) have no labour contract at the
-institution and so never count. A part-time person counts as `StaffingSettings.part_time_weight` of a person
-(a fraction, 0.5 by default), a full-time person as one. `insurance_condition()` is the hook where social
-insurance paid by the institution will be required as well (not yet recorded on the platform).
+contract, whose worker record is active (`counted_base`), and — when `StaffingSettings.insurance_required`
+— who holds a current insurance cover of `StaffingSettings.insurance_kind` recorded at that institution
+(`insurance_condition`). Names lent on paper (挂证) have no labour contract at the institution and so never
+count. A part-time person counts as `StaffingSettings.part_time_weight` of a person (a fraction, 0.5 by
+default), a full-time person as one.
 
 What is required:
 - care staff (人员类别 "care"): Σ residents of each ability level ÷ residents per care worker of that level
   (`indicators.StaffingRatio`), rounded up once in total per institution (`required_care_staff`);
 - each post requirement (`PostRequirement`) whose conditions the institution meets (star grade, beds, 事业单位);
-  when several rules name the same post, the largest count applies.
+  when several rules name the same post, the largest count applies;
+- at a 事业单位, professional-technical staff as the main body: more than
+  `StaffingSettings.public_unit_professional_share` % of its counted staff (`professional_main_body`).
 
 The shortfall of a post is the required count minus the people counted, rounded up to whole people.
-Everything is read with grouped queries (one per kind of figure), never one query per institution.
+Figures are read from the counting facts the writes keep (tally.py, grouped queries, never one per
+institution); `heads(recount=True)` reads the same rule from the registry itself, for the check.
 """
 
 from __future__ import annotations

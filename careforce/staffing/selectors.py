@@ -121,7 +121,7 @@ def overview(user: User) -> dict[str, Any]:
     """Every district's compliance, older population, per-1,000 figures and completeness, and the city's."""
     scope = _officials_above_institutions(user)
     threshold = completeness_threshold()
-    results = rules.compliance(Institution.objects.all())
+    results = rules.compliance(Institution.objects.all(), rules.heads())
     population = older_population_rows()
     care, social = _counted_by_district()
     shares = tally.record_shares(by="district")
