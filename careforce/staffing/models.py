@@ -164,7 +164,18 @@ class CountedFact(models.Model):
     class Meta:
         indexes = [
             models.Index(
-                fields=["district_id", "institution_id", "post_id", "is_care", "is_part_time"],
+                # Every column a read touches, so a district's figures are one index-only range.
+                fields=[
+                    "district_id",
+                    "institution_id",
+                    "post_id",
+                    "is_care",
+                    "is_part_time",
+                    "employment_id",
+                    "cover_kind",
+                    "cover_start_date",
+                    "cover_end_date",
+                ],
                 name="counted_fact_district",
             ),
             models.Index(fields=["institution_id"], name="counted_fact_institution"),
@@ -187,7 +198,7 @@ class RecordFact(models.Model):
     class Meta:
         indexes = [
             models.Index(
-                fields=["district_id", "institution_id", "complete_undated", "confirmed_on"],
+                fields=["district_id", "institution_id", "complete_undated", "confirmed_on", "worker_id"],
                 name="record_fact_district",
             ),
             models.Index(fields=["institution_id"], name="record_fact_institution"),
