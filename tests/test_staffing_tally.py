@@ -42,6 +42,7 @@ def _facts() -> tuple[list, list]:
             "post_id",
             "is_part_time",
             "is_care",
+            "is_first",
             "cover_kind",
             "cover_start_date",
             "cover_end_date",

@@ -157,6 +157,9 @@ class CountedFact(models.Model):
     post_id = models.BigIntegerField(null=True)
     is_part_time = models.BooleanField()
     is_care = models.BooleanField()
+    # The employment's first row (its first cover, or its only row): counting these counts each employment
+    # once without COUNT(DISTINCT) when no insurance is required.
+    is_first = models.BooleanField(default=True)
     cover_kind = models.CharField(max_length=30, blank=True, default="")
     cover_start_date = models.DateField(null=True)
     cover_end_date = models.DateField(null=True)
@@ -171,6 +174,7 @@ class CountedFact(models.Model):
                     "post_id",
                     "is_care",
                     "is_part_time",
+                    "is_first",
                     "employment_id",
                     "cover_kind",
                     "cover_start_date",

@@ -178,7 +178,13 @@ def heads(
         qs = counted_facts(on).annotate(
             g_inst=F("institution_id"), g_district=F("district_id"), g_post=F("post_id"), g_care=F("is_care")
         )
-        n = Count("employment_id", distinct=True)  # a row per insurance cover
+        # A row per insurance cover: with the condition on, the covers that qualify are counted once per
+        # employment; without it, each employment's first row.
+        if settings.insurance_required:
+            n = Count("employment_id", distinct=True)
+        else:
+            qs = qs.filter(is_first=True)
+            n = Count("employment_id")
     if institution_ids is not None:
         qs = qs.filter(g_inst__in=list(institution_ids))
     if district_id is not None:

@@ -53,7 +53,7 @@ COUNTED_COLUMNS = (
     "is_part_time",
     "is_care",
 )
-COVER_COLUMNS = ("cover_kind", "cover_start_date", "cover_end_date")
+COVER_COLUMNS = ("is_first", "cover_kind", "cover_start_date", "cover_end_date")
 RECORD_COLUMNS = ("worker_id", "institution_id", "district_id", "complete_undated", "confirmed_on")
 
 
@@ -105,6 +105,8 @@ def _insert(worker_ids: Sequence[int] | None) -> None:
         cursor.execute(
             f"INSERT INTO {fact_table} ({', '.join(COUNTED_COLUMNS + COVER_COLUMNS)}) "
             f"SELECT {', '.join('s.f_' + c for c in COUNTED_COLUMNS)}, "
+            f"(c.id IS NULL OR c.id = (SELECT MIN(f.id) FROM {cover_table} f WHERE f.worker_id = s.f_worker_id"
+            " AND f.institution_id = s.f_institution_id)), "
             "COALESCE(c.kind, ''), c.start_date, c.end_date "
             f"FROM ({counted_sql}) s LEFT JOIN {cover_table} c "
             "ON c.worker_id = s.f_worker_id AND c.institution_id = s.f_institution_id",
