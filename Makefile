@@ -35,6 +35,7 @@ install: $(STAMP)
 run: $(STAMP)
 	$(BIN)/careforce migrate --no-input
 	$(BIN)/careforce indicators_rebuild --if-needed
+	$(BIN)/careforce staffing_rebuild --if-needed
 	$(BIN)/careforce demo --if-empty --workers $(DEMO_WORKERS)
 	@# The tasks worker runs long imports in the background; it stops when the server does.
 	$(BIN)/careforce db_worker & worker=$$!; trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \

@@ -16,6 +16,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet
+from django.db.models.functions import TruncDate
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -53,10 +54,13 @@ _CRITERIA_Q = {
     "source_channel": lambda today: ~Q(source_channel=""),
     "institution": lambda today: Q(institution__isnull=False, is_active=True),
     "labour_contract": lambda today: Q(_current_employment_with_contract()),
-    "confirmed": lambda today: (
-        ~Q(verification=Verification.SELF_REPORTED) & Q(verified_at__gte=_confirmed_since(today))
-    ),
+    "confirmed": lambda today: _confirmed_kind_q() & Q(verified_at__gte=_confirmed_since(today)),
 }
+
+
+def _confirmed_kind_q() -> Q:
+    return ~Q(verification=Verification.SELF_REPORTED)
+
 
 CRITERIA: tuple[Criterion, ...] = (
     Criterion("phone", _("mobile phone number")),
@@ -80,6 +84,27 @@ def complete_q(on: datetime.date | None = None) -> Q:
     for criterion in CRITERIA:
         q &= criterion.q(on)
     return q
+
+
+def undated_complete_q() -> Q:
+    """Every criterion except the confirmation's age: a record is complete on `on` exactly when this holds
+    and `confirmed_on(record) >= confirmation_cutoff(on)`. Lets a count kept by the writes (the staffing
+    tally) stay exact as days pass without being rewritten."""
+    q = _confirmed_kind_q() & Q(verified_at__isnull=False)
+    for criterion in CRITERIA:
+        if criterion.code != "confirmed":
+            q &= criterion.q(today())
+    return q
+
+
+def confirmed_on() -> TruncDate:
+    """The local date a record was confirmed (the day `_confirmed_since` compares with)."""
+    return TruncDate("verified_at", tzinfo=timezone.get_current_timezone())
+
+
+def confirmation_cutoff(on: datetime.date | None = None) -> datetime.date:
+    """The first local confirmation date still within the validity on `on`."""
+    return (on or today()) - datetime.timedelta(days=CONFIRMATION_VALID_DAYS)
 
 
 def missing(worker: Worker, on: datetime.date | None = None) -> list[str]:

@@ -15,3 +15,9 @@ class StaffingConfig(AppConfig):
             return scope.level in (Level.CITY, Level.DISTRICT, Level.INSTITUTION)
 
         register_nav(NavItem("staffing", _("Staffing"), "staffing:home", "staffing", officials, order=45))
+
+        # The counting facts follow every change in its own transaction (tally.py).
+        from careforce.core import audit
+        from careforce.staffing import tally
+
+        audit.observe(tally.observe)

@@ -4,11 +4,19 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from careforce.core.forms import StyledForm
+from careforce.incentives.models import InsuranceKind
 
 
 class SettingsForm(StyledForm):
     completeness_threshold = forms.CharField(label=_("Record completeness threshold (%)"), max_length=6)
     part_time_weight = forms.CharField(label=_("A part-time person counts as"), max_length=5)
+    public_unit_professional_share = forms.CharField(
+        label=_("事业单位: professional-technical staff more than (%)"), max_length=6
+    )
+    insurance_required = forms.BooleanField(
+        label=_("Count only staff insured by the institution"), required=False
+    )
+    insurance_kind = forms.ChoiceField(label=_("Insurance that counts"), choices=InsuranceKind.choices)
     source = forms.CharField(label=_("Source"), max_length=200, required=False)
 
 

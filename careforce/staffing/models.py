@@ -11,6 +11,8 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from careforce.incentives.models import InsuranceKind
+
 
 class PostGroup(models.TextChoices):
     MANAGEMENT = "management", _("Management")
@@ -78,6 +80,23 @@ class StaffingSettings(models.Model):
         default=Decimal("0.5"),
         validators=[MinValueValidator(0), MaxValueValidator(1)],
     )
+    # Who counts: social insurance paid by the institution as a further condition (off until the source is
+    # verified; the kind is data too). See docs/staffing.md "Who counts".
+    insurance_required = models.BooleanField(_("count only staff insured by the institution"), default=False)
+    insurance_kind = models.CharField(
+        _("insurance that counts"),
+        max_length=30,
+        choices=InsuranceKind.choices,
+        default=InsuranceKind.WORK_INJURY,
+    )
+    # 事业单位: professional-technical staff must be more than this share of the counted staff (主体).
+    public_unit_professional_share = models.DecimalField(
+        _("事业单位: professional-technical staff more than (%)"),
+        max_digits=4,
+        decimal_places=1,
+        default=Decimal("50"),
+        validators=[MinValueValidator(0), MaxValueValidator(Decimal("99.9"))],
+    )
     source = models.CharField(_("source"), max_length=200, blank=True)
 
     class Meta:
@@ -121,3 +140,82 @@ class Scenario(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+# ---------------------------------------------------------------- counting facts (careforce/staffing/tally.py)
+
+
+class CountedFact(models.Model):
+    """An employment that counts before the insurance condition, once per insurance cover the person holds
+    at that institution (or once with no cover). Derived rows, rewritten per worker by tally.refresh in the
+    transaction of every change; plain ids because they are never written through relations."""
+
+    worker_id = models.BigIntegerField(db_index=True)
+    employment_id = models.BigIntegerField()
+    institution_id = models.BigIntegerField()
+    district_id = models.BigIntegerField(null=True)
+    post_id = models.BigIntegerField(null=True)
+    is_part_time = models.BooleanField()
+    is_care = models.BooleanField()
+    # The employment's first row (its first cover, or its only row): counting these counts each employment
+    # once without COUNT(DISTINCT) when no insurance is required.
+    is_first = models.BooleanField(default=True)
+    cover_kind = models.CharField(max_length=30, blank=True, default="")
+    cover_start_date = models.DateField(null=True)
+    cover_end_date = models.DateField(null=True)
+
+    class Meta:
+        indexes = [
+            models.Index(
+                # Every column a read touches, so a district's figures are one index-only range.
+                fields=[
+                    "district_id",
+                    "institution_id",
+                    "post_id",
+                    "is_care",
+                    "is_part_time",
+                    "is_first",
+                    "employment_id",
+                    "cover_kind",
+                    "cover_start_date",
+                    "cover_end_date",
+                ],
+                name="counted_fact_district",
+            ),
+            models.Index(fields=["institution_id"], name="counted_fact_institution"),
+        ]
+
+    def __str__(self) -> str:
+        return f"employment {self.employment_id} @ {self.institution_id}"
+
+
+class RecordFact(models.Model):
+    """A current staff record and what record completeness needs of it apart from the date: whether every
+    criterion but the confirmation's age holds (`complete_undated`) and the local date it was confirmed."""
+
+    worker_id = models.BigIntegerField(primary_key=True)
+    institution_id = models.BigIntegerField()
+    district_id = models.BigIntegerField(null=True)
+    complete_undated = models.BooleanField()
+    confirmed_on = models.DateField(null=True)
+
+    class Meta:
+        indexes = [
+            models.Index(
+                fields=["district_id", "institution_id", "complete_undated", "confirmed_on", "worker_id"],
+                name="record_fact_district",
+            ),
+            models.Index(fields=["institution_id"], name="record_fact_institution"),
+        ]
+
+    def __str__(self) -> str:
+        return f"worker {self.worker_id} @ {self.institution_id}"
+
+
+class TallyState(models.Model):
+    """One row (pk=1) once the facts were built on this database (staffing_rebuild --if-needed)."""
+
+    built_at = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return str(self.built_at)

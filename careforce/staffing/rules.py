@@ -1,37 +1,43 @@
 """The one definition of staffing compliance (配置达标): who counts, what is required, the named shortfall.
 
 Who counts: a person with a *current* employment (no end date) at the institution that carries a labour
-contract, whose worker record is active. Names lent on paper (挂证) have no labour contract at the
-institution and so never count. A part-time person counts as `StaffingSettings.part_time_weight` of a person
-(a fraction, 0.5 by default), a full-time person as one. `insurance_condition()` is the hook where social
-insurance paid by the institution will be required as well (not yet recorded on the platform).
+contract, whose worker record is active (`counted_base`), and — when `StaffingSettings.insurance_required`
+— who holds a current insurance cover of `StaffingSettings.insurance_kind` recorded at that institution
+(`insurance_condition`). Names lent on paper (挂证) have no labour contract at the institution and so never
+count. A part-time person counts as `StaffingSettings.part_time_weight` of a person (a fraction, 0.5 by
+default), a full-time person as one.
 
 What is required:
 - care staff (人员类别 "care"): Σ residents of each ability level ÷ residents per care worker of that level
   (`indicators.StaffingRatio`), rounded up once in total per institution (`required_care_staff`);
 - each post requirement (`PostRequirement`) whose conditions the institution meets (star grade, beds, 事业单位);
-  when several rules name the same post, the largest count applies.
+  when several rules name the same post, the largest count applies;
+- at a 事业单位, professional-technical staff as the main body: more than
+  `StaffingSettings.public_unit_professional_share` % of its counted staff (`professional_main_body`).
 
 The shortfall of a post is the required count minus the people counted, rounded up to whole people.
-Everything is read with grouped queries (one per kind of figure), never one query per institution.
+Figures are read from the counting facts the writes keep (tally.py, grouped queries, never one per
+institution); `heads(recount=True)` reads the same rule from the registry itself, for the check.
 """
 
 from __future__ import annotations
 
+import datetime
 import math
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import BooleanField, Count, Exists, ExpressionWrapper, F, OuterRef, Q, QuerySet
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 
 from careforce.indicators.selectors import required_care_staff, staffing_ratios
 from careforce.institutions.models import RESIDENT_LEVEL_FIELDS, Institution
 from careforce.registry.models import Employment, Team
-from careforce.staffing.models import Post, PostRequirement, StaffingSettings
+from careforce.staffing.models import CountedFact, Post, PostGroup, PostRequirement, StaffingSettings
 
 CARE_POST_CODE = "caregiver"  # the post a care-staff shortfall is named after
 
@@ -41,17 +47,57 @@ def settings_row() -> StaffingSettings:
     return row if row is not None else StaffingSettings(pk=1)
 
 
-def insurance_condition() -> Q:
-    """Hook: the condition on Employment that social insurance paid by the institution will add. Until the
-    insurance records exist it adds nothing."""
-    return Q()
+def insurance_q(settings: StaffingSettings, on: datetime.date, prefix: str) -> Q:
+    """The insurance condition on a cover's fields named `prefix`kind, `prefix`start_date, `prefix`end_date:
+    a cover of the kind that counts, current on `on`. Read on InsuranceCover (the recount) and on the
+    counting facts (the tally) alike."""
+    return Q(
+        **{
+            f"{prefix}kind": settings.insurance_kind,
+            f"{prefix}start_date__lte": on,
+            f"{prefix}end_date__gte": on,
+        }
+    )
 
 
-def counted_employments() -> QuerySet[Employment]:
-    """The employments that count towards staffing (see the module's docstring)."""
+def insurance_condition(settings: StaffingSettings | None = None, on: datetime.date | None = None) -> Q:
+    """The condition on Employment that social insurance adds when the settings require it: a current cover
+    of the kind that counts, held by the person at the same institution (insurance paid elsewhere does not
+    make a name lent on paper count). Nothing when the condition is off."""
+    from careforce.incentives.models import InsuranceCover
+
+    settings = settings or settings_row()
+    if not settings.insurance_required:
+        return Q()
+    covers = InsuranceCover.objects.filter(
+        insurance_q(settings, on or timezone.localdate(), ""),
+        worker=OuterRef("worker_id"),
+        institution=OuterRef("institution_id"),
+    )
+    return Q(Exists(covers))
+
+
+def counted_base() -> QuerySet[Employment]:
+    """The employments that count before the insurance condition (what the counting facts hold)."""
     return Employment.objects.filter(
-        Q(end_date__isnull=True, has_labour_contract=True, worker__is_active=True) & insurance_condition()
+        end_date__isnull=True, has_labour_contract=True, worker__is_active=True
     ).order_by()
+
+
+def counted_employments(on: datetime.date | None = None) -> QuerySet[Employment]:
+    """The employments that count towards staffing on `on` (see the module's docstring), read from the
+    registry itself: the recount the tally is checked against."""
+    return counted_base().filter(insurance_condition(on=on))
+
+
+def counted_facts(on: datetime.date | None = None) -> QuerySet[CountedFact]:
+    """The same employments read from the counting facts kept by the writes (tally.py). An employment has a
+    row per cover, so callers count distinct employment ids."""
+    settings = settings_row()
+    qs = CountedFact.objects.order_by()
+    if settings.insurance_required:
+        qs = qs.filter(insurance_q(settings, on or timezone.localdate(), "cover_"))
+    return qs
 
 
 @dataclass
@@ -93,41 +139,94 @@ class Compliance:
         return pgettext("list separator", ", ").join(parts)
 
 
-def _weights(settings: StaffingSettings) -> tuple[Decimal, Decimal]:
-    return Decimal(1), Decimal(settings.part_time_weight)
+@dataclass
+class Heads:
+    """People counted at an institution (or in a district): full-time 1, part-time the weight."""
+
+    care: Decimal = Decimal(0)
+    total: Decimal = Decimal(0)
+    posts: dict[int, Decimal] = field(default_factory=dict)
+
+    def add(self, post_id: int | None, is_care: bool, weight: Decimal) -> None:
+        self.total += weight
+        if is_care:
+            self.care += weight
+        if post_id is not None:
+            self.posts[post_id] = self.posts.get(post_id, Decimal(0)) + weight
+
+
+def heads(
+    institution_ids: Iterable[int] | None = None,
+    district_id: int | None = None,
+    *,
+    by: str = "institution",
+    on: datetime.date | None = None,
+    recount: bool = False,
+) -> dict[int, Heads]:
+    """institution (or district, by="district") id → people counted, in one grouped query over the counting
+    facts kept by the writes; recount=True reads the registry itself instead (the check: both must agree)."""
+    settings = settings_row()
+    if recount:
+        qs = counted_employments(on).annotate(
+            g_inst=F("institution_id"),
+            g_district=F("institution__district_id"),
+            g_post=F("post_ref_id"),
+            g_care=ExpressionWrapper(Q(worker__team=Team.CARE), output_field=BooleanField()),
+        )
+        n = Count("pk")
+    else:
+        qs = counted_facts(on).annotate(
+            g_inst=F("institution_id"), g_district=F("district_id"), g_post=F("post_id"), g_care=F("is_care")
+        )
+        # A row per insurance cover: with the condition on, the covers that qualify are counted once per
+        # employment; without it, each employment's first row.
+        if settings.insurance_required:
+            n = Count("employment_id", distinct=True)
+        else:
+            qs = qs.filter(is_first=True)
+            n = Count("employment_id")
+    if institution_ids is not None:
+        qs = qs.filter(g_inst__in=list(institution_ids))
+    if district_id is not None:
+        qs = qs.filter(g_district=district_id)
+    key = "g_district" if by == "district" else "g_inst"
+    weight = {False: Decimal(1), True: Decimal(settings.part_time_weight)}
+    out: dict[int, Heads] = defaultdict(Heads)
+    for group, post_id, is_care, part_time, count in qs.values_list(
+        key, "g_post", "g_care", "is_part_time"
+    ).annotate(n=n):
+        out[group].add(post_id, bool(is_care), count * weight[bool(part_time)])
+    return dict(out)
 
 
 def care_counts(
     institution_ids: Iterable[int] | None = None, district_id: int | None = None
 ) -> dict[int, Decimal]:
     """institution id → care staff counted (full-time 1, part-time the weight), one grouped query."""
-    full, part = _weights(settings_row())
-    qs = counted_employments().filter(worker__team=Team.CARE)
-    if institution_ids is not None:
-        qs = qs.filter(institution_id__in=list(institution_ids))
-    if district_id is not None:
-        qs = qs.filter(institution__district_id=district_id)
-    out: dict[int, Decimal] = defaultdict(Decimal)
-    for inst_id, part_time, n in qs.values_list("institution_id", "is_part_time").annotate(n=Count("pk")):
-        out[inst_id] += n * (part if part_time else full)
-    return out
+    return {k: h.care for k, h in heads(institution_ids, district_id).items()}
 
 
 def post_counts(
     institution_ids: Iterable[int] | None = None, district_id: int | None = None
 ) -> dict[int, dict[int, Decimal]]:
     """institution id → {post id → people counted in that post}, one grouped query."""
-    full, part = _weights(settings_row())
-    qs = counted_employments().filter(post_ref__isnull=False)
-    if institution_ids is not None:
-        qs = qs.filter(institution_id__in=list(institution_ids))
-    if district_id is not None:
-        qs = qs.filter(institution__district_id=district_id)
-    out: dict[int, dict[int, Decimal]] = defaultdict(lambda: defaultdict(Decimal))
-    rows = qs.values_list("institution_id", "post_ref_id", "is_part_time").annotate(n=Count("pk"))
-    for inst_id, post_id, part_time, n in rows:
-        out[inst_id][post_id] += n * (part if part_time else full)
-    return out
+    return {k: h.posts for k, h in heads(institution_ids, district_id).items()}
+
+
+def professional_main_body(
+    have: Heads, professional_ids: set[int], share_percent: Decimal
+) -> tuple[Decimal, Decimal]:
+    """事业单位: (professional-technical people counted, the number they must reach) so that they are more
+    than `share_percent` of the counted staff (the main body, 主体). Adding people means adding
+    professional-technical staff, so the number required is the least whole number above
+    share × others ÷ (1 − share); with nobody counted one is required."""
+    professional = sum((n for post, n in have.posts.items() if post in professional_ids), Decimal(0))
+    others = have.total - professional
+    share = Decimal(share_percent) / 100
+    bound = share * others / (1 - share)
+    if professional > bound:
+        return professional, professional
+    return professional, Decimal(math.floor(bound) + 1)
 
 
 def required_posts(inst: dict, requirements: list[PostRequirement]) -> dict[int, int]:
@@ -153,18 +252,21 @@ INSTITUTION_FIELDS = (
 )
 
 
-def compliance(institutions: QuerySet[Institution]) -> dict[int, tuple[dict, Compliance, int]]:
+def compliance(
+    institutions: QuerySet[Institution], counted: dict[int, Heads] | None = None
+) -> dict[int, tuple[dict, Compliance, int]]:
     """institution id → (its row, its compliance, care staff required) for every institution in the
-    queryset, with a fixed number of queries (institutions, ratios, rules, posts, two grouped counts)."""
+    queryset, with a fixed number of queries (institutions, settings, ratios, rules, posts, one grouped count
+    of the counting facts)."""
     rows = list(institutions.order_by("name", "id").values(*INSTITUTION_FIELDS))
     ids = [row["id"] for row in rows]
     district_ids = {row["district_id"] for row in rows}
     # One district (a district page): filter by district, not by a long id list.
     narrow = {"district_id": next(iter(district_ids))} if len(district_ids) == 1 and len(ids) > 500 else {}
-    if narrow:
-        care, posts = care_counts(**narrow), post_counts(**narrow)
-    else:
-        care, posts = care_counts(ids), post_counts(ids)
+    if counted is None:  # a caller that read the heads already (a district page) passes them
+        counted = heads(**narrow) if narrow else heads(ids)
+    settings = settings_row()
+    professional_ids = set(Post.objects.filter(group=PostGroup.PROFESSIONAL).values_list("pk", flat=True))
     ratios = staffing_ratios()
     requirements = list(PostRequirement.objects.all())
     names = dict(Post.objects.values_list("pk", "name"))
@@ -175,12 +277,19 @@ def compliance(institutions: QuerySet[Institution]) -> dict[int, tuple[dict, Com
     for row in rows:
         inst_id = row["id"]
         result = Compliance(inst_id)
+        have = counted.get(inst_id, Heads())
         required_care = required_care_staff(row, ratios)
         if required_care:
-            result.needs.append(Need(care_name, Decimal(required_care), care.get(inst_id, Decimal(0))))
-        have = posts.get(inst_id, {})
+            result.needs.append(Need(care_name, Decimal(required_care), have.care))
         for post_id, count in required_posts(row, requirements).items():
-            result.needs.append(Need(names[post_id], Decimal(count), have.get(post_id, Decimal(0))))
+            result.needs.append(Need(names[post_id], Decimal(count), have.posts.get(post_id, Decimal(0))))
+        if row["is_public_service_unit"]:
+            professional, required = professional_main_body(
+                have, professional_ids, settings.public_unit_professional_share
+            )
+            result.needs.append(
+                Need(_("professional and technical staff (the main body)"), required, professional)
+            )
         out[inst_id] = (row, result, required_care)
     return out
 

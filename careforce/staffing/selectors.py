@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import BooleanField, Count, ExpressionWrapper, Q, QuerySet
+from django.db.models import BooleanField, Count, ExpressionWrapper, QuerySet
 from django.http import Http404
 from django.utils import timezone
 
@@ -22,12 +22,14 @@ from careforce.indicators.selectors import (
     dashboard_scope,
     district_get,
     institution_for_dashboard,
+    required_care_staff,
     sees_district,
+    staffing_ratios,
 )
-from careforce.institutions.models import Institution
+from careforce.institutions.models import RESIDENT_LEVEL_FIELDS, Institution
 from careforce.registry import completeness
 from careforce.registry.models import Employment, Team, Worker
-from careforce.staffing import rules
+from careforce.staffing import rules, tally
 from careforce.staffing.models import Post, PostRequirement, Scenario, StaffingSettings
 
 SOCIAL_WORK_POST = "social_work"
@@ -80,24 +82,10 @@ def per_1000(count: Decimal | int, population: OlderPopulation | None) -> Decima
 
 def _counted_by_district(district_id: int | None = None) -> tuple[dict[int, Decimal], dict[int, Decimal]]:
     """district id → (care staff counted, social workers counted), full-time 1 and part-time the weight."""
-    weight = Decimal(settings().part_time_weight)
-    care: dict[int, Decimal] = defaultdict(Decimal)
-    social: dict[int, Decimal] = defaultdict(Decimal)
-    counted = rules.counted_employments()
-    if district_id is not None:
-        counted = counted.filter(institution__district_id=district_id)
-    rows = (
-        counted.filter(Q(worker__team=Team.CARE) | Q(post_ref__code=SOCIAL_WORK_POST))
-        .values_list("institution__district_id", "is_part_time")
-        .annotate(
-            care=Count("pk", filter=Q(worker__team=Team.CARE)),
-            social=Count("pk", filter=Q(post_ref__code=SOCIAL_WORK_POST)),
-        )
-    )
-    for district_id, part_time, n_care, n_social in rows:
-        w = weight if part_time else Decimal(1)
-        care[district_id] += n_care * w
-        social[district_id] += n_social * w
+    social_post = Post.objects.filter(code=SOCIAL_WORK_POST).values_list("pk", flat=True).first()
+    counted = rules.heads(district_id=district_id, by="district")
+    care = {d: h.care for d, h in counted.items()}
+    social = {d: h.posts.get(social_post, Decimal(0)) for d, h in counted.items()}
     return care, social
 
 
@@ -133,11 +121,11 @@ def overview(user: User) -> dict[str, Any]:
     """Every district's compliance, older population, per-1,000 figures and completeness, and the city's."""
     scope = _officials_above_institutions(user)
     threshold = completeness_threshold()
-    results = rules.compliance(Institution.objects.all())
+    results = rules.compliance(Institution.objects.all(), rules.heads())
     population = older_population_rows()
     care, social = _counted_by_district()
-    shares = completeness.shares_by_district()
-    institution_shares = completeness.shares_by_institution()
+    shares = tally.record_shares(by="district")
+    institution_shares = tally.record_shares()
     rows = {
         d.pk: DistrictRow(d, sees_district(scope, d.pk), population=population.get(d.pk))
         for d in District.objects.order_by("sort_order", "code")
@@ -208,15 +196,9 @@ def district_detail(user: User, pk: object) -> dict[str, Any]:
     district = district_get(user, pk)
     threshold = completeness_threshold()
     institutions = Institution.objects.filter(district=district)
-    results = rules.compliance(institutions)
-    district_staff = Worker.objects.filter(institution__district=district)
-    shares = {
-        r["institution_id"]: completeness.Share(complete=r["complete"], total=r["total"])
-        for r in completeness.current_staff(district_staff)
-        .order_by()
-        .values("institution_id")
-        .annotate(total=Count("pk"), complete=Count("pk", filter=completeness.complete_q()))
-    }
+    counted = rules.heads(district_id=district.pk)
+    results = rules.compliance(institutions, counted)
+    shares = tally.record_shares(district_id=district.pk)
     rows = []
     for inst_id, (row, result, required_care) in results.items():
         share = shares.get(inst_id, completeness.Share(0, 0))
@@ -234,7 +216,10 @@ def district_detail(user: User, pk: object) -> dict[str, Any]:
             )
         )
     population = older_population_rows().get(district.pk)
-    care, social = _counted_by_district(district.pk)
+    # The district's people are its institutions' (the facts carry the institution's district).
+    social_post = Post.objects.filter(code=SOCIAL_WORK_POST).values_list("pk", flat=True).first()
+    care = {district.pk: sum((h.care for h in counted.values()), Decimal(0))}
+    social = {district.pk: sum((h.posts.get(social_post, Decimal(0)) for h in counted.values()), Decimal(0))}
     return {
         "district": district,
         "rows": rows,
@@ -247,7 +232,9 @@ def district_detail(user: User, pk: object) -> dict[str, Any]:
         "social": social.get(district.pk, Decimal(0)),
         "care_per_1000": per_1000(care.get(district.pk, Decimal(0)), population),
         "social_per_1000": per_1000(social.get(district.pk, Decimal(0)), population),
-        "share": completeness.share(district_staff),
+        "share": completeness.Share(
+            complete=sum(r.share.complete for r in rows), total=sum(r.share.total for r in rows)
+        ),
         "threshold": threshold,
     }
 
@@ -353,8 +340,10 @@ def projection(user: User, scenario: Scenario | None = None) -> dict[str, Any]:
     care, _social = _counted_by_district()
     flows = _net_flow_by_district(today)
     demand: dict[int, int] = defaultdict(int)
-    for row, _result, required_care in rules.compliance(Institution.objects.all()).values():
-        demand[row["district_id"]] += required_care
+    ratios = staffing_ratios()
+    levels = [name for name, _label in RESIDENT_LEVEL_FIELDS]
+    for row in Institution.objects.order_by().values("district_id", *levels):
+        demand[row["district_id"]] += required_care_staff(row, ratios)
     growth = Decimal(1) + Decimal(scenario.older_growth_per_year) / 100
     per_1000 = Decimal(scenario.community_workers_per_1000) + Decimal(scenario.home_workers_per_1000)
     rows = []

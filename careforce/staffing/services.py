@@ -18,7 +18,15 @@ from careforce.core.scope import Level, require_write
 from careforce.core.validators import clean_free_text, normalize_text
 from careforce.staffing.models import Scenario, StaffingSettings
 
-SETTINGS_FIELDS = ("completeness_threshold", "part_time_weight", "source")
+SETTINGS_FIELDS = (
+    "completeness_threshold",
+    "part_time_weight",
+    "insurance_required",
+    "insurance_kind",
+    "public_unit_professional_share",
+    "source",
+)
+TRUE_WORDS = ("1", "true", "yes", "on", "是")
 SCENARIO_FIELDS = (
     "older_growth_per_year",
     "community_workers_per_1000",
@@ -52,7 +60,9 @@ def _number(
 
 @transaction.atomic
 def settings_update(*, actor: User, data: Mapping[str, Any]) -> StaffingSettings:
-    """Change the completeness threshold (%) and what a part-time person counts as (0 to 1)."""
+    """Change the completeness threshold (%), what a part-time person counts as (0 to 1), whether only staff
+    insured by the institution count and with which insurance, and the share professional-technical staff
+    must exceed at a 事业单位."""
     _require_city(actor)
     errors: dict[str, list[str]] = {}
     row = StaffingSettings.objects.select_for_update().filter(pk=1).first() or StaffingSettings(pk=1)
@@ -79,6 +89,31 @@ def settings_update(*, actor: User, data: Mapping[str, Any]) -> StaffingSettings
         )
         if value is not None:
             row.part_time_weight = value.quantize(Decimal("0.01"))
+    if "public_unit_professional_share" in data:
+        value = _number(
+            data["public_unit_professional_share"],
+            field="public_unit_professional_share",
+            label=_("事业单位: professional-technical staff more than (%)"),
+            low=Decimal(0),
+            high=Decimal("99.9"),
+            errors=errors,
+        )
+        if value is not None:
+            row.public_unit_professional_share = value.quantize(Decimal("0.1"))
+    if "insurance_required" in data:
+        raw = data["insurance_required"]
+        row.insurance_required = raw is True or normalize_text(raw).lower() in TRUE_WORDS
+    if "insurance_kind" in data:
+        from careforce.incentives.models import InsuranceKind
+
+        kind = normalize_text(data["insurance_kind"])
+        if kind not in InsuranceKind.values:
+            errors["insurance_kind"] = [
+                _("Insurance that counts: choose one of %(choices)s.")
+                % {"choices": "、".join(str(label) for label in InsuranceKind.labels)}
+            ]
+        else:
+            row.insurance_kind = kind
     if "source" in data:
         row.source = clean_free_text(data["source"])[:200]
     if errors:

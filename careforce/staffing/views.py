@@ -33,6 +33,9 @@ def home(request: HttpRequest) -> HttpResponse:
             initial={
                 "completeness_threshold": settings.completeness_threshold,
                 "part_time_weight": settings.part_time_weight,
+                "public_unit_professional_share": settings.public_unit_professional_share,
+                "insurance_required": settings.insurance_required,
+                "insurance_kind": settings.insurance_kind,
                 "source": settings.source,
             }
         )
