@@ -5,13 +5,15 @@ from __future__ import annotations
 import datetime
 import itertools
 
+from django.db.models import F
+
 from careforce.core.models import Role, User
 from careforce.institutions.models import Institution
 from careforce.registry.models import Worker
 from careforce.skills import services as skills_services
 from careforce.skills.models import Certificate, EvaluationBody
 from careforce.training import services as training_services
-from careforce.training.models import Course, Enrolment, Session
+from careforce.training.models import Course, Enrolment, Lesson, LessonOpening, LessonProgress, Session
 from tests import factories
 
 _counter = itertools.count(1)
@@ -128,3 +130,18 @@ def heads_session(
     )
     day = day or datetime.date.today()
     return session(course=heads_course, actor=actor, start_date=day, end_date=day)
+
+
+def time_passes(enrolment: Enrolment, minutes: int) -> None:
+    """The clock moves on for an online learner: the server's own stamps (lessons opened, lessons studied) move
+    back by `minutes`, which is what waiting that long does to the minimum study time."""
+    delta = datetime.timedelta(minutes=minutes)
+    LessonOpening.objects.filter(enrolment=enrolment).update(opened_at=F("opened_at") - delta)
+    LessonProgress.objects.filter(enrolment=enrolment).update(completed_at=F("completed_at") - delta)
+
+
+def study(account: User, enrolment: Enrolment, lesson: Lesson) -> Enrolment:
+    """The learner opens a lesson, stays with it the course's minimum, and marks it studied."""
+    training_services.lesson_open(actor=account, enrolment=enrolment, lesson=lesson)
+    time_passes(enrolment, training_services.lesson_minimum(enrolment.session.course))
+    return training_services.lesson_complete(actor=account, enrolment=enrolment, lesson=lesson)

@@ -31,11 +31,11 @@ def test_the_worker_finds_online_courses_in_the_menu_and_sees_progress_then_comp
     assert f'href="{reverse("training:learn")}"' in home_page and 'id="nav-learn"' in home_page
 
     enrolment = services.online_enrol_self(actor=account, session=session)
-    services.lesson_complete(actor=account, enrolment=enrolment, lesson=first)
+    ft.study(account, enrolment, first)
     page = client.get(reverse("training:learn")).content.decode()
     assert "已完成 1 / 2 节课" in page
 
-    services.lesson_complete(actor=account, enrolment=enrolment, lesson=second)
+    ft.study(account, enrolment, second)
     page = client.get(reverse("training:learn")).content.decode()
     assert f"已于 {datetime.date.today():%Y-%m-%d} 完成" in page and "失智照护线上课" in page
 

@@ -212,6 +212,12 @@ def test_the_demo_fills_every_module_through_the_services_with_two_years_of_hist
     assert min(received) < today - datetime.timedelta(days=365)
     completions = Enrolment.objects.filter(status="completed").values_list("completed_on", flat=True)
     assert min(completions) < today - datetime.timedelta(days=365)
+    # The online course sets no minimum: each lesson asks for its share of the hours (2 × 45 / 4 lessons).
+    from careforce.training.models import Course
+    from careforce.training.services import lesson_minimum
+
+    online = Course.objects.get(kind="online")
+    assert online.lesson_min_minutes is None and lesson_minimum(online) == 23
 
     city = User.objects.get(username="demo-city")
     readings = {r.code: r for r in indicators.overview(city)["readings"]}

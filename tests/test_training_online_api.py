@@ -7,7 +7,7 @@ import pytest
 
 from careforce.core.models import Role
 from careforce.training import services
-from careforce.training.models import EnrolmentStatus
+from careforce.training.models import Enrolment, EnrolmentStatus
 from tests import factories
 from tests import factories_training as ft
 
@@ -35,6 +35,17 @@ def test_a_worker_takes_an_online_course_lesson_by_lesson(client, city, home):
     assert client.get("/api/v1/training/online").json()[0]["enrolment_id"] == enrolment_id
 
     url = f"/api/v1/training/enrolments/{enrolment_id}/progress"
+    opened = client.post(
+        f"/api/v1/training/enrolments/{enrolment_id}/opened",
+        {"lesson": first.pk},
+        content_type="application/json",
+    ).json()
+    # Nothing set on the course: 3 class hours × 45 minutes over its 2 lessons.
+    assert opened["lesson_min_minutes"] == 68 and opened["lessons"][0]["minutes_left"] == 68
+    too_soon = client.post(url, {"lesson": first.pk}, content_type="application/json")
+    assert too_soon.status_code == 422 and too_soon.json()["errors"][0]["field"] == "lesson"
+    enrolment = Enrolment.objects.get(pk=enrolment_id)
+    ft.time_passes(enrolment, 68)
     after_first = client.post(url, {"lesson": first.pk}, content_type="application/json").json()
     assert after_first["done"] == 1 and after_first["status"] == "enrolled"
     assert [lesson["done"] for lesson in after_first["lessons"]] == [True, False]
@@ -42,6 +53,12 @@ def test_a_worker_takes_an_online_course_lesson_by_lesson(client, city, home):
     stray = services.lesson_add(actor=city, course=other, data={"title": "别的课", "minutes": 5})
     bad = client.post(url, {"lesson": stray.pk}, content_type="application/json")
     assert bad.status_code == 422 and bad.json()["errors"][0]["field"] == "lesson"
+    client.post(
+        f"/api/v1/training/enrolments/{enrolment_id}/opened",
+        {"lesson": second.pk},
+        content_type="application/json",
+    )
+    ft.time_passes(enrolment, 68)
     done = client.post(url, {"lesson": second.pk}, content_type="application/json").json()
     assert (done["done"], done["status"]) == (2, EnrolmentStatus.COMPLETED)
     history = client.get(f"/api/v1/workers/{worker.pk}/training").json()

@@ -8,7 +8,7 @@ from django.http import Http404
 
 from careforce.core.models import AuditEvent, District, Role
 from careforce.training import selectors, services
-from careforce.training.models import EnrolmentStatus
+from careforce.training.models import EnrolmentStatus, TrainingSettings
 from tests import factories
 from tests import factories_training as ft
 
@@ -98,15 +98,95 @@ def test_it_completes_an_online_course_lesson_by_lesson(city, home):
     first = services.lesson_add(actor=city, course=course, data={"title": "消防安全", "minutes": 10})
     second = services.lesson_add(actor=city, course=course, data={"title": "失能照护", "minutes": 15})
     enrolment = services.online_enrol_self(actor=account, session=session)
-    services.lesson_complete(actor=account, enrolment=enrolment, lesson=first)
+    ft.study(account, enrolment, first)
     enrolment.refresh_from_db()
     assert enrolment.status == EnrolmentStatus.ENROLLED
-    services.lesson_complete(actor=account, enrolment=enrolment, lesson=second)
+    ft.study(account, enrolment, second)
     enrolment.refresh_from_db()
     assert enrolment.status == EnrolmentStatus.COMPLETED and enrolment.hours == 4
     stranger = factories.user(Role.WORKER, worker=factories.worker(at=home, actor=city))
     with pytest.raises(Http404):
         services.lesson_complete(actor=stranger, enrolment=enrolment, lesson=first)
+
+
+def _online(city, home, **course_fields):
+    worker = factories.worker(at=home, actor=city)
+    account = factories.user(Role.WORKER, worker=worker)
+    course = ft.course(kind="online", **course_fields)
+    session = ft.session(
+        course=course, end_date=datetime.date.today() + datetime.timedelta(days=30), venue=""
+    )
+    return account, course, session
+
+
+def test_a_course_that_sets_no_minimum_refuses_a_lesson_marked_studied_seconds_after_opening(city, home):
+    # The finding: a 4-hour course completed by two taps within seconds. Nothing set on the course: the
+    # minimum follows from its hours, 4 class hours × 45 minutes over 2 lessons = 90 minutes a lesson.
+    account, course, session = _online(city, home, hours="4")
+    assert course.lesson_min_minutes is None
+    first = services.lesson_add(actor=city, course=course, data={"title": "消防安全", "minutes": 10})
+    services.lesson_add(actor=city, course=course, data={"title": "失能照护", "minutes": 15})
+    enrolment = services.online_enrol_self(actor=account, session=session)
+    services.lesson_open(actor=account, enrolment=enrolment, lesson=first)
+    with pytest.raises(ValidationError) as exc:
+        services.lesson_complete(actor=account, enrolment=enrolment, lesson=first)
+    assert "90" in exc.value.message_dict["lesson"][0]
+    ft.time_passes(enrolment, 89)
+    assert services.minutes_still_needed(enrolment, first) == 1
+    with pytest.raises(ValidationError):
+        services.lesson_complete(actor=account, enrolment=enrolment, lesson=first)
+    ft.time_passes(enrolment, 1)
+    services.lesson_complete(actor=account, enrolment=enrolment, lesson=first)
+    assert enrolment.progress.count() == 1
+
+
+def test_the_derived_minimum_follows_the_hours_the_lessons_and_the_class_hour_setting(city, home):
+    _account, course, _session = _online(city, home, hours="1.5")
+    assert services.lesson_minimum(course) == 0  # no lessons: nothing to time yet
+    for title in ("一", "二", "三", "四"):
+        services.lesson_add(actor=city, course=course, data={"title": title, "minutes": 5})
+    assert services.lesson_minimum(course) == 17  # 1.5 × 45 = 67.5 minutes over 4 lessons, rounded up
+    TrainingSettings.objects.filter(pk=1).update(class_hour_minutes=60)
+    assert services.lesson_minimum(course) == 23  # 90 / 4, rounded up
+    course = services.course_update(actor=city, course=course, data={"lesson_min_minutes": "5"})
+    assert services.lesson_minimum(course) == 5  # the course's own setting wins
+    services.course_update(actor=city, course=course, data={"lesson_min_minutes": ""})
+    course.refresh_from_db()
+    assert course.lesson_min_minutes is None and services.lesson_minimum(course) == 23
+
+
+def test_an_explicit_zero_is_the_organisers_audited_choice_and_lifts_the_minimum(city, home):
+    account, course, session = _online(city, home, hours="2")
+    lesson = services.lesson_add(actor=city, course=course, data={"title": "阅读通知", "minutes": 5})
+    services.course_update(actor=city, course=course, data={"lesson_min_minutes": "0"})
+    course.refresh_from_db()
+    assert course.lesson_min_minutes == 0
+    change = AuditEvent.objects.get(object_type="training.course", object_id=course.pk, action="update")
+    assert change.changes["lesson_min_minutes"] == [None, 0]
+    enrolment = services.online_enrol_self(actor=account, session=session)
+    services.lesson_complete(actor=account, enrolment=enrolment, lesson=lesson)
+    enrolment.refresh_from_db()
+    assert enrolment.status == EnrolmentStatus.COMPLETED
+
+
+def test_lessons_opened_together_do_not_share_the_same_minutes(city, home):
+    # Opening every lesson at once and waiting one minimum does not complete the course: a lesson's time runs
+    # from the later of its opening and the learner's last lesson marked studied.
+    account, course, session = _online(city, home, hours="1", lesson_min_minutes="10")
+    first = services.lesson_add(actor=city, course=course, data={"title": "一", "minutes": 10})
+    second = services.lesson_add(actor=city, course=course, data={"title": "二", "minutes": 10})
+    enrolment = services.online_enrol_self(actor=account, session=session)
+    services.lesson_open(actor=account, enrolment=enrolment, lesson=first)
+    services.lesson_open(actor=account, enrolment=enrolment, lesson=second)
+    ft.time_passes(enrolment, 10)
+    services.lesson_complete(actor=account, enrolment=enrolment, lesson=first)
+    assert services.minutes_still_needed(enrolment, second) == 10
+    with pytest.raises(ValidationError):
+        services.lesson_complete(actor=account, enrolment=enrolment, lesson=second)
+    ft.time_passes(enrolment, 10)
+    services.lesson_complete(actor=account, enrolment=enrolment, lesson=second)
+    enrolment.refresh_from_db()
+    assert enrolment.status == EnrolmentStatus.COMPLETED
 
 
 def test_heads_coverage_lists_untrained_heads_until_their_district_trains_them(city, home):

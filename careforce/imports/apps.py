@@ -11,7 +11,7 @@ class ImportsConfig(AppConfig):
         from careforce.core.extensions import NavItem, QueueItem, register_home_queue, register_nav
         from careforce.imports import tasks  # noqa: F401  (registers the housekeeping)
         from careforce.imports.roster import WorkerRosterSheet
-        from careforce.imports.sheets import register_sheet
+        from careforce.imports.sheets import register_sheet, sheets_for
 
         register_sheet(WorkerRosterSheet())
         register_nav(
@@ -20,7 +20,7 @@ class ImportsConfig(AppConfig):
                 label=_("Bulk import"),
                 url_name="imports:job_list",
                 namespace="imports",
-                visible=lambda user, scope: scope.can_write and (scope.is_area or scope.level == "body"),
+                visible=lambda user, scope: scope.can_write and bool(sheets_for(user, scope)),
                 order=30,
             )
         )
@@ -31,10 +31,12 @@ class ImportsConfig(AppConfig):
 
 def _queue_waiting(request, scope):
     """The home work queue's item: imports checked and not yet saved, for the roles that import."""
-    if not scope.can_write or not (scope.is_area or scope.level == "body"):
-        return None  # a training base imports nothing
     from django.urls import reverse
 
     from careforce.imports.selectors import jobs_waiting_to_be_saved
+    from careforce.imports.sheets import sheets_for
+
+    if not scope.can_write or not sheets_for(request.user, scope):
+        return None  # a role with no sheet to import
 
     return jobs_waiting_to_be_saved(request.user).count(), reverse("imports:job_list") + "?status=validated"

@@ -22,8 +22,10 @@ def jobs_visible_to(user: User) -> QuerySet[ImportJob]:
         return qs.filter(district_id=scope.district_id)
     if scope.level == Level.INSTITUTION:
         return qs.filter(institution_id=scope.institution_id)
-    if scope.level in (Level.BASE, Level.BODY):
-        return qs.filter(actor=user)  # its own imports (an evaluation body's certificates)
+    if scope.level == Level.BASE:  # its own imports (its sessions' results), by any of its accounts
+        return qs.filter(actor__training_base_id=scope.training_base_id)
+    if scope.level == Level.BODY:  # its own imports (the certificates it issued)
+        return qs.filter(actor__evaluation_body_id=scope.evaluation_body_id)
     return qs.none()
 
 

@@ -45,6 +45,9 @@ def scope_binding(scope: Scope) -> tuple[str, int | None, int | None]:
     if scope.level == Level.BODY:
         # A body's import writes its own certificates only: it locks nobody's area.
         return f"body:{scope.evaluation_body_id}", None, None
+    if scope.level == Level.BASE:
+        # A base's import writes the results of its own sessions only: likewise.
+        return f"base:{scope.training_base_id}", None, None
     return "city", None, None
 
 

@@ -7,7 +7,8 @@ What it writes (sizes scale with the number of workers):
 - training bases accredited over the last years; city courses with a session every month of the last 24,
   enrolments, the register of each day (`attendance_record`) and completions (`enrolments_create`, `enrolments_complete`, completion dated the session's
   last day); each district's heads' course (领雁) this year with most heads trained; the city's own heads'
-  course;
+  course; an online course open this year with its lessons (training/demo.py), whose minimum study time per
+  lesson follows from its hours;
 - two registered evaluation bodies and certificates of about three care workers in ten, issued over six years
   (`certificates_issue`, in batches);
 - evaluations by elders and families over two years (`evaluation_create`);
@@ -50,6 +51,7 @@ from careforce.registry.services import employment_start
 from careforce.skills import services as skills
 from careforce.skills.models import Certificate, EvaluationBody
 from careforce.timebank import demo as timebank_demo
+from careforce.training import demo as training_demo
 from careforce.training import services as training
 from careforce.training.models import TrainingBase
 from careforce.vacancies import demo as vacancies_demo
@@ -138,6 +140,7 @@ def load_activity(
         ("training bases", lambda: _bases(actor, rng, today)),
         ("training", lambda: _training(actor, rng, today, active, months)),
         ("heads' training", lambda: _heads_training(actor, rng, today)),
+        ("online lessons", lambda: training_demo.load(actor, today)),
         ("certificates", lambda: _certificates(actor, rng, today, active)),
         ("evaluations", lambda: _evaluations(actor, rng, today, active, months)),
         ("complaints", lambda: _complaints(actor, rng, today, active, months)),

@@ -1,9 +1,9 @@
-"""Training configuration editable in the admin: content modules (data, not code). Training targets live in
-the indicators' one targets table."""
+"""Training configuration editable in the admin: content modules, validity periods and the minutes of a class
+hour (data, not code). Training targets live in the indicators' one targets table."""
 
 from django.contrib import admin
 
-from careforce.training.models import ContentModule, TrainingValidity
+from careforce.training.models import ContentModule, TrainingSettings, TrainingValidity
 
 
 @admin.register(ContentModule)
@@ -20,6 +20,20 @@ class TrainingValidityAdmin(admin.ModelAdmin):
     recorded afterwards."""
 
     list_display = ("kind", "months", "note")
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(TrainingSettings)
+class TrainingSettingsAdmin(admin.ModelAdmin):
+    """The one row (loaded by a migration): minutes of study per class hour, from which an online course
+    that sets no minimum per lesson derives it."""
+
+    list_display = ("__str__", "class_hour_minutes")
+
+    def has_add_permission(self, request):
+        return not TrainingSettings.objects.exists()
 
     def has_delete_permission(self, request, obj=None):
         return False

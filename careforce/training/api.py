@@ -87,7 +87,9 @@ class ScheduleIn(InputSchema):
     hours: Text = None
     description: Text = None
     lesson_min_minutes: IdOrCode = Field(
-        None, description="Online courses: minutes each lesson must stay open before it counts (0: none)"
+        None,
+        description="Online courses: minutes each lesson must stay open before it counts (empty: derived from "
+        "the hours, 45 minutes a class hour spread over the lessons; 0: none, deliberately)",
     )
     start_date: DateText = None
     end_date: DateText = None
@@ -101,7 +103,9 @@ class CourseUpdateIn(InputSchema):
     hours: Text = None
     description: Text = None
     lesson_min_minutes: IdOrCode = Field(
-        None, description="Online courses: minutes each lesson must stay open before it counts (0: none)"
+        None,
+        description="Online courses: minutes each lesson must stay open before it counts (empty: derived from "
+        "the hours, 45 minutes a class hour spread over the lessons; 0: none, deliberately)",
     )
     modules: list[Text] | None = Field(None, description="Content module codes or names (the whole list)")
 
@@ -226,7 +230,10 @@ class ProgressOut(Schema):
     session_id: int
     course: str
     status: str = Field(description="enrolled, completed, not_completed or withdrawn")
-    lesson_min_minutes: int = Field(description="Minimum minutes each lesson must stay open (0: none)")
+    lesson_min_minutes: int = Field(
+        description="Minimum minutes each lesson must stay open: the course's own, or its hours (45 minutes a "
+        "class hour) spread over its lessons when it sets none (0: none, by the organiser's choice)"
+    )
     done: int
     total: int
     lessons: list[LessonOut]
@@ -634,6 +641,8 @@ def _progress(request: HttpRequest, enrolment_id: int) -> dict:
         raise Http404
     done = set(enrolment.progress.values_list("lesson_id", flat=True))
     opened = set(enrolment.openings.values_list("lesson_id", flat=True))
+    rows = list(course.lessons.all())
+    minimum = services.lesson_minimum(course, lesson_count=len(rows))
     lessons = [
         {
             "id": x.pk,
@@ -643,16 +652,18 @@ def _progress(request: HttpRequest, enrolment_id: int) -> dict:
             "content": x.content,
             "done": x.pk in done,
             "opened": x.pk in opened,
-            "minutes_left": 0 if x.pk in done else services.minutes_still_needed(enrolment, x),
+            "minutes_left": (
+                0 if x.pk in done else services.minutes_still_needed(enrolment, x, minimum=minimum)
+            ),
         }
-        for x in course.lessons.all()
+        for x in rows
     ]
     return {
         "enrolment_id": enrolment.pk,
         "session_id": enrolment.session_id,
         "course": course.title,
         "status": enrolment.status,
-        "lesson_min_minutes": course.lesson_min_minutes,
+        "lesson_min_minutes": minimum,
         "done": len(done),
         "total": len(lessons),
         "lessons": lessons,

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from django import forms
 from django.db.models import Q
+from django.utils.translation import gettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import pgettext_lazy
 
 from careforce.core.forms import StyledForm, date_field
 from careforce.core.scope import Level, scope_of
@@ -13,6 +13,16 @@ from careforce.institutions.selectors import districts_visible_to, institutions_
 from careforce.registry.forms import person_field, person_key_field
 from careforce.registry.models import Occupation
 from careforce.training.models import BaseKind, ContentModule, CourseKind, Tier, TrainingBase
+from careforce.training.services import class_hour_minutes
+
+
+def lesson_minimum_help() -> str:
+    # The class hour's minutes are data (TrainingSettings): the help says the figure in force.
+    return gettext(
+        "Online courses: how long a lesson must stay open before it counts. Empty: the course's hours spread "
+        "evenly over its lessons, %(n)d minutes of study a class hour. 0: no minimum, only for a course whose "
+        "completion should not depend on time studied."
+    ) % {"n": class_hour_minutes()}
 
 
 class ScheduleForm(StyledForm):
@@ -25,14 +35,7 @@ class ScheduleForm(StyledForm):
     organiser_institution = forms.ChoiceField(label=_("Organising institution"), required=False)
     modules = forms.MultipleChoiceField(label=_("Content modules"), required=False)
     hours = forms.CharField(label=_("Hours"), max_length=10)
-    lesson_min_minutes = forms.CharField(
-        label=_("Minimum minutes per lesson"),
-        required=False,
-        max_length=3,
-        help_text=_(
-            "Online courses: how long a lesson must stay open before it counts. Empty or 0: no minimum."
-        ),
-    )
+    lesson_min_minutes = forms.CharField(label=_("Minimum minutes per lesson"), required=False, max_length=3)
     start_date = date_field(pgettext_lazy("session", "Start date"))
     end_date = date_field(pgettext_lazy("session", "End date"))
     venue = forms.CharField(label=_("Venue"), max_length=200, required=False)
@@ -62,6 +65,7 @@ class ScheduleForm(StyledForm):
             (str(b.pk), b.name) for b in TrainingBase.objects.filter(is_active=True).order_by("name")[:200]
         ]
         self.fields["modules"].widget.attrs["size"] = 5
+        self.fields["lesson_min_minutes"].help_text = lesson_minimum_help()
 
 
 class SessionForm(StyledForm):
@@ -89,19 +93,13 @@ class CourseForm(StyledForm):
     description = forms.CharField(
         label=_("Description"), required=False, widget=forms.Textarea(attrs={"rows": 3})
     )
-    lesson_min_minutes = forms.CharField(
-        label=_("Minimum minutes per lesson"),
-        required=False,
-        max_length=3,
-        help_text=_(
-            "Online courses: how long a lesson must stay open before it counts. Empty or 0: no minimum."
-        ),
-    )
+    lesson_min_minutes = forms.CharField(label=_("Minimum minutes per lesson"), required=False, max_length=3)
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["modules"].choices = [(m.code, m.label) for m in ContentModule.objects.all()]
         self.fields["modules"].widget.attrs["size"] = 5
+        self.fields["lesson_min_minutes"].help_text = lesson_minimum_help()
 
 
 class BaseForm(StyledForm):

@@ -7,6 +7,7 @@ from __future__ import annotations
 import datetime
 
 from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
@@ -91,6 +92,27 @@ class ValidityStatus(models.TextChoices):
     REVOKED = "revoked", _("Revoked")
 
 
+class TrainingSettings(models.Model):
+    """The one row of training settings (pk=1), edited in the admin and loaded by a migration."""
+
+    class_hour_minutes = models.PositiveSmallIntegerField(
+        _("minutes of study per class hour (学时)"),
+        default=45,
+        validators=[MinValueValidator(1), MaxValueValidator(60)],
+        help_text=_(
+            "An online course that sets no minimum per lesson asks for its hours times this, spread evenly "
+            "over its lessons."
+        ),
+    )
+
+    class Meta:
+        verbose_name = _("training settings")
+        verbose_name_plural = _("training settings")
+
+    def __str__(self) -> str:
+        return str(_("training settings"))
+
+
 class ContentModule(EnglishName):
     """A content module (law, ethics, dementia care …): data, so new modules need no release."""
 
@@ -121,8 +143,12 @@ class Course(models.Model):
     hours = models.DecimalField(_("hours"), max_digits=6, decimal_places=1)
     description = models.TextField(_("description"), blank=True)
     # Online courses: how long each lesson must stay open before the learner may mark it studied, measured by
-    # the server from when it was opened (LessonOpening). 0: no minimum.
-    lesson_min_minutes = models.PositiveSmallIntegerField(_("minimum minutes per lesson"), default=0)
+    # the server (services.minutes_still_needed). Empty: derived from the course's hours spread over its lessons
+    # (TrainingSettings.class_hour_minutes a class hour), so a course that sets nothing still asks for the time
+    # its hours credit; 0 only when the organiser deliberately sets it (audited).
+    lesson_min_minutes = models.PositiveSmallIntegerField(
+        _("minimum minutes per lesson"), null=True, blank=True, default=None
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

@@ -18,7 +18,7 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import F, Q, QuerySet
+from django.db.models import F, Max, Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -47,6 +47,7 @@ from careforce.training.models import (
     Session,
     Tier,
     TrainingBase,
+    TrainingSettings,
     TrainingTally,
     TrainingValidity,
     ValidityStatus,
@@ -286,9 +287,8 @@ def course_update(*, actor: User, course: Course, data: Mapping[str, Any]) -> Co
     if "description" in data:
         values["description"] = inputs.text(data, "description", errors, max_length=2000) or ""
     if "lesson_min_minutes" in data:
-        values["lesson_min_minutes"] = (
-            inputs.integer(data, "lesson_min_minutes", errors, low=0, high=600) or 0
-        )
+        # Empty: back to the minimum derived from the hours; 0 stays 0 (the organiser's explicit choice).
+        values["lesson_min_minutes"] = inputs.integer(data, "lesson_min_minutes", errors, low=0, high=600)
     modules = _clean_modules(data.get("modules"), errors) if "modules" in data else None
     errors.raise_if_any()
     for name, value in values.items():
@@ -1060,12 +1060,40 @@ def lesson_open(*, actor: User, enrolment: Enrolment, lesson: Lesson) -> LessonO
     return opening
 
 
+def class_hour_minutes() -> int:
+    """Minutes of study in a class hour (学时): the training settings' row, 45 when it is missing."""
+    minutes = TrainingSettings.objects.filter(pk=1).values_list("class_hour_minutes", flat=True).first()
+    return minutes or TrainingSettings._meta.get_field("class_hour_minutes").default
+
+
+def lesson_minimum(course: Course, *, lesson_count: int | None = None) -> int:
+    """Minutes each lesson of an online course must stay open before the learner's own "studied" counts (the
+    one definition). The course's own setting when it has one (0 only by the organiser's deliberate choice);
+    otherwise the course's hours times the minutes of a class hour, spread evenly over its lessons and
+    rounded up: completing the course credits its hours, so the time studied has to cover them."""
+    if course.lesson_min_minutes is not None:
+        return course.lesson_min_minutes
+    if lesson_count is None:
+        lesson_count = course.lessons.count()
+    if not lesson_count:
+        return 0
+    return math.ceil(course.hours * class_hour_minutes() / lesson_count)
+
+
 def minutes_still_needed(
-    enrolment: Enrolment, lesson: Lesson, *, now: datetime.datetime | None = None
+    enrolment: Enrolment,
+    lesson: Lesson,
+    *,
+    now: datetime.datetime | None = None,
+    minimum: int | None = None,
 ) -> int:
     """How many more minutes the lesson must stay open before it counts (0: it may be marked studied).
-    Measured from the server's own opening time; a lesson never opened needs the whole minimum."""
-    minimum = enrolment.session.course.lesson_min_minutes
+    Measured by the server from its own stamps: from the lesson's opening, or from the learner's last lesson
+    marked studied when that came later — lessons are studied one after another, so opening them all at once
+    and waiting once does not count the same minutes for each. A lesson never opened needs the whole
+    minimum. `minimum`: lesson_minimum(course), when the caller already has it."""
+    if minimum is None:
+        minimum = lesson_minimum(enrolment.session.course)
     if not minimum:
         return 0
     opened = (
@@ -1075,7 +1103,13 @@ def minutes_still_needed(
     )
     if opened is None:
         return minimum
-    left = datetime.timedelta(minutes=minimum) - ((now or timezone.now()) - opened)
+    previous = (
+        LessonProgress.objects.filter(enrolment=enrolment)
+        .exclude(lesson=lesson)
+        .aggregate(last=Max("completed_at"))["last"]
+    )
+    start = max(opened, previous) if previous else opened
+    left = datetime.timedelta(minutes=minimum) - ((now or timezone.now()) - start)
     if left <= datetime.timedelta(0):
         return 0
     return math.ceil(left.total_seconds() / 60)
@@ -1096,13 +1130,14 @@ def lesson_complete(*, actor: User, enrolment: Enrolment, lesson: Lesson) -> Enr
         raise ValidationError({"lesson": [_("This enrolment was withdrawn.")]})
     already = LessonProgress.objects.filter(enrolment=enrolment, lesson=lesson).exists()
     if scope.level == Level.SELF and not already:
-        left = minutes_still_needed(enrolment, lesson)
+        minimum = lesson_minimum(enrolment.session.course)
+        left = minutes_still_needed(enrolment, lesson, minimum=minimum)
         if left:
             raise ValidationError(
                 {
                     "lesson": [
                         _("This lesson needs at least %(n)d minutes of study; %(m)d more minutes to go.")
-                        % {"n": enrolment.session.course.lesson_min_minutes, "m": left}
+                        % {"n": minimum, "m": left}
                     ]
                 }
             )

@@ -86,8 +86,8 @@ class TrainingRecordSheet(SheetSpec):
     )
 
     def allowed(self, user, scope: Scope) -> bool:
-        # Officials of an area; a training base records its sessions' results on the register.
-        return scope.can_write and scope.is_area
+        # Officials of an area, and a training base for the sessions held at it (as on its pages).
+        return scope.can_write and (scope.is_area or scope.level == Level.BASE)
 
     def identify(self, row: Row, ctx: ImportContext) -> str:
         digest = _identify_id_number(row)
@@ -95,7 +95,6 @@ class TrainingRecordSheet(SheetSpec):
         return f"{digest}:{normalize_text(row.values.get('session'))}" if digest else ""
 
     def classify(self, rows: Sequence[Row], ctx: ImportContext) -> None:
-        workers = _workers_by_id_number(ctx, rows)
         session_ids = {normalize_text(r.values.get("session")) for r in rows}
         sessions = {
             str(s.pk): s
@@ -104,6 +103,23 @@ class TrainingRecordSheet(SheetSpec):
             )
         }
         scope = scope_of(ctx.actor)
+        # A training base has no area of its own: the workers it may record are those of the areas of the
+        # courses of its sessions that the file names (services.eligible_workers), found in one query.
+        pool = None
+        if scope.level == Level.BASE:
+            pool = Worker.objects.none()
+            for session in sessions.values():
+                pool = pool | services.eligible_workers(ctx.actor, session)
+        workers = _workers_by_id_number(ctx, rows, pool=pool)
+        eligible: dict[int, set[int]] = {}
+        if scope.level == Level.BASE:  # who may be on which of them: one query per session of the batch
+            found = [w.pk for w in workers.values()]
+            for session in sessions.values():
+                eligible[session.pk] = set(
+                    services.eligible_workers(ctx.actor, session)
+                    .filter(pk__in=found)
+                    .values_list("pk", flat=True)
+                )
         existing = {
             (e.session_id, e.worker_id): e
             for e in Enrolment.objects.filter(
@@ -112,6 +128,11 @@ class TrainingRecordSheet(SheetSpec):
         }
         for row in rows:
             if not row.ok:
+                continue
+            session = sessions.get(normalize_text(row.values.get("session")))
+            if session is None and scope.level == Level.BASE:
+                # A base's workers follow from the session, so a session not held at the base is the answer.
+                row.error("session", _("No session with this number that you organise."))
                 continue
             worker = workers.get(row.plan["hash"])
             if worker is None:
@@ -122,9 +143,14 @@ class TrainingRecordSheet(SheetSpec):
             name = normalize_text(row.values.get("name")).replace(" ", "")
             if name and name != worker.name:
                 row.error("name", _("The registry has another name for this ID number."))
-            session = sessions.get(normalize_text(row.values.get("session")))
             if session is None or not services.may_organise(scope, session.course, session):
                 row.error("session", _("No session with this number that you organise."))
+                continue
+            if scope.level == Level.BASE and worker.pk not in eligible[session.pk]:
+                # Another session's area: the same answer as a worker that does not exist.
+                row.error(
+                    "id_number", _("No worker with this ID number in your area; register the worker first.")
+                )
                 continue
             probe = Enrolment(session=session, worker=worker)
             try:

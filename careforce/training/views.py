@@ -117,6 +117,7 @@ def session_detail(request: HttpRequest, pk: int) -> HttpResponse:
             institutions = institutions_visible_to(request.user).filter(
                 pk=session.course.organiser_institution_id
             )
+    lessons = list(session.course.lessons.all()) if session.course.is_online else []
     context = {
         "session": session,
         "course": session.course,
@@ -127,7 +128,8 @@ def session_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "complete_form": CompleteForm(initial={"completed_on": services.completion_day(session)})
         if can_manage
         else None,
-        "lessons": list(session.course.lessons.all()) if session.course.is_online else [],
+        "lessons": lessons,
+        "lesson_minimum": services.lesson_minimum(session.course, lesson_count=len(lessons)),
         "lesson_form": LessonForm() if can_manage and session.course.is_online else None,
     }
     return render(request, "training/session_detail.html", context)
@@ -598,11 +600,15 @@ def learning(request: HttpRequest, pk: int) -> HttpResponse:
     done = set(enrolment.progress.values_list("lesson_id", flat=True))
     opened = set(enrolment.openings.values_list("lesson_id", flat=True))
     lessons = list(course.lessons.all())
+    minimum = services.lesson_minimum(course, lesson_count=len(lessons))
     for lesson in lessons:
-        lesson.minutes_left = 0 if lesson.pk in done else services.minutes_still_needed(enrolment, lesson)
+        lesson.minutes_left = (
+            0 if lesson.pk in done else services.minutes_still_needed(enrolment, lesson, minimum=minimum)
+        )
     context = {
         "enrolment": enrolment,
         "course": course,
+        "minimum": minimum,
         "lessons": lessons,
         "done": done,
         "opened": opened,
