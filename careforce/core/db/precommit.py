@@ -48,15 +48,29 @@ def _hooks(connection) -> dict[str, Callable[[], None]]:
 
 
 def run(connection) -> None:
-    """Run the pending callbacks (a callback may register more: they run too), in registration order."""
+    """Run the pending callbacks (a callback may register more: they run too), in registration order.
+
+    While they run, the connection counts as inside an atomic block: Django has already left the outermost
+    block when it calls commit(), so an `atomic()` opened by a callback would otherwise start a block of its
+    own whose exit commits the transaction early and turns autocommit back on. Here it is a savepoint of the
+    committing transaction, and releasing it does not run the callbacks again."""
+    if getattr(connection, "careforce_hooks_running", False):
+        return
     hooks = _hooks(connection)
-    while hooks:
-        key = next(iter(hooks))
-        callback = hooks[key]
-        try:
-            callback()
-        finally:
-            hooks.pop(key, None)
+    was_in_atomic_block = connection.in_atomic_block
+    connection.careforce_hooks_running = True
+    connection.in_atomic_block = True
+    try:
+        while hooks:
+            key = next(iter(hooks))
+            callback = hooks[key]
+            try:
+                callback()
+            finally:
+                hooks.pop(key, None)
+    finally:
+        connection.in_atomic_block = was_in_atomic_block
+        connection.careforce_hooks_running = False
 
 
 def discard(connection) -> None:
