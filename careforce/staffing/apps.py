@@ -10,8 +10,10 @@ class StaffingConfig(AppConfig):
     def ready(self) -> None:
         from careforce.core.extensions import NavItem, register_nav
         from careforce.core.scope import Level
+        from careforce.staffing import sheets
 
         def officials(user, scope) -> bool:
             return scope.level in (Level.CITY, Level.DISTRICT, Level.INSTITUTION)
 
         register_nav(NavItem("staffing", _("Staffing"), "staffing:home", "staffing", officials, order=45))
+        sheets.register()
