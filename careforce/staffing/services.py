@@ -357,11 +357,11 @@ def residents_record(*, actor: User, institution: Institution, data: Mapping[str
     institution = institution_update(
         actor=actor, institution=institution, data={name: values[name] for name in RESIDENT_FIELDS}
     )
-    before = {"counted_on": current.counted_on} if current else {}
+    before = {"counted_on": audit.plain(current.counted_on)} if current else {}
     if current is None:
         current = ResidentsCount(institution=institution, counted_on=values["counted_on"])
     current.counted_on = values["counted_on"]
-    changes = audit.diff(before, {"counted_on": current.counted_on})
+    changes = audit.diff(before, {"counted_on": audit.plain(current.counted_on)})
     if changes:
         current.save()
         audit.record(
