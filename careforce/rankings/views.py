@@ -10,7 +10,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from careforce.core.forms import add_service_errors
 from careforce.core.paging import paginate
@@ -97,6 +97,7 @@ def ranking_publish(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
+@require_GET
 def institution_scorecard(request: HttpRequest, pk: int) -> HttpResponse:
     """An institution's scorecard: its places and factors in the latest published rankings, and its
     staffing now (compliant or the named shortfall, people counted, complete records). Scoped like the
