@@ -88,7 +88,7 @@ def get_ranking(request: HttpRequest, snapshot_id: Id, query: Query[RowsIn]):
     return snapshot
 
 
-class NeedOut(Schema):
+class ScorecardNeedOut(Schema):
     post: str
     required: float
     counted: float
@@ -100,7 +100,7 @@ class ScorecardStaffingOut(Schema):
     shortfall_text: str = Field(
         description="Compliant, or the named shortfall (缺 3 名养老护理员、无消防安全岗)"
     )
-    needs: list[NeedOut]
+    needs: list[ScorecardNeedOut]
     counted_staff: float = Field(description="People counted: current employment with a labour contract")
     counted_full_time: int
     counted_part_time: int
@@ -113,7 +113,7 @@ class ScorecardStaffingOut(Schema):
     residents_counted_on: datetime.date | None
 
 
-class ScorecardOut(Schema):
+class InstitutionScorecardOut(Schema):
     institution_id: int
     institution_name: str
     staffing: ScorecardStaffingOut
@@ -123,7 +123,7 @@ class ScorecardOut(Schema):
 
 @router.get(
     "/rankings/institutions/{institution_id}/scorecard",
-    response={200: ScorecardOut, **READ_RESPONSES},
+    response={200: InstitutionScorecardOut, **READ_RESPONSES},
     summary="An institution's scorecard: published places and staffing now",
 )
 def institution_scorecard(request: HttpRequest, institution_id: Id):

@@ -256,7 +256,7 @@ def staffing_scenario(request: HttpRequest, payload: ScenarioIn):
 # ---------------------------------------------------------------- older population by ability level
 
 
-class LevelsOut(Schema):
+class PopulationByLevelOut(Schema):
     able: int | None = Field(description="能力完好; null: no data (never zero)")
     mild: int | None = Field(description="轻度失能")
     moderate: int | None = Field(description="中度失能")
@@ -273,7 +273,7 @@ class PopulationLevelsOut(Schema):
     aged_60_plus: int
     aged_65_plus: int | None
     source: str
-    levels: LevelsOut = Field(description="People aged 60+ by ability level (GB/T 42195-2022)")
+    levels: PopulationByLevelOut = Field(description="People aged 60+ by ability level (GB/T 42195-2022)")
     levels_source: str
 
 
