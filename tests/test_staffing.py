@@ -222,45 +222,6 @@ def test_pages_and_api_answer(city, client):
     assert client.get(f"/api/v1/staffing/institutions/{inst.pk}").status_code == 200
 
 
-def _workbook(rows):
-    import io
-
-    import openpyxl
-
-    book = openpyxl.Workbook()
-    sheet = book.active
-    sheet.append(["区县", "年份", "口径", "60岁及以上", "65岁及以上", "来源"])
-    for row in rows:
-        sheet.append(row)
-    out = io.BytesIO()
-    book.save(out)
-    out.seek(0)
-    out.name = "older.xlsx"
-    return out
-
-
-def test_the_older_population_is_imported_all_or_nothing(city, client):
-    client.force_login(city)
-    url = reverse("staffing:population_import")
-    bad = _workbook(
-        [["渝中区", 2023, "户籍", 180000, 140000, "区统计年鉴"], ["不存在区", 2023, "常住", 1000, "", "x"]]
-    )
-    response = client.post(url, {"file": bad})
-    assert response.status_code == 400
-    assert "第 3 行，区县" in response.content.decode()
-    assert not OlderPopulation.objects.filter(district__code="500103").exists()
-    good = _workbook(
-        [["渝中区", 2023, "户籍", 180000, 140000, "区统计年鉴"], ["500105", 2023, "常住", 200000, "", "x"]]
-    )
-    assert client.post(url, {"file": good}).status_code == 302
-    row = OlderPopulation.objects.get(district__code="500103", year=2023)
-    assert (row.count, row.aged_65_plus, row.basis) == (180000, 140000, "registered")
-    assert OlderPopulation.objects.get(district__code="500105").aged_65_plus is None
-    over = _workbook([["渝中区", 2024, "常住", 1000, 2000, "x"]])
-    response = client.post(url, {"file": over})
-    assert response.status_code == 400 and "65岁及以上" in response.content.decode()
-
-
 def test_the_roster_import_resolves_the_post_and_keeps_it_as_typed(city):
     from tests.factories_imports import commit, fixture_institutions, upload
 

@@ -86,3 +86,72 @@ def get_ranking(request: HttpRequest, snapshot_id: Id, query: Query[RowsIn]):
     snapshot.rows_page = rows[: query.limit]
     snapshot.next_offset = query.offset + query.limit if len(rows) > query.limit else None
     return snapshot
+
+
+class ScorecardNeedOut(Schema):
+    post: str
+    required: float
+    counted: float
+    short: int = Field(description="Required minus counted, rounded up to whole people")
+
+
+class ScorecardStaffingOut(Schema):
+    compliant: bool
+    shortfall_text: str = Field(
+        description="Compliant, or the named shortfall (缺 3 名养老护理员、无消防安全岗)"
+    )
+    needs: list[ScorecardNeedOut]
+    counted_staff: float = Field(description="People counted: current employment with a labour contract")
+    counted_full_time: int
+    counted_part_time: int
+    part_time_weight: float
+    completeness_percent: float | None = Field(description="Share of complete records; null: no staff")
+    completeness_complete: int
+    completeness_total: int
+    completeness_threshold: float
+    completeness_meets_threshold: bool
+    residents_counted_on: datetime.date | None
+
+
+class InstitutionScorecardOut(Schema):
+    institution_id: int
+    institution_name: str
+    staffing: ScorecardStaffingOut
+    rankings: list[RowOut] = Field(description="Its rows in the latest published rankings, newest first")
+    ranking_titles: list[str]
+
+
+@router.get(
+    "/rankings/institutions/{institution_id}/scorecard",
+    response={200: InstitutionScorecardOut, **READ_RESPONSES},
+    summary="An institution's scorecard: published places and staffing now",
+)
+def institution_scorecard(request: HttpRequest, institution_id: Id):
+    from careforce.staffing.scorecard import institution_staffing
+
+    card = institution_staffing(request.auth, institution_id)
+    rows = selectors.published_rows_of(card.institution.pk)
+    return {
+        "institution_id": card.institution.pk,
+        "institution_name": card.institution.name,
+        "staffing": {
+            "compliant": card.compliant,
+            "shortfall_text": card.shortfall_text,
+            "needs": [
+                {"post": n.post, "required": float(n.required), "counted": float(n.counted), "short": n.short}
+                for n in card.needs
+            ],
+            "counted_staff": float(card.counted_staff),
+            "counted_full_time": card.counted_full_time,
+            "counted_part_time": card.counted_part_time,
+            "part_time_weight": float(card.part_time_weight),
+            "completeness_percent": card.share.percent,
+            "completeness_complete": card.share.complete,
+            "completeness_total": card.share.total,
+            "completeness_threshold": float(card.threshold),
+            "completeness_meets_threshold": card.meets_threshold,
+            "residents_counted_on": card.residents_counted_on,
+        },
+        "rankings": rows,
+        "ranking_titles": [row.snapshot.title for row in rows],
+    }

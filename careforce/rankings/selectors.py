@@ -58,3 +58,12 @@ def ranking_get(user: User, pk: object) -> Ranking:
 
 def method_in_use() -> RankingMethod | None:
     return RankingMethod.objects.filter(is_active=True).prefetch_related("indicators").first()
+
+
+def published_rows_of(institution_id: int, limit: int = 6) -> list[SnapshotRow]:
+    """The institution's rows in the latest published rankings, newest first (published rows are public)."""
+    return list(
+        SnapshotRow.objects.filter(institution_id=institution_id)
+        .select_related("snapshot")
+        .order_by("-snapshot__period_start", "-snapshot_id")[:limit]
+    )

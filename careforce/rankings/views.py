@@ -10,7 +10,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from careforce.core.forms import add_service_errors
 from careforce.core.paging import paginate
@@ -94,3 +94,20 @@ def ranking_publish(request: HttpRequest, pk: int) -> HttpResponse:
         return redirect("rankings:ranking_detail", pk=ranking.pk)
     messages.success(request, _("The ranking has been published; it will not change."))
     return redirect("rankings:public_detail", pk=snapshot.pk)
+
+
+@login_required
+@require_GET
+def institution_scorecard(request: HttpRequest, pk: int) -> HttpResponse:
+    """An institution's scorecard: its places and factors in the latest published rankings, and its
+    staffing now (compliant or the named shortfall, people counted, complete records). Scoped like the
+    staffing pages: an institution outside the viewer's area answers 404."""
+    from careforce.staffing.scorecard import institution_staffing
+
+    staffing = institution_staffing(request.user, pk)
+    context = {
+        "institution": staffing.institution,
+        "staffing": staffing,
+        "rows": selectors.published_rows_of(staffing.institution.pk),
+    }
+    return render(request, "rankings/institution_scorecard.html", context)

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from django.http import HttpRequest
+from django.http import Http404, HttpRequest
 from ninja import Field, Router, Schema
 
 from careforce.core.schemas import ERROR_RESPONSES, READ_RESPONSES, Id, InputSchema, Text
-from careforce.staffing import selectors, services
+from careforce.core.scope import Level
+from careforce.indicators.selectors import dashboard_scope
+from careforce.staffing import population, selectors, services
 
 router = Router(tags=["staffing"])
 
@@ -249,3 +251,90 @@ def staffing_projection(request: HttpRequest):
 def staffing_scenario(request: HttpRequest, payload: ScenarioIn):
     services.scenario_update(actor=request.auth, data=payload.dict(exclude_none=True))
     return _projection(request)
+
+
+# ---------------------------------------------------------------- older population by ability level
+
+
+class PopulationByLevelOut(Schema):
+    able: int | None = Field(description="能力完好; null: no data (never zero)")
+    mild: int | None = Field(description="轻度失能")
+    moderate: int | None = Field(description="中度失能")
+    severe: int | None = Field(description="重度失能")
+    totally_disabled: int | None = Field(description="完全失能")
+
+
+class PopulationLevelsOut(Schema):
+    id: int
+    district_id: int | None = Field(description="None: the whole city")
+    district: str | None
+    year: int
+    basis: str = Field(description="resident (常住) or registered (户籍)")
+    aged_60_plus: int
+    aged_65_plus: int | None
+    source: str
+    levels: PopulationByLevelOut = Field(description="People aged 60+ by ability level (GB/T 42195-2022)")
+    levels_source: str
+
+
+class PopulationLevelsIn(InputSchema):
+    # Whole numbers as numbers or text (１２３, 1,234); null or "暂无数据": no data. Absent: unchanged.
+    able: Text = None
+    mild: Text = None
+    moderate: Text = None
+    severe: Text = None
+    totally_disabled: Text = None
+    source: Text = None
+
+
+def _figure(figure) -> dict:
+    row = figure.population
+    return {
+        "id": row.pk,
+        "district_id": row.district_id,
+        "district": row.district.name if row.district_id else None,
+        "year": row.year,
+        "basis": row.basis,
+        "aged_60_plus": row.count,
+        "aged_65_plus": row.aged_65_plus,
+        "source": row.source,
+        "levels": figure.levels,
+        "levels_source": figure.levels_source,
+    }
+
+
+@router.get(
+    "/staffing/population",
+    response={200: list[PopulationLevelsOut], **READ_RESPONSES},
+    summary="Older population by ability level, each district's newest figure",
+)
+def staffing_population_list(request: HttpRequest):
+    scope = dashboard_scope(request.auth)
+    if scope.level == Level.INSTITUTION:
+        raise Http404
+    figures = population.older_population_by_level()
+    if scope.level != Level.CITY:
+        figures.pop(None, None)  # the city's own figure is read city-wide
+    return [_figure(figure) for figure in figures.values()]
+
+
+@router.get(
+    "/staffing/population/{population_id}",
+    response={200: PopulationLevelsOut, **READ_RESPONSES},
+    summary="One older-population figure with its ability levels",
+)
+def staffing_population(request: HttpRequest, population_id: Id):
+    return _figure(population.population_get(request.auth, population_id))
+
+
+@router.patch(
+    "/staffing/population/{population_id}/levels",
+    response={200: PopulationLevelsOut, **ERROR_RESPONSES},
+    summary="Edit a figure's ability levels (city administrators)",
+)
+def staffing_population_levels(request: HttpRequest, population_id: Id, payload: PopulationLevelsIn):
+    figure = population.population_get(request.auth, population_id)
+    services.population_levels_set(
+        actor=request.auth, population=figure.population, data=payload.dict(exclude_unset=True)
+    )
+    return _figure(population.population_get(request.auth, population_id))

@@ -10,6 +10,7 @@ class StaffingConfig(AppConfig):
     def ready(self) -> None:
         from careforce.core.extensions import NavItem, register_nav
         from careforce.core.scope import Level
+        from careforce.staffing import sheets
 
         def officials(user, scope) -> bool:
             return scope.level in (Level.CITY, Level.DISTRICT, Level.INSTITUTION)
@@ -21,3 +22,4 @@ class StaffingConfig(AppConfig):
         from careforce.staffing import tally
 
         audit.observe(tally.observe)
+        sheets.register()

@@ -31,5 +31,12 @@ class ScenarioForm(StyledForm):
     source = forms.CharField(label=_("Source"), max_length=200, required=False)
 
 
-class PopulationImportForm(StyledForm):
-    file = forms.FileField(label=_("Older population workbook (xlsx)"))
+class PopulationLevelsForm(StyledForm):
+    """People aged 60+ by ability level; an empty field (or 暂无数据) is no data."""
+
+    able = forms.CharField(label=_("Fully able (能力完好)"), max_length=20, required=False)
+    mild = forms.CharField(label=_("Mildly disabled (轻度失能)"), max_length=20, required=False)
+    moderate = forms.CharField(label=_("Moderately disabled (中度失能)"), max_length=20, required=False)
+    severe = forms.CharField(label=_("Severely disabled (重度失能)"), max_length=20, required=False)
+    totally_disabled = forms.CharField(label=_("Totally disabled (完全失能)"), max_length=20, required=False)
+    source = forms.CharField(label=_("Source of the levels"), max_length=300, required=False)

@@ -219,3 +219,69 @@ class TallyState(models.Model):
 
     def __str__(self) -> str:
         return str(self.built_at)
+# The five ability levels of GB/T 42195-2022 for the older population, as (field, label, the sheet's header),
+# in the same order as the residents' levels (institutions.RESIDENT_LEVEL_FIELDS).
+POPULATION_LEVEL_FIELDS = (
+    ("able", _("Fully able"), "能力完好"),
+    ("mild", _("Mildly disabled"), "轻度失能"),
+    ("moderate", _("Moderately disabled"), "中度失能"),
+    ("severe", _("Severely disabled"), "重度失能"),
+    ("totally_disabled", _("Totally disabled"), "完全失能"),
+)
+
+
+def _level_count(label):
+    return models.PositiveIntegerField(label, null=True, blank=True)
+
+
+class OlderPopulationLevels(models.Model):
+    """The older population (aged 60+) of one `indicators.OlderPopulation` row by ability level, where known.
+    An empty level has no data — it is never read as zero — and a row without levels has none at all."""
+
+    population = models.OneToOneField(
+        "indicators.OlderPopulation",
+        verbose_name=_("older population"),
+        on_delete=models.CASCADE,
+        related_name="levels",
+    )
+    able = _level_count(_("fully able"))
+    mild = _level_count(_("mildly disabled"))
+    moderate = _level_count(_("moderately disabled"))
+    severe = _level_count(_("severely disabled"))
+    totally_disabled = _level_count(_("totally disabled"))
+    source = models.CharField(_("source of the levels"), max_length=300, blank=True)
+
+    class Meta:
+        verbose_name = _("older population by ability level")
+        verbose_name_plural = _("older population by ability level")
+
+    def __str__(self) -> str:
+        return f"{self.population}: {self.counts()}"
+
+    def counts(self) -> dict[str, int | None]:
+        return {name: getattr(self, name) for name, _label, _header in POPULATION_LEVEL_FIELDS}
+
+    @property
+    def known(self) -> bool:
+        return any(value is not None for value in self.counts().values())
+
+
+class ResidentsCount(models.Model):
+    """When an institution's residents by ability level (`Institution.residents_*`, the numbers behind its
+    care-staff requirement) were counted, as the residents sheet records it. An older count never replaces a
+    newer one."""
+
+    institution = models.OneToOneField(
+        "institutions.Institution",
+        verbose_name=_("institution"),
+        on_delete=models.CASCADE,
+        related_name="residents_count",
+    )
+    counted_on = models.DateField(_("counted on"))
+
+    class Meta:
+        verbose_name = _("residents count date")
+        verbose_name_plural = _("residents count dates")
+
+    def __str__(self) -> str:
+        return f"{self.institution_id} {self.counted_on}"

@@ -11,5 +11,6 @@ urlpatterns = [
     path("projection/", views.projection, name="projection"),
     path("posts/", views.posts, name="posts"),
     path("settings/", views.settings_edit, name="settings"),
-    path("population/import/", views.population_import, name="population_import"),
+    path("population/", views.population_list, name="population_list"),
+    path("population/<int:pk>/", views.population_detail, name="population_detail"),
 ]

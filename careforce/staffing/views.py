@@ -12,12 +12,14 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from careforce.core.forms import add_service_errors
+from careforce.core.models import District
 from careforce.core.paging import paginate
 from careforce.core.scope import Level
-from careforce.indicators.selectors import dashboard_scope
+from careforce.indicators.selectors import dashboard_scope, sees_district
 from careforce.indicators.views import NAME_MAP
-from careforce.staffing import selectors, services, sheets
-from careforce.staffing.forms import PopulationImportForm, ScenarioForm, SettingsForm
+from careforce.staffing import population, selectors, services
+from careforce.staffing.forms import PopulationLevelsForm, ScenarioForm, SettingsForm
+from careforce.staffing.models import POPULATION_LEVEL_FIELDS
 
 
 @login_required
@@ -39,7 +41,6 @@ def home(request: HttpRequest) -> HttpResponse:
                 "source": settings.source,
             }
         )
-        data["import_form"] = PopulationImportForm()
     data["settings"] = settings
     return render(request, "staffing/home.html", data)
 
@@ -134,22 +135,50 @@ def posts(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-@require_POST
-def population_import(request: HttpRequest) -> HttpResponse:
-    """City administrators load older-population figures from a workbook, all rows or none."""
-    scope = dashboard_scope(request.user)
-    if not selectors.can_edit(scope):
+@require_http_methods(["GET", "POST"])
+def population_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    """One older-population figure with its ability levels; city administrators edit the levels."""
+    figure = population.population_get(request.user, pk)
+    editable = selectors.can_edit(dashboard_scope(request.user))
+    if request.method == "POST" and not editable:
         raise Http404
-    form = PopulationImportForm(request.POST, request.FILES)
-    if form.is_valid():
+    initial = {name: "" if v is None else v for name, v in figure.levels.items()}
+    initial["source"] = figure.levels_source
+    form = PopulationLevelsForm(request.POST or None, initial=initial) if editable else None
+    if form is not None and request.method == "POST" and form.is_valid():
+        # An empty field is "no data": every level is sent, so that clearing one records no data.
         try:
-            rows = sheets.read_population(form.cleaned_data["file"].read())
-            count = services.population_import(actor=request.user, rows=rows)
+            services.population_levels_set(
+                actor=request.user, population=figure.population, data=form.cleaned_data
+            )
         except ValidationError as exc:
             add_service_errors(form, exc)
         else:
-            messages.success(request, _("%(n)s older-population rows recorded.") % {"n": count})
-            return redirect("staffing:home")
-    data = selectors.overview(request.user)
-    data.update(import_form=form, settings=selectors.settings())
-    return render(request, "staffing/home.html", data, status=400)
+            messages.success(request, _("The older population by ability level has been saved."))
+            return redirect("staffing:population_detail", pk=figure.population.pk)
+    levels = [(label, header, figure.levels[name]) for name, label, header in POPULATION_LEVEL_FIELDS]
+    status = 400 if form is not None and form.is_bound and form.errors else 200
+    context = {"figure": figure, "levels": levels, "form": form}
+    return render(request, "staffing/population.html", context, status=status)
+
+
+@login_required
+@require_GET
+def population_list(request: HttpRequest) -> HttpResponse:
+    """Every district's newest older-population figure with its ability levels (no data where none)."""
+    scope = dashboard_scope(request.user)
+    if scope.level == Level.INSTITUTION:
+        raise Http404
+    figures = population.older_population_by_level()
+    rows = [
+        (district, figures.get(district.pk), sees_district(scope, district.pk))
+        for district in District.objects.order_by("sort_order", "code")
+    ]
+    context = {
+        "city": figures.get(None) if scope.level == Level.CITY else None,
+        "rows": rows,
+        "level_labels": [(label, header) for _name, label, header in POPULATION_LEVEL_FIELDS],
+        "level_keys": [name for name, _label, _header in POPULATION_LEVEL_FIELDS],
+        "can_import": selectors.can_edit(scope),
+    }
+    return render(request, "staffing/population_list.html", context)
