@@ -22,11 +22,13 @@ def _fresh_rate_limits():
 
 @pytest.fixture(autouse=True)
 def _fresh_account_memory():
-    """Accounts' permissions and devices are kept in memory per access version; a rolled-back test takes the
-    versions back, so the next test must not find what this one left."""
+    """Accounts' permissions and devices, and the dashboard's serialised answers, are kept in memory per
+    version; a rolled-back test takes the versions back, so the next test must not find what this one left."""
     from careforce.core import account_cache
+    from careforce.indicators import api as indicators_api
 
     account_cache.forget_all()
+    indicators_api.forget_answers()
     yield
 
 
