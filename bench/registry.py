@@ -205,9 +205,12 @@ def run_measurements(*, runs: int, page_runs: int, warmup: int, out: Path, vendo
     from django.db import connection
     from django.test import Client
     from django.test.utils import CaptureQueriesContext
+    from django_otp import DEVICE_ID_SESSION_KEY
+    from django_otp.plugins.otp_totp.models import TOTPDevice
 
     from careforce.core.api import encode_cursor
     from careforce.core.models import District, Role, User
+    from careforce.core.scope import needs_second_factor
     from careforce.core.services import account_create
     from careforce.registry.models import Worker
     from careforce.registry.selectors import WorkerFilters, worker_list
@@ -236,6 +239,14 @@ def run_measurements(*, runs: int, page_runs: int, warmup: int, out: Path, vendo
     for username, user in accounts.items():
         client = Client()
         client.force_login(user)
+        if needs_second_factor(user):
+            # As after the second sign-in step: the session names the device that verified it.
+            device = TOTPDevice.objects.filter(
+                user=user, confirmed=True
+            ).first() or TOTPDevice.objects.create(user=user, name="registry bench", confirmed=True)
+            session = client.session
+            session[DEVICE_ID_SESSION_KEY] = device.persistent_id
+            session.save()
         deep_ids = worker_list(user, WorkerFilters(district=district.pk, team="care")).values_list(
             "pk", flat=True
         )
