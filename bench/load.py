@@ -109,6 +109,10 @@ def production_env(database_url: str, port: int, workers: int) -> dict[str, str]
             "CAREFORCE_WEB_WORKERS": str(workers),
             "PROMETHEUS_MULTIPROC_DIR": str(VAR_DIR / "prometheus"),
             "CAREFORCE_LOG_LEVEL": "WARNING",
+            # The shared cache and the sessions on Redis, as docs/operations.md recommends for production;
+            # under a prefix of the benchmark's own (the Redis may be shared).
+            "CAREFORCE_REDIS_URL": os.environ.get("LOAD_REDIS_URL", "redis://127.0.0.1:6379/0"),
+            "CAREFORCE_REDIS_KEY_PREFIX": f"cf_load_bench_{port}",
         }
     )
     return env

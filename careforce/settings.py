@@ -269,14 +269,16 @@ INSTALLED_APPS += ["django_otp", "django_otp.plugins.otp_totp", "axes"]
 # After the messages middleware (the idle timeout leaves a message): the second-factor state of the session,
 # then the idle and absolute timeouts, then the gate that treats an unverified session as signed out.
 MIDDLEWARE[MIDDLEWARE.index("django.contrib.messages.middleware.MessageMiddleware") + 1 : 0] = [
-    "django_otp.middleware.OTPMiddleware",
+    # django-otp's middleware, with the session's device kept in memory per account version
+    "careforce.core.account_cache.CachedOTPMiddleware",
     "careforce.core.sessions.SessionTimeoutMiddleware",
     "careforce.core.sessions.SecondFactorMiddleware",
 ]
 MIDDLEWARE.append("axes.middleware.AxesMiddleware")  # django-axes wants to be last
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",  # refuses a locked-out account/address before the password is checked
-    "django.contrib.auth.backends.ModelBackend",
+    # Django's ModelBackend with each account's permissions kept in memory per account version
+    "careforce.core.account_cache.CachedPermissionsBackend",
 ]
 
 # Password guessing: after this many wrong passwords for one account from one address, that pair is locked
@@ -375,9 +377,13 @@ if REDIS_URL:
         "default": {
             "BACKEND": "django.core.cache.backends.redis.RedisCache",
             "LOCATION": REDIS_URL,
-            "KEY_PREFIX": "careforce",
+            # Several deployments (or a benchmark beside a running site) may share one Redis.
+            "KEY_PREFIX": os.environ.get("CAREFORCE_REDIS_KEY_PREFIX", "careforce").strip() or "careforce",
         }
     }
+    # Sessions read from Redis, written through to the database (a restart of Redis signs nobody out): an
+    # authenticated request no longer waits on the database for its session.
+    SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 else:
     CACHES = {
         "default": {

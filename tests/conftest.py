@@ -21,6 +21,18 @@ def _fresh_rate_limits():
 
 
 @pytest.fixture(autouse=True)
+def _fresh_account_memory():
+    """Accounts' permissions and devices, and the dashboard's serialised answers, are kept in memory per
+    version; a rolled-back test takes the versions back, so the next test must not find what this one left."""
+    from careforce.core import account_cache
+    from careforce.indicators import api as indicators_api
+
+    account_cache.forget_all()
+    indicators_api.forget_answers()
+    yield
+
+
+@pytest.fixture(autouse=True)
 def _site_language():
     """Each test starts in the site's language (Simplified Chinese): a test that switches to English for its
     pages must not leave the next test on the same worker reading English messages."""

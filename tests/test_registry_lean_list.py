@@ -86,3 +86,69 @@ def test_the_html_list_rows_come_from_column_values_with_labels_links_and_maskin
         assert str(dict(Team.choices)["care"]) in body
         gender = str(dict(Gender.choices)[worker.gender])
     assert (f"<td>{gender}</td>" in body) is (role == Role.CITY_ADMIN)
+
+
+def schema_detail(worker: Worker, user) -> dict:
+    from django.utils import timezone
+
+    from careforce.registry.schemas import WorkerDetailOut
+    from careforce.registry.tenure import years_of_service
+
+    worker = Worker.objects.select_related("district", "institution", "occupation").get(pk=worker.pk)
+    history = list(
+        worker.employments.select_related("institution", "institution__district").order_by(
+            "-start_date", "-id"
+        )
+    )
+    worker.history = history
+    worker.years_of_service = years_of_service(
+        [(e.start_date, e.end_date) for e in history], today=timezone.localdate()
+    )
+    request = RequestFactory().get("/")
+    request.auth = user
+    return WorkerDetailOut.model_validate(worker, context={"request": request}).model_dump(mode="json")
+
+
+@pytest.mark.parametrize("role", [Role.CITY_ADMIN, Role.AUDITOR])
+def test_the_detail_equals_the_schemas_serialisation_with_history_and_masking(client, city, home, role):
+    from careforce.registry.models import Employment
+    from careforce.registry.services import worker_transfer
+    from careforce.registry.verification import employment_verify
+
+    viewer = city if role == Role.CITY_ADMIN else factories.user(role)
+    worker = factories.worker(at=home, actor=city, start=datetime.date(2019, 5, 2))
+    other = factories.institution(district_code="500106", actor=city)
+    worker_transfer(
+        actor=city, worker=worker, data={"institution": other.pk, "post": "主管", "start_date": "2022-01-10"}
+    )
+    employment_verify(
+        actor=city, employment=worker.employments.order_by("id").first(), status="institution_confirmed"
+    )
+    worker_verify(actor=city, worker=worker, status="institution_confirmed")
+    client.force_login(viewer)
+    with (
+        mock.patch.object(Worker, "from_db", side_effect=AssertionError("a Worker instance was built")),
+        mock.patch.object(Employment, "from_db", side_effect=AssertionError("an Employment was built")),
+    ):
+        response = client.get(f"/api/v1/workers/{worker.pk}")
+    assert response.status_code == 200, response.content
+    assert response["Content-Type"] == "application/json; charset=utf-8"
+    got = response.json()
+    assert got == schema_detail(worker, viewer)
+    assert [e["is_current"] for e in got["employments"]] == [True, False]
+    assert got["employments"][1]["verified_at"].endswith("+08:00")
+    assert got["years_of_service"] > 0
+    assert (got["gender"] is not None) is (role == Role.CITY_ADMIN)
+    assert "birth_date" not in got and "id_number" not in got
+
+
+def test_the_detail_of_a_worker_outside_the_area_answers_like_a_missing_one(client, city, home):
+    worker = factories.worker(at=home, actor=city)
+    elsewhere = factories.user(
+        Role.DISTRICT_ADMIN, district=factories.institution(district_code="500106").district
+    )
+    client.force_login(elsewhere)
+    outside = client.get(f"/api/v1/workers/{worker.pk}")
+    missing = client.get(f"/api/v1/workers/{worker.pk + 1000}")
+    assert outside.status_code == missing.status_code == 404
+    assert outside.json() == missing.json()

@@ -9,8 +9,10 @@ class CoreConfig(AppConfig):
 
     def ready(self) -> None:
         # lookups registers field__any_of; sessions starts the session clocks at sign-in; tasks registers
-        # the audit chain's sealing with the periodic schedule.
-        from careforce.core import lookups, sessions, tasks  # noqa: F401
+        # the audit chain's sealing with the periodic schedule; account_cache keeps each account's access version.
+        from careforce.core import account_cache, lookups, sessions, tasks  # noqa: F401
+
+        account_cache.connect()
 
         _hide_device_secrets_from_admin()
         _register_security_nav()

@@ -124,6 +124,10 @@ class User(AbstractUser):
         on_delete=models.PROTECT,
         related_name="accounts",
     )
+    # Bumped in the same transaction as any change of the account's groups, permissions or second-factor
+    # devices (careforce/core/account_cache.py): the row every request loads anyway then tells each process
+    # whether what it keeps in memory about the account is still current, without another statement.
+    access_version = models.PositiveBigIntegerField(default=0, editable=False)
 
     class Meta:
         verbose_name = _("user")

@@ -3,6 +3,8 @@
 Django's Paginator runs COUNT(*) over the whole filtered table on every page. Here the count stops at
 settings.LIST_COUNT_CAP + 1 (COUNT over a subquery with a LIMIT), beyond which the page says "more than
 N"; and a page fetches one row more than it shows, to know whether there is a next page without a count.
+With `count=False` (the worker list, whose scopes reach a million rows) there is no count at all: the one
+row more says whether a next page exists, and the total is shown only once it is known (a last page).
 """
 
 from __future__ import annotations
@@ -30,7 +32,7 @@ class CappedPage:
     number: int
     per_page: int
     has_next: bool
-    total: int  # the count, stopped at cap + 1
+    total: int | None  # the count, stopped at cap + 1; None when not counted and not yet known
     cap: int
     param: str = "page"
     query: QueryDict = field(default_factory=QueryDict)
@@ -44,7 +46,12 @@ class CappedPage:
     @property
     def capped(self) -> bool:
         """True when there are more rows than the cap, so the exact total is unknown."""
-        return self.total > self.cap
+        return self.total is not None and self.total > self.cap
+
+    @property
+    def counted(self) -> bool:
+        """False when the total is unknown (not counted, and not on the last page)."""
+        return self.total is not None
 
     @property
     def cap_display(self) -> str:
@@ -52,11 +59,11 @@ class CappedPage:
 
     @property
     def total_display(self) -> str:
-        return f"{self.total:,}"
+        return f"{self.total:,}" if self.total is not None else ""
 
     @property
     def num_pages(self) -> int | None:
-        if self.capped:
+        if self.total is None or self.capped:
             return None
         return max(1, math.ceil(self.total / self.per_page))
 
@@ -131,11 +138,24 @@ def paginate(
     per_page: int | None = None,
     param: str = "page",
     cap: int | None = None,
+    count: bool = True,
 ) -> CappedPage:
-    """The requested page of an ordered queryset: two queries, a capped count and the page's rows."""
+    """The requested page of an ordered queryset: two queries, a capped count and the page's rows; with
+    `count=False` one, the page's rows and one more."""
     per_page = per_page or settings.LIST_PAGE_SIZE
     cap = settings.LIST_COUNT_CAP if cap is None else cap
     number = page_number(request.GET.get(param, 1))
+    if not count:
+        # The deepest page offered is the one that reaches the cap, as when counting.
+        number = min(number, max(1, math.ceil(cap / per_page)))
+        offset = (number - 1) * per_page
+        rows = list(queryset[offset : offset + per_page + 1])
+        if not rows and number > 1:
+            # Past the end (a stale link): the total is still unknown, the page says there is nothing here.
+            return CappedPage([], number, per_page, False, None, cap, param, request.GET.copy())
+        has_next = len(rows) > per_page and number * per_page < cap
+        total = None if len(rows) > per_page else offset + len(rows)
+        return CappedPage(rows[:per_page], number, per_page, has_next, total, cap, param, request.GET.copy())
     total = capped_count(queryset, cap)
     # Past the cap nobody reads page by page, and a deep OFFSET costs the database dearly: the last page
     # offered is the one that reaches the cap; beyond it the page asks to narrow the filters.

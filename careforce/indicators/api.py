@@ -6,9 +6,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.http import Http404, HttpRequest
+from django.http import Http404, HttpRequest, HttpResponse
+from django.utils import translation
 from ninja import Field, Query, Router, Schema
 from ninja.responses import Status
+from pydantic import TypeAdapter
 
 from careforce.core.api import paginate
 from careforce.core.models import District
@@ -143,10 +145,41 @@ def _readings(request: HttpRequest, filters: IndicatorFilters) -> list[dict[str,
     return [_reading_out(r) for r in selectors.overview(request.auth)["readings"]]
 
 
+# The catalogue and a district's readings, serialised, per viewer scope, district, language and the
+# version of everything they are computed from (selectors.readings_version: one statement). Built once per
+# version in each process; a change of any figure moves the version in the change's own transaction, so the
+# next read after it is built afresh and exact.
+_answers: dict[tuple, bytes] = {}
+_INDICATOR_LIST = TypeAdapter(list[IndicatorOut])
+
+
+def forget_answers() -> None:
+    """Empties this process's answers (tests: a rolled-back test takes the versions back with it)."""
+    _answers.clear()
+
+
 @router.get("/indicators", response={200: list[IndicatorOut], **READ_RESPONSES}, summary="Indicators now")
 def list_indicators(request: HttpRequest, filters: Query[IndicatorFilters]):
     """Every indicator offered (those whose data exists), city-wide or for a district or institution."""
-    return _readings(request, filters)
+    scope = selectors.dashboard_scope(request.auth)
+    if filters.institution or scope.level == Level.INSTITUTION:
+        return _readings(request, filters)
+    if filters.district:
+        selectors.district_get(request.auth, filters.district)  # 404 outside the caller's drill-down
+    key = (
+        scope.level,
+        scope.district_id,
+        filters.district,
+        translation.get_language(),
+        selectors.readings_version(),
+    )
+    body = _answers.get(key)
+    if body is None:
+        body = _INDICATOR_LIST.dump_json(_INDICATOR_LIST.validate_python(_readings(request, filters)))
+        if len(_answers) > 500:
+            _answers.clear()
+        _answers[key] = body
+    return HttpResponse(body, content_type="application/json; charset=utf-8")
 
 
 @router.get(

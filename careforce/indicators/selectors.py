@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import datetime
 import math
+import time
 from collections import defaultdict
 from dataclasses import dataclass
 from dataclasses import field as dataclass_field
@@ -19,6 +20,7 @@ from decimal import Decimal
 from typing import Any
 from urllib.parse import urlencode
 
+from django.db import connection
 from django.http import Http404
 from django.urls import reverse
 from django.utils import timezone
@@ -891,3 +893,56 @@ def targets_short(user: User, ctx: Context | None = None) -> tuple[int, str] | N
         short += sum(goal.projection.status in SHORT_OF_TARGET for goal in reading.goals)
     url = reverse("indicators:district", args=[district_id]) if district_id else reverse("indicators:home")
     return short, url
+
+
+# ---------------------------------------------------------------- what the readings were built from
+def _sum_of(model, expression: str, *columns: str) -> str:
+    """A scalar subquery over one of the small configuration tables (portable SQL: SQLite and PostgreSQL)."""
+    table = connection.ops.quote_name(model._meta.db_table)
+    names = {c: connection.ops.quote_name(model._meta.get_field(c).column) for c in columns}
+    return f"(SELECT {expression.format(**names)} FROM {table})"
+
+
+def readings_version() -> tuple:
+    """Everything the catalogue's and a district's readings are computed from, in one cheap statement: the
+    districts' figure versions (the write side bumps them in the transaction of every change of a figure,
+    marks.py), the targets and their shares, the older population, the stored monthly figures; with the
+    day, the reference lists' version (districts, occupations) and the age limit of the figures held in
+    memory (INDICATORS_CACHE_SECONDS, for what changes with time alone: a complaint becoming overdue).
+    Equal versions: equal readings for the same viewer scope and language."""
+    from careforce.indicators.engine import cache_seconds
+    from careforce.indicators.models import (
+        DistrictVersion,
+        MonthlyFigure,
+        OlderPopulation,
+        Target,
+        TargetShare,
+    )
+    from careforce.registry.forms import choices_version
+
+    parts = [
+        _sum_of(DistrictVersion, "COALESCE(SUM({version}), 0)", "version"),
+        _sum_of(DistrictVersion, "COUNT(*)"),
+        _sum_of(Target, "MAX({updated_at})", "updated_at"),
+        _sum_of(Target, "COALESCE(SUM({value}), 0)", "value"),
+        _sum_of(Target, "COUNT(*)"),
+        _sum_of(
+            TargetShare, "COALESCE(SUM({share} * ({district} + {target})), 0)", "share", "district", "target"
+        ),
+        _sum_of(TargetShare, "COUNT(*)"),
+        _sum_of(
+            OlderPopulation,
+            "COALESCE(SUM({count} * ({year} + 7 * COALESCE({district}, 0))), 0)",
+            "count",
+            "year",
+            "district",
+        ),
+        _sum_of(OlderPopulation, "COUNT(*)"),
+        _sum_of(MonthlyFigure, "MAX({recorded_at})", "recorded_at"),
+        _sum_of(MonthlyFigure, "COUNT(*)"),
+    ]
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT " + ", ".join(parts))
+        stored = tuple(str(v) for v in cursor.fetchone())
+    age = max(cache_seconds(), 1.0)
+    return (*stored, timezone.localdate(), choices_version(), int(time.time() // age))

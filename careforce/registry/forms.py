@@ -2,8 +2,15 @@
 
 from __future__ import annotations
 
+import time
+from collections.abc import Callable
+from typing import Any
+
 from django import forms
+from django.core.cache import cache
+from django.db import transaction
 from django.urls import reverse_lazy
+from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
@@ -21,27 +28,82 @@ def _blank(label) -> list[tuple[str, str]]:
     return [("", label)]
 
 
+# ------------------------------------------------------------------ option lists of the filter forms
+# Districts, occupations and institutions change rarely and the lists are asked for on every list page: each
+# process keeps them in memory under a version kept in the shared cache (Redis in production), which any
+# saved or deleted district, occupation or institution bumps once its transaction has committed (bumped
+# earlier, a page read in between could keep the old list under the new version). A page then costs one
+# cache read instead of a query per list.
+CHOICES_VERSION_KEY = "registry:choices-version"
+_choices: dict[tuple, list] = {}
+
+
+def choices_version() -> int:
+    version = cache.get(CHOICES_VERSION_KEY)
+    if version is None:
+        # Never back to a number used before (an evicted key starts from the clock, not from 1).
+        cache.add(CHOICES_VERSION_KEY, time.time_ns(), timeout=None)
+        version = cache.get(CHOICES_VERSION_KEY, 0)
+    return version
+
+
+def choices_changed(*_args: Any, **_kwargs: Any) -> None:
+    def bump() -> None:
+        try:
+            cache.incr(CHOICES_VERSION_KEY)
+        except ValueError:
+            cache.add(CHOICES_VERSION_KEY, time.time_ns(), timeout=None)
+
+    transaction.on_commit(bump)
+
+
+def _remembered(key: tuple, build: Callable[[], list]) -> list:
+    key = (*key, choices_version())
+    found = _choices.get(key)
+    if found is None:
+        if len(_choices) > 1000:
+            _choices.clear()
+        found = _choices[key] = build()
+    return list(found)
+
+
 def occupation_choices() -> list:
     """Occupations grouped by team, so the list itself shows which team each belongs to."""
-    groups: dict[str, list[tuple[str, str]]] = {value: [] for value in Team.values}
-    for occupation in Occupation.objects.only("pk", "name", "name_en", "team"):
-        groups.setdefault(occupation.team, []).append((str(occupation.pk), occupation.label))
-    return [("", "---------")] + [(Team(team).label, items) for team, items in groups.items() if items]
+
+    def build() -> list:
+        groups: dict[str, list[tuple[str, str]]] = {value: [] for value in Team.values}
+        for occupation in Occupation.objects.only("pk", "name", "name_en", "team"):
+            groups.setdefault(occupation.team, []).append((str(occupation.pk), occupation.label))
+        return [("", "---------")] + [
+            (str(Team(team).label), items) for team, items in groups.items() if items
+        ]
+
+    return _remembered(("occupations", translation.get_language()), build)
 
 
 def institution_choices(
     user: User, *, district: int | None = None, pk: int | None = None
 ) -> list[tuple[str, str]]:
-    """Institutions in the user's scope, as "name（district）", in one query."""
-    qs = institution_list(user, district=district)
-    if pk is not None:
-        qs = qs.filter(pk=pk)
-    rows = qs.values_list("pk", "name", "district__name")
-    return [(str(pk), f"{name}（{district}）") for pk, name, district in rows]
+    """Institutions in the user's scope, as "name（district）", in one query (none when remembered)."""
+
+    def build() -> list:
+        qs = institution_list(user, district=district)
+        if pk is not None:
+            qs = qs.filter(pk=pk)
+        rows = qs.values_list("pk", "name", "district__name")
+        return [(str(pk), f"{name}（{district_name}）") for pk, name, district_name in rows]
+
+    scope = scope_of(user)
+    key = ("institutions", scope.level, scope.district_id, scope.institution_id, district, pk)
+    return _remembered(key, build)
 
 
 def district_choices(user: User) -> list[tuple[str, str]]:
-    return [(str(d.pk), d.label) for d in districts_visible_to(user).only("pk", "name", "name_en")]
+    def build() -> list:
+        return [(str(d.pk), d.label) for d in districts_visible_to(user).only("pk", "name", "name_en")]
+
+    scope = scope_of(user)
+    return _remembered(("districts", scope.level, scope.district_id, translation.get_language()), build)
 
 
 class WorkerFilterForm(StyledForm):

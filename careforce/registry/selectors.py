@@ -150,6 +150,41 @@ def worker_page_values(
     return rows, (rows[-1]["id"] if more and rows else None)
 
 
+# What a detail answer's employment history is built from (EmploymentOut), newest first.
+EMPLOYMENT_COLUMNS = (
+    "id",
+    "worker_id",
+    "institution_id",
+    "institution__name",
+    "institution__district_id",
+    "post",
+    "start_date",
+    "end_date",
+    "has_labour_contract",
+    "is_part_time",
+    "end_reason",
+    "verification",
+    "verified_by_id",
+    "verified_at",
+)
+
+
+def worker_detail_values(user: User, pk: object) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    """One worker the user may see as the column values of a list row (LIST_COLUMNS) and its whole
+    employment history (EMPLOYMENT_COLUMNS): two statements, no model instance. Out of scope: 404."""
+    try:
+        pk = int(pk)
+    except (TypeError, ValueError):
+        raise Http404 from None
+    row = workers_visible_to(user).filter(pk=pk).values(*LIST_COLUMNS).first()
+    if row is None:
+        raise Http404
+    history = list(
+        Employment.objects.filter(worker_id=pk).order_by("-start_date", "-id").values(*EMPLOYMENT_COLUMNS)
+    )
+    return row, history
+
+
 def _log_lookup(user: User, qs: QuerySet[Worker], condition: Q, *, kind: str, channel: str) -> None:
     found = list(qs.values_list("pk", flat=True)[:100])
     owners = found if found else list(Worker.objects.filter(condition).values_list("pk", flat=True)[:2])
