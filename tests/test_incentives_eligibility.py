@@ -83,8 +83,8 @@ def _direct_bits(scheme: Scheme, worker, as_of: datetime.date) -> int:
     return sum(conditions.BIT[code] for code, ok in met.items() if ok)
 
 
-def test_it_gives_each_worker_the_bits_of_a_direct_evaluation():
-    city = factories.city_admin()
+def _world(city) -> list[Worker]:
+    """Five workers who between them fail and meet each condition."""
     today = TODAY()
     home = factories.institution(actor=city)
     sloppy = factories.institution(actor=city)
@@ -147,6 +147,12 @@ def test_it_gives_each_worker_the_bits_of_a_direct_evaluation():
     Worker.objects.filter(institution=home).update(
         verification=Verification.INSTITUTION_CONFIRMED, verified_at=timezone.now()
     )
+    return workers
+
+
+def test_it_gives_each_worker_the_bits_of_a_direct_evaluation():
+    city = factories.city_admin()
+    workers = _world(city)
     strict = _scheme(
         city,
         min_years_in_care=5,
@@ -166,6 +172,59 @@ def test_it_gives_each_worker_the_bits_of_a_direct_evaluation():
     for code, bit in conditions.BIT.items():
         bits = [_direct_bits(strict, w, TODAY()) & bit for w in workers]
         assert any(bits) and not all(bits), code
+
+
+def _rows(run) -> dict:
+    return {
+        row[0]: row[1:]
+        for row in Eligibility.objects.filter(run=run).values_list(
+            "worker_id",
+            "district_id",
+            "institution_id",
+            "conditions_met",
+            "qualifies",
+            "payment_key",
+            "amount",
+        )
+    }
+
+
+def test_a_run_of_several_schemes_equals_a_run_of_each():
+    city = factories.city_admin()
+    workers = _world(city)
+    elsewhere = factories.worker(
+        actor=city, name="江北丙", at=factories.institution(actor=city, district_code="500105")
+    )
+    ft.certificate(elsewhere, level="senior", actor=city)
+    schemes = [
+        _scheme(
+            city, min_years_in_care=5, min_contract_years=3, min_skill_rank=3, min_completeness_percent=100
+        ),
+        _scheme(city, exclude_dishonest=True, exclude_public_institution=True),
+        _scheme(city, kind="entry", amounts={"college": 40000}, tranches=[[1, 30], [2, 30], [3, 40]]),
+        _scheme(city, kind="training", amounts={"*": 300}, min_continuous_years=1),
+        # A district's scheme among city-wide ones: only its district's workers.
+        _scheme(
+            city,
+            level="district",
+            district_id=workers[0].district_id,
+            kind="one_off_skill",
+            amounts={"*": 1000},
+        ),
+    ]
+    together = services.run_eligibility_many(actor=city, schemes=schemes, period="2026-11")
+    alone = [services.run_eligibility(actor=city, scheme=scheme, period="2026-11") for scheme in schemes]
+    for many, one in zip(together, alone, strict=True):
+        assert (many.considered, many.qualified) == (one.considered, one.qualified)
+        assert _rows(many) == _rows(one)
+    assert [run.considered for run in together] == [6, 6, 6, 6, 5]
+    assert len({rows[2] for run in together for rows in _rows(run).values()}) > 3  # the schemes differ
+    # A district officer's runs: their district's workers only, the same as one at a time.
+    officer = factories.user(Role.DISTRICT_ADMIN, district=workers[0].district)
+    mine = services.run_eligibility_many(actor=officer, schemes=schemes[:2], period="2026-12")
+    for run, scheme in zip(mine, schemes[:2], strict=True):
+        assert elsewhere.pk not in _rows(run)
+        assert _rows(run) == _rows(services.run_eligibility(actor=officer, scheme=scheme, period="2026-12"))
 
 
 def test_it_offers_the_earliest_unpaid_tranche_first():

@@ -224,7 +224,10 @@ class Eligibility(models.Model):
     # No foreign-key constraints in the database on these four: the rows are written only by the run's
     # INSERT … SELECT, in the run's own transaction, with the ids read from the workers themselves, so they
     # hold by construction; checking them cost four index probes a row (15 of the 21 s of a 92,000-worker
-    # run). The unique (run, worker) index serves every lookup by run.
+    # run). One row per worker and run holds by the same construction (the SELECT reads each current worker
+    # once), so there is no (run, worker) unique index to fill on every insert: every read is by run (its
+    # page, approval and payment also by qualifies and decision), which the (run, qualifies, decision)
+    # index serves, and single rows are read by id.
     run = models.ForeignKey(
         EligibilityRun, on_delete=models.CASCADE, related_name="results", db_constraint=False, db_index=False
     )
@@ -248,13 +251,21 @@ class Eligibility(models.Model):
     amount = models.DecimalField(max_digits=12, decimal_places=2, default=0)
     decision = models.CharField(max_length=10, choices=Decision.choices, default=Decision.PENDING)
     reason = models.CharField(_("reason"), max_length=300, blank=True)
-    decided_by = models.ForeignKey(User, null=True, on_delete=models.SET_NULL, related_name="+")
+    # Indexed only where set (partial index below): a run inserts every row undecided, and the index is
+    # there for the rows a deleted user decided, not for a NULL entry per row of every run.
+    decided_by = models.ForeignKey(
+        User, null=True, on_delete=models.SET_NULL, related_name="+", db_index=False
+    )
     decided_at = models.DateTimeField(null=True)
 
     class Meta:
         ordering = ["id"]
-        constraints = [models.UniqueConstraint(fields=["run", "worker"], name="eligibility_run_worker")]
-        indexes = [models.Index(fields=["run", "qualifies", "decision"], name="eligibility_run_decision")]
+        indexes = [
+            models.Index(fields=["run", "qualifies", "decision"], name="eligibility_run_decision"),
+            models.Index(
+                fields=["decided_by"], condition=Q(decided_by__isnull=False), name="eligibility_decided_by"
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.run} · {self.worker_id}"

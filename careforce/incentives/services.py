@@ -256,14 +256,24 @@ def scheme_create(*, actor: User, data: dict[str, Any]) -> Scheme:
     return scheme
 
 
-@transaction.atomic
 def run_eligibility(
     *, actor: User, scheme: Scheme, period: str, as_of: datetime.date | None = None
 ) -> EligibilityRun:
-    """Assess every current worker in the scheme's area (a district officer: their district) for `period`
-    (YYYY-MM) in one INSERT … SELECT; the results go on public notice for the scheme's notice days."""
+    """Assess every current worker in the scheme's area for `period`: `run_eligibility_many` of one scheme."""
+    return run_eligibility_many(actor=actor, schemes=[scheme], period=period, as_of=as_of)[0]
+
+
+@transaction.atomic
+def run_eligibility_many(
+    *, actor: User, schemes: list[Scheme], period: str, as_of: datetime.date | None = None
+) -> list[EligibilityRun]:
+    """A run per scheme for `period` (YYYY-MM), each assessing every current worker in its scheme's area (a
+    district officer: their district). The workers' facts are computed once for all the schemes, then each
+    run's rows are one INSERT … SELECT; the results go on public notice for each scheme's notice days."""
+    if not schemes:
+        return []
     scope = _bureau(actor)
-    if scope.level == Level.DISTRICT and scheme.district_id not in (None, scope.district_id):
+    if scope.level == Level.DISTRICT and any(s.district_id not in (None, scope.district_id) for s in schemes):
         raise Http404
     try:
         datetime.date.fromisoformat(f"{period}-01")
@@ -271,29 +281,38 @@ def run_eligibility(
         raise ValidationError({"period": _("Period: enter a month like 2026-11.")}) from None
     today = timezone.localdate()
     as_of = as_of or today
-    if as_of < scheme.starts_on or (scheme.ends_on and as_of > scheme.ends_on):
-        raise ValidationError(
-            {"period": _("The scheme is not in force on that day: choose a day in its period.")}
+    for scheme in schemes:
+        if as_of < scheme.starts_on or (scheme.ends_on and as_of > scheme.ends_on):
+            raise ValidationError(
+                {"period": _("The scheme is not in force on that day: choose a day in its period.")}
+            )
+    runs = [
+        EligibilityRun.objects.create(
+            scheme=scheme,
+            district_id=scope.district_id if scope.level == Level.DISTRICT else scheme.district_id,
+            period=period,
+            as_of=as_of,
+            notice_until=today + datetime.timedelta(days=scheme.notice_days),
+            status=RunStatus.NOTICE if scheme.notice_days else RunStatus.REVIEW,
+            created_by=actor,
         )
-    run = EligibilityRun.objects.create(
-        scheme=scheme,
-        district_id=scope.district_id if scope.level == Level.DISTRICT else scheme.district_id,
-        period=period,
-        as_of=as_of,
-        notice_until=today + datetime.timedelta(days=scheme.notice_days),
-        status=RunStatus.NOTICE if scheme.notice_days else RunStatus.REVIEW,
-        created_by=actor,
-    )
-    conditions.write_results(scheme, run)
-    counts = Eligibility.objects.filter(run=run).aggregate(
-        n=Count("id"), q=Count("id", filter=Q(qualifies=True))
-    )
-    EligibilityRun.objects.filter(pk=run.pk).update(considered=counts["n"], qualified=counts["q"])
-    run.considered, run.qualified = counts["n"], counts["q"]
-    audit.record_create(
-        actor=actor, instance=run, fields=("scheme_id", "period", "as_of", "considered", "qualified")
-    )
-    return run
+        for scheme in schemes
+    ]
+    conditions.write_results(list(zip(schemes, runs, strict=True)))
+    counted = {
+        row["run_id"]: row
+        for row in Eligibility.objects.filter(run__in=runs)
+        .values("run_id")
+        .annotate(n=Count("id"), q=Count("id", filter=Q(qualifies=True)))
+    }
+    for run in runs:
+        row = counted.get(run.pk, {"n": 0, "q": 0})
+        EligibilityRun.objects.filter(pk=run.pk).update(considered=row["n"], qualified=row["q"])
+        run.considered, run.qualified = row["n"], row["q"]
+        audit.record_create(
+            actor=actor, instance=run, fields=("scheme_id", "period", "as_of", "considered", "qualified")
+        )
+    return runs
 
 
 @transaction.atomic
