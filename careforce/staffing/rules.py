@@ -84,6 +84,12 @@ def counted_base() -> QuerySet[Employment]:
     ).order_by()
 
 
+def care_flow_base() -> QuerySet[Employment]:
+    """The employments the projection's net flow of care staff counts: full-time, of a care-team worker,
+    current or ended (joins by start date, leaves by end date; what the flow facts hold)."""
+    return Employment.objects.filter(worker__team=Team.CARE, is_part_time=False).order_by()
+
+
 def counted_employments(on: datetime.date | None = None) -> QuerySet[Employment]:
     """The employments that count towards staffing on `on` (see the module's docstring), read from the
     registry itself: the recount the tally is checked against."""
