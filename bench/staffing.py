@@ -92,7 +92,7 @@ def main() -> int:
     from careforce.registry.models import Worker
     from careforce.registry.services import employment_end
     from careforce.staffing import rules, selectors, tally
-    from careforce.staffing.models import CountedFact, RecordFact
+    from careforce.staffing.models import CountedFact, FlowFact, RecordFact
 
     call_command("migrate", verbosity=0)
     if not args.existing and not Worker.objects.exists():
@@ -114,9 +114,11 @@ def main() -> int:
     ):  # what autovacuum does after a large write: visibility map, statistics
         cursor.execute("VACUUM ANALYZE staffing_countedfact")
         cursor.execute("VACUUM ANALYZE staffing_recordfact")
+        cursor.execute("VACUUM ANALYZE staffing_flowfact")
     print(
         f"Counting facts rebuilt set-based in {time.monotonic() - started:.1f} s: "
-        f"{CountedFact.objects.count():,} counted rows, {RecordFact.objects.count():,} record rows"
+        f"{CountedFact.objects.count():,} counted rows, {RecordFact.objects.count():,} record rows, "
+        f"{FlowFact.objects.count():,} flow rows"
     )
     if not args.skip_check:
         started = time.monotonic()

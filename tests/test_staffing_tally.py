@@ -26,13 +26,13 @@ from careforce.registry.services import (
 )
 from careforce.registry.verification import worker_verify
 from careforce.staffing import rules, selectors, services, tally
-from careforce.staffing.models import CountedFact, RecordFact
+from careforce.staffing.models import CountedFact, FlowFact, RecordFact
 from tests import factories
 
 pytestmark = pytest.mark.django_db
 
 
-def _facts() -> tuple[list, list]:
+def _facts() -> tuple[list, list, list]:
     counted = sorted(
         CountedFact.objects.values_list(
             "worker_id",
@@ -50,7 +50,8 @@ def _facts() -> tuple[list, list]:
         key=repr,
     )
     records = sorted(RecordFact.objects.values_list(), key=repr)
-    return counted, records
+    flows = sorted(FlowFact.objects.values_list(), key=repr)
+    return counted, records, flows
 
 
 def _agrees() -> None:
@@ -108,6 +109,40 @@ def test_every_write_path_keeps_the_facts_equal_to_a_recount_and_to_a_rebuild(ci
         District.objects.get(code="500112").pk
     }
     _agrees()
+
+
+def test_the_projections_flow_is_kept_by_the_writes_and_equals_a_recount(city):
+    today = timezone.localdate()
+    days = datetime.timedelta
+    a = factories.institution(actor=city, district_code="500112")
+    b = factories.institution(actor=city, district_code="500103")
+    yubei, yuzhong = a.district_id, b.district_id
+    carer = factories.worker(at=a, actor=city, start=today - days(30))  # a join in 渝北区
+    assert tally.flows() == {yubei: (1, 0)} == tally.flows(recount=True)
+    second = factories.worker(at=a, actor=city, name="李四", start=today - days(60))
+    employment_end(actor=city, employment=second.employments.get(), end_date=today - days(1))
+    assert tally.flows() == {yubei: (2, 1)}
+    # Started before the window: a leave only.
+    third = factories.worker(at=b, actor=city, name="赵六", start=today - days(800))
+    assert yuzhong not in tally.flows()
+    employment_end(actor=city, employment=third.employments.get(), end_date=today - days(10))
+    assert tally.flows()[yuzhong] == (0, 1)
+    # Part-time staff and other teams are not in the flow.
+    employment_update(actor=city, employment=carer.employments.get(), data={"is_part_time": True})
+    assert tally.flows()[yubei] == (1, 1)
+    factories.worker(
+        at=a, actor=city, name="王五", team="professional", occupation="social_worker", start=today - days(5)
+    )
+    assert tally.flows()[yubei] == (1, 1)
+    # An institution moved to another district takes its joins and leaves with it.
+    institution_update(actor=city, institution=a, data={"district": yuzhong})
+    assert tally.flows() == {yuzhong: (1, 2)} == tally.flows(recount=True)
+    _agrees()
+    # The window is cut on the day read: later on, only the leave of yesterday is still inside it.
+    later = today + days(tally.FLOW_DAYS - 5)
+    assert tally.flows(later) == {yuzhong: (0, 1)} == tally.flows(later, recount=True)
+    row = next(r for r in selectors.projection(city)["rows"] if r.district.pk == yuzhong)
+    assert row.monthly_flow == Decimal("-0.04")  # (1 − 2) ÷ 24
 
 
 def test_the_district_page_is_exact_right_after_a_change(city):

@@ -212,6 +212,28 @@ class RecordFact(models.Model):
         return f"worker {self.worker_id} @ {self.institution_id}"
 
 
+class FlowFact(models.Model):
+    """A full-time employment of a care-team worker, current or ended (`rules.care_flow_base`): the
+    projection's net flow counts those that started and those that ended in the last months, per district,
+    by a range over the dates (read time decides the window, so nothing goes stale)."""
+
+    employment_id = models.BigIntegerField(primary_key=True)
+    worker_id = models.BigIntegerField(db_index=True)
+    district_id = models.BigIntegerField(null=True)
+    start_date = models.DateField()
+    end_date = models.DateField(null=True)
+
+    class Meta:
+        indexes = [
+            # Joins and leaves in a window are each one index-only range, grouped by district.
+            models.Index(fields=["start_date", "district_id"], name="flow_fact_start"),
+            models.Index(fields=["end_date", "district_id"], name="flow_fact_end"),
+        ]
+
+    def __str__(self) -> str:
+        return f"employment {self.employment_id} from {self.start_date}"
+
+
 class TallyState(models.Model):
     """One row (pk=1) once the facts were built on this database (staffing_rebuild --if-needed)."""
 

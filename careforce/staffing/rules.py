@@ -22,13 +22,14 @@ institution); `heads(recount=True)` reads the same rule from the registry itself
 
 from __future__ import annotations
 
+import bisect
 import datetime
 import math
-from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+from django.db import connection
 from django.db.models import BooleanField, Count, Exists, ExpressionWrapper, F, OuterRef, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -84,6 +85,12 @@ def counted_base() -> QuerySet[Employment]:
     ).order_by()
 
 
+def care_flow_base() -> QuerySet[Employment]:
+    """The employments the projection's net flow of care staff counts: full-time, of a care-team worker,
+    current or ended (joins by start date, leaves by end date; what the flow facts hold)."""
+    return Employment.objects.filter(worker__team=Team.CARE, is_part_time=False).order_by()
+
+
 def counted_employments(on: datetime.date | None = None) -> QuerySet[Employment]:
     """The employments that count towards staffing on `on` (see the module's docstring), read from the
     registry itself: the recount the tally is checked against."""
@@ -105,11 +112,12 @@ class Need:
     post: str  # the post's name
     required: Decimal
     counted: Decimal
+    short: int = field(init=False)  # required − counted rounded up to whole people, never below 0
 
-    @property
-    def short(self) -> int:
+    def __post_init__(self) -> None:
+        # Computed once: a district page reads it several times for each of thousands of needs.
         gap = self.required - self.counted
-        return math.ceil(gap) if gap > 0 else 0
+        self.short = math.ceil(gap) if gap > 0 else 0
 
 
 @dataclass
@@ -190,13 +198,22 @@ def heads(
     if district_id is not None:
         qs = qs.filter(g_district=district_id)
     key = "g_district" if by == "district" else "g_inst"
-    weight = {False: Decimal(1), True: Decimal(settings.part_time_weight)}
-    out: dict[int, Heads] = defaultdict(Heads)
-    for group, post_id, is_care, part_time, count in qs.values_list(
-        key, "g_post", "g_care", "is_part_time"
-    ).annotate(n=n):
-        out[group].add(post_id, bool(is_care), count * weight[bool(part_time)])
-    return dict(out)
+    part_weight = Decimal(settings.part_time_weight)
+    sql, params = (
+        qs.values_list(key, "g_post", "g_care", "is_part_time").annotate(n=n).query.sql_with_params()
+    )
+    # Thousands of groups for a large district: the rows are read from the cursor as they are (ids, flags and
+    # counts need no conversion), the weight applied only to part-time groups.
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        rows = cursor.fetchall()
+    out: dict[int, Heads] = {}
+    for group, post_id, is_care, part_time, count in rows:
+        have = out.get(group)
+        if have is None:
+            have = out[group] = Heads()
+        have.add(post_id, bool(is_care), count * part_weight if part_time else Decimal(count))
+    return out
 
 
 def care_counts(
@@ -241,6 +258,27 @@ def required_posts(inst: dict, requirements: list[PostRequirement]) -> dict[int,
     return out
 
 
+class RequiredPosts:
+    """`required_posts` for many institutions: the rules' answer depends only on the star grade, which bed
+    threshold is reached and 事业单位, so it is worked out once per such combination (a few dozen for a
+    district of thousands of institutions)."""
+
+    def __init__(self, requirements: list[PostRequirement]) -> None:
+        self.requirements = requirements
+        self.thresholds = sorted({rule.min_beds for rule in requirements})
+        self.known: dict[tuple, dict[int, int]] = {}
+
+    def __call__(self, inst: dict) -> dict[int, int]:
+        beds = inst["beds"] or 0
+        # The highest threshold reached stands for every bed count between it and the next one.
+        reached = bisect.bisect_right(self.thresholds, beds)
+        key = (inst["star_grade"] or 0, reached, bool(inst["is_public_service_unit"]))
+        found = self.known.get(key)
+        if found is None:
+            found = self.known[key] = required_posts(inst, self.requirements)
+        return found
+
+
 INSTITUTION_FIELDS = (
     "id",
     "name",
@@ -268,7 +306,7 @@ def compliance(
     settings = settings_row()
     professional_ids = set(Post.objects.filter(group=PostGroup.PROFESSIONAL).values_list("pk", flat=True))
     ratios = staffing_ratios()
-    requirements = list(PostRequirement.objects.all())
+    posts_required = RequiredPosts(list(PostRequirement.objects.all()))
     names = dict(Post.objects.values_list("pk", "name"))
     care_name = Post.objects.filter(code=CARE_POST_CODE).values_list("name", flat=True).first() or _(
         "care staff"
@@ -281,7 +319,7 @@ def compliance(
         required_care = required_care_staff(row, ratios)
         if required_care:
             result.needs.append(Need(care_name, Decimal(required_care), have.care))
-        for post_id, count in required_posts(row, requirements).items():
+        for post_id, count in posts_required(row).items():
             result.needs.append(Need(names[post_id], Decimal(count), have.posts.get(post_id, Decimal(0))))
         if row["is_public_service_unit"]:
             professional, required = professional_main_body(

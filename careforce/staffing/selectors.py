@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import BooleanField, Count, ExpressionWrapper, QuerySet
+from django.db.models import BooleanField, ExpressionWrapper, QuerySet
 from django.http import Http404
 from django.utils import timezone
 
@@ -28,13 +28,13 @@ from careforce.indicators.selectors import (
 )
 from careforce.institutions.models import RESIDENT_LEVEL_FIELDS, Institution
 from careforce.registry import completeness
-from careforce.registry.models import Employment, Team, Worker
+from careforce.registry.models import Worker
 from careforce.staffing import rules, tally
 from careforce.staffing.models import Post, PostRequirement, Scenario, StaffingSettings
 
 SOCIAL_WORK_POST = "social_work"
 PROJECTION_YEARS = (2027, 2029)
-FLOW_MONTHS = 24
+FLOW_MONTHS = tally.FLOW_MONTHS
 
 
 def _officials_above_institutions(user: User) -> Scope:
@@ -312,22 +312,11 @@ def _months_until(today: datetime.date, year: int) -> int:
 
 
 def _net_flow_by_district(today: datetime.date) -> dict[int, Decimal]:
-    """district id → mean net monthly flow of care staff over the last 24 months (joins − leaves) ÷ 24."""
-    start = today - datetime.timedelta(days=FLOW_MONTHS * 365 // 12)
-    care = Employment.objects.filter(worker__team=Team.CARE, is_part_time=False).order_by()
-    joins = dict(
-        care.filter(start_date__gt=start, start_date__lte=today)
-        .values_list("institution__district_id")
-        .annotate(n=Count("pk"))
-    )
-    leaves = dict(
-        care.filter(end_date__gt=start, end_date__lte=today)
-        .values_list("institution__district_id")
-        .annotate(n=Count("pk"))
-    )
+    """district id → mean net monthly flow of care staff over the last 24 months (joins − leaves) ÷ 24, read
+    from the flow facts kept by the writes (tally.flows)."""
     return {
-        d: (Decimal(joins.get(d, 0) - leaves.get(d, 0)) / FLOW_MONTHS).quantize(Decimal("0.01"))
-        for d in set(joins) | set(leaves)
+        d: (Decimal(joins - leaves) / FLOW_MONTHS).quantize(Decimal("0.01"))
+        for d, (joins, leaves) in tally.flows(today).items()
     }
 
 

@@ -1,7 +1,7 @@
 """The counting facts behind every staffing figure, kept by the writes in the transaction of each change.
 
 Why: at 1,000,000 workers, aggregating employments joined to wide worker rows (and the completeness
-criteria, an EXISTS per record) on every read costs seconds for a large district. Instead two narrow tables
+criteria, an EXISTS per record) on every read costs seconds for a large district. Instead three narrow tables
 hold, per worker, exactly what the staffing figures count:
 
 - `CountedFact`: each employment that counts before the insurance condition (`rules.counted_base`, the
@@ -9,7 +9,9 @@ hold, per worker, exactly what the staffing figures count:
   once per insurance cover the person holds at that institution (kind and dates), or once without one;
 - `RecordFact`: each current staff record (`completeness.current_staff`) with whether it meets every
   completeness criterion but the confirmation's age (`completeness.undated_complete_q`) and the local date
-  it was confirmed.
+  it was confirmed;
+- `FlowFact`: each full-time employment of a care-team worker, current or ended (`rules.care_flow_base`),
+  with the institution's district and its start and end dates: the projection's joins and leaves.
 
 What depends on the date is cut at read time, so the facts never go stale as days pass: a cover counts when
 it is current on the day read (`rules.counted_facts`), a record is complete when it was confirmed on or
@@ -27,6 +29,7 @@ Refreshing a worker twice gives the same rows. `check` compares the facts with a
 
 from __future__ import annotations
 
+import datetime
 from collections.abc import Iterable, Sequence
 
 from django.db import connection, transaction
@@ -36,9 +39,9 @@ from django.utils import timezone
 from careforce.core.audit import Announced
 from careforce.core.db import precommit
 from careforce.registry import completeness
-from careforce.registry.models import Team, Worker
+from careforce.registry.models import Employment, Team, Worker
 from careforce.staffing import rules
-from careforce.staffing.models import CountedFact, RecordFact, TallyState
+from careforce.staffing.models import CountedFact, FlowFact, RecordFact, TallyState
 
 LOCK_KEY = 45_18_2026  # pg_advisory_xact_lock key of the staffing facts
 CHUNK = 2000  # workers per statement when refreshing a set
@@ -55,6 +58,7 @@ COUNTED_COLUMNS = (
 )
 COVER_COLUMNS = ("is_first", "cover_kind", "cover_start_date", "cover_end_date")
 RECORD_COLUMNS = ("worker_id", "institution_id", "district_id", "complete_undated", "confirmed_on")
+FLOW_COLUMNS = ("employment_id", "worker_id", "district_id", "start_date", "end_date")
 
 
 def _counted_source(worker_ids: Sequence[int] | None) -> QuerySet:
@@ -89,6 +93,19 @@ def _record_source(worker_ids: Sequence[int] | None) -> QuerySet:
     )
 
 
+def _flow_source(worker_ids: Sequence[int] | None) -> QuerySet:
+    qs = rules.care_flow_base()
+    if worker_ids is not None:
+        qs = qs.filter(worker_id__in=list(worker_ids))
+    return qs.values(
+        f_employment_id=F("id"),
+        f_worker_id=F("worker_id"),
+        f_district_id=F("institution__district_id"),
+        f_start_date=F("start_date"),
+        f_end_date=F("end_date"),
+    )
+
+
 def _insert(worker_ids: Sequence[int] | None) -> None:
     """INSERT … SELECT the facts of these workers (all workers: None) from the registry: one statement per
     table, the same for a single worker and for the full rebuild."""
@@ -99,6 +116,7 @@ def _insert(worker_ids: Sequence[int] | None) -> None:
     fact_table = CountedFact._meta.db_table
     record_sql, record_params = _record_source(worker_ids).query.sql_with_params()
     record_table = RecordFact._meta.db_table
+    flow_sql, flow_params = _flow_source(worker_ids).query.sql_with_params()
     with connection.cursor() as cursor:
         # The LEFT JOIN adds the person's covers at the employment's institution (any kind, any dates):
         # which kind counts and on which day is decided when the facts are read.
@@ -116,6 +134,11 @@ def _insert(worker_ids: Sequence[int] | None) -> None:
             f"INSERT INTO {record_table} ({', '.join(RECORD_COLUMNS)}) "
             f"SELECT {', '.join('s.f_' + c for c in RECORD_COLUMNS)} FROM ({record_sql}) s",
             record_params,
+        )
+        cursor.execute(
+            f"INSERT INTO {FlowFact._meta.db_table} ({', '.join(FLOW_COLUMNS)}) "
+            f"SELECT {', '.join('s.f_' + c for c in FLOW_COLUMNS)} FROM ({flow_sql}) s",
+            flow_params,
         )
 
 
@@ -140,7 +163,7 @@ def _refresh(worker_ids: Iterable[int]) -> int:
     _lock()
     for start in range(0, len(ids), CHUNK):
         chunk = ids[start : start + CHUNK]
-        for model in (CountedFact, RecordFact):
+        for model in (CountedFact, RecordFact, FlowFact):
             gone = model.objects.filter(worker_id__in=chunk)
             gone._raw_delete(gone.db)
         _insert(chunk)
@@ -155,6 +178,8 @@ def workers_of_institutions(institution_ids: Iterable[int]) -> set[int]:
     return (
         set(CountedFact.objects.filter(institution_id__in=ids).values_list("worker_id", flat=True))
         | set(RecordFact.objects.filter(institution_id__in=ids).values_list("worker_id", flat=True))
+        # Employments there, current or ended (the flow facts carry the institution's district).
+        | set(Employment.objects.filter(institution_id__in=ids).values_list("worker_id", flat=True))
         | set(Worker.objects.filter(institution_id__in=ids).values_list("pk", flat=True))
     )
 
@@ -165,6 +190,7 @@ def build() -> None:
         _lock()
         CountedFact.objects.all().delete()
         RecordFact.objects.all().delete()
+        FlowFact.objects.all().delete()
         _insert(None)
         TallyState.objects.update_or_create(pk=1, defaults={"built_at": timezone.now()})
 
@@ -206,13 +232,18 @@ def apply() -> None:
 
 def differences(on=None) -> list[str]:
     """What the facts say that a recount from the registry does not (empty: they agree), per institution:
-    people counted by post, care and total, and complete records / current staff."""
+    people counted by post, care and total, and complete records / current staff; per district, the care
+    staff who joined and left in the projection's window."""
     out = []
-    for label, kept, recount in (("heads", rules.heads(on=on), rules.heads(on=on, recount=True)),):
+    for label, kept, recount in (
+        ("heads", rules.heads(on=on), rules.heads(on=on, recount=True)),
+        ("flow", flows(on), flows(on, recount=True)),
+    ):
         for inst in sorted(set(kept) | set(recount)):
             a, b = kept.get(inst), recount.get(inst)
             if a != b:
-                out.append(f"{label} institution {inst}: kept {a}, recount {b}")
+                where = "district" if label == "flow" else "institution"
+                out.append(f"{label} {where} {inst}: kept {a}, recount {b}")
     kept_shares = record_shares(on=on)
     recount_shares = completeness.shares_by_institution(on=on)
     for inst in sorted(set(kept_shares) | set(recount_shares)):
@@ -239,3 +270,30 @@ def record_shares(
         row[key]: completeness.Share(complete=row["complete"], total=row["total"])
         for row in qs.values(key).annotate(total=Count("pk"), complete=Count("pk", filter=complete))
     }
+
+
+# ---------------------------------------------------------------- the projection's flow read from the facts
+
+FLOW_MONTHS = 24  # the projection's net flow: the last 24 months
+FLOW_DAYS = FLOW_MONTHS * 365 // 12
+
+
+def flows(on=None, *, recount: bool = False) -> dict[int, tuple[int, int]]:
+    """district id → (full-time care staff who started, who ended) in the FLOW_DAYS up to `on` (today), two
+    grouped index-only ranges over the flow facts; recount=True reads the employments instead (the check)."""
+    on = on or timezone.localdate()
+    start = on - datetime.timedelta(days=FLOW_DAYS)
+    if recount:
+        qs, district = rules.care_flow_base(), "institution__district_id"
+    else:
+        qs, district = FlowFact.objects.order_by(), "district_id"
+    # Counting the date itself (never null in its range) keeps the count inside the index.
+    joins = dict(
+        qs.filter(start_date__gt=start, start_date__lte=on)
+        .values_list(district)
+        .annotate(n=Count("start_date"))
+    )
+    leaves = dict(
+        qs.filter(end_date__gt=start, end_date__lte=on).values_list(district).annotate(n=Count("end_date"))
+    )
+    return {d: (joins.get(d, 0), leaves.get(d, 0)) for d in set(joins) | set(leaves) if d is not None}
