@@ -103,6 +103,7 @@ def test_the_statement_page_pages_by_entry_and_costs_the_same_queries_however_lo
         deposit(city, world["vol"], world["site"], "1")
     client.force_login(city)
     url = reverse("timebank:statement_page", args=[world["vol"].pk])
+    client.get(url)  # the account's permissions and device are then known (core/account_cache.py)
     with CaptureQueriesContext(connection) as few:
         page = client.get(url).content.decode()
     assert 'id="balance">3.00<' in page and page.count("<tr>") == 4  # header + 3 entries
