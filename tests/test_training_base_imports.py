@@ -65,7 +65,9 @@ def test_rows_outside_the_base_answer_as_if_nothing_were_there(city, home, world
     assert job.rows_error == 3 and not job.can_commit
     first, second, third = [row.errors for row in import_selectors.job_rows(job)]
     assert first == second  # another base's session reads like one that does not exist
-    assert list(first) == ["培训班编号"] and list(third) == ["身份证号码"]  # errors are keyed by column header
+    assert list(first) == ["培训班编号"] and list(third) == [
+        "身份证号码"
+    ]  # errors are keyed by column header
     assert not Enrolment.objects.filter(session__in=[world["mine"], world["elsewhere"]]).exists()
 
 

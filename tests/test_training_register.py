@@ -386,7 +386,9 @@ def test_the_register_page_costs_the_same_queries_for_more_workers(
     from django.test.utils import CaptureQueriesContext
 
     client.force_login(official)
-    client.get(reverse("core:home"))  # the account's permissions and device are then known (core/account_cache.py)
+    client.get(
+        reverse("core:home")
+    )  # the account's permissions and device are then known (core/account_cache.py)
     counts = []
     for size in (2, 12):
         session = ft.session(course=course, actor=official, capacity=50)
