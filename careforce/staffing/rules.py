@@ -194,7 +194,10 @@ def heads(
             qs = qs.filter(is_first=True)
             n = Count("employment_id")
     if institution_ids is not None:
-        qs = qs.filter(g_inst__in=list(institution_ids))
+        institution_ids = list(institution_ids)
+        if not institution_ids:
+            return {}  # no institution: nothing to count (and no SQL: `IN ()` cannot be written)
+        qs = qs.filter(g_inst__in=institution_ids)
     if district_id is not None:
         qs = qs.filter(g_district=district_id)
     key = "g_district" if by == "district" else "g_inst"
