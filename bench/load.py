@@ -93,7 +93,15 @@ def bench_keys() -> dict[str, str]:
 
 def production_env(database_url: str, port: int, workers: int) -> dict[str, str]:
     env = dict(os.environ)
-    for name in ("DEBUG", "CAREFORCE_SSL_REDIRECT", "CAREFORCE_SECURE_COOKIES", "CAREFORCE_LOOKUP_RATE"):
+    # PYTHONDONTWRITEBYTECODE (set on some build machines) would make every process start compile the
+    # project from source; an installed release (`pip install .`, docs/operations.md) has its bytecode.
+    for name in (
+        "DEBUG",
+        "CAREFORCE_SSL_REDIRECT",
+        "CAREFORCE_SECURE_COOKIES",
+        "CAREFORCE_LOOKUP_RATE",
+        "PYTHONDONTWRITEBYTECODE",
+    ):
         env.pop(name, None)
     env.update(bench_keys())
     env.update(
@@ -286,6 +294,11 @@ class Server:
         self.procs: list[subprocess.Popen] = []
 
     def start(self) -> None:
+        # The project's bytecode, as `pip install .` writes it for an installed release (an editable
+        # install has none until a process writes it).
+        subprocess.run(
+            [sys.executable, "-m", "compileall", "-q", "careforce"], cwd=PROJECT_DIR, env=self.env, check=True
+        )
         prom = Path(self.env["PROMETHEUS_MULTIPROC_DIR"])
         shutil.rmtree(prom, ignore_errors=True)
         prom.mkdir(parents=True)

@@ -13,10 +13,16 @@ workers = int(os.environ.get("CAREFORCE_WEB_WORKERS", str(2 * multiprocessing.cp
 worker_class = "sync"
 timeout = int(os.environ.get("CAREFORCE_WEB_TIMEOUT", "60"))
 graceful_timeout = 30
-# A worker is replaced after this many requests (with jitter, so they do not all restart at once): bounds the
-# memory a long-lived process can gather.
-max_requests = 2000
-max_requests_jitter = 200
+# The application is imported once, in the master (careforce/wsgi.py also loads the URLconf, the API schemas,
+# the translations and pypinyin's dictionaries there), and each worker starts by fork: a new or replaced
+# worker serves at once instead of spending seconds of CPU on imports while the others carry its load. A
+# new release therefore needs a restart of the service, not a HUP (docs/operations.md).
+preload_app = True
+# A worker is replaced after this many requests, bounding the memory a long-lived process can gather; the
+# jitter is wide so that workers started together are not all replaced together (each replacement also
+# empties that worker's in-memory caches of permissions and answers).
+max_requests = 20000
+max_requests_jitter = 5000
 accesslog = "-"
 errorlog = "-"
 # The client's address comes from the proxy's X-Forwarded-For (CAREFORCE_PROXY_COUNT); gunicorn itself only
