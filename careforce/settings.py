@@ -375,7 +375,7 @@ REDIS_URL = os.environ.get("CAREFORCE_REDIS_URL", "").strip()
 if REDIS_URL:
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "BACKEND": "careforce.core.cache.RedisCache",  # one client per pool, not one per call
             "LOCATION": REDIS_URL,
             # Several deployments (or a benchmark beside a running site) may share one Redis.
             "KEY_PREFIX": os.environ.get("CAREFORCE_REDIS_KEY_PREFIX", "careforce").strip() or "careforce",

@@ -115,3 +115,29 @@ def test_it_lists_workers_with_three_statements_a_request(client, viewer, django
         assert shows_gender(client)
     with django_assert_max_num_queries(3):
         assert client.get(LIST + "&q=zs").status_code == 200
+
+
+def test_the_sessions_account_is_read_afresh_by_the_compiled_statement(client, viewer):
+    from django.contrib.auth.hashers import make_password
+
+    from careforce.core.account_cache import CachedPermissionsBackend, account_by_pk
+
+    loaded = account_by_pk(viewer.pk)
+    expected = User.objects.get(pk=viewer.pk)
+    for field in User._meta.concrete_fields:  # every column, with the same converted values as the ORM's
+        assert getattr(loaded, field.attname) == getattr(expected, field.attname), field.attname
+    assert loaded._state.db == "default" and not loaded._state.adding
+    backend = CachedPermissionsBackend()
+    assert backend.get_user(str(viewer.pk)).pk == viewer.pk
+    assert backend.get_user("not a number") is None
+    assert backend.get_user(10**12) is None
+    # A signed-in session follows the row: deactivated or a new password (another session hash) signs it out.
+    client.force_login(viewer)
+    assert client.get(LIST).status_code == 200
+    User.objects.filter(pk=viewer.pk).update(password=make_password("another long passphrase 42"))
+    assert client.get(LIST).status_code == 401
+    client.force_login(fresh(viewer))
+    assert client.get(LIST).status_code == 200
+    User.objects.filter(pk=viewer.pk).update(is_active=False)
+    assert backend.get_user(viewer.pk) is None
+    assert client.get(LIST).status_code == 401

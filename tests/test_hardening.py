@@ -146,7 +146,7 @@ def test_it_trusts_the_proxy_ssl_header_only_when_configured_and_hsts_is_configu
     )
     assert out["proxied"] == 200
     assert out["secure"][1]["Strict-Transport-Security"] == "max-age=600"
-    assert out["cache"] == "django.core.cache.backends.redis.RedisCache"
+    assert out["cache"] == "careforce.core.cache.RedisCache"
 
 
 def test_development_keeps_plain_http():
@@ -321,3 +321,16 @@ def test_with_redis_two_processes_see_the_same_count(tmp_path):
     assert here.incr(key) == 3
     assert 0 < here._cache.get_client(key).ttl(here.make_and_validate_key(key)) <= 60
     here.delete(key)
+
+
+def test_the_redis_cache_keeps_one_client_per_pool():
+    _redis_or_skip()
+    from careforce.core.cache import RedisCache
+
+    cache = RedisCache(REDIS_URL, {"KEY_PREFIX": f"careforce-test-{secrets.token_hex(4)}"})
+    first = cache._cache.get_client("a")
+    assert cache._cache.get_client("b") is first  # Django's own client maker returns a new one each call
+    cache.set("k", {"v": 1}, timeout=30)
+    assert cache.get("k") == {"v": 1}
+    assert cache.add("n", 0, timeout=30) and cache.incr("n") == 1
+    cache.delete_many(["k", "n"])

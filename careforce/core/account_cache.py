@@ -26,6 +26,8 @@ from typing import Any
 from django.apps import apps
 from django.contrib.auth.backends import ModelBackend
 from django.contrib.auth.models import Group, Permission
+from django.core.exceptions import ValidationError
+from django.db import connections, router
 from django.db.models import F, Q
 from django.db.models.signals import m2m_changed, post_delete, post_save, pre_delete
 from django_otp import DEVICE_ID_SESSION_KEY
@@ -59,8 +61,52 @@ def forget_all() -> None:
     _devices.clear()
 
 
+# The statement behind every authenticated request's account row, as the ORM builds it for
+# `User._base_manager.get(pk=…)`, compiled once per database and reused with its converters: compiling it
+# was two thirds of the lookup (about 0.33 of 0.49 ms of CPU per request on PostgreSQL). The row is read
+# afresh on every request, so a deactivated account or a changed password acts at once, as before.
+_account_statements: dict[str, tuple[str, list[str], dict]] = {}
+
+
+def account_by_pk(pk: Any) -> User | None:
+    """The account with this primary key, read from the database now (None if there is none)."""
+    alias = router.db_for_read(User)
+    connection = connections[alias]
+    statement = _account_statements.get(alias)
+    if statement is None:
+        names = [field.attname for field in User._meta.concrete_fields]
+        query = User._base_manager.using(alias).filter(pk=0).values_list(*names).query
+        compiler = query.get_compiler(alias)
+        sql, params = compiler.as_sql()
+        if list(params) != [0]:  # the primary key must be the statement's one parameter
+            raise RuntimeError(f"unexpected account statement parameters: {params!r}")
+        converters = compiler.get_converters([column for column, _sql, _alias in compiler.select])
+        statement = _account_statements[alias] = (sql, names, converters)
+    sql, names, converters = statement
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [pk])
+        row = cursor.fetchone()
+    if row is None:
+        return None
+    if converters:
+        row = list(row)
+        for position, (functions, expression) in converters.items():
+            for function in functions:
+                row[position] = function(row[position], expression, connection)
+    return User.from_db(alias, names, row)
+
+
 class CachedPermissionsBackend(ModelBackend):
-    """Django's ModelBackend, with each account's permission set computed once per access version."""
+    """Django's ModelBackend, with each account's permission set computed once per access version and the
+    session's account read by a statement compiled once (`account_by_pk`)."""
+
+    def get_user(self, user_id: Any) -> User | None:
+        try:
+            pk = User._meta.pk.to_python(user_id)
+        except ValidationError:
+            return None
+        user = account_by_pk(pk)
+        return user if user is not None and self.user_can_authenticate(user) else None
 
     def get_all_permissions(self, user_obj: Any, obj: Any = None) -> set[str]:
         if not user_obj.is_active or user_obj.is_anonymous or obj is not None:

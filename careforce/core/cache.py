@@ -21,6 +21,8 @@ from typing import Any
 
 from django.core.cache.backends.base import DEFAULT_TIMEOUT
 from django.core.cache.backends.db import DatabaseCache as DjangoDatabaseCache
+from django.core.cache.backends.redis import RedisCache as DjangoRedisCache
+from django.core.cache.backends.redis import RedisCacheClient
 from django.db import connections, models, router, transaction
 from django.utils.timezone import now as tz_now
 
@@ -81,3 +83,29 @@ class DatabaseCache(DjangoDatabaseCache):
         ):
             expires = converter(expires, expression, connection)
         return expires < tz_now()
+
+
+class _ClientPerPool(RedisCacheClient):
+    """Django's Redis client maker builds a new redis-py client object for every cache call (a session read,
+    a rate count); building it cost about as much as the call's own work. A redis-py client holds no state
+    of its own between commands (the pool holds the connections, and resets them in a forked process), so
+    one client per pool serves every call."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._clients: dict[int, Any] = {}
+
+    def get_client(self, key: Any = None, *, write: bool = False) -> Any:
+        index = self._get_connection_pool_index(write)
+        client = self._clients.get(index)
+        if client is None:
+            client = self._clients[index] = self._client(connection_pool=self._get_connection_pool(write))
+        return client
+
+
+class RedisCache(DjangoRedisCache):
+    """Django's RedisCache with one redis-py client per connection pool (`_ClientPerPool`)."""
+
+    def __init__(self, server: Any, params: dict[str, Any]) -> None:
+        super().__init__(server, params)
+        self._class = _ClientPerPool

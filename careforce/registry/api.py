@@ -80,8 +80,10 @@ def list_workers(request: HttpRequest, filters: Query[WorkerFilters], response: 
         return Status(429, {"detail": exc.message})
     rows, last = selectors.worker_page_values(qs, limit=filters.limit, cursor=filters.cursor)
     show_gender = can_unmask(request.auth)
+    zone = timezone.get_current_timezone()  # once per page: each lookup goes through a context-local
+    today = timezone.localdate()
     page = {
-        "items": [_list_item(row, show_gender) for row in rows],
+        "items": [_list_item(row, show_gender, zone=zone, today=today) for row in rows],
         "next_cursor": encode_cursor(last) if last is not None else None,
     }
     # The page is built from column values and written with orjson: the same JSON as WorkerPage (the
@@ -89,21 +91,24 @@ def list_workers(request: HttpRequest, filters: Query[WorkerFilters], response: 
     return HttpResponse(orjson.dumps(page), content_type="application/json; charset=utf-8")
 
 
-def _local_iso(value: datetime.datetime | None) -> str | None:
-    return timezone.localtime(value).isoformat() if value is not None else None
+def _local_iso(value: datetime.datetime | None, zone: datetime.tzinfo) -> str | None:
+    return value.astimezone(zone).isoformat() if value is not None else None
 
 
-def _list_item(row: dict[str, Any], show_gender: bool) -> dict[str, Any]:
-    """One WorkerOut from the columns of selectors.LIST_COLUMNS, masked as the schema masks a Worker."""
+def _list_item(
+    row: dict[str, Any], show_gender: bool, *, zone: datetime.tzinfo, today: datetime.date
+) -> dict[str, Any]:
+    """One WorkerOut from the columns of selectors.LIST_COLUMNS, masked as the schema masks a Worker; times
+    in `zone` (the request's), age bands as of `today`."""
     institution_id = row["institution_id"]
     return {
         "verification": row["verification"],
         "verified_by": row["verified_by_id"],
-        "verified_at": _local_iso(row["verified_at"]),
+        "verified_at": _local_iso(row["verified_at"], zone),
         "id": row["id"],
         "name": row["name"],
         "gender": row["gender"] if show_gender else None,
-        "age_band": age_band(row["birth_date"]),
+        "age_band": age_band(row["birth_date"], today),
         "id_number_masked": mask_id_number(row["id_region"]),
         "phone_masked": mask_phone(row["phone_prefix"], row["phone_last4"]),
         "education": row["education"],
@@ -124,8 +129,8 @@ def _list_item(row: dict[str, Any], show_gender: bool) -> dict[str, Any]:
             "district_id": row["institution__district_id"],
         },
         "is_active": row["is_active"],
-        "created_at": _local_iso(row["created_at"]),
-        "updated_at": _local_iso(row["updated_at"]),
+        "created_at": _local_iso(row["created_at"], zone),
+        "updated_at": _local_iso(row["updated_at"], zone),
     }
 
 
@@ -135,20 +140,21 @@ def get_worker(request: HttpRequest, worker_id: Id):
     row, history = selectors.worker_detail_values(request.auth, worker_id)
     access.view_record(actor=request.auth, worker_id=row["id"], channel=access.AccessChannel.API)
     # Built from column values and written with orjson, like the list: the same JSON as WorkerDetailOut.
-    item = _list_item(row, can_unmask(request.auth))
+    zone, today = timezone.get_current_timezone(), timezone.localdate()
+    item = _list_item(row, can_unmask(request.auth), zone=zone, today=today)
     item["years_of_service"] = years_of_service(
-        [(e["start_date"], e["end_date"]) for e in history], today=timezone.localdate()
+        [(e["start_date"], e["end_date"]) for e in history], today=today
     )
-    item["employments"] = [_employment_item(e) for e in history]
+    item["employments"] = [_employment_item(e, zone) for e in history]
     return HttpResponse(orjson.dumps(item), content_type="application/json; charset=utf-8")
 
 
-def _employment_item(row: dict[str, Any]) -> dict[str, Any]:
+def _employment_item(row: dict[str, Any], zone: datetime.tzinfo) -> dict[str, Any]:
     """One EmploymentOut from the columns of selectors.EMPLOYMENT_COLUMNS."""
     return {
         "verification": row["verification"],
         "verified_by": row["verified_by_id"],
-        "verified_at": _local_iso(row["verified_at"]),
+        "verified_at": _local_iso(row["verified_at"], zone),
         "id": row["id"],
         "worker_id": row["worker_id"],
         "institution": {
