@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import Q, QuerySet
+from django.db.models import Q, QuerySet, Subquery
 from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -148,6 +148,33 @@ def worker_page_values(
     more = len(rows) > limit
     rows = rows[:limit]
     return rows, (rows[-1]["id"] if more and rows else None)
+
+
+def worker_page_slice(
+    qs: QuerySet[Worker],
+    *,
+    columns: tuple[str, ...] = LIST_COLUMNS,
+    number: int,
+    per_page: int,
+    after: int | None = None,
+) -> QuerySet[Worker]:
+    """Page `number` of `qs` (from `worker_list`) and one row more, id descending, as `columns` values:
+    the rows of `qs[offset : offset + per_page + 1]`, found by a seek below an id rather than an OFFSET.
+
+    With `after` (the last id of the page before, carried by the page's Next link) the seek starts there
+    and page N costs what page 1 costs. Without it (a page number typed or linked) the id to start below
+    is found in the same statement by an OFFSET over the filtered ids alone, `id < (SELECT id … OFFSET k
+    LIMIT 1)`: an index-only walk when an index covers the filters, where an OFFSET over whole rows
+    fetched and joined every skipped row (page 400 of a district: 74–120 ms)."""
+    qs = qs.order_by("-pk")
+    if number > 1 and after is not None:
+        qs = qs.filter(pk__lt=after)
+    elif number > 1:
+        skip = (number - 1) * per_page
+        # No join in the inner statement: the ids alone, as the filters and the scope select them.
+        boundary = qs.select_related(None).values("pk")[skip - 1 : skip]
+        qs = qs.filter(pk__lt=Subquery(boundary))
+    return qs.values(*columns)[: per_page + 1]
 
 
 # What a detail answer's employment history is built from (EmploymentOut), newest first.
