@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import Q, QuerySet, Subquery
+from django.db.models import Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -159,22 +159,23 @@ def worker_page_slice(
     after: int | None = None,
 ) -> QuerySet[Worker]:
     """Page `number` of `qs` (from `worker_list`) and one row more, id descending, as `columns` values:
-    the rows of `qs[offset : offset + per_page + 1]`, found by a seek below an id rather than an OFFSET.
+    the rows of `qs[offset : offset + per_page + 1]`, in one statement that finds the page's ids first and
+    only then reads and joins those rows (`id IN (SELECT id … LIMIT n)`).
 
-    With `after` (the last id of the page before, carried by the page's Next link) the seek starts there
-    and page N costs what page 1 costs. Without it (a page number typed or linked) the id to start below
-    is found in the same statement by an OFFSET over the filtered ids alone, `id < (SELECT id … OFFSET k
-    LIMIT 1)`: an index-only walk when an index covers the filters, where an OFFSET over whole rows
-    fetched and joined every skipped row (page 400 of a district: 74–120 ms)."""
-    qs = qs.order_by("-pk")
+    Finding the ids alone lets the database answer from an index (the district and team filters, the pinyin
+    keys), skip rows by id only, and join the institution, occupation and district of the page's rows alone
+    rather than of every match before sorting them (a district's pinyin search matched ~1,000 rows). With
+    `after` (the last id of the page before, carried by the page's Next link) the ids start below it and page
+    N costs what page 1 costs; without it (a page number typed or linked) the ids before the page are skipped
+    by an OFFSET over ids, where an OFFSET over whole rows fetched and joined every skipped row (page 400 of
+    a district: 74–120 ms)."""
+    ids = qs.select_related(None).order_by("-pk")
     if number > 1 and after is not None:
-        qs = qs.filter(pk__lt=after)
-    elif number > 1:
-        skip = (number - 1) * per_page
-        # No join in the inner statement: the ids alone, as the filters and the scope select them.
-        boundary = qs.select_related(None).values("pk")[skip - 1 : skip]
-        qs = qs.filter(pk__lt=Subquery(boundary))
-    return qs.values(*columns)[: per_page + 1]
+        ids = ids.filter(pk__lt=after)[: per_page + 1]
+    else:
+        offset = (number - 1) * per_page
+        ids = ids[offset : offset + per_page + 1]
+    return qs.model.objects.filter(pk__in=ids.values("pk")).order_by("-pk").values(*columns)
 
 
 # What a detail answer's employment history is built from (EmploymentOut), newest first.
