@@ -9,6 +9,7 @@ from typing import Any
 from django import forms
 from django.core.cache import cache
 from django.db import transaction
+from django.forms.utils import flatatt
 from django.urls import reverse_lazy
 from django.utils import translation
 from django.utils.html import escape
@@ -141,13 +142,26 @@ def district_choices(user: User, version: int | None = None) -> list[tuple[str, 
     return _remembered(key, build, version)
 
 
+class FastSearchInput(forms.TextInput):
+    """The search box written in Python: Django's nested widget templates (input, attrs) took ~1.5 ms of
+    the most-visited page. The same attributes (flatatt writes them in sorted order)."""
+
+    input_type = "search"
+
+    def render(self, name, value, attrs=None, renderer=None):
+        final_attrs = self.build_attrs(self.attrs, attrs)
+        value = self.format_value(value)
+        shown = "" if value is None else f' value="{escape(value)}"'
+        return mark_safe(
+            f'<input type="{self.input_type}" name="{escape(name)}"{shown}{flatatt(final_attrs)}>'
+        )
+
+
 class WorkerFilterForm(StyledForm):
     q = forms.CharField(
         label=_("Search"),
         required=False,
-        widget=forms.TextInput(
-            attrs={"type": "search", "placeholder": _("Name, pinyin (zs), last 4 of ID, ID or phone")}
-        ),
+        widget=FastSearchInput(attrs={"placeholder": _("Name, pinyin (zs), last 4 of ID, ID or phone")}),
     )
     district = forms.ChoiceField(label=_("District"), required=False)
     institution = forms.ChoiceField(label=_("Institution"), required=False, widget=RememberedSelect)
