@@ -92,28 +92,52 @@ def _outer_statement(sql: str) -> str:
     return "".join(kept)
 
 
-def test_it_finds_every_page_by_a_seek_equal_to_the_offset_page(city, home):
-    other = factories.institution(district_code="500112", actor=city)
-    for k in range(9):
-        factories.worker(at=home if k % 3 else other, actor=city, name=f"王{k}")
-    qs = selectors.worker_list(city, selectors.WorkerFilters(district=home.district_id))
-    ids = list(qs.values_list("pk", flat=True))
-    assert len(ids) == 6
-    for number in range(1, 6):
+def _pages_equal_offset_pages(user, filters, expected_count: int) -> None:
+    ids = list(selectors.worker_list(user, filters).values_list("pk", flat=True))
+    assert len(ids) == expected_count
+    for number in range(1, expected_count // 2 + 3):
         offset = (number - 1) * 2
         expected = ids[offset : offset + 3]
         with CaptureQueriesContext(connection) as queries:
-            by_number = [r["id"] for r in selectors.worker_page_slice(qs, number=number, per_page=2)]
+            page = selectors.worker_page_slice(user, filters, number=number, per_page=2)
+            by_number = [r["id"] for r in page]
         assert by_number == expected
         (sql,) = [q["sql"] for q in queries.captured_queries]
         # The skipped rows are skipped among ids only: no OFFSET on the statement that returns the rows.
         assert "OFFSET" not in _outer_statement(sql).upper(), sql
         if number > 1 and offset <= len(ids):
             after = ids[offset - 1]
-            by_cursor = [
-                r["id"] for r in selectors.worker_page_slice(qs, number=number, per_page=2, after=after)
-            ]
-            assert by_cursor == expected
+            page = selectors.worker_page_slice(user, filters, number=number, per_page=2, after=after)
+            assert [r["id"] for r in page] == expected
+
+
+def test_it_finds_every_page_by_a_seek_equal_to_the_offset_page(city, home):
+    other = factories.institution(district_code="500112", actor=city)
+    for k in range(9):
+        factories.worker(at=home if k % 3 else other, actor=city, name=f"王{k}")
+    _pages_equal_offset_pages(city, selectors.WorkerFilters(district=home.district_id), 6)
+
+
+def test_a_pinyin_search_in_one_district_unites_the_keys_and_pages_like_their_or(city, home):
+    other = factories.institution(district_code="500112", actor=city)
+    # 张三 (zs, zhangsan), 赵四 (zs, zhaosi), 张山 (zs, zhangshan), 周松 (zs), 李四 (ls): initials and spellings
+    names = ["张三", "赵四", "张山", "周松", "李四", "张三丰", "朱顺", "郑思", "庄苏"]
+    for k, name in enumerate(names):
+        factories.worker(at=home if k != 3 else other, actor=city, name=name)
+    district_admin = factories.user(Role.DISTRICT_ADMIN, district=home.district)
+    for user, filters, count in (
+        (district_admin, selectors.WorkerFilters(q="zs"), 7),
+        (city, selectors.WorkerFilters(q="zs", district=home.district_id), 7),
+        (city, selectors.WorkerFilters(q="zs"), 8),
+        (district_admin, selectors.WorkerFilters(q="zhangs"), 3),
+        (district_admin, selectors.WorkerFilters(q="z"), 7),
+    ):
+        _pages_equal_offset_pages(user, filters, count)
+    with CaptureQueriesContext(connection) as queries:
+        list(
+            selectors.worker_page_slice(district_admin, selectors.WorkerFilters(q="zs"), number=1, per_page=2)
+        )
+    assert " UNION " in queries.captured_queries[0]["sql"].upper()
 
 
 def test_the_page_links_carry_a_cursor_and_walk_the_same_rows_as_page_numbers(client, city, home, settings):

@@ -9,7 +9,6 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -73,16 +72,16 @@ def _warn(request: HttpRequest, warnings: list[str]) -> None:
 def worker_list(request: HttpRequest) -> HttpResponse:
     form = WorkerFilterForm(request.GET or None, user=request.user)
     refused = None
-    try:
-        workers = selectors.worker_list(request.user, form.filters())
-    except access.LookupRefused as exc:
-        # Answered 200 with the message in the results, so that the search box (htmx) shows it.
-        refused, workers = exc.message, Worker.objects.none()
     # Rows from column values, labels and links made here: no model instance, no {% url %} or
     # get_FOO_display per row (about half of the page's time at 1,000,000 workers was the rows' rendering).
     # No count: at 1,000,000 workers a capped COUNT was most of a district page's time. The page fetches
     # one row more to know whether there is a next one; the total shows once the last page is reached.
-    page = _seek_page(request, workers)
+    try:
+        page = _seek_page(request, form.filters())
+    except access.LookupRefused as exc:
+        # Answered 200 with the message in the results, so that the search box (htmx) shows it.
+        refused = exc.message
+        page = SeekPage([], 1, settings.LIST_PAGE_SIZE, False, 0, settings.LIST_COUNT_CAP, "page")
     page.object_list = _list_rows(page.object_list, show_gender=can_unmask(request.user))
     context = {"form": form, "page": page, "lookup_refused": refused}
     return page_or_fragment(
@@ -113,7 +112,7 @@ class SeekPage(CappedPage):
         return f"?{encoded}" if encoded else "?"
 
 
-def _seek_page(request: HttpRequest, workers: QuerySet) -> SeekPage:
+def _seek_page(request: HttpRequest, filters: selectors.WorkerFilters) -> SeekPage:
     """Like paginate(count=False) — no count, one row more to know whether a next page exists, the same
     deepest page — but each page is a seek below an id (selectors.worker_page_slice), never an OFFSET
     over whole rows. A cursor that does not decode is ignored: the page number alone still answers."""
@@ -127,7 +126,9 @@ def _seek_page(request: HttpRequest, workers: QuerySet) -> SeekPage:
             after = None
     columns = (*selectors.LIST_COLUMNS, "occupation__name_en", "district__name_en")
     rows = list(
-        selectors.worker_page_slice(workers, columns=columns, number=number, per_page=per_page, after=after)
+        selectors.worker_page_slice(
+            request.user, filters, columns=columns, number=number, per_page=per_page, after=after
+        )
     )
     query = request.GET.copy()
     if not rows and number > 1:
