@@ -79,17 +79,8 @@ def test_a_new_institution_and_a_renamed_occupation_show_at_once(
 
 
 def _outer_statement(sql: str) -> str:
-    """The statement without its sub-selects (what the database does to the rows it returns)."""
-    depth, kept = 0, []
-    for i, ch in enumerate(sql):
-        if ch == "(" and (depth or sql[i + 1 : i + 8].upper() == "SELECT "):
-            depth += 1
-        elif ch == ")" and depth:
-            depth -= 1
-            continue
-        if not depth:
-            kept.append(ch)
-    return "".join(kept)
+    """What follows the statement's last sub-select: where an OFFSET over the returned rows would be."""
+    return sql.rsplit(")", 1)[-1]
 
 
 def _pages_equal_offset_pages(user, filters, expected_count: int) -> None:
