@@ -210,9 +210,9 @@ class WorkerFilterForm(StyledForm):
             subset = {}
             choices = _blank(_("Choose a district first"))
         field = self.fields["institution"]
-        # Already (value, label) pairs of strings: the choices setter would walk all of them again to
-        # normalise them, on every page.
-        field._choices = field.widget.choices = choices
+        # Already (value, label) pairs of strings: the field's and the widget's choices setters would walk
+        # all of them again to normalise them, on every page (~10 ms for 渝北区's 1,759 institutions).
+        field._choices = field.widget._choices = choices
         field.widget.key = (
             "institution-filter",
             scope.level,
