@@ -89,14 +89,14 @@ def test_it_lists_with_a_constant_number_of_queries(client, city, home, django_a
     factories.worker(at=home, actor=city)
     url = reverse("registry:worker_list")
     client.get(url)  # warm up (session, content types)
-    # the session, the account, the option lists' version twice (districts, occupations; the test cache is
-    # the database's, Redis in production) and the page's rows; no COUNT; permissions and the second-factor
+    # the session, the account, the option lists' version once for all the lists (the test cache is the
+    # database's, Redis in production) and the page's rows; no COUNT; permissions and the second-factor
     # device come from memory
-    with django_assert_num_queries(5):
+    with django_assert_num_queries(4):
         client.get(url)
     for _ in range(4):
         factories.worker(at=factories.institution(actor=city, district_code="500106"), actor=city)
-    with django_assert_num_queries(5):
+    with django_assert_num_queries(4):
         response = client.get(url)
     assert response.content.decode().count("/workers/") >= 5
 

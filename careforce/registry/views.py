@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import math
+from dataclasses import dataclass
+
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
@@ -14,11 +18,12 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods
 
 from careforce.core import access
+from careforce.core.api import decode_cursor, encode_cursor
 from careforce.core.extensions import WORKER_SECTIONS, render_sections
 from careforce.core.forms import add_service_errors
 from careforce.core.masking import age_band, mask_id_number
 from careforce.core.models import PiiField
-from careforce.core.paging import paginate
+from careforce.core.paging import CappedPage, page_number, paginate
 from careforce.core.scope import Level, Scope, can_unmask, require_write, scope_of
 from careforce.core.views import is_htmx, page_or_fragment
 from careforce.institutions.models import Institution
@@ -67,24 +72,74 @@ def _warn(request: HttpRequest, warnings: list[str]) -> None:
 def worker_list(request: HttpRequest) -> HttpResponse:
     form = WorkerFilterForm(request.GET or None, user=request.user)
     refused = None
-    try:
-        workers = selectors.worker_list(request.user, form.filters())
-    except access.LookupRefused as exc:
-        # Answered 200 with the message in the results, so that the search box (htmx) shows it.
-        refused, workers = exc.message, Worker.objects.none()
     # Rows from column values, labels and links made here: no model instance, no {% url %} or
     # get_FOO_display per row (about half of the page's time at 1,000,000 workers was the rows' rendering).
     # No count: at 1,000,000 workers a capped COUNT was most of a district page's time. The page fetches
     # one row more to know whether there is a next one; the total shows once the last page is reached.
-    page = paginate(
-        request,
-        workers.values(*selectors.LIST_COLUMNS, "occupation__name_en", "district__name_en"),
-        count=False,
-    )
+    try:
+        page = _seek_page(request, form.filters())
+    except access.LookupRefused as exc:
+        # Answered 200 with the message in the results, so that the search box (htmx) shows it.
+        refused = exc.message
+        page = SeekPage([], 1, settings.LIST_PAGE_SIZE, False, 0, settings.LIST_COUNT_CAP, "page")
     page.object_list = _list_rows(page.object_list, show_gender=can_unmask(request.user))
     context = {"form": form, "page": page, "lookup_refused": refused}
     return page_or_fragment(
         request, "registry/worker_list.html", {"results": "registry/_worker_table.html"}, context
+    )
+
+
+CURSOR_PARAM = "cursor"
+
+
+@dataclass
+class SeekPage(CappedPage):
+    """A worker list page whose links to the next page carry the last id shown (`cursor`), so that
+    walking on costs what the first page costs; the page number stays in the address and on the links."""
+
+    next_after: int | None = None
+
+    def url(self, number: int) -> str:
+        query = self.query.copy()
+        query.pop(CURSOR_PARAM, None)
+        if number <= 1:
+            query.pop(self.param, None)
+        else:
+            query[self.param] = str(number)
+        if number == self.number + 1 and self.next_after is not None:
+            query[CURSOR_PARAM] = encode_cursor(self.next_after)
+        encoded = query.urlencode()
+        return f"?{encoded}" if encoded else "?"
+
+
+def _seek_page(request: HttpRequest, filters: selectors.WorkerFilters) -> SeekPage:
+    """Like paginate(count=False) — no count, one row more to know whether a next page exists, the same
+    deepest page — but each page is a seek below an id (selectors.worker_page_slice), never an OFFSET
+    over whole rows. A cursor that does not decode is ignored: the page number alone still answers."""
+    per_page, cap = settings.LIST_PAGE_SIZE, settings.LIST_COUNT_CAP
+    number = min(page_number(request.GET.get("page", 1)), max(1, math.ceil(cap / per_page)))
+    after = None
+    if number > 1 and request.GET.get(CURSOR_PARAM):
+        try:
+            after = decode_cursor(request.GET[CURSOR_PARAM])
+        except ValidationError:
+            after = None
+    columns = (*selectors.LIST_COLUMNS, "occupation__name_en", "district__name_en")
+    rows = list(
+        selectors.worker_page_slice(
+            request.user, filters, columns=columns, number=number, per_page=per_page, after=after
+        )
+    )
+    query = request.GET.copy()
+    if not rows and number > 1:
+        # Past the end (a stale link): the total is still unknown, the page says there is nothing here.
+        return SeekPage([], number, per_page, False, None, cap, "page", query)
+    more = len(rows) > per_page
+    rows = rows[:per_page]
+    total = None if more else (number - 1) * per_page + len(rows)
+    has_next = more and number * per_page < cap
+    return SeekPage(
+        rows, number, per_page, has_next, total, cap, "page", query, rows[-1]["id"] if has_next else None
     )
 
 
