@@ -158,6 +158,12 @@ def forget_answers() -> None:
     _answers.clear()
 
 
+def build_answer(request: HttpRequest, district_id: int | None) -> bytes:
+    """The catalogue (district None) or a district's readings, serialised."""
+    filters = IndicatorFilters(district=district_id)
+    return _INDICATOR_LIST.dump_json(_INDICATOR_LIST.validate_python(_readings(request, filters)))
+
+
 @router.get("/indicators", response={200: list[IndicatorOut], **READ_RESPONSES}, summary="Indicators now")
 def list_indicators(request: HttpRequest, filters: Query[IndicatorFilters]):
     """Every indicator offered (those whose data exists), city-wide or for a district or institution."""
@@ -175,7 +181,7 @@ def list_indicators(request: HttpRequest, filters: Query[IndicatorFilters]):
     )
     body = _answers.get(key)
     if body is None:
-        body = _INDICATOR_LIST.dump_json(_INDICATOR_LIST.validate_python(_readings(request, filters)))
+        body = build_answer(request, filters.district)
         if len(_answers) > 500:
             _answers.clear()
         _answers[key] = body

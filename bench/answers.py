@@ -1,0 +1,206 @@
+"""What the indicators' answers cost to build, and what a registration and a transfer cost on the write side.
+
+    DATABASE_URL=postgres://…/db CAREFORCE_ENV=development .venv/bin/python bench/answers.py [--profile]
+
+In one process, on the database given (its keys in the environment): the version statement; the city
+catalogue (/api/v1/indicators for a city administrator) and one district's answer (?district=, the
+largest district), each built from scratch (the process's district blocks forgotten, as in a new process)
+and after one district's figures changed (what each process does after a write: that district's blocks
+read again, everything else from memory); then registrations and transfers through the API, with their
+statements grouped by table. `--profile` prints the top functions (cProfile, cumulative) of each.
+Writes go to the database given: run it on a clone.
+"""
+
+from __future__ import annotations
+
+import argparse
+import cProfile
+import datetime
+import io
+import json
+import os
+import pstats
+import random
+import re
+import statistics
+import sys
+import time
+from collections import defaultdict
+from pathlib import Path
+
+PROJECT_DIR = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(PROJECT_DIR))
+LARGEST_DISTRICT = "500112"  # 渝北区
+
+
+def timed(fn, repeat: int) -> tuple[float, list[float]]:
+    runs = []
+    for _ in range(repeat):
+        started = time.perf_counter()
+        fn()
+        runs.append((time.perf_counter() - started) * 1000)
+    return statistics.median(runs), runs
+
+
+def profile(label: str, fn, top: int) -> None:
+    prof = cProfile.Profile()
+    prof.enable()
+    fn()
+    prof.disable()
+    out = io.StringIO()
+    pstats.Stats(prof, stream=out).sort_stats("cumulative").print_stats("/careforce/", top)
+    text = out.getvalue()
+    body = text[text.find("ncalls") :]
+    print(f"--- profile: {label}\n{body}", flush=True)
+
+
+def statements(label: str, fn) -> None:
+    """Runs fn, printing its statements grouped by their first table and verb, by total time."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as captured:
+        started = time.perf_counter()
+        fn()
+        total = (time.perf_counter() - started) * 1000
+    groups: dict[str, list[float]] = defaultdict(list)
+    for q in captured.captured_queries:
+        sql = q["sql"].lstrip()
+        verb = sql.split(None, 1)[0].upper() if sql else "?"
+        table = re.search(r'(?:FROM|INTO|UPDATE)\s+"?([a-z_0-9]+)"?', sql, re.I)
+        groups[f"{verb} {table.group(1) if table else ''}"].append(float(q["time"]) * 1000)
+    spent = sum(sum(v) for v in groups.values())
+    print(
+        f"--- {label}: {total:.0f} ms, {len(captured.captured_queries)} statements, "
+        f"{spent:.0f} ms in the database",
+        flush=True,
+    )
+    for key, times in sorted(groups.items(), key=lambda kv: -sum(kv[1]))[:15]:
+        print(f"  {sum(times):8.1f} ms  {len(times):4d} × {key}")
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--repeat", type=int, default=5)
+    parser.add_argument("--writes", type=int, default=5, help="registrations and transfers each")
+    parser.add_argument("--profile", action="store_true")
+    parser.add_argument("--top", type=int, default=25)
+    args = parser.parse_args()
+
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "careforce.settings")
+    import django
+
+    django.setup()
+    from django.db import connection
+    from django.test import Client
+    from django.utils import timezone, translation
+
+    from bench.common import machine
+    from careforce.core import tokens
+    from careforce.core.models import District, Role, User
+    from careforce.core.services import account_create
+    from careforce.core.synthetic import id_number
+    from careforce.indicators import api, engine, marks, selectors
+    from careforce.institutions.models import Institution
+    from careforce.registry.models import Employment, Worker
+
+    translation.activate("zh-hans")
+    print(f"{machine()}; {Worker.objects.count():,} workers; load {os.getloadavg()[0]:.2f}", flush=True)
+    district = District.objects.get(code=LARGEST_DISTRICT)
+    city = User.objects.filter(username="answers-bench-city").first() or account_create(
+        username="answers-bench-city", password="answers-bench-pass-2026", role=Role.CITY_ADMIN
+    )
+    _token, raw = tokens.token_create(user=city, name="answers bench")
+    client = Client(HTTP_AUTHORIZATION=f"Bearer {raw}")
+
+    class Request:
+        auth = city
+
+    def catalogue() -> bytes:
+        return api.build_answer(Request, None)
+
+    def district_answer() -> bytes:
+        return api.build_answer(Request, district.pk)
+
+    median, _ = timed(selectors.readings_version, 50)
+    print(f"readings_version: {median:.2f} ms (median of 50)")
+    for label, build in (("catalogue", catalogue), (f"district {district.code}", district_answer)):
+        cold, runs = timed(lambda b=build: (engine.reset(), b()), args.repeat)
+        print(f"{label}, from scratch: median {cold:.0f} ms ({', '.join(f'{r:.0f}' for r in runs)})")
+
+        def after_change(b=build):
+            with connection.cursor():
+                marks.bump([district.pk])
+            b()
+
+        build()
+        warm, runs = timed(after_change, args.repeat)
+        print(
+            f"{label}, after a change in {district.code}: median {warm:.0f} ms ({', '.join(f'{r:.0f}' for r in runs)})"
+        )
+        if args.profile:
+            profile(f"{label} after a change", after_change, args.top)
+    print(f"answer sizes: catalogue {len(catalogue()):,} B, district {len(district_answer()):,} B")
+
+    rng = random.Random(17)
+    institutions = list(Institution.objects.order_by("id").values_list("id", flat=True)[:2000])
+    movers = list(
+        Employment.objects.filter(
+            worker__district=district,
+            end_date__isnull=True,
+            is_part_time=False,
+            start_date__lt=timezone.localdate(),
+        )
+        .order_by("-worker_id")
+        .values_list("worker_id", flat=True)
+        .distinct()[: args.writes * 3]
+    )
+
+    def register() -> None:
+        birth = datetime.date(1970, 1, 1) + datetime.timedelta(days=rng.randrange(0, 365 * 30))
+        payload = {
+            "name": "王芳测",
+            "id_number": id_number(rng, region="500112", birth=birth, sequence=rng.randrange(1, 999)),
+            "education": "高中",
+            "hukou_type": "农村",
+            "source_channel": "其他",
+            "team": "care",
+            "occupation": "养老护理员",
+            "employment": {
+                "institution": rng.choice(institutions),
+                "post": "护理员",
+                "start_date": "2024-03-01",
+                "has_labour_contract": True,
+            },
+        }
+        response = client.post("/api/v1/workers", json.dumps(payload), content_type="application/json")
+        assert response.status_code in (201, 422), response.content[:300]
+
+    def transfer() -> None:
+        response = client.post(
+            f"/api/v1/workers/{movers.pop()}/transfer",
+            json.dumps(
+                {
+                    "institution": rng.choice(institutions),
+                    "post": "护理员",
+                    "start_date": timezone.localdate().isoformat(),
+                }
+            ),
+            content_type="application/json",
+        )
+        assert response.status_code in (200, 422), response.content[:300]
+
+    for label, write in (("registration", register), ("transfer", transfer)):
+        write()  # the first one warms the process
+        median, runs = timed(write, args.writes)
+        print(f"{label}: median {median:.0f} ms ({', '.join(f'{r:.0f}' for r in runs)})")
+        statements(label, write)
+        if args.profile:
+            profile(label, write, args.top)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
