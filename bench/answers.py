@@ -93,7 +93,6 @@ def main() -> int:
     import django
 
     django.setup()
-    from django.db import connection
     from django.test import Client
     from django.utils import timezone, translation
 
@@ -125,26 +124,42 @@ def main() -> int:
         return api.build_answer(Request, district.pk)
 
     median, _ = timed(selectors.readings_version, 50)
-    print(f"readings_version: {median:.2f} ms (median of 50)")
-    for label, build in (("catalogue", catalogue), (f"district {district.code}", district_answer)):
-        cold, runs = timed(lambda b=build: (engine.reset(), b()), args.repeat)
-        print(f"{label}, from scratch: median {cold:.0f} ms ({', '.join(f'{r:.0f}' for r in runs)})")
+    print(f"readings_version (catalogue): {median:.2f} ms (median of 50)")
+    median, _ = timed(lambda: selectors.readings_version(district.pk), 50)
+    print(f"readings_version (a district): {median:.2f} ms (median of 50)")
+    other = District.objects.exclude(pk=district.pk).order_by("code").first()
+    cases = (
+        ("catalogue", catalogue, district),
+        (f"district {district.code}", district_answer, district),
+        (f"district {district.code}", district_answer, other),
+    )
+    for label, build, changed in cases:
+        if changed == district:
+            cold, runs = timed(lambda b=build: (engine.reset(), b()), args.repeat)
+            print(f"{label}, from scratch: median {cold:.0f} ms ({', '.join(f'{r:.0f}' for r in runs)})")
 
-        def after_change(b=build):
-            with connection.cursor():
-                marks.bump([district.pk])
+        def after_change(b=build, d=changed):
+            marks.bump([d.pk])
             b()
 
         build()
         warm, runs = timed(after_change, args.repeat)
-        print(
-            f"{label}, after a change in {district.code}: median {warm:.0f} ms ({', '.join(f'{r:.0f}' for r in runs)})"
-        )
+        runs_text = ", ".join(f"{r:.0f}" for r in runs)
+        print(f"{label}, after a change in {changed.code}: median {warm:.0f} ms ({runs_text})", flush=True)
         if args.profile:
-            profile(f"{label} after a change", after_change, args.top)
+            profile(f"{label} after a change in {changed.code}", after_change, args.top)
+
+    # Served from the shared cache (what a process that did not build pays, beyond the version).
+    from django.core.cache import cache
+
+    body = catalogue()
+    cache.set("indicators:answers-bench", ("tag", body), timeout=60)
+    shared_ms, _ = timed(lambda: cache.get("indicators:answers-bench"), 50)
+    cache.delete("indicators:answers-bench")
+    print(f"catalogue from the shared cache ({type(cache).__name__}): {shared_ms:.2f} ms (median of 50)")
     print(f"answer sizes: catalogue {len(catalogue()):,} B, district {len(district_answer()):,} B")
 
-    rng = random.Random(17)
+    rng = random.Random(time.time_ns())  # numbers nobody registered in an earlier run
     institutions = list(Institution.objects.order_by("id").values_list("id", flat=True)[:2000])
     movers = list(
         Employment.objects.filter(
@@ -176,7 +191,7 @@ def main() -> int:
             },
         }
         response = client.post("/api/v1/workers", json.dumps(payload), content_type="application/json")
-        assert response.status_code in (201, 422), response.content[:300]
+        assert response.status_code == 201, response.content[:300]
 
     def transfer() -> None:
         response = client.post(
@@ -190,7 +205,7 @@ def main() -> int:
             ),
             content_type="application/json",
         )
-        assert response.status_code in (200, 422), response.content[:300]
+        assert response.status_code == 200, response.content[:300]
 
     for label, write in (("registration", register), ("transfer", transfer)):
         write()  # the first one warms the process
