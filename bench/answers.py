@@ -31,6 +31,10 @@ from pathlib import Path
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(PROJECT_DIR))
 LARGEST_DISTRICT = "500112"  # 渝北区
+# The roster's columns, as in bench/load.py's imports.
+HEADERS = "姓名 身份证号码 手机号码 学历 户籍类型 人员类别 职业 来源渠道 机构统一社会信用代码 岗位 入职日期 离职日期 是否签订劳动合同"
+HEADERS = HEADERS.split()
+ROW_END = ("护理员", "2023-05-01", "", "是")
 
 
 def timed(fn, repeat: int) -> tuple[float, list[float]]:
@@ -87,6 +91,7 @@ def main() -> int:
     parser.add_argument("--writes", type=int, default=5, help="registrations and transfers each")
     parser.add_argument("--profile", action="store_true")
     parser.add_argument("--top", type=int, default=25)
+    parser.add_argument("--import-rows", type=int, default=0, help="also import a roster of this many rows")
     args = parser.parse_args()
 
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "careforce.settings")
@@ -170,7 +175,7 @@ def main() -> int:
         )
         .order_by("-worker_id")
         .values_list("worker_id", flat=True)
-        .distinct()[: args.writes * 3]
+        .distinct()[: args.writes + 5]
     )
 
     def register() -> None:
@@ -214,7 +219,59 @@ def main() -> int:
         statements(label, write)
         if args.profile:
             profile(label, write, args.top)
+    if args.import_rows:
+        import_roster(city, rng, args.import_rows, args.top if args.profile else 0)
     return 0
+
+
+def import_roster(actor, rng: random.Random, rows: int, top: int) -> None:
+    """A roster of new people through the importer (check, then commit, in this process), as the mixed
+    load's imports: the commit's transaction holds the figure keepers' locks while they run."""
+    import csv
+
+    from careforce.core.synthetic import id_number
+    from careforce.imports import engine as import_engine
+    from careforce.imports import services as import_services
+    from careforce.institutions.models import Institution
+
+    codes = list(Institution.objects.order_by("id").values_list("uscc", flat=True)[:2000])
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow(HEADERS)
+    for _ in range(rows):
+        birth = datetime.date(1970, 1, 1) + datetime.timedelta(days=rng.randrange(0, 365 * 30))
+        number = id_number(rng, region="500112", birth=birth, sequence=rng.randrange(1, 999))
+        institution = rng.choice(codes)
+        writer.writerow(
+            ["李敏导", number, "", "高中", "农村", "", "养老护理员", "其他", institution, *ROW_END]
+        )
+    job = import_services.import_upload(
+        actor=actor,
+        sheet="workers",
+        file_name="roster.csv",
+        data=buffer.getvalue().encode("utf-8"),
+        background=False,
+    )
+    started = time.perf_counter()
+    import_engine.check(job)
+    job.refresh_from_db()
+    checked = time.perf_counter()
+    import_services.import_commit(actor=actor, job=job, background=False, unchecked=False)
+
+    def commit() -> None:
+        import_engine.commit(job)
+
+    if top:
+        profile(f"import of {rows} rows: commit", commit, top)
+    else:
+        commit()
+    job.refresh_from_db()
+    done = time.perf_counter()
+    print(
+        f"import of {rows} rows: check {checked - started:.1f} s, commit {done - checked:.1f} s "
+        f"({job.status}, {job.rows_new} new, {job.rows_error} errors)",
+        flush=True,
+    )
 
 
 if __name__ == "__main__":
