@@ -92,6 +92,14 @@ def main() -> int:
     parser.add_argument("--profile", action="store_true")
     parser.add_argument("--top", type=int, default=25)
     parser.add_argument("--import-rows", type=int, default=0, help="also import a roster of this many rows")
+    parser.add_argument(
+        "--processes",
+        type=int,
+        default=0,
+        help="only this: N processes read the catalogue at once right after each change, each building its own "
+        "answer (as before the answers were shared) and then through the shared cache",
+    )
+    parser.add_argument("--rounds", type=int, default=5)
     args = parser.parse_args()
 
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "careforce.settings")
@@ -105,13 +113,14 @@ def main() -> int:
     from careforce.core import tokens
     from careforce.core.models import District, Role, User
     from careforce.core.services import account_create
-    from careforce.core.synthetic import id_number
     from careforce.indicators import api, engine, marks, selectors
     from careforce.institutions.models import Institution
     from careforce.registry.models import Employment, Worker
 
     translation.activate("zh-hans")
     print(f"{machine()}; {Worker.objects.count():,} workers; load {os.getloadavg()[0]:.2f}", flush=True)
+    if args.processes:
+        return herd(args.processes, args.rounds)
     district = District.objects.get(code=LARGEST_DISTRICT)
     city = User.objects.filter(username="answers-bench-city").first() or account_create(
         username="answers-bench-city", password="answers-bench-pass-2026", role=Role.CITY_ADMIN
@@ -178,11 +187,12 @@ def main() -> int:
         .distinct()[: args.writes + 5]
     )
 
+    numbers = fresh_id_numbers(rng, args.writes + 5)
+
     def register() -> None:
-        birth = datetime.date(1970, 1, 1) + datetime.timedelta(days=rng.randrange(0, 365 * 30))
         payload = {
             "name": "王芳测",
-            "id_number": id_number(rng, region="500112", birth=birth, sequence=rng.randrange(1, 999)),
+            "id_number": numbers.pop(),
             "education": "高中",
             "hukou_type": "农村",
             "source_channel": "其他",
@@ -224,12 +234,99 @@ def main() -> int:
     return 0
 
 
+def herd(processes: int, rounds: int) -> int:
+    """After each change (a district's version moved), `processes` processes that have served the catalogue
+    before read it at the same moment: each building its own (per process), then through the shared cache
+    (one build, the others wait). Prints each round's slowest and the builds."""
+    import multiprocessing
+
+    from django.db import connection, connections
+    from django.utils import translation
+
+    from careforce.core.models import District, Role, User
+    from careforce.indicators import api, marks, selectors
+
+    city = User.objects.filter(role=Role.CITY_ADMIN).first()
+    changed = District.objects.get(code=LARGEST_DISTRICT).pk
+    context = multiprocessing.get_context("fork")
+    for mode in ("per process", "shared"):
+        start, done = context.Barrier(processes + 1), context.Barrier(processes + 1)
+        results = context.Queue()
+        connections.close_all()
+
+        def child(mode=mode, start=start, done=done, results=results) -> None:
+            translation.activate("zh-hans")
+
+            class Request:
+                auth = city
+
+            builds = 0
+
+            def build() -> bytes:
+                nonlocal builds
+                builds += 1
+                return api.build_answer(Request, None)
+
+            slot = ("bench", "catalogue", "zh-hans")
+            api.kept_answer(slot, selectors.readings_version(), build)  # a process that has served before
+            for _ in range(rounds + 1):
+                start.wait()
+                began, builds = time.perf_counter(), 0
+                if mode == "shared":
+                    api.kept_answer(slot, selectors.readings_version(), build)
+                else:
+                    build()
+                results.put(((time.perf_counter() - began) * 1000, builds))
+                done.wait()
+            connection.close()
+
+        workers = [context.Process(target=child) for _ in range(processes)]
+        for w in workers:
+            w.start()
+        for round_ in range(rounds + 1):
+            time.sleep(0.5)  # every process idle, as between two requests
+            marks.bump([changed])
+            start.wait()
+            done.wait()
+            found = [results.get() for _ in range(processes)]
+            slowest = max(ms for ms, _b in found)
+            if not round_:
+                continue  # the first round after the processes started: not counted
+            print(
+                f"{mode}: {processes} processes after a change: slowest {slowest:.0f} ms, "
+                f"each {sorted(round(ms) for ms, _b in found)}, builds {sum(b for _ms, b in found)}",
+                flush=True,
+            )
+        for w in workers:
+            w.join()
+    return 0
+
+
+def fresh_id_numbers(rng: random.Random, count: int) -> list[str]:
+    """ID numbers nobody in the registry has (checked by their blind index, as the service does)."""
+    from careforce.core import crypto
+    from careforce.core.synthetic import id_number
+    from careforce.registry.models import Worker
+
+    out: set[str] = set()
+    while len(out) < count:
+        batch = set()
+        for _ in range(count - len(out)):
+            birth = datetime.date(1970, 1, 1) + datetime.timedelta(days=rng.randrange(0, 365 * 30))
+            batch.add(id_number(rng, region="500112", birth=birth, sequence=rng.randrange(1, 999)))
+        hashes = {crypto.blind_indexes(n, purpose="id_number")[0]: n for n in batch - out}
+        taken = set(
+            Worker.objects.filter(id_number_hash__in=list(hashes)).values_list("id_number_hash", flat=True)
+        )
+        out |= {n for h, n in hashes.items() if h not in taken}
+    return sorted(out)
+
+
 def import_roster(actor, rng: random.Random, rows: int, top: int) -> None:
     """A roster of new people through the importer (check, then commit, in this process), as the mixed
     load's imports: the commit's transaction holds the figure keepers' locks while they run."""
     import csv
 
-    from careforce.core.synthetic import id_number
     from careforce.imports import engine as import_engine
     from careforce.imports import services as import_services
     from careforce.institutions.models import Institution
@@ -238,9 +335,7 @@ def import_roster(actor, rng: random.Random, rows: int, top: int) -> None:
     buffer = io.StringIO()
     writer = csv.writer(buffer)
     writer.writerow(HEADERS)
-    for _ in range(rows):
-        birth = datetime.date(1970, 1, 1) + datetime.timedelta(days=rng.randrange(0, 365 * 30))
-        number = id_number(rng, region="500112", birth=birth, sequence=rng.randrange(1, 999))
+    for number in fresh_id_numbers(rng, rows):
         institution = rng.choice(codes)
         writer.writerow(
             ["李敏导", number, "", "高中", "农村", "", "养老护理员", "其他", institution, *ROW_END]
@@ -256,6 +351,9 @@ def import_roster(actor, rng: random.Random, rows: int, top: int) -> None:
     import_engine.check(job)
     job.refresh_from_db()
     checked = time.perf_counter()
+    if not job.can_commit:
+        print(f"import of {rows} rows: not committable: {job.status} {job.message} ({job.rows_error} errors)")
+        return
     import_services.import_commit(actor=actor, job=job, background=False, unchecked=False)
 
     def commit() -> None:
