@@ -157,6 +157,27 @@ def test_a_districts_answer_survives_a_change_elsewhere_but_not_in_its_own_distr
     assert workers_figure(client, path) == 2
 
 
+def test_an_answer_after_a_change_reads_the_counters_not_the_worker_table(client, city):
+    """The verified share's counts are kept with the facts: rebuilding an answer after a change in a
+    district of 84,000 workers reads counters, not the district's rows of the worker table."""
+    from careforce.core.models import Verification
+    from careforce.registry import verification
+
+    yz = factories.institution(actor=city, district_code="500103")
+    people = [factories.worker(at=yz, actor=city) for _ in range(2)]
+    path = f"/api/v1/indicators?district={district('500103').pk}"
+    client.force_login(city)
+    client.get("/api/v1/indicators"), client.get(path)
+    verification.worker_verify(actor=city, worker=people[0], status=Verification.AUTHORITY_CHECKED)
+    for url in ("/api/v1/indicators", path):
+        with CaptureQueriesContext(connection) as queries:
+            rows = {row["code"]: row for row in client.get(url).json()}
+        assert (rows["verified_share"]["numerator"], rows["verified_share"]["denominator"]) == (1, 2)
+        sql = [q["sql"] for q in queries.captured_queries]
+        assert builds(sql), sql
+        assert not any('FROM "registry_worker"' in q for q in sql), sql
+
+
 def test_a_districts_target_share_counts_every_districts_workers(client, city):
     """The district's answer reads its own block only; its share of a city count target still divides by
     the city's workers (a registration elsewhere halves it)."""
