@@ -222,8 +222,14 @@ def kept_answer(slot: tuple, version: tuple, build: Callable[[], bytes]) -> byte
             if body is not None:
                 return _remember(slot, tag, body)
             if cache.get(lock) is None:
-                break  # the builder gave up (an error): build here
+                break  # delivered just now, or the builder gave up (an error)
         owner = cache.add(lock, 1, timeout=_LOCK_SECONDS)  # built here, under the lock if it is free
+    # Another process may have delivered between this process's look and its lock.
+    body = _from_shared(key, tag)
+    if body is not None:
+        if owner:
+            cache.delete(lock)
+        return _remember(slot, tag, body)
     try:
         body = build()
         # Whatever version the entry held: this one is the newest this process has seen.
