@@ -15,10 +15,12 @@ from unittest import mock
 import pytest
 from django.utils import timezone
 
+from careforce.core.models import Verification
 from careforce.indicators import engine, facts, selectors, tasks
 from careforce.indicators.models import DistrictCounter, FactState, WorkerFact
 from careforce.indicators.sources import add_months, month_key, month_start
 from careforce.institutions.services import institution_update
+from careforce.registry import verification
 from careforce.registry.models import Employment, Worker
 from careforce.registry.services import employment_end, employment_start, worker_transfer, worker_update
 from careforce.training.models import Enrolment
@@ -440,6 +442,7 @@ def test_the_set_based_build_equals_the_worker_by_worker_path(world, city):
     ft.completion(
         world["w3"], session=ft.heads_session(YUZHONG, actor=city, day=today()), actor=city, hours="8"
     )
+    verification.worker_verify(actor=city, worker=w4, status=Verification.AUTHORITY_CHECKED)
 
     def snapshot():
         return (
@@ -456,3 +459,4 @@ def test_the_set_based_build_equals_the_worker_by_worker_path(world, city):
         transaction.set_rollback(True)
     assert set_based == by_worker
     assert any(key.startswith("ft_start.care:") for _d, key, _n in set_based[1])
+    assert any(key == "verified_workers" for _d, key, _n in set_based[1])

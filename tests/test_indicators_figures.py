@@ -12,7 +12,7 @@ from careforce.indicators import definitions, selectors, services
 from careforce.indicators.models import Target
 from careforce.registry.services import employment_end
 from tests import factories
-from tests.factories_indicators import district, months_ago, today
+from tests.factories_indicators import district, fresh_dashboard, months_ago, today  # noqa: F401
 
 pytestmark = pytest.mark.django_db
 

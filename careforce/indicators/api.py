@@ -4,8 +4,13 @@ drill-down only; an institution administrator: its institution; workers: 404).""
 
 from __future__ import annotations
 
+import hashlib
+import time
+from collections.abc import Callable
 from typing import Any
 
+from django.conf import settings
+from django.core.cache import cache
 from django.http import Http404, HttpRequest, HttpResponse
 from django.utils import translation
 from ninja import Field, Query, Router, Schema
@@ -16,7 +21,7 @@ from careforce.core.api import paginate
 from careforce.core.models import District
 from careforce.core.schemas import ERROR_RESPONSES, READ_RESPONSES, Id, InputSchema, LocalDateTime, PageIn
 from careforce.core.scope import Level
-from careforce.indicators import definitions, selectors, services
+from careforce.indicators import definitions, engine, selectors, services
 from careforce.indicators.selectors import Reading
 
 router = Router(tags=["indicators"])
@@ -142,20 +147,103 @@ def _readings(request: HttpRequest, filters: IndicatorFilters) -> list[dict[str,
     if filters.district:
         data = selectors.district_view(request.auth, filters.district, full=False)
         return [_reading_out(r) for r in data["readings"]]
-    return [_reading_out(r) for r in selectors.overview(request.auth)["readings"]]
+    return [_reading_out(r) for r in selectors.overview(request.auth, full=False)["readings"]]
 
 
-# The catalogue and a district's readings, serialised, per viewer scope, district, language and the
-# version of everything they are computed from (selectors.readings_version: one statement). Built once per
-# version in each process; a change of any figure moves the version in the change's own transaction, so the
-# next read after it is built afresh and exact.
-_answers: dict[tuple, bytes] = {}
+# The catalogue and a district's readings, serialised: built once per version of what they are computed
+# from (selectors.readings_version: one statement; a district's answer follows its own district, the city's
+# workers and the city-wide inputs, the catalogue every district) across all the processes. A change of a
+# figure moves the version in the change's own transaction, so the next read after it is built afresh and
+# exact; an answer is served only under the version it was built for, never an older one.
+#
+# Two levels, one entry per answer (viewer scope, district, language) in each, so memory stays bounded
+# however many versions go by: this process's dict, then the shared cache (Redis in production) holding
+# (version, bytes). After a change, the first process to miss takes a short lock (cache.add) and builds;
+# the others wait for its bytes — a build costs a few hundred milliseconds at a million workers, four
+# processes building the same answer at once cost four times that on the same cores — and build
+# themselves only if the builder does not deliver in time (it failed or was killed).
+_answers: dict[tuple, tuple[str, bytes]] = {}
+_MAX_ANSWERS = 512
+_LOCK_SECONDS = 30  # the lock outlives any build; a killed builder's lock expires by itself
 _INDICATOR_LIST = TypeAdapter(list[IndicatorOut])
 
 
 def forget_answers() -> None:
     """Empties this process's answers (tests: a rolled-back test takes the versions back with it)."""
     _answers.clear()
+
+
+def _wait_seconds() -> float:
+    return float(getattr(settings, "INDICATORS_ANSWER_WAIT_SECONDS", 5))
+
+
+def shared_key(slot: tuple) -> str:
+    """The shared cache's key of one answer (its version is in the value, not in the key)."""
+    return "indicators:answer:" + hashlib.sha256(repr(slot).encode()).hexdigest()[:40]
+
+
+def version_tag(version: tuple) -> str:
+    return hashlib.sha256(repr(version).encode()).hexdigest()[:40]
+
+
+def _remember(slot: tuple, tag: str, body: bytes) -> bytes:
+    _answers.pop(slot, None)
+    if len(_answers) >= _MAX_ANSWERS:
+        _answers.pop(next(iter(_answers)))  # the answer least recently built here
+    _answers[slot] = (tag, body)
+    return body
+
+
+def _from_shared(key: str, tag: str) -> bytes | None:
+    found = cache.get(key)
+    return found[1] if isinstance(found, tuple) and found[0] == tag else None
+
+
+def kept_answer(slot: tuple, version: tuple, build: Callable[[], bytes]) -> bytes:
+    """The answer of `slot` at exactly `version`: from this process, else from the shared cache, else
+    built (once across processes while the lock holds)."""
+    tag = version_tag(version)
+    found = _answers.get(slot)
+    if found is not None and found[0] == tag:
+        return found[1]
+    key = shared_key(slot)
+    body = _from_shared(key, tag)
+    if body is not None:
+        return _remember(slot, tag, body)
+    lock = f"{key}:building:{tag}"
+    owner = cache.add(lock, 1, timeout=_LOCK_SECONDS)
+    if not owner:
+        deadline = time.monotonic() + _wait_seconds()
+        pause = 0.005
+        while time.monotonic() < deadline:
+            time.sleep(pause)
+            pause = min(pause * 2, 0.05)
+            body = _from_shared(key, tag)
+            if body is not None:
+                return _remember(slot, tag, body)
+            if cache.get(lock) is None:
+                break  # delivered just now, or the builder gave up (an error)
+        owner = cache.add(lock, 1, timeout=_LOCK_SECONDS)  # built here, under the lock if it is free
+    # Another process may have delivered between this process's look and its lock.
+    body = _from_shared(key, tag)
+    if body is not None:
+        if owner:
+            cache.delete(lock)
+        return _remember(slot, tag, body)
+    try:
+        body = build()
+        # Whatever version the entry held: this one is the newest this process has seen.
+        cache.set(key, (tag, body), timeout=max(engine.cache_seconds(), 60))
+    finally:
+        if owner:
+            cache.delete(lock)
+    return _remember(slot, tag, body)
+
+
+def build_answer(request: HttpRequest, district_id: int | None) -> bytes:
+    """The catalogue (district None) or a district's readings, serialised."""
+    filters = IndicatorFilters(district=district_id)
+    return _INDICATOR_LIST.dump_json(_INDICATOR_LIST.validate_python(_readings(request, filters)))
 
 
 @router.get("/indicators", response={200: list[IndicatorOut], **READ_RESPONSES}, summary="Indicators now")
@@ -166,19 +254,12 @@ def list_indicators(request: HttpRequest, filters: Query[IndicatorFilters]):
         return _readings(request, filters)
     if filters.district:
         selectors.district_get(request.auth, filters.district)  # 404 outside the caller's drill-down
-    key = (
-        scope.level,
-        scope.district_id,
-        filters.district,
-        translation.get_language(),
-        selectors.readings_version(),
+    slot = (scope.level, scope.district_id, filters.district, translation.get_language())
+    body = kept_answer(
+        slot,
+        selectors.readings_version(filters.district),
+        lambda: build_answer(request, filters.district),
     )
-    body = _answers.get(key)
-    if body is None:
-        body = _INDICATOR_LIST.dump_json(_INDICATOR_LIST.validate_python(_readings(request, filters)))
-        if len(_answers) > 500:
-            _answers.clear()
-        _answers[key] = body
     return HttpResponse(body, content_type="application/json; charset=utf-8")
 
 

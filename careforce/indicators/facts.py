@@ -37,6 +37,7 @@ from django.db.models import Max
 from django.utils import timezone
 
 from careforce.indicators.models import DistrictCounter, FactState, InstitutionCounter, WorkerFact
+from careforce.registry.verification import VERIFIED
 
 AGE_BANDS = ((0, "<30"), (30, "30-39"), (40, "40-49"), (50, "50-59"), (60, "60+"))
 SERVICE_BANDS = ((0, "<1"), (1, "1-2"), (3, "3-4"), (5, "5-9"), (10, "10+"))
@@ -98,6 +99,7 @@ class Fact:
     trained: bool
     posts: tuple[Post, ...] = field(default=())
     is_head: bool = False  # the head (负责人) named by the institution the worker is placed at
+    verified: bool = False  # the worker's record is verified (registry/verification.py VERIFIED)
 
     def districts(self) -> set[int]:
         out = {p.district_id for p in self.posts if p.district_id is not None}
@@ -165,7 +167,7 @@ def contribution(f: Fact, rules: Rules) -> tuple[Counter, Counter]:
 
     Worker figures (active workers only, in the worker's district): workers, team, occupation, age band by
     gender, education, source channel, ownership and kind of the institution, years since the first post,
-    heads and heads trained. History (every post, in its institution's district): full-time posts started
+    heads and heads trained, verified records. History (every post, in its institution's district): full-time posts started
     and no longer held by month, joins and leaves by month."""
     d: Counter = Counter()
     i: Counter = Counter()
@@ -186,6 +188,8 @@ def contribution(f: Fact, rules: Rules) -> tuple[Counter, Counter]:
             i[(j, "workers")] += 1
             i[(j, f"team:{f.team}")] += 1
             i[(j, f"occ:{f.occupation_id}")] += 1
+        if f.verified:
+            d[(k, "verified_workers")] += 1
         if rules.is_head(f):
             d[(k, "heads")] += 1
             i[(f.institution_id, "heads")] += 1
@@ -267,6 +271,7 @@ FACT_FIELDS = (
     "trained",
     "posts",
     "is_head",
+    "verified",
 )
 
 
@@ -284,6 +289,7 @@ def _fact(
     own,
     kind,
     head=False,
+    verified=False,
     *,
     first,
     trained,
@@ -307,12 +313,15 @@ def _fact(
         trained,
         posts,
         bool(head),
+        bool(verified),
     )
 
 
 def _fact_from_row(row: Sequence) -> Fact:
-    *worker, first, trained, posts, head = row
-    return _fact(*worker, head, first=_date(first), trained=bool(trained), posts=decode_posts(posts or ""))
+    *worker, first, trained, posts, head, verified = row
+    return _fact(
+        *worker, head, verified, first=_date(first), trained=bool(trained), posts=decode_posts(posts or "")
+    )
 
 
 def _fact_values(f: Fact) -> list:
@@ -333,6 +342,7 @@ def _fact_values(f: Fact) -> list:
         f.trained,
         encode_posts(f.posts),
         f.is_head,
+        f.verified,
     ]
 
 
@@ -351,10 +361,13 @@ def _chunks(ids: Sequence[int], size: int) -> Iterator[list[int]]:
         yield ids[start : start + size]
 
 
+# registry/verification.py's one definition of a verified record, as SQL over registry_worker w.
+_VERIFIED_SQL = "w.verification IN ({})".format(", ".join(f"'{v.value}'" for v in VERIFIED))
 _WORKER_SQL = (
     "SELECT w.id, w.district_id, w.institution_id, w.is_active, w.team, w.occupation_id, w.gender,"
     " w.birth_date, w.education, w.source_channel, i.ownership, i.kind,"
-    " CASE WHEN i.head_id = w.id THEN 1 ELSE 0 END"
+    " CASE WHEN i.head_id = w.id THEN 1 ELSE 0 END,"
+    f" CASE WHEN {_VERIFIED_SQL} THEN 1 ELSE 0 END"
     " FROM registry_worker w LEFT JOIN institutions_institution i ON i.id = w.institution_id WHERE {where}"
 )
 _POST_SQL = (
@@ -657,7 +670,7 @@ _FACTS_SQL = """
 INSERT INTO {fact} ({columns})
 SELECT w.id, w.district_id, w.institution_id, w.is_active, w.team, w.occupation_id, w.gender,
        w.birth_date, w.education, w.source_channel, i.ownership, i.kind,
-       p.first_post, false, coalesce(p.posts, ''), coalesce(i.head_id = w.id, false)
+       p.first_post, false, coalesce(p.posts, ''), coalesce(i.head_id = w.id, false), {verified}
 FROM registry_worker w
 LEFT JOIN institutions_institution i ON i.id = w.institution_id
 LEFT JOIN (
@@ -703,6 +716,7 @@ def _worker_keys_sql(rules: Rules) -> tuple[str, list]:
         "(CASE WHEN f.ownership IS NOT NULL THEN 'kind:' || f.kind END)",
         f"(CASE WHEN {head} THEN 'heads' END)",
         f"(CASE WHEN {head} AND f.trained THEN 'heads_trained' END)",
+        "(CASE WHEN f.verified THEN 'verified_workers' END)",
     )
     return ", ".join(keys), [*age_params, *service_params]
 
@@ -768,7 +782,7 @@ def _build_set_based(rules: Rules, *, log: Callable[[str], None] | None) -> None
             log(f"  {label}")
 
     step("emptied", f"TRUNCATE {fact}, {d_table}, {i_table}")
-    step("facts", _FACTS_SQL.format(fact=fact, columns=", ".join(FACT_FIELDS)))
+    step("facts", _FACTS_SQL.format(fact=fact, columns=", ".join(FACT_FIELDS), verified=_VERIFIED_SQL))
     # Heads trained by the one 领雁 rule (training's contract), over the heads only.
     heads = list(
         WorkerFact.objects.filter(is_head=True, is_active=True, institution_id__isnull=False).values_list(

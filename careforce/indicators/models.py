@@ -240,6 +240,7 @@ class WorkerFact(models.Model):
     # Every post: "employment id|district of its institution|start|end or empty|1 if part-time", ";"-joined.
     posts = models.TextField(blank=True)
     is_head = models.BooleanField(default=False)  # the head (负责人) its institution names
+    verified = models.BooleanField(default=False)  # registry/verification.py VERIFIED
 
     class Meta:
         indexes = [

@@ -160,6 +160,8 @@ class Context:
     shares: dict[int, dict[int, Decimal]]
     occupations: dict[str, int]
     city_extras: dict[str, int]
+    # The city's workers, when `blocks` holds only some districts (the default shares need the total).
+    workers_total: int | None = None
     _memo: dict = dataclass_field(default_factory=dict)
 
     def figures(self, district_id: int | None) -> Figures:
@@ -195,9 +197,10 @@ def load_context(district_ids: list[int] | None = None) -> Context:
         shares[target_id][district_id] = share
     city_older, older = older_population()
     districts = {d.pk: d for d in District.objects.order_by("sort_order", "code")}
+    blocks = engine.blocks(district_ids if district_ids is not None else list(districts))
     return Context(
         today=timezone.localdate(),
-        blocks=engine.blocks(district_ids if district_ids is not None else list(districts)),
+        blocks=blocks,
         districts=districts,
         city_older=city_older,
         older=older,
@@ -205,7 +208,28 @@ def load_context(district_ids: list[int] | None = None) -> Context:
         shares=shares,
         occupations=_occupation_pks(),
         city_extras=city_extras(),
+        workers_total=None if len(blocks) == len(districts) else workers_total(),
     )
+
+
+def _workers_total_sql() -> str:
+    """The city's workers: the sum of every district's "workers" counter (the figure a district block
+    carries as "workers", facts.py), one unique-index probe per district."""
+    from careforce.indicators.models import DistrictCounter
+
+    quote = connection.ops.quote_name
+    counter, district = quote(DistrictCounter._meta.db_table), quote(District._meta.db_table)
+    return (
+        f"(SELECT COALESCE(SUM((SELECT c.{quote('n')} FROM {counter} c WHERE c.{quote('district_id')} = d.{quote('id')}"
+        f" AND c.{quote('key')} = 'workers')), 0) FROM {district} d)"
+    )
+
+
+def workers_total() -> int:
+    """The city's workers without reading every district's block (a district's page or answer)."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT " + _workers_total_sql())
+        return int(cursor.fetchone()[0])
 
 
 @dataclass(frozen=True)
@@ -223,7 +247,9 @@ def _default_share(target: Target, district_id: int, ctx: Context) -> Decimal | 
     if target.share_basis == ShareBasis.OLDER_POPULATION:
         total = sum(ctx.older.values())
         return Decimal(ctx.older.get(district_id, 0)) / total if total else None
-    total = sum(b.get("workers", 0) for b in ctx.blocks.values())
+    total = ctx.workers_total
+    if total is None:
+        total = sum(b.get("workers", 0) for b in ctx.blocks.values())
     if not total:
         return None
     return Decimal(ctx.blocks.get(district_id, Figures()).get("workers", 0)) / Decimal(total)
@@ -475,8 +501,9 @@ STRUCTURE_TITLES = {
 # ---------------------------------------------------------------- pages
 
 
-def overview(user: User, code: str | None = None) -> dict[str, Any]:
-    """The city overview: every indicator city-wide, the chosen one by district, the structure."""
+def overview(user: User, code: str | None = None, *, full: bool = True) -> dict[str, Any]:
+    """The city overview: every indicator city-wide, the chosen one by district, the structure. `full`:
+    the page; the catalogue needs only the readings."""
     scope = dashboard_scope(user)
     if scope.level == Level.INSTITUTION:
         raise Http404  # institution administrators have their institution's page
@@ -484,15 +511,12 @@ def overview(user: User, code: str | None = None) -> dict[str, Any]:
     stored = stored_series(None, ctx.today)
     indicators = definitions.available()
     readings = [read(i, None, ctx, scope, stored) for i in indicators]
-    chosen = choose(code)
-    return {
-        "scope": scope,
-        "ctx": ctx,
-        "readings": readings,
-        "chosen": chosen,
-        "ranking": ranking(chosen, ctx, scope),
-        "structure": structure(ctx.figures(None), ctx.today),
-    }
+    data = {"scope": scope, "ctx": ctx, "readings": readings}
+    if full:
+        chosen = data["chosen"] = choose(code)
+        data["ranking"] = ranking(chosen, ctx, scope)
+        data["structure"] = structure(ctx.figures(None), ctx.today)
+    return data
 
 
 def city_extras() -> dict[str, int]:
@@ -528,7 +552,9 @@ def district_view(
     spreadsheet)."""
     district = district_get(user, district_id)
     scope = dashboard_scope(user)
-    ctx = load_context()
+    # The readings need this district's block only (and the city's workers, for the default shares);
+    # ranks need every district's.
+    ctx = load_context() if full else load_context([district.pk])
     stored = stored_series(district.pk, ctx.today)
     indicators = district_indicators()
     readings = [read(i, district.pk, ctx, scope, stored) for i in indicators]
@@ -903,14 +929,19 @@ def _sum_of(model, expression: str, *columns: str) -> str:
     return f"(SELECT {expression.format(**names)} FROM {table})"
 
 
-def readings_version() -> tuple:
-    """Everything the catalogue's and a district's readings are computed from, in one cheap statement: the
-    districts' figure versions (the write side bumps them in the transaction of every change of a figure,
-    marks.py), the targets and their shares, the older population, the stored monthly figures; with the
-    day, the reference lists' version (districts, occupations) and the age limit of the figures held in
-    memory (INDICATORS_CACHE_SECONDS, for what changes with time alone: a complaint becoming overdue).
-    Equal versions: equal readings for the same viewer scope and language."""
+def readings_version(district_id: int | None = None) -> tuple:
+    """Everything an answer's readings are computed from, in one cheap statement. The catalogue (None):
+    every district's figure version (the write side bumps them in the transaction of every change of a
+    figure, marks.py). A district's readings: its own version, that of "every district", and the city's
+    workers (a city count target is split among districts by their share of the workers, by default) —
+    a change in another district that leaves the city's workers as they were (a transfer between two other
+    districts, a certificate, a complaint) leaves this district's readings as they were. Both: the
+    targets and their shares, the older population, the stored monthly figures; with the day, the
+    reference lists' version (districts, occupations) and the age limit of the figures held in memory
+    (INDICATORS_CACHE_SECONDS, for what changes with time alone: a complaint becoming overdue).
+    Equal versions: equal readings for the same viewer scope, district and language."""
     from careforce.indicators.engine import cache_seconds
+    from careforce.indicators.marks import EVERY_DISTRICT
     from careforce.indicators.models import (
         DistrictVersion,
         MonthlyFigure,
@@ -920,9 +951,19 @@ def readings_version() -> tuple:
     )
     from careforce.registry.forms import choices_version
 
-    parts = [
-        _sum_of(DistrictVersion, "COALESCE(SUM({version}), 0)", "version"),
-        _sum_of(DistrictVersion, "COUNT(*)"),
+    params: list[int] = []
+    if district_id is None:
+        parts = [
+            _sum_of(DistrictVersion, "COALESCE(SUM({version}), 0)", "version"),
+            _sum_of(DistrictVersion, "COUNT(*)"),
+        ]
+    else:
+        table = connection.ops.quote_name(DistrictVersion._meta.db_table)
+        version, column = (connection.ops.quote_name(c) for c in ("version", "district_id"))
+        of_one = f"(SELECT COALESCE(MAX({version}), 0) FROM {table} WHERE {column} = %s)"
+        parts = [of_one, of_one, _workers_total_sql()]
+        params = [int(district_id), EVERY_DISTRICT]
+    parts += [
         _sum_of(Target, "MAX({updated_at})", "updated_at"),
         _sum_of(Target, "COALESCE(SUM({value}), 0)", "value"),
         _sum_of(Target, "COUNT(*)"),
@@ -942,7 +983,7 @@ def readings_version() -> tuple:
         _sum_of(MonthlyFigure, "COUNT(*)"),
     ]
     with connection.cursor() as cursor:
-        cursor.execute("SELECT " + ", ".join(parts))
+        cursor.execute("SELECT " + ", ".join(parts), params)
         stored = tuple(str(v) for v in cursor.fetchone())
     age = max(cache_seconds(), 1.0)
     return (*stored, timezone.localdate(), choices_version(), int(time.time() // age))

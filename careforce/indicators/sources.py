@@ -149,6 +149,9 @@ def figures_from_counters(counters: Counter, today: datetime.date, codes: dict[i
             f[f"occupation:{codes.get(pk, '?')}"] += n
         else:
             f[key] += n
+    # The verified share's two counts (registry/verification.py): current workers are the active workers
+    # of the district ("workers"), the verified ones a counter of their own.
+    f["current_workers"] = f["workers"]
     for name in series:
         held = opening[name]
         label = f"posts.{name}" if name else "posts"
@@ -207,29 +210,6 @@ def certification_figures(district_ids: list[int]) -> dict[int, Figures]:
         ):
             out[district_id]["certified_care_workers"] += certified
             out[district_id]["care_workers"] += care
-    return out
-
-
-def verification_figures(district_ids: list[int]) -> dict[int, Figures]:
-    """Current workers (with a current post, as the registry files them) and how many of their records are
-    verified (registry/verification.py `is_verified`), by district: one query on the worker table's
-    (district, is_active) index. A change of status is an audited write naming the worker, which moves the
-    district's version (marks.py), so the figure is read again after it."""
-    from careforce.registry.models import Worker
-    from careforce.registry.verification import is_verified
-
-    out: dict[int, Figures] = defaultdict(Figures)
-    if not district_ids:
-        return out
-    rows = (
-        Worker.objects.filter(is_active=True, district_id__in=district_ids)
-        .order_by()
-        .values("district_id")
-        .annotate(total=Count("id"), verified=Count("id", filter=is_verified()))
-    )
-    for row in rows:
-        out[row["district_id"]]["current_workers"] += row["total"]
-        out[row["district_id"]]["verified_workers"] += row["verified"]
     return out
 
 
@@ -428,6 +408,5 @@ def district_figures(
                 place_figures(district_ids),
                 contract_figures(district_ids, today),
                 certification_figures(district_ids),
-                verification_figures(district_ids),
             )
     return {d: {part: found[part].get(d, Figures()) for part in parts} for d in district_ids}
