@@ -9,7 +9,6 @@ from django.test import RequestFactory
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from careforce.core.api import encode_cursor
 from careforce.core.models import Role
 from careforce.core.paging import paginate
 from careforce.institutions.models import Institution
@@ -212,19 +211,3 @@ def test_a_city_administrator_sees_a_new_institution_of_the_chosen_district_at_o
         factories.institution(district_code="500112", actor=city, name="渝北新开的")
     body = client.get(url, params).content.decode()
     assert "刚开的护理站" in body and "渝北新开的" not in body
-
-
-def test_the_api_page_finds_its_ids_first_with_the_same_rows(city, home):
-    for k in range(5):
-        factories.worker(at=home, actor=city, name=f"张{k}")
-    district_admin = factories.user(Role.DISTRICT_ADMIN, district=home.district)
-    qs = selectors.worker_list(district_admin, selectors.WorkerFilters(q="zh"))
-    expected = list(qs.order_by("-pk").values(*selectors.LIST_COLUMNS))
-    assert len(expected) == 5
-    with CaptureQueriesContext(connection) as queries:
-        rows, last = selectors.worker_page_values(qs, limit=2, cursor=None)
-    assert rows == expected[:2] and last == expected[1]["id"]
-    (sql,) = [q["sql"] for q in queries.captured_queries]
-    assert "LIMIT" not in _outer_statement(sql).upper(), sql
-    rows, last = selectors.worker_page_values(qs, limit=2, cursor=encode_cursor(expected[3]["id"]))
-    assert rows == expected[4:] and last is None
