@@ -30,7 +30,8 @@ from careforce.institutions.models import RESIDENT_LEVEL_FIELDS, Institution
 from careforce.registry import completeness
 from careforce.registry.models import Worker
 from careforce.staffing import rules, tally
-from careforce.staffing.models import Post, PostRequirement, Scenario, StaffingSettings
+from careforce.staffing.models import LEVEL_RATE_FIELDS, Post, PostRequirement, Scenario, StaffingSettings
+from careforce.staffing.population import PopulationByLevel, older_population_by_level
 
 SOCIAL_WORK_POST = "social_work"
 PROJECTION_YEARS = (2027, 2029)
@@ -296,6 +297,11 @@ def catalogue() -> list[dict[str, Any]]:
 # ---------------------------------------------------------------- supply–demand projection
 
 
+# How a district's community and home care demand was worked out (the page, the API and docs name it).
+METHOD_LEVELS = "levels"  # the older population by ability level × the scenario's rate for each level
+METHOD_PER_1000 = "per_1000"  # no levels (or not all five): the older population × the per-1,000 rates
+
+
 @dataclass
 class ProjectionRow:
     district: District
@@ -305,6 +311,31 @@ class ProjectionRow:
     supply_now: Decimal
     monthly_flow: Decimal
     years: dict[int, dict[str, Decimal | None]] = field(default_factory=dict)
+    method: str | None = None  # METHOD_LEVELS or METHOD_PER_1000; None without a population figure
+
+    @property
+    def by_levels(self) -> bool:
+        return self.method == METHOD_LEVELS
+
+
+def community_home_rate(figure: PopulationByLevel, scenario: Scenario) -> tuple[Decimal, str]:
+    """(community and home care workers per 1,000 older people, the method) for a district's figure.
+
+    With all five ability levels known, the rate is the mix of the levels weighted by the scenario's rate for
+    each: Σ level's people × its rate ÷ Σ levels' people. The mix is applied to the 60+ figure itself (the
+    number every per-1,000 figure reads): levels that add up to less than the 60+ figure (people not
+    assessed) are taken to have the same mix. With a level unknown, or no levels, today's rates per 1,000
+    (community + home) apply to everyone."""
+    levels = figure.levels
+    assessed = sum(v for v in levels.values() if v) if figure.complete else 0
+    if assessed:
+        weighted = sum(
+            Decimal(levels[name]) * Decimal(getattr(scenario, rate))
+            for name, rate in LEVEL_RATE_FIELDS.items()
+        )
+        return weighted / assessed, METHOD_LEVELS
+    rate = Decimal(scenario.community_workers_per_1000) + Decimal(scenario.home_workers_per_1000)
+    return rate, METHOD_PER_1000
 
 
 def _months_until(today: datetime.date, year: int) -> int:
@@ -325,7 +356,8 @@ def projection(user: User, scenario: Scenario | None = None) -> dict[str, Any]:
     scope = _officials_above_institutions(user)
     scenario = scenario or current_scenario()
     today = timezone.localdate()
-    population = older_population_rows()
+    # The same newest figure per district as older_population_rows, with its ability levels.
+    figures = older_population_by_level()
     care, _social = _counted_by_district()
     flows = _net_flow_by_district(today)
     demand: dict[int, int] = defaultdict(int)
@@ -334,13 +366,13 @@ def projection(user: User, scenario: Scenario | None = None) -> dict[str, Any]:
     for row in Institution.objects.order_by().values("district_id", *levels):
         demand[row["district_id"]] += required_care_staff(row, ratios)
     growth = Decimal(1) + Decimal(scenario.older_growth_per_year) / 100
-    per_1000 = Decimal(scenario.community_workers_per_1000) + Decimal(scenario.home_workers_per_1000)
     rows = []
     totals = {
         year: {"demand": Decimal(0), "supply": Decimal(0), "gap": Decimal(0)} for year in PROJECTION_YEARS
     }
     for d in District.objects.order_by("sort_order", "code"):
-        pop = population.get(d.pk)
+        figure = figures.get(d.pk)
+        pop = figure.population if figure is not None else None
         row = ProjectionRow(
             d,
             sees_district(scope, d.pk),
@@ -349,6 +381,8 @@ def projection(user: User, scenario: Scenario | None = None) -> dict[str, Any]:
             care.get(d.pk, Decimal(0)),
             flows.get(d.pk, Decimal(0)),
         )
+        if figure is not None:
+            per_1000, row.method = community_home_rate(figure, scenario)
         for year in PROJECTION_YEARS:
             supply = max(Decimal(0), row.supply_now + row.monthly_flow * _months_until(today, year))
             if pop is None:
@@ -375,6 +409,7 @@ def projection(user: User, scenario: Scenario | None = None) -> dict[str, Any]:
         "years": PROJECTION_YEARS,
         "excluded": sum(1 for r in rows if r.population is None),
         "included": sum(1 for r in rows if r.population is not None),
+        "by_levels": sum(1 for r in rows if r.method == METHOD_LEVELS),
     }
 
 
