@@ -225,7 +225,7 @@ def test_the_projection_uses_the_older_population_by_ability_level_where_every_l
     assert api["workers_per_1000_by_level"]["severe"] == 50.0 and api["level_rates_verified"] is False
     assert api["districts_by_levels"] == 1 and "未核实" in api["level_rates_source"]
     page = client.get(reverse("staffing:projection")).content.decode()
-    assert "按能力等级" in page
+    assert "按能力等级测算" in page and "按每千人比例（无能力等级数据）" in page
 
 
 def test_the_rates_by_ability_level_are_scenario_data_edited_by_city_administrators(city, client):
