@@ -187,15 +187,17 @@ class CountedFact(models.Model):
     class Meta:
         indexes = [
             models.Index(
-                # Every column a read touches, so a district's figures are one index-only range.
+                # Every column a read touches, so a district's figures are one index-only range; an
+                # employment's rows (one per cover) adjacent, so that counting each once with the insurance
+                # condition on is a pass over the index in order (no hashing or sorting).
                 fields=[
                     "district_id",
                     "institution_id",
                     "post_id",
                     "is_care",
                     "is_part_time",
-                    "is_first",
                     "employment_id",
+                    "is_first",
                     "cover_kind",
                     "cover_start_date",
                     "cover_end_date",

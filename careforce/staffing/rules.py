@@ -30,7 +30,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from django.db import connection
-from django.db.models import BooleanField, Count, Exists, ExpressionWrapper, F, OuterRef, Q, QuerySet
+from django.db.models import BooleanField, Exists, ExpressionWrapper, F, OuterRef, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
@@ -107,7 +107,7 @@ def counted_facts(on: datetime.date | None = None) -> QuerySet[CountedFact]:
     return qs
 
 
-@dataclass
+@dataclass(slots=True)
 class Need:
     post: str  # the post's name
     required: Decimal
@@ -117,7 +117,11 @@ class Need:
     def __post_init__(self) -> None:
         # Computed once: a district page reads it several times for each of thousands of needs.
         gap = self.required - self.counted
-        self.short = math.ceil(gap) if gap > 0 else 0
+        if gap > 0:
+            whole = int(gap)  # towards zero: the ceiling of a positive fraction is one more
+            self.short = whole + (whole != gap)
+        else:
+            self.short = 0
 
 
 @dataclass
@@ -180,19 +184,20 @@ def heads(
             g_district=F("institution__district_id"),
             g_post=F("post_ref_id"),
             g_care=ExpressionWrapper(Q(worker__team=Team.CARE), output_field=BooleanField()),
+            g_employment=F("pk"),
         )
-        n = Count("pk")
     else:
         qs = counted_facts(on).annotate(
-            g_inst=F("institution_id"), g_district=F("district_id"), g_post=F("post_id"), g_care=F("is_care")
+            g_inst=F("institution_id"),
+            g_district=F("district_id"),
+            g_post=F("post_id"),
+            g_care=F("is_care"),
+            g_employment=F("employment_id"),
         )
-        # A row per insurance cover: with the condition on, the covers that qualify are counted once per
-        # employment; without it, each employment's first row.
-        if settings.insurance_required:
-            n = Count("employment_id", distinct=True)
-        else:
+        # A row per insurance cover: without the condition each employment's first row counts it once;
+        # with it, an employment with several covers that qualify is counted once (DISTINCT below).
+        if not settings.insurance_required:
             qs = qs.filter(is_first=True)
-            n = Count("employment_id")
     if institution_ids is not None:
         institution_ids = list(institution_ids)
         if not institution_ids:
@@ -201,21 +206,35 @@ def heads(
     if district_id is not None:
         qs = qs.filter(g_district=district_id)
     key = "g_district" if by == "district" else "g_inst"
-    part_weight = Decimal(settings.part_time_weight)
-    sql, params = (
-        qs.values_list(key, "g_post", "g_care", "is_part_time").annotate(n=n).query.sql_with_params()
-    )
-    # Thousands of groups for a large district: the rows are read from the cursor as they are (ids, flags and
-    # counts need no conversion), the weight applied only to part-time groups.
+    # In the order of the facts' index, so that DISTINCT (insurance on) is a pass over the index in order.
+    inner = qs.values("g_district", "g_inst", "g_post", "g_care", "is_part_time", "g_employment")
+    if settings.insurance_required and not recount:
+        inner = inner.distinct()
+    inner_sql, params = inner.query.sql_with_params()
+    # One row per institution (or district), the posts pivoted into columns: thousands of (institution,
+    # post, care, part-time) groups read into Python cost as much as the query. The weights are summed in
+    # SQL as whole hundredths (integers on every database, exact), turned back into Decimal here.
+    weight = Decimal(settings.part_time_weight)
+    scale = 10 ** max(0, -int(weight.as_tuple().exponent))
+    part, full = int(weight * scale), scale
+    post_ids = list(Post.objects.order_by("pk").values_list("pk", flat=True))
+    w = f"CASE WHEN s.is_part_time THEN {part} ELSE {full} END"
+    columns = [f"SUM({w})", f"SUM(CASE WHEN s.g_care THEN {w} ELSE 0 END)"]
+    columns += [f"SUM(CASE WHEN s.g_post = {int(post)} THEN {w} END)" for post in post_ids]
+    sql = f"SELECT s.{key}, {', '.join(columns)} FROM ({inner_sql}) s GROUP BY s.{key}"
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         rows = cursor.fetchall()
     out: dict[int, Heads] = {}
-    for group, post_id, is_care, part_time, count in rows:
-        have = out.get(group)
-        if have is None:
-            have = out[group] = Heads()
-        have.add(post_id, bool(is_care), count * part_weight if part_time else Decimal(count))
+    scale_d = Decimal(scale)
+    for group, total, care, *posts in rows:
+        out[group] = Heads(
+            care=Decimal(care) / scale_d,
+            total=Decimal(total) / scale_d,
+            posts={
+                post: Decimal(n) / scale_d for post, n in zip(post_ids, posts, strict=True) if n is not None
+            },
+        )
     return out
 
 
@@ -299,7 +318,11 @@ def compliance(
     """institution id → (its row, its compliance, care staff required) for every institution in the
     queryset, with a fixed number of queries (institutions, settings, ratios, rules, posts, one grouped count
     of the counting facts)."""
-    rows = list(institutions.order_by("name", "id").values(*INSTITUTION_FIELDS))
+    sql, params = institutions.order_by("name", "id").values(*INSTITUTION_FIELDS).query.sql_with_params()
+    # Read from the cursor: ids, names, flags and counts need none of the ORM's per-row converters.
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        rows = [dict(zip(INSTITUTION_FIELDS, values, strict=True)) for values in cursor.fetchall()]
     ids = [row["id"] for row in rows]
     district_ids = {row["district_id"] for row in rows}
     # One district (a district page): filter by district, not by a long id list.
@@ -314,23 +337,32 @@ def compliance(
     care_name = Post.objects.filter(code=CARE_POST_CODE).values_list("name", flat=True).first() or _(
         "care staff"
     )
+    main_body = _("professional and technical staff (the main body)")
+    share = settings.public_unit_professional_share
+    # The care staff required depend on the residents by level only: institutions with the same residents
+    # share the answer (indicators' required_care_staff, the one definition).
+    resident_fields = [name for name, _label in RESIDENT_LEVEL_FIELDS]
+    required_care_of: dict[tuple, int] = {}
+    nobody = Heads()
+    zero = Decimal(0)
     out = {}
     for row in rows:
         inst_id = row["id"]
         result = Compliance(inst_id)
-        have = counted.get(inst_id, Heads())
-        required_care = required_care_staff(row, ratios)
+        needs = result.needs
+        have = counted.get(inst_id, nobody)
+        residents = tuple(row[name] for name in resident_fields)
+        required_care = required_care_of.get(residents)
+        if required_care is None:
+            required_care = required_care_of[residents] = required_care_staff(row, ratios)
         if required_care:
-            result.needs.append(Need(care_name, Decimal(required_care), have.care))
+            needs.append(Need(care_name, Decimal(required_care), have.care))
+        have_posts = have.posts
         for post_id, count in posts_required(row).items():
-            result.needs.append(Need(names[post_id], Decimal(count), have.posts.get(post_id, Decimal(0))))
+            needs.append(Need(names[post_id], Decimal(count), have_posts.get(post_id, zero)))
         if row["is_public_service_unit"]:
-            professional, required = professional_main_body(
-                have, professional_ids, settings.public_unit_professional_share
-            )
-            result.needs.append(
-                Need(_("professional and technical staff (the main body)"), required, professional)
-            )
+            professional, required = professional_main_body(have, professional_ids, share)
+            needs.append(Need(main_body, required, professional))
         out[inst_id] = (row, result, required_care)
     return out
 

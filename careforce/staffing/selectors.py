@@ -196,13 +196,24 @@ def district_detail(user: User, pk: object) -> dict[str, Any]:
     """One district: each institution's compliance (with its named shortfall) and record completeness."""
     district = district_get(user, pk)
     threshold = completeness_threshold()
+    bar = float(threshold)
     institutions = Institution.objects.filter(district=district)
     counted = rules.heads(district_id=district.pk)
     results = rules.compliance(institutions, counted)
     shares = tally.record_shares(district_id=district.pk)
+    no_records = completeness.Share(0, 0)
     rows = []
+    compliant = 0
+    shortfall: dict[str, int] = {}
+    complete = total = 0
     for inst_id, (row, result, required_care) in results.items():
-        share = shares.get(inst_id, completeness.Share(0, 0))
+        share = shares.get(inst_id, no_records)
+        shortfalls = result.shortfalls
+        compliant += not shortfalls
+        for need in shortfalls:
+            shortfall[need.post] = shortfall.get(need.post, 0) + need.short
+        complete += share.complete
+        total += share.total
         rows.append(
             InstitutionRow(
                 id=inst_id,
@@ -212,36 +223,28 @@ def district_detail(user: User, pk: object) -> dict[str, Any]:
                 compliance=result,
                 required_care=required_care,
                 share=share,
-                meets_threshold=share.meets(float(threshold)),
+                meets_threshold=share.meets(bar),
                 can_open=True,
             )
         )
     population = older_population_rows().get(district.pk)
     # The district's people are its institutions' (the facts carry the institution's district).
     social_post = Post.objects.filter(code=SOCIAL_WORK_POST).values_list("pk", flat=True).first()
-    care = {district.pk: sum((h.care for h in counted.values()), Decimal(0))}
-    social = {district.pk: sum((h.posts.get(social_post, Decimal(0)) for h in counted.values()), Decimal(0))}
+    care = sum((h.care for h in counted.values()), Decimal(0))
+    social = sum((h.posts.get(social_post, Decimal(0)) for h in counted.values()), Decimal(0))
     return {
         "district": district,
         "rows": rows,
-        "compliant": sum(r.compliance.compliant for r in rows),
-        "shortfall": _sum_shortfalls(
-            [DistrictRow(district, True, shortfall=_shortfall_of(r.compliance)) for r in rows]
-        ),
+        "compliant": compliant,
+        "shortfall": shortfall,
         "population": population,
-        "care": care.get(district.pk, Decimal(0)),
-        "social": social.get(district.pk, Decimal(0)),
-        "care_per_1000": per_1000(care.get(district.pk, Decimal(0)), population),
-        "social_per_1000": per_1000(social.get(district.pk, Decimal(0)), population),
-        "share": completeness.Share(
-            complete=sum(r.share.complete for r in rows), total=sum(r.share.total for r in rows)
-        ),
+        "care": care,
+        "social": social,
+        "care_per_1000": per_1000(care, population),
+        "social_per_1000": per_1000(social, population),
+        "share": completeness.Share(complete=complete, total=total),
         "threshold": threshold,
     }
-
-
-def _shortfall_of(result: rules.Compliance) -> dict[str, int]:
-    return {need.post: need.short for need in result.shortfalls}
 
 
 def institution_detail(user: User, pk: object) -> dict[str, Any]:
