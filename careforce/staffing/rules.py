@@ -116,26 +116,58 @@ class Need:
 
     def __post_init__(self) -> None:
         # Computed once: a district page reads it several times for each of thousands of needs.
-        gap = self.required - self.counted
-        if gap > 0:
-            whole = int(gap)  # towards zero: the ceiling of a positive fraction is one more
-            self.short = whole + (whole != gap)
-        else:
-            self.short = 0
+        self.short = shortfall(self.required, self.counted)
 
 
-@dataclass
+def shortfall(required: Decimal, counted: Decimal) -> int:
+    """People short: required − counted rounded up to whole people, never below 0."""
+    gap = required - counted
+    if gap > 0:
+        whole = int(gap)  # towards zero: the ceiling of a positive fraction is one more
+        return whole + (whole != gap)
+    return 0
+
+
 class Compliance:
-    institution_id: int
-    needs: list[Need] = field(default_factory=list)
+    """An institution's needs, each (post, required, counted). They are kept as plain triples and become
+    `Need`s when read: a city overview reads only the shortfalls of 20,000 institutions."""
+
+    __slots__ = ("_needs", "_shortfalls", "institution_id", "terms")
+
+    def __init__(self, institution_id: int, terms: list[tuple[str, Decimal, Decimal]] | None = None) -> None:
+        self.institution_id = institution_id
+        self.terms = terms if terms is not None else []
+        self._needs: list[Need] | None = None
+        self._shortfalls: list[Need] | None = None
+
+    @property
+    def needs(self) -> list[Need]:
+        if self._needs is None:
+            self._needs = [Need(post, required, counted) for post, required, counted in self.terms]
+        return self._needs
 
     @property
     def shortfalls(self) -> list[Need]:
-        return [need for need in self.needs if need.short]
+        if self._shortfalls is None:
+            # A need is short exactly when more are required than counted (Need.short ≥ 1 then).
+            self._shortfalls = [
+                Need(post, required, counted) for post, required, counted in self.terms if required > counted
+            ]
+        return self._shortfalls
+
+    def shorts(self) -> list[tuple[str, int]]:
+        """(post, people short) of each shortfall, without building a `Need` each (the overview's totals)."""
+        if self._shortfalls is not None:
+            return [(need.post, need.short) for need in self._shortfalls]
+        return [
+            (post, shortfall(required, counted))
+            for post, required, counted in self.terms
+            if required > counted
+        ]
 
     @property
     def compliant(self) -> bool:
-        return not self.shortfalls
+        return not any(required > counted for _post, required, counted in self.terms)
 
     @property
     def text(self) -> str:
@@ -205,7 +237,6 @@ def heads(
         qs = qs.filter(g_inst__in=institution_ids)
     if district_id is not None:
         qs = qs.filter(g_district=district_id)
-    key = "g_district" if by == "district" else "g_inst"
     # In the order of the facts' index, so that DISTINCT (insurance on) is a pass over the index in order.
     inner = qs.values("g_district", "g_inst", "g_post", "g_care", "is_part_time", "g_employment")
     if settings.insurance_required and not recount:
@@ -218,24 +249,46 @@ def heads(
     scale = 10 ** max(0, -int(weight.as_tuple().exponent))
     part, full = int(weight * scale), scale
     post_ids = list(Post.objects.order_by("pk").values_list("pk", flat=True))
-    w = f"CASE WHEN s.is_part_time THEN {part} ELSE {full} END"
+    if district_id is None and institution_ids is None:
+        # Every fact: first counted per (institution, post, care, part-time) in the index's order (a pass
+        # without hashing), the posts then pivoted over those groups rather than over every row.
+        source = (
+            "SELECT g_district, g_inst, g_post, g_care, is_part_time, COUNT(*) AS n "
+            f"FROM ({inner_sql}) f GROUP BY g_district, g_inst, g_post, g_care, is_part_time"
+        )
+        w = f"s.n * CASE WHEN s.is_part_time THEN {part} ELSE {full} END"
+    else:
+        source, w = inner_sql, f"CASE WHEN s.is_part_time THEN {part} ELSE {full} END"
     columns = [f"SUM({w})", f"SUM(CASE WHEN s.g_care THEN {w} ELSE 0 END)"]
     columns += [f"SUM(CASE WHEN s.g_post = {int(post)} THEN {w} END)" for post in post_ids]
-    sql = f"SELECT s.{key}, {', '.join(columns)} FROM ({inner_sql}) s GROUP BY s.{key}"
+    group = "s.g_district" if by == "district" else "s.g_district, s.g_inst"
+    key = "s.g_district" if by == "district" else "s.g_inst"
+    sql = f"SELECT {key}, {', '.join(columns)} FROM ({source}) s GROUP BY {group}"
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         rows = cursor.fetchall()
     out: dict[int, Heads] = {}
-    scale_d = Decimal(scale)
+    people = _Hundredths(Decimal(scale))
     for group, total, care, *posts in rows:
         out[group] = Heads(
-            care=Decimal(care) / scale_d,
-            total=Decimal(total) / scale_d,
-            posts={
-                post: Decimal(n) / scale_d for post, n in zip(post_ids, posts, strict=True) if n is not None
-            },
+            care=people[care],
+            total=people[total],
+            posts={post: people[n] for post, n in zip(post_ids, posts, strict=True) if n is not None},
         )
     return out
+
+
+class _Hundredths(dict):
+    """Whole hundredths (or the weight's scale) → people as Decimal, each value worked out once: the same few
+    values recur thousands of times, and a dict lookup costs less than a Decimal division."""
+
+    def __init__(self, scale: Decimal) -> None:
+        super().__init__()
+        self.scale = scale
+
+    def __missing__(self, n: int) -> Decimal:
+        value = self[n] = Decimal(n) / self.scale
+        return value
 
 
 def care_counts(
@@ -313,12 +366,13 @@ INSTITUTION_FIELDS = (
 
 
 def compliance(
-    institutions: QuerySet[Institution], counted: dict[int, Heads] | None = None
+    institutions: QuerySet[Institution], counted: dict[int, Heads] | None = None, *, ordered: bool = True
 ) -> dict[int, tuple[dict, Compliance, int]]:
     """institution id → (its row, its compliance, care staff required) for every institution in the
-    queryset, with a fixed number of queries (institutions, settings, ratios, rules, posts, one grouped count
-    of the counting facts)."""
-    sql, params = institutions.order_by("name", "id").values(*INSTITUTION_FIELDS).query.sql_with_params()
+    queryset, in name order (ordered=False: any order, for totals), with a fixed number of queries
+    (institutions, settings, ratios, rules, posts, one grouped count of the counting facts)."""
+    institutions = institutions.order_by("name", "id") if ordered else institutions.order_by()
+    sql, params = institutions.values(*INSTITUTION_FIELDS).query.sql_with_params()
     # Read from the cursor: ids, names, flags and counts need none of the ORM's per-row converters.
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
@@ -348,21 +402,21 @@ def compliance(
     out = {}
     for row in rows:
         inst_id = row["id"]
-        result = Compliance(inst_id)
-        needs = result.needs
+        needs: list[tuple[str, Decimal, Decimal]] = []
+        result = Compliance(inst_id, needs)
         have = counted.get(inst_id, nobody)
         residents = tuple(row[name] for name in resident_fields)
         required_care = required_care_of.get(residents)
         if required_care is None:
             required_care = required_care_of[residents] = required_care_staff(row, ratios)
         if required_care:
-            needs.append(Need(care_name, Decimal(required_care), have.care))
+            needs.append((care_name, Decimal(required_care), have.care))
         have_posts = have.posts
         for post_id, count in posts_required(row).items():
-            needs.append(Need(names[post_id], Decimal(count), have_posts.get(post_id, zero)))
+            needs.append((names[post_id], Decimal(count), have_posts.get(post_id, zero)))
         if row["is_public_service_unit"]:
             professional, required = professional_main_body(have, professional_ids, share)
-            needs.append(Need(main_body, required, professional))
+            needs.append((main_body, required, professional))
         out[inst_id] = (row, result, required_care)
     return out
 

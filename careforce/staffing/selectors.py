@@ -119,32 +119,48 @@ class DistrictRow:
 
 
 def overview(user: User) -> dict[str, Any]:
-    """Every district's compliance, older population, per-1,000 figures and completeness, and the city's."""
+    """Every district's compliance, older population, per-1,000 figures and completeness, and the city's.
+
+    One pass over the counting facts and one over the record facts, both per institution: the districts'
+    people and records are their institutions' summed (the facts carry the institution's district, kept
+    exact by the writes), rather than a second pass grouped by district."""
     scope = _officials_above_institutions(user)
     threshold = completeness_threshold()
-    results = rules.compliance(Institution.objects.all(), rules.heads())
+    bar = float(threshold)
+    counted = rules.heads()
+    results = rules.compliance(Institution.objects.all(), counted, ordered=False)
     population = older_population_rows()
-    care, social = _counted_by_district()
-    shares = tally.record_shares(by="district")
+    social_post = Post.objects.filter(code=SOCIAL_WORK_POST).values_list("pk", flat=True).first()
     institution_shares = tally.record_shares()
     rows = {
         d.pk: DistrictRow(d, sees_district(scope, d.pk), population=population.get(d.pk))
         for d in District.objects.order_by("sort_order", "code")
     }
-    for row, result, required_care in results.values():
-        d = rows[row["district_id"]]
+    complete: dict[int, int] = defaultdict(int)
+    total: dict[int, int] = defaultdict(int)
+    nobody = rules.Heads()
+    zero = Decimal(0)
+    for inst_id, (row, result, required_care) in results.items():
+        district_id = row["district_id"]
+        d = rows[district_id]
         d.institutions += 1
-        d.compliant += result.compliant
         d.required_care += required_care
-        for need in result.shortfalls:
-            d.shortfall[need.post] = d.shortfall.get(need.post, 0) + need.short
-        share = institution_shares.get(row["id"])
-        d.institutions_meeting += bool(share and share.meets(float(threshold)))
+        shorts = result.shorts()
+        d.compliant += not shorts
+        for post, short in shorts:
+            d.shortfall[post] = d.shortfall.get(post, 0) + short
+        have = counted.get(inst_id, nobody)
+        d.care += have.care
+        d.social += have.posts.get(social_post, zero)
+        share = institution_shares.get(inst_id)
+        if share is not None:
+            complete[district_id] += share.complete
+            total[district_id] += share.total
+            d.institutions_meeting += share.meets(bar)
     city_share = completeness.Share(0, 0)
-    for d in rows.values():
-        d.care, d.social = care.get(d.district.pk, Decimal(0)), social.get(d.district.pk, Decimal(0))
-        d.share = shares.get(d.district.pk, completeness.Share(0, 0))
-        d.meets_threshold = d.share.meets(float(threshold))
+    for pk, d in rows.items():
+        d.share = completeness.Share(complete[pk], total[pk])
+        d.meets_threshold = d.share.meets(bar)
         city_share = completeness.Share(
             city_share.complete + d.share.complete, city_share.total + d.share.total
         )
