@@ -382,8 +382,14 @@ def projection(user: User, scenario: Scenario | None = None) -> dict[str, Any]:
     demand: dict[int, int] = defaultdict(int)
     ratios = staffing_ratios()
     levels = [name for name, _label in RESIDENT_LEVEL_FIELDS]
+    # Institutions with the same residents by level call for the same care staff: worked out once each.
+    required: dict[tuple, int] = {}
     for row in Institution.objects.order_by().values("district_id", *levels):
-        demand[row["district_id"]] += required_care_staff(row, ratios)
+        residents = tuple(row[name] for name in levels)
+        need = required.get(residents)
+        if need is None:
+            need = required[residents] = required_care_staff(row, ratios)
+        demand[row["district_id"]] += need
     growth = Decimal(1) + Decimal(scenario.older_growth_per_year) / 100
     rows = []
     totals = {
