@@ -251,11 +251,13 @@ def heads(
     part, full = int(weight * scale), scale
     post_ids = list(Post.objects.order_by("pk").values_list("pk", flat=True))
     if district_id is None and institution_ids is None:
-        # Every fact: first counted per (institution, post, care, part-time) in the index's order (a pass
-        # without hashing), the posts then pivoted over those groups rather than over every row.
+        # Every fact: first counted per (district or institution, post, care, part-time) — per institution
+        # in the index's order, a pass without hashing — and the posts pivoted over those groups rather than
+        # over every row.
+        keys = "g_district" if by == "district" else "g_district, g_inst"
         source = (
-            "SELECT g_district, g_inst, g_post, g_care, is_part_time, COUNT(*) AS n "
-            f"FROM ({inner_sql}) f GROUP BY g_district, g_inst, g_post, g_care, is_part_time"
+            f"SELECT {keys}, g_post, g_care, is_part_time, COUNT(*) AS n "
+            f"FROM ({inner_sql}) f GROUP BY {keys}, g_post, g_care, is_part_time"
         )
         w = f"s.n * CASE WHEN s.is_part_time THEN {part} ELSE {full} END"
     else:
