@@ -310,3 +310,22 @@ def test_the_roster_import_resolves_the_post_and_keeps_it_as_typed(city):
     )
     assert posts == {"张三": "护理员", "李四": "社工"}
     assert refs == {"张三": "caregiver", "李四": "social_work"}
+
+
+def test_the_district_page_shows_its_institutions_a_page_at_a_time_over_totals_of_every_one(
+    city, client, settings
+):
+    settings.LIST_PAGE_SIZE = 2
+    names = ["甲养老院", "乙养老院", "丙养老院"]
+    insts = [
+        factories.institution(actor=city, district_code="500112", name=n, residents_able=30) for n in names
+    ]
+    client.force_login(city)
+    url = reverse("staffing:district_detail", args=[insts[0].district_id])
+    first, second = client.get(url), client.get(url + "?page=2")
+    table = [r.content.decode().split('id="staffing-institutions"')[1] for r in (first, second)]
+    shown = [[n for n in names if n in t] for t in table]
+    assert len(shown[0]) == 2 and len(shown[1]) == 1 and set(shown[0] + shown[1]) == set(names)
+    # The totals above the table count every institution, whichever page is shown.
+    assert first.context["compliant"] == second.context["compliant"] and len(second.context["rows"]) == 3
+    assert "0 / 3" in second.content.decode()
