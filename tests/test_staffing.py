@@ -3,6 +3,7 @@
 completeness threshold, the supply–demand projection, and the pages and API."""
 
 import json
+import math
 from decimal import Decimal
 
 import pytest
@@ -180,6 +181,78 @@ def test_the_projection_leaves_out_districts_without_population_and_counts_them(
     )
 
 
+def _figure(code):
+    return OlderPopulation.objects.filter(district__code=code).order_by("-year", "-id").first()
+
+
+def test_the_projection_uses_the_older_population_by_ability_level_where_every_level_is_known(city, client):
+    inst = factories.institution(actor=city, district_code="500112", residents_able=30)
+    _staff(city, inst)
+    yubei = _figure("500112")
+    # 359,381 aged 60+ in 2020; the levels add up to less (people not assessed take the same mix).
+    levels = {
+        "able": 200_000,
+        "mild": 40_000,
+        "moderate": 20_000,
+        "severe": 10_000,
+        "totally_disabled": 10_000,
+    }
+    services.population_levels_set(actor=city, population=yubei, data=levels)
+    # A district with only some levels known keeps the per-1,000 rates.
+    partial = _figure("500154")
+    services.population_levels_set(actor=city, population=partial, data={"able": 1000})
+    data = selectors.projection(city)
+    rows = {row.district.code: row for row in data["rows"]}
+    older = Decimal(yubei.count) * Decimal("1.034") ** (2027 - yubei.year)
+    rate = (
+        Decimal(200_000) * Decimal("0.5")
+        + Decimal(40_000) * 5
+        + Decimal(20_000) * 20
+        + Decimal(10_000) * 50
+        + Decimal(10_000) * 100
+    ) / 280_000
+    assert rows["500112"].method == selectors.METHOD_LEVELS
+    assert rows["500112"].years[2027]["demand"] == 2 + math.ceil(older * rate / 1000)
+    # Not what today's 5 per 1,000 gives: the old projection would fail here.
+    assert rows["500112"].years[2027]["demand"] != 2 + math.ceil(older * 5 / 1000)
+    assert rows["500154"].method == selectors.METHOD_PER_1000
+    assert rows["500103"].method is None  # no figure at all
+    assert data["by_levels"] == 1
+    client.force_login(city)
+    api = client.get("/api/v1/staffing/projection").json()
+    methods = {d["district"]: d["demand_method"] for d in api["districts"]}
+    assert methods["渝北区"] == "levels" and methods["开州区"] == "per_1000" and methods["渝中区"] is None
+    assert api["workers_per_1000_by_level"]["severe"] == 50.0 and api["level_rates_verified"] is False
+    assert api["districts_by_levels"] == 1 and "未核实" in api["level_rates_source"]
+    page = client.get(reverse("staffing:projection")).content.decode()
+    assert "按能力等级测算" in page and "按每千人比例（无能力等级数据）" in page
+
+
+def test_the_rates_by_ability_level_are_scenario_data_edited_by_city_administrators(city, client):
+    yubei = _figure("500112")
+    levels = {"able": 100, "mild": 0, "moderate": 0, "severe": 0, "totally_disabled": 100}
+    services.population_levels_set(actor=city, population=yubei, data=levels)
+    services.scenario_update(
+        actor=city, data={"able_workers_per_1000": "1", "totally_disabled_workers_per_1000": "201"}
+    )
+    row = next(r for r in selectors.projection(city)["rows"] if r.district.code == "500112")
+    older = Decimal(yubei.count) * Decimal("1.034") ** (2029 - yubei.year)
+    assert row.years[2029]["demand"] == math.ceil(older * Decimal(101) / 1000)
+    client.force_login(city)
+    bad = client.patch(
+        "/api/v1/staffing/scenario",
+        json.dumps({"severe_workers_per_1000": "-1", "level_rates_source": "民政局测算"}),
+        content_type="application/json",
+    )
+    assert bad.status_code == 422 and "severe_workers_per_1000" in json.dumps(bad.json())
+    good = client.patch(
+        "/api/v1/staffing/scenario",
+        json.dumps({"severe_workers_per_1000": "60", "level_rates_source": "民政局测算"}),
+        content_type="application/json",
+    ).json()
+    assert good["workers_per_1000_by_level"]["severe"] == 60.0 and good["level_rates_source"] == "民政局测算"
+
+
 def test_the_scenario_is_edited_by_city_administrators_only(city, client):
     yuzhong = District.objects.get(code="500103")
     client.force_login(factories.user(Role.DISTRICT_ADMIN, district=yuzhong))
@@ -237,3 +310,22 @@ def test_the_roster_import_resolves_the_post_and_keeps_it_as_typed(city):
     )
     assert posts == {"张三": "护理员", "李四": "社工"}
     assert refs == {"张三": "caregiver", "李四": "social_work"}
+
+
+def test_the_district_page_shows_its_institutions_a_page_at_a_time_over_totals_of_every_one(
+    city, client, settings
+):
+    settings.LIST_PAGE_SIZE = 2
+    names = ["甲养老院", "乙养老院", "丙养老院"]
+    insts = [
+        factories.institution(actor=city, district_code="500112", name=n, residents_able=30) for n in names
+    ]
+    client.force_login(city)
+    url = reverse("staffing:district_detail", args=[insts[0].district_id])
+    first, second = client.get(url), client.get(url + "?page=2")
+    table = [r.content.decode().split('id="staffing-institutions"')[1] for r in (first, second)]
+    shown = [[n for n in names if n in t] for t in table]
+    assert len(shown[0]) == 2 and len(shown[1]) == 1 and set(shown[0] + shown[1]) == set(names)
+    # The totals above the table count every institution, whichever page is shown.
+    assert first.context["compliant"] == second.context["compliant"] and len(second.context["rows"]) == 3
+    assert "0 / 3" in second.content.decode()

@@ -239,3 +239,52 @@ def test_the_rebuild_command_and_the_check(city, capsys):
     call_command("staffing_rebuild")
     call_command("staffing_check")
     assert "agree" in capsys.readouterr().out
+
+
+def _part_timer(city, inst, name):
+    worker = factories.worker(at=inst, actor=city, name=name)
+    employment_update(actor=city, employment=worker.employments.get(), data={"is_part_time": True})
+    return worker
+
+
+def test_the_overview_and_the_district_page_add_up_the_recount_with_a_fractional_weight_and_covers(city):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    yubei = factories.institution(actor=city, district_code="500112", beds=10, residents_able=15)
+    other = factories.institution(actor=city, district_code="500112", beds=10, residents_able=40)
+    factories.institution(actor=city, district_code="500103", beds=10, residents_able=5)
+    part_timers = [_part_timer(city, yubei, n) for n in ("甲", "乙", "丙")]
+    factories.worker(at=other, actor=city, name="丁")
+    cover = {"kind": "work_injury", "insurer": "人保", "start_date": "2025-01-01", "end_date": "2030-06-30"}
+    for worker in part_timers:
+        incentives.cover_add(actor=city, worker=worker, data=cover)
+    # Two current covers of the kind that counts: the person still counts once.
+    incentives.cover_add(actor=city, worker=part_timers[0], data={**cover, "insurer": "太保"})
+    services.settings_update(actor=city, data={"part_time_weight": "0.33"})
+
+    def figures():
+        overview = next(r for r in selectors.overview(city)["rows"] if r.district.code == "500112")
+        page = selectors.district_detail(city, yubei.district_id)
+        recount = rules.heads(recount=True)
+        assert rules.heads() == recount
+        return overview, page, recount
+
+    overview, page, recount = figures()
+    assert recount[yubei.pk].care == Decimal("0.99")  # 3 × 0.33, exact: 0.01 short of the one required
+    assert page["care"] == overview.care == Decimal("1.99")
+    assert page["shortfall"] == overview.shortfall and overview.shortfall["养老护理员"] == 1 + 2
+    assert page["compliant"] == overview.compliant == 0 and overview.institutions == 2
+    services.settings_update(actor=city, data={"insurance_required": True})
+    overview, page, recount = figures()
+    assert recount[yubei.pk].care == Decimal("0.99") and other.pk not in recount
+    assert page["care"] == overview.care == Decimal("0.99")
+    assert page["shortfall"] == overview.shortfall
+    # A fixed number of queries, however many institutions.
+    with CaptureQueriesContext(connection) as few:
+        selectors.overview(city)
+    for code in ("500112", "500103", "500105"):
+        factories.institution(actor=city, district_code=code, beds=60, residents_able=9)
+    with CaptureQueriesContext(connection) as more:
+        selectors.overview(city)
+    assert len(more) == len(few)

@@ -11,6 +11,7 @@ from careforce.core.schemas import ERROR_RESPONSES, READ_RESPONSES, Id, InputSch
 from careforce.core.scope import Level
 from careforce.indicators.selectors import dashboard_scope
 from careforce.staffing import population, selectors, services
+from careforce.staffing.models import LEVEL_RATE_FIELDS
 
 router = Router(tags=["staffing"])
 
@@ -87,6 +88,11 @@ class ProjectionRowOut(Schema):
     district_id: int
     district: str
     has_population: bool
+    demand_method: str | None = Field(
+        description="How community and home care demand was worked out: levels (the older population by "
+        "ability level × the scenario's rate for each level), per_1000 (not every level known: the "
+        "community and home rates per 1,000), null (no older-population figure)"
+    )
     care_staff_now: float
     net_monthly_flow: float
     years: list[YearOut]
@@ -97,7 +103,11 @@ class ProjectionOut(Schema):
     older_growth_per_year: float
     community_workers_per_1000: float
     home_workers_per_1000: float
+    workers_per_1000_by_level: dict[str, float]
+    level_rates_source: str
+    level_rates_verified: bool
     districts_excluded: int
+    districts_by_levels: int
     districts: list[ProjectionRowOut]
 
 
@@ -107,6 +117,12 @@ class ScenarioIn(InputSchema):
     community_workers_per_1000: Text = None
     home_workers_per_1000: Text = None
     source: Text = None
+    able_workers_per_1000: Text = None
+    mild_workers_per_1000: Text = None
+    moderate_workers_per_1000: Text = None
+    severe_workers_per_1000: Text = None
+    totally_disabled_workers_per_1000: Text = None
+    level_rates_source: Text = None
 
 
 def _f(value: Decimal | None) -> float | None:
@@ -210,12 +226,19 @@ def _projection(request: HttpRequest) -> dict:
         "older_growth_per_year": float(scenario.older_growth_per_year),
         "community_workers_per_1000": float(scenario.community_workers_per_1000),
         "home_workers_per_1000": float(scenario.home_workers_per_1000),
+        "workers_per_1000_by_level": {
+            level: float(getattr(scenario, rate)) for level, rate in LEVEL_RATE_FIELDS.items()
+        },
+        "level_rates_source": scenario.level_rates_source,
+        "level_rates_verified": scenario.level_rates_verified,
         "districts_excluded": data["excluded"],
+        "districts_by_levels": data["by_levels"],
         "districts": [
             {
                 "district_id": row.district.pk,
                 "district": row.district.name,
                 "has_population": row.population is not None,
+                "demand_method": row.method,
                 "care_staff_now": float(row.supply_now),
                 "net_monthly_flow": float(row.monthly_flow),
                 "years": [

@@ -29,6 +29,15 @@ class ScenarioForm(StyledForm):
     )
     home_workers_per_1000 = forms.CharField(label=_("Home care workers per 1,000 older people"), max_length=8)
     source = forms.CharField(label=_("Source"), max_length=200, required=False)
+    # Per 1,000 older people at each ability level (districts whose older population is known by level).
+    able_workers_per_1000 = forms.CharField(label=_("Fully able, per 1,000"), max_length=8)
+    mild_workers_per_1000 = forms.CharField(label=_("Mildly disabled, per 1,000"), max_length=8)
+    moderate_workers_per_1000 = forms.CharField(label=_("Moderately disabled, per 1,000"), max_length=8)
+    severe_workers_per_1000 = forms.CharField(label=_("Severely disabled, per 1,000"), max_length=8)
+    totally_disabled_workers_per_1000 = forms.CharField(label=_("Totally disabled, per 1,000"), max_length=8)
+    level_rates_source = forms.CharField(
+        label=_("Source of the rates by ability level"), max_length=200, required=False
+    )
 
 
 class PopulationLevelsForm(StyledForm):

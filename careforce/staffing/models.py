@@ -107,6 +107,10 @@ class StaffingSettings(models.Model):
         return f"{self.completeness_threshold} % / {self.part_time_weight}"
 
 
+def _rate(label, default: str):
+    return models.DecimalField(label, max_digits=6, decimal_places=2, default=Decimal(default))
+
+
 class Scenario(models.Model):
     """The editable assumptions of the supply–demand projection; the one marked current is used."""
 
@@ -127,6 +131,22 @@ class Scenario(models.Model):
     )
     source = models.CharField(_("source"), max_length=200, blank=True)
     is_verified = models.BooleanField(_("source verified"), default=False)
+    # Community and home care workers per 1,000 older people at each ability level, for the districts whose
+    # older population is known at every level (the others use the two rates above). The defaults give
+    # about the 5 per 1,000 above at a mix of 80 / 12 / 4 / 2 / 2 % (unverified; no source at hand).
+    able_workers_per_1000 = _rate(_("fully able: community and home care workers per 1,000"), "0.5")
+    mild_workers_per_1000 = _rate(_("mildly disabled: community and home care workers per 1,000"), "5")
+    moderate_workers_per_1000 = _rate(
+        _("moderately disabled: community and home care workers per 1,000"), "20"
+    )
+    severe_workers_per_1000 = _rate(_("severely disabled: community and home care workers per 1,000"), "50")
+    totally_disabled_workers_per_1000 = _rate(
+        _("totally disabled: community and home care workers per 1,000"), "100"
+    )
+    level_rates_source = models.CharField(
+        _("source of the rates by ability level"), max_length=200, blank=True
+    )
+    level_rates_verified = models.BooleanField(_("rates by ability level verified"), default=False)
 
     class Meta:
         ordering = ["-is_current", "name"]
@@ -167,15 +187,17 @@ class CountedFact(models.Model):
     class Meta:
         indexes = [
             models.Index(
-                # Every column a read touches, so a district's figures are one index-only range.
+                # Every column a read touches, so a district's figures are one index-only range; an
+                # employment's rows (one per cover) adjacent, so that counting each once with the insurance
+                # condition on is a pass over the index in order (no hashing or sorting).
                 fields=[
                     "district_id",
                     "institution_id",
                     "post_id",
                     "is_care",
                     "is_part_time",
-                    "is_first",
                     "employment_id",
+                    "is_first",
                     "cover_kind",
                     "cover_start_date",
                     "cover_end_date",
@@ -241,6 +263,8 @@ class TallyState(models.Model):
 
     def __str__(self) -> str:
         return str(self.built_at)
+
+
 # The five ability levels of GB/T 42195-2022 for the older population, as (field, label, the sheet's header),
 # in the same order as the residents' levels (institutions.RESIDENT_LEVEL_FIELDS).
 POPULATION_LEVEL_FIELDS = (
@@ -250,6 +274,10 @@ POPULATION_LEVEL_FIELDS = (
     ("severe", _("Severely disabled"), "重度失能"),
     ("totally_disabled", _("Totally disabled"), "完全失能"),
 )
+
+
+# population level (POPULATION_LEVEL_FIELDS) → the scenario's rate for it (care workers per 1,000 at that level).
+LEVEL_RATE_FIELDS = {name: f"{name}_workers_per_1000" for name, _label, _header in POPULATION_LEVEL_FIELDS}
 
 
 def _level_count(label):

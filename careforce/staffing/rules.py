@@ -25,12 +25,13 @@ from __future__ import annotations
 import bisect
 import datetime
 import math
+import operator
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from django.db import connection
-from django.db.models import BooleanField, Count, Exists, ExpressionWrapper, F, OuterRef, Q, QuerySet
+from django.db import connection, transaction
+from django.db.models import BooleanField, Exists, ExpressionWrapper, F, OuterRef, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
@@ -107,7 +108,7 @@ def counted_facts(on: datetime.date | None = None) -> QuerySet[CountedFact]:
     return qs
 
 
-@dataclass
+@dataclass(slots=True)
 class Need:
     post: str  # the post's name
     required: Decimal
@@ -116,22 +117,58 @@ class Need:
 
     def __post_init__(self) -> None:
         # Computed once: a district page reads it several times for each of thousands of needs.
-        gap = self.required - self.counted
-        self.short = math.ceil(gap) if gap > 0 else 0
+        self.short = shortfall(self.required, self.counted)
 
 
-@dataclass
+def shortfall(required: Decimal, counted: Decimal) -> int:
+    """People short: required − counted rounded up to whole people, never below 0."""
+    gap = required - counted
+    if gap > 0:
+        whole = int(gap)  # towards zero: the ceiling of a positive fraction is one more
+        return whole + (whole != gap)
+    return 0
+
+
 class Compliance:
-    institution_id: int
-    needs: list[Need] = field(default_factory=list)
+    """An institution's needs, each (post, required, counted). They are kept as plain triples and become
+    `Need`s when read: a city overview reads only the shortfalls of 20,000 institutions."""
+
+    __slots__ = ("_needs", "_shortfalls", "institution_id", "terms")
+
+    def __init__(self, institution_id: int, terms: list[tuple[str, Decimal, Decimal]] | None = None) -> None:
+        self.institution_id = institution_id
+        self.terms = terms if terms is not None else []
+        self._needs: list[Need] | None = None
+        self._shortfalls: list[Need] | None = None
+
+    @property
+    def needs(self) -> list[Need]:
+        if self._needs is None:
+            self._needs = [Need(post, required, counted) for post, required, counted in self.terms]
+        return self._needs
 
     @property
     def shortfalls(self) -> list[Need]:
-        return [need for need in self.needs if need.short]
+        if self._shortfalls is None:
+            # A need is short exactly when more are required than counted (Need.short ≥ 1 then).
+            self._shortfalls = [
+                Need(post, required, counted) for post, required, counted in self.terms if required > counted
+            ]
+        return self._shortfalls
+
+    def shorts(self) -> list[tuple[str, int]]:
+        """(post, people short) of each shortfall, without building a `Need` each (the overview's totals)."""
+        if self._shortfalls is not None:
+            return [(need.post, need.short) for need in self._shortfalls]
+        return [
+            (post, shortfall(required, counted))
+            for post, required, counted in self.terms
+            if required > counted
+        ]
 
     @property
     def compliant(self) -> bool:
-        return not self.shortfalls
+        return not any(required > counted for _post, required, counted in self.terms)
 
     @property
     def text(self) -> str:
@@ -180,19 +217,20 @@ def heads(
             g_district=F("institution__district_id"),
             g_post=F("post_ref_id"),
             g_care=ExpressionWrapper(Q(worker__team=Team.CARE), output_field=BooleanField()),
+            g_employment=F("pk"),
         )
-        n = Count("pk")
     else:
         qs = counted_facts(on).annotate(
-            g_inst=F("institution_id"), g_district=F("district_id"), g_post=F("post_id"), g_care=F("is_care")
+            g_inst=F("institution_id"),
+            g_district=F("district_id"),
+            g_post=F("post_id"),
+            g_care=F("is_care"),
+            g_employment=F("employment_id"),
         )
-        # A row per insurance cover: with the condition on, the covers that qualify are counted once per
-        # employment; without it, each employment's first row.
-        if settings.insurance_required:
-            n = Count("employment_id", distinct=True)
-        else:
+        # A row per insurance cover: without the condition each employment's first row counts it once;
+        # with it, an employment with several covers that qualify is counted once (DISTINCT below).
+        if not settings.insurance_required:
             qs = qs.filter(is_first=True)
-            n = Count("employment_id")
     if institution_ids is not None:
         institution_ids = list(institution_ids)
         if not institution_ids:
@@ -200,23 +238,67 @@ def heads(
         qs = qs.filter(g_inst__in=institution_ids)
     if district_id is not None:
         qs = qs.filter(g_district=district_id)
-    key = "g_district" if by == "district" else "g_inst"
-    part_weight = Decimal(settings.part_time_weight)
-    sql, params = (
-        qs.values_list(key, "g_post", "g_care", "is_part_time").annotate(n=n).query.sql_with_params()
-    )
-    # Thousands of groups for a large district: the rows are read from the cursor as they are (ids, flags and
-    # counts need no conversion), the weight applied only to part-time groups.
-    with connection.cursor() as cursor:
+    # In the order of the facts' index, so that DISTINCT (insurance on) is a pass over the index in order.
+    inner = qs.values("g_district", "g_inst", "g_post", "g_care", "is_part_time", "g_employment")
+    every_fact = district_id is None and institution_ids is None
+    once = settings.insurance_required and not recount  # an employment's covers: count it once
+    if once and not every_fact:
+        inner = inner.distinct()
+    inner_sql, params = inner.query.sql_with_params()
+    # One row per institution (or district), the posts pivoted into columns: thousands of (institution,
+    # post, care, part-time) groups read into Python cost as much as the query. The weights are summed in
+    # SQL as whole hundredths (integers on every database, exact), turned back into Decimal here.
+    weight = Decimal(settings.part_time_weight)
+    scale = 10 ** max(0, -int(weight.as_tuple().exponent))
+    part, full = int(weight * scale), scale
+    post_ids = list(Post.objects.order_by("pk").values_list("pk", flat=True))
+    if every_fact:
+        # Every fact: first counted per (district or institution, post, care, part-time) — per institution
+        # in the index's order, a pass without hashing — and the posts pivoted over those groups rather than
+        # over every row.
+        keys = "g_district" if by == "district" else "g_district, g_inst"
+        # Over every fact, DISTINCT would hash half a million rows: COUNT(DISTINCT) per group sorts them.
+        n = "COUNT(DISTINCT g_employment)" if once else "COUNT(*)"
+        source = (
+            f"SELECT {keys}, g_post, g_care, is_part_time, {n} AS n "
+            f"FROM ({inner_sql}) f GROUP BY {keys}, g_post, g_care, is_part_time"
+        )
+        w = f"s.n * CASE WHEN s.is_part_time THEN {part} ELSE {full} END"
+    else:
+        source, w = inner_sql, f"CASE WHEN s.is_part_time THEN {part} ELSE {full} END"
+    columns = [f"SUM({w})", f"SUM(CASE WHEN s.g_care THEN {w} ELSE 0 END)"]
+    columns += [f"SUM(CASE WHEN s.g_post = {int(post)} THEN {w} END)" for post in post_ids]
+    group = "s.g_district" if by == "district" else "s.g_district, s.g_inst"
+    key = "s.g_district" if by == "district" else "s.g_inst"
+    sql = f"SELECT {key}, {', '.join(columns)} FROM ({source}) s GROUP BY {group}"
+    with transaction.atomic(), connection.cursor() as cursor:
+        if connection.vendor == "postgresql" and every_fact:
+            # Over every fact PostgreSQL would compile the sums (JIT): measured slower than without.
+            cursor.execute("SET LOCAL jit = off")
         cursor.execute(sql, params)
         rows = cursor.fetchall()
     out: dict[int, Heads] = {}
-    for group, post_id, is_care, part_time, count in rows:
-        have = out.get(group)
-        if have is None:
-            have = out[group] = Heads()
-        have.add(post_id, bool(is_care), count * part_weight if part_time else Decimal(count))
+    people = _Hundredths(Decimal(scale))
+    for group, total, care, *posts in rows:
+        out[group] = Heads(
+            care=people[care],
+            total=people[total],
+            posts={post: people[n] for post, n in zip(post_ids, posts, strict=True) if n is not None},
+        )
     return out
+
+
+class _Hundredths(dict):
+    """Whole hundredths (or the weight's scale) → people as Decimal, each value worked out once: the same few
+    values recur thousands of times, and a dict lookup costs less than a Decimal division."""
+
+    def __init__(self, scale: Decimal) -> None:
+        super().__init__()
+        self.scale = scale
+
+    def __missing__(self, n: int) -> Decimal:
+        value = self[n] = Decimal(n) / self.scale
+        return value
 
 
 def care_counts(
@@ -294,12 +376,17 @@ INSTITUTION_FIELDS = (
 
 
 def compliance(
-    institutions: QuerySet[Institution], counted: dict[int, Heads] | None = None
+    institutions: QuerySet[Institution], counted: dict[int, Heads] | None = None, *, ordered: bool = True
 ) -> dict[int, tuple[dict, Compliance, int]]:
     """institution id → (its row, its compliance, care staff required) for every institution in the
-    queryset, with a fixed number of queries (institutions, settings, ratios, rules, posts, one grouped count
-    of the counting facts)."""
-    rows = list(institutions.order_by("name", "id").values(*INSTITUTION_FIELDS))
+    queryset, in name order (ordered=False: any order, for totals), with a fixed number of queries
+    (institutions, settings, ratios, rules, posts, one grouped count of the counting facts)."""
+    institutions = institutions.order_by("name", "id") if ordered else institutions.order_by()
+    sql, params = institutions.values(*INSTITUTION_FIELDS).query.sql_with_params()
+    # Read from the cursor: ids, names, flags and counts need none of the ORM's per-row converters.
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        rows = [dict(zip(INSTITUTION_FIELDS, values, strict=True)) for values in cursor.fetchall()]
     ids = [row["id"] for row in rows]
     district_ids = {row["district_id"] for row in rows}
     # One district (a district page): filter by district, not by a long id list.
@@ -314,24 +401,41 @@ def compliance(
     care_name = Post.objects.filter(code=CARE_POST_CODE).values_list("name", flat=True).first() or _(
         "care staff"
     )
+    main_body = _("professional and technical staff (the main body)")
+    share = settings.public_unit_professional_share
+    # The care staff required depend on the residents by level only: institutions with the same residents
+    # share the answer (indicators' required_care_staff, the one definition).
+    residents_of = operator.itemgetter(*(name for name, _label in RESIDENT_LEVEL_FIELDS))
+    required_care_of: dict[tuple, tuple[int, Decimal]] = {}
+    # The posts required as (name, count, post id) per combination RequiredPosts tells apart.
+    posts_of: dict[int, list[tuple[str, Decimal, int]]] = {}
+    nobody = Heads()
+    zero = Decimal(0)
     out = {}
     for row in rows:
         inst_id = row["id"]
-        result = Compliance(inst_id)
-        have = counted.get(inst_id, Heads())
-        required_care = required_care_staff(row, ratios)
-        if required_care:
-            result.needs.append(Need(care_name, Decimal(required_care), have.care))
-        for post_id, count in posts_required(row).items():
-            result.needs.append(Need(names[post_id], Decimal(count), have.posts.get(post_id, Decimal(0))))
+        needs: list[tuple[str, Decimal, Decimal]] = []
+        have = counted.get(inst_id, nobody)
+        residents = residents_of(row)
+        care = required_care_of.get(residents)
+        if care is None:
+            required = required_care_staff(row, ratios)
+            care = required_care_of[residents] = (required, Decimal(required))
+        if care[0]:
+            needs.append((care_name, care[1], have.care))
+        required_posts = posts_required(row)
+        terms = posts_of.get(id(required_posts))
+        if terms is None:
+            terms = posts_of[id(required_posts)] = [
+                (names[post_id], Decimal(count), post_id) for post_id, count in required_posts.items()
+            ]
+        have_posts = have.posts
+        for name, count, post_id in terms:
+            needs.append((name, count, have_posts.get(post_id, zero)))
         if row["is_public_service_unit"]:
-            professional, required = professional_main_body(
-                have, professional_ids, settings.public_unit_professional_share
-            )
-            result.needs.append(
-                Need(_("professional and technical staff (the main body)"), required, professional)
-            )
-        out[inst_id] = (row, result, required_care)
+            professional, required_people = professional_main_body(have, professional_ids, share)
+            needs.append((main_body, required_people, professional))
+        out[inst_id] = (row, Compliance(inst_id, needs), care[0])
     return out
 
 

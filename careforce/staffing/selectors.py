@@ -30,7 +30,8 @@ from careforce.institutions.models import RESIDENT_LEVEL_FIELDS, Institution
 from careforce.registry import completeness
 from careforce.registry.models import Worker
 from careforce.staffing import rules, tally
-from careforce.staffing.models import Post, PostRequirement, Scenario, StaffingSettings
+from careforce.staffing.models import LEVEL_RATE_FIELDS, Post, PostRequirement, Scenario, StaffingSettings
+from careforce.staffing.population import PopulationByLevel, older_population_by_level
 
 SOCIAL_WORK_POST = "social_work"
 PROJECTION_YEARS = (2027, 2029)
@@ -118,32 +119,48 @@ class DistrictRow:
 
 
 def overview(user: User) -> dict[str, Any]:
-    """Every district's compliance, older population, per-1,000 figures and completeness, and the city's."""
+    """Every district's compliance, older population, per-1,000 figures and completeness, and the city's.
+
+    One pass over the counting facts and one over the record facts, both per institution: the districts'
+    people and records are their institutions' summed (the facts carry the institution's district, kept
+    exact by the writes), rather than a second pass grouped by district."""
     scope = _officials_above_institutions(user)
     threshold = completeness_threshold()
-    results = rules.compliance(Institution.objects.all(), rules.heads())
+    bar = float(threshold)
+    counted = rules.heads()
+    results = rules.compliance(Institution.objects.all(), counted, ordered=False)
     population = older_population_rows()
-    care, social = _counted_by_district()
-    shares = tally.record_shares(by="district")
+    social_post = Post.objects.filter(code=SOCIAL_WORK_POST).values_list("pk", flat=True).first()
     institution_shares = tally.record_shares()
     rows = {
         d.pk: DistrictRow(d, sees_district(scope, d.pk), population=population.get(d.pk))
         for d in District.objects.order_by("sort_order", "code")
     }
-    for row, result, required_care in results.values():
-        d = rows[row["district_id"]]
+    complete: dict[int, int] = defaultdict(int)
+    total: dict[int, int] = defaultdict(int)
+    nobody = rules.Heads()
+    zero = Decimal(0)
+    for inst_id, (row, result, required_care) in results.items():
+        district_id = row["district_id"]
+        d = rows[district_id]
         d.institutions += 1
-        d.compliant += result.compliant
         d.required_care += required_care
-        for need in result.shortfalls:
-            d.shortfall[need.post] = d.shortfall.get(need.post, 0) + need.short
-        share = institution_shares.get(row["id"])
-        d.institutions_meeting += bool(share and share.meets(float(threshold)))
+        shorts = result.shorts()
+        d.compliant += not shorts
+        for post, short in shorts:
+            d.shortfall[post] = d.shortfall.get(post, 0) + short
+        have = counted.get(inst_id, nobody)
+        d.care += have.care
+        d.social += have.posts.get(social_post, zero)
+        share = institution_shares.get(inst_id)
+        if share is not None:
+            complete[district_id] += share.complete
+            total[district_id] += share.total
+            d.institutions_meeting += share.meets(bar)
     city_share = completeness.Share(0, 0)
-    for d in rows.values():
-        d.care, d.social = care.get(d.district.pk, Decimal(0)), social.get(d.district.pk, Decimal(0))
-        d.share = shares.get(d.district.pk, completeness.Share(0, 0))
-        d.meets_threshold = d.share.meets(float(threshold))
+    for pk, d in rows.items():
+        d.share = completeness.Share(complete[pk], total[pk])
+        d.meets_threshold = d.share.meets(bar)
         city_share = completeness.Share(
             city_share.complete + d.share.complete, city_share.total + d.share.total
         )
@@ -195,13 +212,24 @@ def district_detail(user: User, pk: object) -> dict[str, Any]:
     """One district: each institution's compliance (with its named shortfall) and record completeness."""
     district = district_get(user, pk)
     threshold = completeness_threshold()
+    bar = float(threshold)
     institutions = Institution.objects.filter(district=district)
     counted = rules.heads(district_id=district.pk)
     results = rules.compliance(institutions, counted)
     shares = tally.record_shares(district_id=district.pk)
+    no_records = completeness.Share(0, 0)
     rows = []
+    compliant = 0
+    shortfall: dict[str, int] = {}
+    complete = total = 0
     for inst_id, (row, result, required_care) in results.items():
-        share = shares.get(inst_id, completeness.Share(0, 0))
+        share = shares.get(inst_id, no_records)
+        shortfalls = result.shortfalls
+        compliant += not shortfalls
+        for need in shortfalls:
+            shortfall[need.post] = shortfall.get(need.post, 0) + need.short
+        complete += share.complete
+        total += share.total
         rows.append(
             InstitutionRow(
                 id=inst_id,
@@ -211,36 +239,28 @@ def district_detail(user: User, pk: object) -> dict[str, Any]:
                 compliance=result,
                 required_care=required_care,
                 share=share,
-                meets_threshold=share.meets(float(threshold)),
+                meets_threshold=share.meets(bar),
                 can_open=True,
             )
         )
     population = older_population_rows().get(district.pk)
     # The district's people are its institutions' (the facts carry the institution's district).
     social_post = Post.objects.filter(code=SOCIAL_WORK_POST).values_list("pk", flat=True).first()
-    care = {district.pk: sum((h.care for h in counted.values()), Decimal(0))}
-    social = {district.pk: sum((h.posts.get(social_post, Decimal(0)) for h in counted.values()), Decimal(0))}
+    care = sum((h.care for h in counted.values()), Decimal(0))
+    social = sum((h.posts.get(social_post, Decimal(0)) for h in counted.values()), Decimal(0))
     return {
         "district": district,
         "rows": rows,
-        "compliant": sum(r.compliance.compliant for r in rows),
-        "shortfall": _sum_shortfalls(
-            [DistrictRow(district, True, shortfall=_shortfall_of(r.compliance)) for r in rows]
-        ),
+        "compliant": compliant,
+        "shortfall": shortfall,
         "population": population,
-        "care": care.get(district.pk, Decimal(0)),
-        "social": social.get(district.pk, Decimal(0)),
-        "care_per_1000": per_1000(care.get(district.pk, Decimal(0)), population),
-        "social_per_1000": per_1000(social.get(district.pk, Decimal(0)), population),
-        "share": completeness.Share(
-            complete=sum(r.share.complete for r in rows), total=sum(r.share.total for r in rows)
-        ),
+        "care": care,
+        "social": social,
+        "care_per_1000": per_1000(care, population),
+        "social_per_1000": per_1000(social, population),
+        "share": completeness.Share(complete=complete, total=total),
         "threshold": threshold,
     }
-
-
-def _shortfall_of(result: rules.Compliance) -> dict[str, int]:
-    return {need.post: need.short for need in result.shortfalls}
 
 
 def institution_detail(user: User, pk: object) -> dict[str, Any]:
@@ -296,6 +316,11 @@ def catalogue() -> list[dict[str, Any]]:
 # ---------------------------------------------------------------- supply–demand projection
 
 
+# How a district's community and home care demand was worked out (the page, the API and docs name it).
+METHOD_LEVELS = "levels"  # the older population by ability level × the scenario's rate for each level
+METHOD_PER_1000 = "per_1000"  # no levels (or not all five): the older population × the per-1,000 rates
+
+
 @dataclass
 class ProjectionRow:
     district: District
@@ -305,6 +330,31 @@ class ProjectionRow:
     supply_now: Decimal
     monthly_flow: Decimal
     years: dict[int, dict[str, Decimal | None]] = field(default_factory=dict)
+    method: str | None = None  # METHOD_LEVELS or METHOD_PER_1000; None without a population figure
+
+    @property
+    def by_levels(self) -> bool:
+        return self.method == METHOD_LEVELS
+
+
+def community_home_rate(figure: PopulationByLevel, scenario: Scenario) -> tuple[Decimal, str]:
+    """(community and home care workers per 1,000 older people, the method) for a district's figure.
+
+    With all five ability levels known, the rate is the mix of the levels weighted by the scenario's rate for
+    each: Σ level's people × its rate ÷ Σ levels' people. The mix is applied to the 60+ figure itself (the
+    number every per-1,000 figure reads): levels that add up to less than the 60+ figure (people not
+    assessed) are taken to have the same mix. With a level unknown, or no levels, today's rates per 1,000
+    (community + home) apply to everyone."""
+    levels = figure.levels
+    assessed = sum(v for v in levels.values() if v) if figure.complete else 0
+    if assessed:
+        weighted = sum(
+            Decimal(levels[name]) * Decimal(getattr(scenario, rate))
+            for name, rate in LEVEL_RATE_FIELDS.items()
+        )
+        return weighted / assessed, METHOD_LEVELS
+    rate = Decimal(scenario.community_workers_per_1000) + Decimal(scenario.home_workers_per_1000)
+    return rate, METHOD_PER_1000
 
 
 def _months_until(today: datetime.date, year: int) -> int:
@@ -325,22 +375,29 @@ def projection(user: User, scenario: Scenario | None = None) -> dict[str, Any]:
     scope = _officials_above_institutions(user)
     scenario = scenario or current_scenario()
     today = timezone.localdate()
-    population = older_population_rows()
+    # The same newest figure per district as older_population_rows, with its ability levels.
+    figures = older_population_by_level()
     care, _social = _counted_by_district()
     flows = _net_flow_by_district(today)
     demand: dict[int, int] = defaultdict(int)
     ratios = staffing_ratios()
     levels = [name for name, _label in RESIDENT_LEVEL_FIELDS]
+    # Institutions with the same residents by level call for the same care staff: worked out once each.
+    required: dict[tuple, int] = {}
     for row in Institution.objects.order_by().values("district_id", *levels):
-        demand[row["district_id"]] += required_care_staff(row, ratios)
+        residents = tuple(row[name] for name in levels)
+        need = required.get(residents)
+        if need is None:
+            need = required[residents] = required_care_staff(row, ratios)
+        demand[row["district_id"]] += need
     growth = Decimal(1) + Decimal(scenario.older_growth_per_year) / 100
-    per_1000 = Decimal(scenario.community_workers_per_1000) + Decimal(scenario.home_workers_per_1000)
     rows = []
     totals = {
         year: {"demand": Decimal(0), "supply": Decimal(0), "gap": Decimal(0)} for year in PROJECTION_YEARS
     }
     for d in District.objects.order_by("sort_order", "code"):
-        pop = population.get(d.pk)
+        figure = figures.get(d.pk)
+        pop = figure.population if figure is not None else None
         row = ProjectionRow(
             d,
             sees_district(scope, d.pk),
@@ -349,6 +406,8 @@ def projection(user: User, scenario: Scenario | None = None) -> dict[str, Any]:
             care.get(d.pk, Decimal(0)),
             flows.get(d.pk, Decimal(0)),
         )
+        if figure is not None:
+            per_1000, row.method = community_home_rate(figure, scenario)
         for year in PROJECTION_YEARS:
             supply = max(Decimal(0), row.supply_now + row.monthly_flow * _months_until(today, year))
             if pop is None:
@@ -375,6 +434,7 @@ def projection(user: User, scenario: Scenario | None = None) -> dict[str, Any]:
         "years": PROJECTION_YEARS,
         "excluded": sum(1 for r in rows if r.population is None),
         "included": sum(1 for r in rows if r.population is not None),
+        "by_levels": sum(1 for r in rows if r.method == METHOD_LEVELS),
     }
 
 

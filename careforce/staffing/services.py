@@ -24,6 +24,7 @@ from careforce.core.validators import clean_free_text, normalize_text
 from careforce.indicators.models import OlderPopulation
 from careforce.institutions.models import RESIDENT_LEVEL_FIELDS, Institution
 from careforce.staffing.models import (
+    LEVEL_RATE_FIELDS,
     POPULATION_LEVEL_FIELDS,
     OlderPopulationLevels,
     Post,
@@ -47,6 +48,8 @@ SCENARIO_FIELDS = (
     "community_workers_per_1000",
     "home_workers_per_1000",
     "source",
+    *LEVEL_RATE_FIELDS.values(),
+    "level_rates_source",
 )
 
 
@@ -131,6 +134,8 @@ def settings_update(*, actor: User, data: Mapping[str, Any]) -> StaffingSettings
             row.insurance_kind = kind
     if "source" in data:
         row.source = clean_free_text(data["source"])[:200]
+    if "level_rates_source" in data:
+        row.level_rates_source = clean_free_text(data["level_rates_source"])[:200]
     if errors:
         raise ValidationError(errors)
     row.save()
@@ -146,7 +151,8 @@ def settings_update(*, actor: User, data: Mapping[str, Any]) -> StaffingSettings
 @transaction.atomic
 def scenario_update(*, actor: User, data: Mapping[str, Any]) -> Scenario:
     """Change the current projection scenario's assumptions (the growth of the older population, the care
-    workers per 1,000 older people in community and home care)."""
+    workers per 1,000 older people in community and home care, and the same per 1,000 at each ability level
+    with their source)."""
     _require_city(actor)
     row = Scenario.objects.select_for_update().filter(is_current=True).first()
     if row is None:
@@ -157,6 +163,16 @@ def scenario_update(*, actor: User, data: Mapping[str, Any]) -> Scenario:
         "older_growth_per_year": (_("Yearly growth of the older population"), Decimal(-20), Decimal(20)),
         "community_workers_per_1000": (_("Community care workers per 1,000"), Decimal(0), Decimal(1000)),
         "home_workers_per_1000": (_("Home care workers per 1,000"), Decimal(0), Decimal(1000)),
+        **{
+            rate: (
+                _("%(level)s: community and home care workers per 1,000") % {"level": label},
+                Decimal(0),
+                Decimal(1000),
+            )
+            for (_name, label, _header), rate in zip(
+                POPULATION_LEVEL_FIELDS, LEVEL_RATE_FIELDS.values(), strict=True
+            )
+        },
     }
     for name, (label, low, high) in limits.items():
         if name in data:
@@ -165,6 +181,8 @@ def scenario_update(*, actor: User, data: Mapping[str, Any]) -> Scenario:
                 setattr(row, name, value.quantize(Decimal("0.01")))
     if "source" in data:
         row.source = clean_free_text(data["source"])[:200]
+    if "level_rates_source" in data:
+        row.level_rates_source = clean_free_text(data["level_rates_source"])[:200]
     if errors:
         raise ValidationError(errors)
     row.save()

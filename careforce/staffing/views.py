@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import math
+
+from django.conf import settings as django_settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
@@ -13,7 +16,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from careforce.core.forms import add_service_errors
 from careforce.core.models import District
-from careforce.core.paging import paginate
+from careforce.core.paging import CappedPage, page_number, paginate
 from careforce.core.scope import Level
 from careforce.indicators.selectors import dashboard_scope, sees_district
 from careforce.indicators.views import NAME_MAP
@@ -65,11 +68,30 @@ def settings_edit(request: HttpRequest) -> HttpResponse:
     return render(request, "staffing/home.html", data, status=400)
 
 
+def _page_of_rows(request: HttpRequest, rows: list) -> CappedPage:
+    """A page of rows already worked out (the totals above the table need every one): rendering 1,759
+    institutions' rows cost more than working them out, so the table shows a page at a time."""
+    per_page = django_settings.LIST_PAGE_SIZE
+    last = max(1, math.ceil(len(rows) / per_page))
+    number = min(page_number(request.GET.get("page", 1)), last)
+    offset = (number - 1) * per_page
+    return CappedPage(
+        object_list=rows[offset : offset + per_page],
+        number=number,
+        per_page=per_page,
+        has_next=number < last,
+        total=len(rows),
+        cap=max(len(rows), django_settings.LIST_COUNT_CAP),
+        query=request.GET.copy(),
+    )
+
+
 @login_required
 @require_GET
 def district_detail(request: HttpRequest, pk: int) -> HttpResponse:
     data = selectors.district_detail(request.user, pk)
     data["settings"] = selectors.settings()
+    data["page"] = _page_of_rows(request, data["rows"])
     return render(request, "staffing/district.html", data)
 
 
