@@ -163,6 +163,28 @@ def main() -> int:
         if args.profile:
             profile(f"{label} after a change in {changed.code}", after_change, args.top)
 
+    # Every district moved at once: what a process reads first after an import of a roster spanning the city
+    # (the import moves the version of each district it touched, in its own transaction): every district's
+    # figures read again, the answer built, the workers shown checked against a direct count.
+    every = list(District.objects.values_list("pk", flat=True))
+    moved_runs, catalogue_runs = [], []
+    for _ in range(args.repeat):
+        engine.blocks()
+        marks.bump(every, everything=True)
+        started = time.perf_counter()
+        shown = engine.total(engine.blocks().values())["workers"]
+        moved_runs.append((time.perf_counter() - started) * 1000)
+        marks.bump(every, everything=True)
+        catalogue_runs.append(timed(catalogue, 1)[0])
+    counted = Worker.objects.filter(is_active=True).count()
+    print(
+        f"every district moved: first read of the figures median {statistics.median(moved_runs):.0f} ms "
+        f"(max {max(moved_runs):.0f}), the catalogue built median {statistics.median(catalogue_runs):.0f} ms "
+        f"(max {max(catalogue_runs):.0f}); workers shown {shown:,}, direct count {counted:,}"
+        f"{'' if shown == counted else ' — DIFFERENT'}",
+        flush=True,
+    )
+
     # Served from the shared cache (what a process that did not build pays, beyond the version).
     from django.core.cache import cache
 
