@@ -27,8 +27,9 @@ class DatabaseWrapper(PrecommitMixin, base.DatabaseWrapper):
         """Django's cursor, reading `timestamptz` with psycopg's C loader while the connection's zone is UTC.
 
         Django registers a loader written in Python on every connection: it parses each timestamp's text in
-        Python, then sets the zone to the connection's, which Django keeps at UTC. A page of 20 workers
-        (three timestamps a row) spent about a sixth of its request's CPU there. psycopg's C loader gives
+        Python, then sets the zone to the connection's, which Django keeps at UTC: 3,000 timestamps cost
+        about 7.4 ms of CPU that way and 0.6 ms in C (bench/timestamps.py); a page of 20 workers reads 60,
+        an export of 100,000 rows 300,000. psycopg's C loader gives
         the same values with the same `datetime.timezone.utc` on a UTC connection; on any other zone Django's
         own loader stays. Registered on the cursor (Django's check of the connection's loader reads an
         attribute the C loader does not have)."""
